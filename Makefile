@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+# Both create the project virtual environment (.venv) when it is missing or out of date.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export DO_NOT_TRACK := 1
+export UNSTRUCTURED_DISABLE_NOTICE := 1
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run ingest test test-fast eval bench benchmark lock clean
+
+install: $(VENV)/.installed
+
+# torch first with pip: the CPU wheel of 2.13.0 lies on this machine's disk (pip's find-links);
+# uv then installs the locked set and sees torch already satisfied.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check torch==2.13.0 uv==0.13.8
+	$(UV) pip install -q --python $(PY) -r requirements.lock
+	# unstructured's fast PDF path imports unstructured_inference; its own deps would replace torch
+	$(UV) pip install -q --python $(PY) --no-deps unstructured-inference==1.6.14
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	@touch $@
+
+# Regenerate the lock after changing pyproject.toml dependencies.
+lock:
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --find-links /opt/wheels -o requirements.lock
+
+run: install
+	$(PY) -m ingest --if-stale
+	$(PY) -m assistant serve --host 127.0.0.1 --port $(PORT)
+
+ingest: install
+	$(PY) -m ingest corpus
+
+test: install
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,1 @@
+"""Question answering with cited passages over biopharma documents."""

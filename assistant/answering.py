@@ -1,0 +1,418 @@
+"""Answer generation behind one interface; the default composes answers from passage sentences.
+
+`ExtractiveGenerator` needs no language model. It scores every sentence of the retrieved passages
+against the question, keeps the ones that answer it, orders them readably and puts the [n] marker
+of the passage it came from after each one. Every sentence of an answer is a sentence of a
+passage, verbatim, so it can never state a number the documents do not.
+
+It abstains ("the documents don't cover this") when
+- a specific term of the question (a number, a year, a name or code name) occurs in none of the
+  retrieved passages: "How many therapies did the FDA approve in 2022?" is not answered with
+  the 2023 figure; or
+- the best evidence scores below `abstain_threshold` (calibrated on the eval set, see README).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+from assistant.config import Settings
+from assistant.retrieval import Passage
+from assistant.text import question_terms, terms, words
+
+NOT_COVERED = "The documents don't cover this."
+
+# Capitalised words in questions that are phrasing, not subjects.
+_PHRASING = frozenset(
+    """what which who whom whose when where why how did does do is are was were can could should
+    would will list name describe explain summarize summarise give tell compare show find define
+    according please in on of for and or the a an to by with at from about as i we our my
+    besides apart other than beyond""".split()
+)
+_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-’'.]*")
+_DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
+# What kind of answer a question wants, and what a sentence must contain to give it.
+_ANSWER_TYPES = [
+    ("percentage", re.compile(r"\b(percent(age)?|share of|proportion|what fraction|% of)\b", re.I),
+     re.compile(r"\d\s?%|\bper ?cent\b", re.I)),
+    ("temperature", re.compile(r"\b(temperature|how cold|how hot)\b", re.I),
+     re.compile(r"°|\b(celsius|fahrenheit|degrees|kelvin)\b|[-−]\d+\s?°?c\b", re.I)),
+    ("amount", re.compile(r"\b(how much|price|cost|costs|pay|paid|payment|worth|valued?|revenue|"
+                          r"sales of|funding|fee|investment of)\b", re.I),
+     re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|m)\b|\b(million|billion)\b", re.I)),
+    ("duration", re.compile(r"\b(how long|how fast|how quickly|how soon)\b", re.I),
+     re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few)\b"
+                r"[\w\s-]{0,12}\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?)\b",
+                re.I)),
+    ("count", re.compile(r"\b(how many|number of|how big|how large|how old)\b", re.I),
+     re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
+                r"million|billion)\b", re.I)),
+    ("date", re.compile(r"\b(when|what (year|date|month|day)|which (year|month)|on what date)\b", re.I),
+     re.compile(r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|"
+                r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b", re.I)),
+    ("author", re.compile(r"\b(who (wrote|authored|is the author)|author of|written by|byline)\b", re.I),
+     re.compile(r"(^|\n)\s*by:?\s+[A-Z]", re.I)),
+]
+# Kinds of value that describe a document as a whole (its date, its author): the sentence giving
+# them (a dateline, a byline) shares no words with the question.
+_DOCUMENT_FACTS = {"date", "author"}
+_LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are|include|includes|including)\b)",
+                         re.IGNORECASE)
+_WS = re.compile(r"\s+")
+
+
+class CorpusStats(Protocol):
+    """What the answerer may ask of the whole index."""
+
+    def idf(self, term: str) -> float: ...
+
+    def neighbor(self, passage: Passage, offset: int) -> Passage | None:
+        """The chunk `offset` positions after (or before) `passage` in its document."""
+        ...
+
+    def header(self, source: str) -> Passage | None:
+        """The first chunk of a document (where its dateline and byline are)."""
+        ...
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    text: str
+    page: int | None
+    score: float
+    section: str | None = None
+    passage_id: str = ""
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[Citation]
+    abstained: bool
+    generator: str
+    reason: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class Generator(Protocol):
+    """Turns a question and retrieved passages into a cited answer."""
+
+    name: str
+
+    def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer: ...
+
+
+@dataclass
+class _Candidate:
+    passage: Passage
+    index: int  # sentence position in the passage
+    text: str
+    coverage: float  # IDF-weighted share of question terms in the sentence
+    context: float  # same, over the whole passage with its title and section
+    typed: bool  # holds the kind of value the question asks for (if it asks for one)
+    score: float = 0.0
+
+    @property
+    def evidence(self) -> float:
+        dense = self.passage.dense if self.passage.dense is not None else 0.0
+        return 0.45 * self.coverage + 0.25 * self.context + 0.30 * max(0.0, dense)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    term: str  # stemmed
+    surface: str  # as written in the question
+    numeric: bool
+
+
+def question_anchors(question: str) -> list[Anchor]:
+    """Terms of the question the evidence must contain: numbers, names, code names."""
+    anchors: list[Anchor] = []
+    seen: set[str] = set()
+    for i, m in enumerate(_WORD_RE.finditer(question)):
+        raw = m.group(0).strip(".'’")
+        if not raw or raw.lower() in _PHRASING:
+            continue
+        is_num = any(ch.isdigit() for ch in raw)
+        caps = sum(c.isupper() for c in raw)
+        # The first word is capitalised anyway: only an acronym or code name counts there.
+        is_name = caps >= 2 or (raw[0].isupper() and i > 0)
+        if is_num or is_name:
+            for t in terms(raw):
+                if t not in seen:
+                    seen.add(t)
+                    anchors.append(Anchor(t, raw, numeric=any(ch.isdigit() for ch in t)))
+    return anchors
+
+
+def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
+    if anchor.term in vocabulary:
+        return True
+    if anchor.numeric:
+        return False
+    # "Chinese" -> "China", "European" -> "Europe": a demonym matches its place by prefix.
+    surface = anchor.surface.lower()
+    root = _DEMONYM.sub("", surface)
+    return len(root) >= 4 and root != surface and any(v.startswith(root) for v in vocabulary)
+
+
+def answer_type(question: str) -> tuple[str, re.Pattern] | None:
+    for name, asks, holds in _ANSWER_TYPES:
+        if asks.search(question):
+            return name, holds
+    return None
+
+
+@dataclass
+class _Question:
+    text: str
+    weights: dict[str, float]  # content term -> IDF
+    anchors: list[Anchor]
+    wanted: tuple[str, re.Pattern] | None
+    about_document: bool  # asks for the document's own date or author
+    asked: set[str]  # content terms that name what is asked (not anchors, not type words)
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+    def coverage(self, vocabulary: set[str]) -> float:
+        return sum(w for t, w in self.weights.items() if t in vocabulary) / self.total
+
+
+_ABOUT_DOCUMENT = re.compile(
+    r"\b(who (wrote|authored)|author|written by|byline)\b|"
+    r"\b(article|piece|report|story|post|blog|paper|document)\b.*\b(published|written|dated|posted|"
+    r"released|appear)", re.IGNORECASE)
+_PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
+_CONTINUES = re.compile(r"^(\w+\s+){0,3}also\b", re.I)
+
+
+def analyse(question: str, stats: CorpusStats) -> _Question:
+    q_terms = list(dict.fromkeys(question_terms(question)))
+    anchors = question_anchors(question)
+    wanted = answer_type(question)
+    anchor_terms = {a.term for a in anchors}
+    type_words = set(question_terms(" ".join(_type_trigger_words(question, wanted[0])))) if wanted else set()
+    return _Question(
+        text=question,
+        weights={t: stats.idf(t) for t in q_terms},
+        anchors=anchors,
+        wanted=wanted,
+        about_document=bool(wanted and wanted[0] in _DOCUMENT_FACTS
+                            and _ABOUT_DOCUMENT.search(question)),
+        asked={t for t in q_terms if t not in anchor_terms and t not in type_words},
+    )
+
+
+def _type_trigger_words(question: str, kind: str) -> list[str]:
+    """The words of the question that made it ask for `kind` ("price", "how much")."""
+    asks = next(a for name, a, _ in _ANSWER_TYPES if name == kind)
+    return [m.group(0) for m in asks.finditer(question)]
+
+
+class ExtractiveGenerator:
+    """Answers with verbatim passage sentences, each followed by its [n] marker."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer:
+        q = analyse(question, stats)
+        if not passages or not q.weights:
+            return self._abstain("no passage matched the question")
+        passages = list(passages)
+        if q.about_document:
+            passages = self._with_headers(passages, stats)
+
+        vocab = {p.id: _vocabulary(p) for p in passages}
+        everywhere = set().union(*vocab.values())
+        missing = [a for a in q.anchors if not anchor_in(a, everywhere)]
+        if missing:
+            return self._abstain(f"no passage mentions {_quote(missing)}")
+        # A passage can carry the answer only if it holds every number of the question ("in
+        # 2022") and, when the question names something, at least one of the names.
+        numeric = [a for a in q.anchors if a.numeric]
+        names = [a for a in q.anchors if not a.numeric]
+        usable = [p for p in passages
+                  if all(anchor_in(a, vocab[p.id]) for a in numeric)
+                  and (not names or any(anchor_in(a, vocab[p.id]) for a in names))]
+        if not usable:
+            return self._abstain(f"no passage mentions {_quote(q.anchors)} together")
+
+        candidates = self._candidates(q, usable, vocab)
+        if q.wanted:
+            kind = q.wanted[0]
+            candidates = [c for c in candidates if c.typed]
+            if not candidates:
+                return self._abstain(f"the passages that match give no {kind}")
+            if q.asked:
+                # "What was Novartis' total revenue?" is not answered by any Novartis figure:
+                # the sentence must also name what is asked about.
+                candidates = [c for c in candidates
+                              if q.asked & set(question_terms(c.text)) or q.about_document]
+                if not candidates:
+                    return self._abstain(f"no passage gives that {kind}")
+        if not candidates:
+            return self._abstain("no sentence of the retrieved passages matches the question")
+
+        candidates.sort(key=lambda c: -c.score)
+        best = candidates[0]
+        evidence = best.evidence
+        if evidence < self.settings.abstain_threshold:
+            return self._abstain("the closest passages match too little of the question",
+                                 evidence=evidence)
+        chosen = self._select(candidates, stats)
+        for c in chosen:
+            vocab.setdefault(c.passage.id, _vocabulary(c.passage))
+        # Every number, name and code name of the question must be in what the answer cites.
+        for a in q.anchors:
+            if any(anchor_in(a, vocab[c.passage.id]) for c in chosen):
+                continue
+            extra = next((c for c in candidates if anchor_in(a, vocab[c.passage.id])
+                          and c.score >= self.settings.sentence_keep_ratio * best.score / 2), None)
+            if extra is None:
+                return self._abstain(f"no passage that answers it mentions {_quote([a])}",
+                                     evidence=evidence)
+            chosen.append(extra)
+        return self._compose(chosen, evidence)
+
+    @staticmethod
+    def _with_headers(passages: list[Passage], stats: CorpusStats) -> list[Passage]:
+        """Add the first chunk (dateline, byline) of each retrieved document."""
+        have = {p.id for p in passages}
+        last = max(p.rank for p in passages)
+        out = list(passages)
+        for rank, src in enumerate(dict.fromkeys(p.source for p in passages), start=1):
+            head = stats.header(src)
+            if head is not None and head.id not in have:
+                head.rank = last + rank
+                head.dense = next(p.dense for p in passages if p.source == src)
+                out.append(head)
+                have.add(head.id)
+        return out
+
+    def _candidates(self, q: _Question, usable: list[Passage],
+                    vocab: dict[str, set[str]]) -> list[_Candidate]:
+        best_rank = min(p.rank for p in usable) or 1
+        out: list[_Candidate] = []
+        for p in usable:
+            p_vocab = vocab[p.id] | set(question_terms(p.title)) | set(question_terms(p.section or ""))
+            context = q.coverage(p_vocab)
+            anchor_share = (sum(anchor_in(a, vocab[p.id]) for a in q.anchors) / len(q.anchors)
+                            if q.anchors else 1.0)
+            rank_weight = best_rank / p.rank if p.rank else 1.0
+            for i, sent in enumerate(p.sentence_texts()):
+                text = sent.strip()
+                if len(text) < 12 or len(words(text)) < 3:
+                    continue
+                coverage = q.coverage(set(question_terms(text)))
+                typed = bool(q.wanted and q.wanted[1].search(text))
+                if q.about_document:
+                    # The dateline or byline shares no words with the question; the document's
+                    # title (in `context`) is what matches.
+                    if not typed:
+                        continue
+                elif coverage == 0:
+                    continue
+                c = _Candidate(p, i, text, coverage, context, typed)
+                c.score = (0.5 * coverage + 0.25 * context + 0.1 * rank_weight
+                           + (0.15 if typed else 0.0)) * (0.5 + 0.5 * anchor_share)
+                out.append(c)
+        return out
+
+    def _select(self, candidates: list[_Candidate], stats: CorpusStats) -> list[_Candidate]:
+        best = candidates[0].score
+        limit = self.settings.max_answer_sentences
+        chosen: list[_Candidate] = []
+        seen_text: set[str] = set()
+        for c in candidates:
+            if len(chosen) >= limit or c.score < self.settings.sentence_keep_ratio * best:
+                break
+            key = " ".join(words(c.text))
+            if key in seen_text:
+                continue
+            seen_text.add(key)
+            chosen.append(c)
+        taken = {(c.passage.id, c.index) for c in chosen}
+        extra: list[_Candidate] = []
+
+        def take(c: _Candidate, passage: Passage, j: int, text: str) -> None:
+            if (passage.id, j) not in taken:
+                extra.append(_Candidate(passage, j, text.strip(), 0.0, c.context, False, c.score))
+                taken.add((passage.id, j))
+
+        for c in chosen:
+            sents = c.passage.sentence_texts()
+            # A sentence that opens with "They"/"This" needs the one before it to be understood.
+            if _PRONOUN_START.match(c.text) and c.index > 0:
+                take(c, c.passage, c.index - 1, sents[c.index - 1])
+            # Sentences that go on about the same thing ("They will need...", "CDMOs also...").
+            j = c.index + 1
+            while j < len(sents) and j <= c.index + 2 and (
+                    _PRONOUN_START.match(sents[j].strip()) or _CONTINUES.match(sents[j].strip())):
+                take(c, c.passage, j, sents[j])
+                j += 1
+            if not _LIST_INTRO.search(c.text):
+                continue
+            # A list introduction brings its items, possibly from the document's next chunk.
+            passage, j, items = c.passage, c.index + 1, 0
+            while items < limit:
+                sents = passage.sentence_texts()
+                if j >= len(sents):
+                    nxt = stats.neighbor(passage, 1)
+                    if nxt is None or passage is not c.passage:
+                        break
+                    nxt.rank, nxt.dense = c.passage.rank, c.passage.dense
+                    passage, j = nxt, 0
+                    continue
+                take(c, passage, j, sents[j])
+                items += 1
+                j += 1
+        return chosen + extra[: max(0, 2 * limit - len(chosen))]
+
+    def _compose(self, chosen: list[_Candidate], evidence: float) -> Answer:
+        # Passages in order of their best sentence; sentences in document order within each.
+        order: list[str] = []
+        best_in: dict[str, float] = {}
+        for c in chosen:
+            if c.passage.id not in order:
+                order.append(c.passage.id)
+            best_in[c.passage.id] = max(best_in.get(c.passage.id, 0.0), c.evidence)
+        numbers = {pid: n for n, pid in enumerate(order, start=1)}
+        chosen.sort(key=lambda c: (numbers[c.passage.id], c.index))
+        parts = [f"{_WS.sub(' ', c.text)} [{numbers[c.passage.id]}]" for c in chosen]
+        citations = []
+        for pid in order:
+            p = next(c.passage for c in chosen if c.passage.id == pid)
+            citations.append(Citation(n=numbers[pid], source=p.source, title=p.title, text=p.text,
+                                      page=p.page, score=round(min(1.0, best_in[pid]), 4),
+                                      section=p.section, passage_id=p.id))
+        return Answer(answer=" ".join(parts), citations=citations, abstained=False,
+                      generator=self.name, extra={"evidence": round(evidence, 4)})
+
+    def _abstain(self, reason: str, evidence: float = 0.0) -> Answer:
+        return Answer(answer=f"{NOT_COVERED} ({reason[:1].upper()}{reason[1:]}.)", citations=[],
+                      abstained=True, generator=self.name, reason=reason,
+                      extra={"evidence": round(evidence, 4)})
+
+
+def _vocabulary(p: Passage) -> set[str]:
+    return set(terms(p.text)) | set(terms(p.title)) | set(terms(p.section or ""))
+
+
+def _quote(anchors: Sequence[Anchor]) -> str:
+    return ", ".join(f"“{a.surface}”" for a in anchors)
+
+
+def make_generator(settings: Settings) -> Generator:
+    if settings.generator == "extractive":
+        return ExtractiveGenerator(settings)
+    raise ValueError(f"unknown generator {settings.generator!r}")

@@ -1,0 +1,76 @@
+"""One settings object for the whole project, read from the environment and `.env`.
+
+Every variable is prefixed `ASSISTANT_` (for example `ASSISTANT_TOP_K=8`). Nothing else in the
+code reads `os.environ` for configuration; components receive a `Settings` instance.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- documents and store ---
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder of documents to ingest.")
+    chroma_path: Path = Field(
+        PROJECT_ROOT / ".data" / "chroma", description="Embedded Chroma folder (no server)."
+    )
+    chroma_host: str | None = Field(None, description="Chroma server host; set to use `chroma run`.")
+    chroma_port: int = Field(8001, description="Chroma server port.")
+    collection_prefix: str = Field("chunks", description="Name prefix of the chunk collections.")
+
+    # --- embedding ---
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    torch_threads: int = Field(2, ge=1, le=64, description="torch CPU threads for the embedder.")
+
+    # --- chunking (chosen by measuring retrieval on the eval set; see README) ---
+    chunk_max_chars: int = Field(1000, ge=100, le=8000)
+    chunk_new_after_chars: int = Field(700, ge=50, le=8000)
+    chunk_combine_under_chars: int = Field(200, ge=0, le=4000)
+    chunk_overlap_chars: int = Field(0, ge=0, le=1000)
+
+    # --- retrieval ---
+    top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
+    candidates: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
+    fusion: Literal["rrf", "weighted"] = Field("rrf")
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of dense in 'weighted'.")
+
+    # --- answering ---
+    generator: Literal["extractive"] = Field("extractive")
+    max_answer_sentences: int = Field(4, ge=1, le=20)
+    sentence_keep_ratio: float = Field(
+        0.6, ge=0.0, le=1.0, description="Keep sentences scoring at least this share of the best."
+    )
+    abstain_threshold: float = Field(
+        0.45, ge=0.0, le=1.0, description="Minimum evidence score below which the answer abstains."
+    )
+    max_question_chars: int = Field(2000, ge=1)
+
+    @model_validator(mode="after")
+    def _check_chunking(self) -> "Settings":
+        if self.chunk_new_after_chars > self.chunk_max_chars:
+            raise ValueError("chunk_new_after_chars must not exceed chunk_max_chars")
+        if self.chunk_combine_under_chars > self.chunk_max_chars:
+            raise ValueError("chunk_combine_under_chars must not exceed chunk_max_chars")
+        return self
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

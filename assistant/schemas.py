@@ -1,0 +1,70 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+MAX_QUESTION_CHARS = 2000
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: StrictStr = Field(..., description="The question, 1 to 2,000 characters.",
+                                examples=["Which FDA designations has Fucaso received?"])
+    top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages to retrieve (1-20).")
+    sources: list[StrictStr] | None = Field(
+        None, description="Only search these documents (paths as listed by /v1/sources).")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("question must not be empty or only whitespace")
+        if len(v) > MAX_QUESTION_CHARS:
+            raise ValueError(f"question is {len(v)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        return v.strip()
+
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and not v:
+            return None
+        return v
+
+
+class CitationOut(BaseModel):
+    n: int
+    source: str = Field(description="Document path relative to the corpus folder.")
+    title: str
+    text: str = Field(description="The passage as stored.")
+    page: int | None
+    score: float = Field(description="How strongly this passage supports the answer (0-1).")
+    section: str | None = None
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    abstained: bool
+    generator: str
+    reason: str | None = Field(None, description="Why the assistant abstained, when it did.")
+
+
+class SourceOut(BaseModel):
+    source: str
+    title: str
+    chunks: int
+
+
+class SourcesResponse(BaseModel):
+    sources: list[SourceOut]
+
+
+class HealthResponse(BaseModel):
+    status: str
+    chunks: int
+
+
+class ErrorResponse(BaseModel):
+    detail: str

@@ -1,0 +1,57 @@
+"""Word-level text handling shared by keyword search and the extractive answerer."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+# Words, numbers (with decimals) and code names with inner hyphens ("CAR-T", "GC01F").
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:['’][A-Za-z]+)?")
+# Keyword search keeps Lucene's short English list (the BM25 convention the benchmarks use).
+_STOP = frozenset(STOPWORDS_EN) | {"s"}
+# The answerer also drops question phrasing (NLTK's English list plus interrogatives).
+_QUESTION_STOP = _STOP | frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself its itself them theirs themselves what which who whom whose why how when
+    where this those am been being have has had having do does did doing because until while about
+    against between through during before after above below from up down out off over under again
+    further once here all any both each few more most other some own same so than too very can
+    just should now would could might must shall also s t d ll m o re ve y""".split()
+)
+_NUMBER = re.compile(r"^\d+(?:[.,]\d+)*$")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, possessives dropped ("Novartis’" -> "novartis")."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        w = m.group(0).lower()
+        w = re.sub(r"['’]s?$", "", w)
+        if w.endswith(("'s", "’s")):
+            w = w[:-2]
+        out.append(w.replace(",", "") if _NUMBER.match(w) else w)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Search terms: words minus stopwords, stemmed (numbers kept as they are)."""
+    stem = _stemmer().stemWord
+    return [w if _NUMBER.match(w) else stem(w) for w in words(text) if w not in _STOP]
+
+
+def question_terms(text: str) -> list[str]:
+    """Content terms of a question or sentence, for answer scoring: `terms` minus phrasing."""
+    stem = _stemmer().stemWord
+    return [w if _NUMBER.match(w) else stem(w) for w in words(text) if w not in _QUESTION_STOP]
+
+
+def is_number(token: str) -> bool:
+    return bool(_NUMBER.match(token))

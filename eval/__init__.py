@@ -1,0 +1,1 @@
+"""Offline evaluation: retrieval and answer quality on the corpus set and public benchmarks."""

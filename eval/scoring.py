@@ -1,0 +1,119 @@
+"""Answer-quality measures. Definitions (also in the README):
+
+- key-fact recall: for an answerable question, the share of its key facts found in the answer
+  (a fact is found when any of its accepted variants occurs, ignoring case, spacing, dash and
+  quote styles and the [n] markers); averaged over answerable questions. `all_facts` is the share
+  of answerable questions whose answer holds every key fact.
+- citation precision: the share of [n] markers whose passage supports the sentence carrying the
+  marker. A passage supports a sentence when the sentence occurs in it verbatim, or when at least
+  70% of the sentence's content words occur in it and every number of the sentence does too.
+- citation hit: the share of answerable questions whose answer cites a passage of a gold document.
+- number faithfulness: the share of answers in which every amount, percentage, count and date
+  appears in a passage that the sentence stating it cites.
+- abstention: precision = abstentions on unanswerable questions / all abstentions; recall =
+  abstentions on unanswerable questions / unanswerable questions. `false_abstentions` counts
+  answerable questions that got "the documents don't cover this".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from assistant.text import terms
+
+_MARKER = re.compile(r"\s*\[(\d+)\]")
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
+_QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"'}
+# Amounts, percentages, counts and years; "[3]" markers are removed before this runs.
+_NUMBER = re.compile(r"(?<![\w.])[-−]?\$?\d[\d,]*(?:\.\d+)?%?")
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|million|billion)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=\])\s+|(?<=[.!?])\s+(?=[A-Z\"“(])")
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
+    text = _MARKER.sub("", text)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def fact_found(answer: str, variants: list[str]) -> bool:
+    a = normalize(answer)
+    return any(normalize(v) in a for v in variants)
+
+
+def key_fact_recall(answer: str, facts: list[list[str]]) -> float:
+    if not facts:
+        return 1.0
+    return sum(fact_found(answer, f) for f in facts) / len(facts)
+
+
+@dataclass
+class CitedSentence:
+    text: str  # without markers
+    markers: list[int]
+
+
+def split_cited(answer: str) -> list[CitedSentence]:
+    """Sentences of an answer with the [n] markers that follow each."""
+    out: list[CitedSentence] = []
+    pos = 0
+    for m in re.finditer(r"((?:\s*\[\d+\])+)", answer):
+        chunk = answer[pos:m.start()].strip()
+        markers = [int(x) for x in re.findall(r"\d+", m.group(1))]
+        if chunk:
+            out.append(CitedSentence(chunk, markers))
+        elif out:
+            out[-1].markers.extend(markers)
+        pos = m.end()
+    rest = answer[pos:].strip()
+    if rest:
+        out.append(CitedSentence(rest, []))
+    return out
+
+
+def numbers_in(text: str) -> set[str]:
+    found = set()
+    for m in _NUMBER.finditer(_MARKER.sub(" ", text)):
+        n = m.group(0).replace(",", "").replace("$", "").replace("−", "-").rstrip("%")
+        if n.strip("-"):
+            found.add(n)
+    found.update(w.lower() for w in _NUMBER_WORDS.findall(text))
+    return found
+
+
+def supports(passage: str, sentence: str) -> bool:
+    p, s = normalize(passage), normalize(sentence)
+    if s and s in p:
+        return True
+    s_terms = set(terms(s))
+    if not s_terms:
+        return False
+    p_terms = set(terms(p))
+    share = len(s_terms & p_terms) / len(s_terms)
+    return share >= 0.7 and numbers_in(s) <= numbers_in(p)
+
+
+def citation_precision(answer: str, passages: dict[int, str]) -> tuple[int, int]:
+    """(supported markers, all markers)."""
+    good = total = 0
+    for sent in split_cited(answer):
+        for n in sent.markers:
+            total += 1
+            if n in passages and supports(passages[n], sent.text):
+                good += 1
+    return good, total
+
+
+def numbers_faithful(answer: str, passages: dict[int, str]) -> bool:
+    for sent in split_cited(answer):
+        nums = numbers_in(sent.text)
+        if not nums:
+            continue
+        cited = " ".join(passages.get(n, "") for n in sent.markers)
+        if not nums <= numbers_in(cited):
+            return False
+    return True

@@ -1,0 +1,1 @@
+"""Ingestion: load, partition, filter chrome, chunk, embed and index documents."""

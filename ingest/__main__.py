@@ -1,0 +1,85 @@
+"""`python -m ingest [PATH...]`: index documents (default: the corpus folder)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from assistant.config import get_settings
+
+app = typer.Typer(add_completion=False, help=__doc__)
+
+
+@app.command()
+def main(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: the corpus folder).")] = None,
+    prune: Annotated[bool, typer.Option(help="Remove indexed files that are gone from the given folders.")] = True,
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="Do nothing when the index is up to date.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Index documents. Exit code 0: all files indexed; 1: some files failed; 2: nothing usable."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    targets = paths or [settings.corpus_dir]
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
+        raise typer.Exit(2)
+
+    from assistant.embedding import get_embedder
+    from assistant.store import ChunkStore, StoreError
+    from ingest.pipeline import Ingestor
+
+    try:
+        store = ChunkStore(settings)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+
+    class _LazyEmbedder:
+        """Loads the model only if something needs embedding (a stale check never does)."""
+        from assistant.embedding import MINILM_NAME as name  # noqa: N815
+        dimension = 384
+
+        def embed_texts(self, texts, batch_size=32):
+            return get_embedder(settings.torch_threads).embed_texts(texts, batch_size=batch_size)
+
+        def embed_query(self, text):
+            return get_embedder(settings.torch_threads).embed_query(text)
+
+    def say(msg: str) -> None:
+        typer.echo(msg, err=True)
+
+    ingestor = Ingestor(settings, store, _LazyEmbedder(), progress=not quiet and not as_json,
+                        on_event=say)
+    if if_stale and not ingestor.is_stale(targets):
+        typer.echo("index is up to date", err=True)
+        return
+    summary = ingestor.run(targets, prune=prune)
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        typer.echo(
+            f"files: {summary.files} (new {summary.files_new}, changed {summary.files_changed}, "
+            f"unchanged {summary.files_unchanged}, removed {summary.files_removed}, "
+            f"failed {len(summary.failed)})\n"
+            f"chunks: added {summary.chunks_added}, reused {summary.chunks_reused}, "
+            f"unchanged {summary.chunks_unchanged}, removed {summary.chunks_removed}, "
+            f"total {summary.chunks_total}; chrome elements dropped {summary.chrome_dropped}\n"
+            f"seconds: {summary.seconds:.2f} (embedding {summary.embed_seconds:.2f})"
+        )
+        for f in summary.failed:
+            typer.echo(f"FAILED {f.path}: {f.reason}", err=True)
+    if summary.failed:
+        ok = summary.files - len(summary.failed)
+        raise typer.Exit(1 if ok > 0 or summary.chunks_total else 2)
+
+
+if __name__ == "__main__":
+    sys.exit(app())

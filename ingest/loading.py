@@ -1,0 +1,254 @@
+"""Find documents and partition them into elements with `unstructured`, offline.
+
+Supported: .txt, .md, .html/.htm, .pdf, .docx. A file that cannot be used raises `LoadError`
+with a reason a person can act on; the pipeline reports it and goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ingest import offline_nlp
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+             ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# HTML elements that are page furniture, never article text.
+_HTML_CHROME_TAGS = ["nav", "header", "footer", "aside", "form", "script", "style", "noscript",
+                     "iframe", "template", "button", "select", "svg"]
+_HTML_CHROME_ROLES = ["navigation", "banner", "contentinfo", "search", "complementary", "dialog"]
+
+
+class LoadError(Exception):
+    """A file that cannot be ingested; the message says why."""
+
+
+@dataclass
+class Element:
+    """One partitioned element: the parts of unstructured's Element that we use."""
+
+    text: str
+    category: str
+    page: int | None = None
+    depth: int | None = None
+    raw: Any = field(default=None, repr=False)  # the unstructured element, for chunking
+
+    @property
+    def is_title(self) -> bool:
+        return self.category == "Title"
+
+
+@dataclass
+class LoadedDocument:
+    path: Path
+    source: str  # path relative to the corpus root, with forward slashes
+    kind: str
+    title: str
+    elements: list[Element]
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files under `paths` (recursively), hidden files and folders skipped, sorted."""
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    found.append(f)
+        else:
+            found.append(p)
+    return found
+
+
+def check_file(path: Path) -> str:
+    """The file's kind, or LoadError if it cannot be read at all."""
+    kind = SUPPORTED.get(path.suffix.lower())
+    if kind is None:
+        raise LoadError(
+            f"unsupported file type {path.suffix or '(no extension)'!r}; "
+            f"supported: {', '.join(sorted(SUPPORTED))}"
+        )
+    if not path.exists():
+        raise LoadError("file not found")
+    if not path.is_file():
+        raise LoadError("not a regular file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise LoadError("empty file")
+    if size > MAX_FILE_BYTES:
+        raise LoadError(f"file too large ({size / 1e6:.0f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
+    return kind
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise LoadError("binary content in a text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"not valid UTF-8 or Windows-1252 text: {exc}") from exc
+
+
+def _hard_wrapped(text: str) -> bool:
+    """Is this text wrapped at a fixed width (lines to be joined into paragraphs)?"""
+    lengths = [len(line.rstrip()) for line in text.splitlines() if line.strip()]
+    if len(lengths) < 8:
+        return False
+    wrapped = sum(1 for n in lengths if 50 <= n <= 100)
+    return max(lengths) <= 120 and wrapped / len(lengths) >= 0.6
+
+
+def _clean_html(html: str) -> tuple[str, str | None]:
+    """Drop page furniture from HTML; return the cleaned markup and the <title>."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except Exception as exc:  # lxml raises ParserError/ValueError on junk
+        raise LoadError(f"not parseable as HTML: {exc}") from exc
+    title_el = root.find(".//title")
+    title = title_el.text_content().strip() if title_el is not None else None
+    for el in root.xpath(
+        " | ".join(f"//{t}" for t in _HTML_CHROME_TAGS)
+        + " | "
+        + " | ".join(f"//*[@role='{r}']" for r in _HTML_CHROME_ROLES)
+        + " | //*[@aria-hidden='true'] | //head"
+    ):
+        if el.getparent() is not None:
+            el.drop_tree()
+    return lxml.html.tostring(root, encoding="unicode"), title or None
+
+
+def _pdf_title(path: Path) -> str | None:
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        with path.open("rb") as fh:
+            doc = PDFDocument(PDFParser(fh))
+            for info in doc.info:
+                raw = info.get("Title")
+                if isinstance(raw, bytes):
+                    raw = raw.decode("utf-16" if raw.startswith(b"\xfe\xff") else "latin-1", "ignore")
+                if isinstance(raw, str) and raw.strip():
+                    return raw.strip()
+    except Exception:
+        return None
+    return None
+
+
+def _docx_title(path: Path) -> str | None:
+    import docx
+
+    try:
+        return (docx.Document(str(path)).core_properties.title or "").strip() or None
+    except Exception:
+        return None
+
+
+def partition(path: Path, kind: str) -> tuple[list[Any], str | None]:
+    """unstructured elements of the file and a title from its metadata, if any."""
+    offline_nlp.install()
+    meta_title: str | None = None
+    try:
+        if kind == "text":
+            from unstructured.partition.text import partition_text
+
+            text = _read_text(path)
+            # Scraped pages put one paragraph on each line; only hard-wrapped text needs lines
+            # joined back into paragraphs (unstructured's default grouping joins them whenever the
+            # file has blank lines, which glues a headline to the paragraph under it).
+            grouper = None if _hard_wrapped(text) else False
+            return partition_text(text=text, paragraph_grouper=grouper), None
+        if kind == "markdown":
+            from unstructured.partition.md import partition_md
+
+            return partition_md(text=_read_text(path)), None
+        if kind == "html":
+            from unstructured.partition.html import partition_html
+
+            cleaned, meta_title = _clean_html(_read_text(path))
+            return partition_html(text=cleaned), meta_title
+        if kind == "pdf":
+            from unstructured.partition.pdf import partition_pdf
+
+            return partition_pdf(filename=str(path), strategy="fast"), _pdf_title(path)
+        if kind == "docx":
+            from unstructured.partition.docx import partition_docx
+
+            return partition_docx(filename=str(path)), _docx_title(path)
+    except LoadError:
+        raise
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LoadError(f"cannot be parsed as {kind}: {reason[:300]}") from exc
+    raise LoadError(f"no partitioner for {kind}")  # pragma: no cover
+
+
+_WS = re.compile(r"[ \t\u00a0]+")
+
+
+def to_elements(raw_elements: list[Any]) -> list[Element]:
+    out = []
+    for el in raw_elements:
+        text = _WS.sub(" ", (getattr(el, "text", "") or "")).strip()
+        if not text or el.category in ("PageBreak", "Image", "Header", "Footer", "PageNumber"):
+            continue
+        md = el.metadata
+        out.append(
+            Element(text=text, category=el.category, page=getattr(md, "page_number", None),
+                    depth=getattr(md, "category_depth", None), raw=el)
+        )
+    return out
+
+
+_DATELINE = re.compile(
+    r"^(by[: ]|\d{1,2}[ /.-]\w+[ /.-]\d{2,4}$|\w+ \d{1,2}, \d{4}$|\d{4}-\d{2}-\d{2}$)", re.IGNORECASE
+)
+
+
+def humanize_filename(path: Path) -> str:
+    words = re.split(r"[-_\s]+", path.stem)
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:] if text else path.name
+
+
+def pick_title(path: Path, meta_title: str | None, elements: list[Element]) -> str:
+    """Metadata title, else a heading-like first line, else the file name made readable."""
+    if meta_title:
+        return meta_title
+    for el in elements[:3]:
+        t = el.text
+        if (len(t) <= 150 and len(t.split()) >= 3 and not t.endswith((".", ":", ";", ","))
+                and not _DATELINE.match(t) and (el.is_title or len(t.split()) <= 20)):
+            return t
+    return humanize_filename(path)
+
+
+def source_name(path: Path, root: Path | None) -> str:
+    """The document's name in citations: its path relative to the corpus root."""
+    path = path.resolve()
+    if root is not None:
+        try:
+            return path.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
