@@ -186,9 +186,12 @@ class _Question:
 
 
 _ABOUT_DOCUMENT = re.compile(
-    r"\b(who (wrote|authored)|author|written by|byline)\b|"
-    r"\b(article|piece|report|story|post|blog|paper|document)\b.*\b(published|written|dated|posted|"
-    r"released|appear)", re.IGNORECASE)
+    r"\b(who (wrote|authored)|author|written by|byline|published|reported|posted|dated)\b",
+    re.IGNORECASE)
+# Words that refer to the document itself, not to its subject.
+_DOCUMENT_WORDS = frozenset(question_terms(
+    "article piece report reported story post posted blog paper document publication published "
+    "written wrote write author authored byline dated date job role"))
 _PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
 _CONTINUES = re.compile(r"^(\w+\s+){0,3}also\b", re.I)
 
@@ -199,13 +202,16 @@ def analyse(question: str, stats: CorpusStats) -> _Question:
     wanted = answer_type(question)
     anchor_terms = {a.term for a in anchors}
     type_words = set(question_terms(" ".join(_type_trigger_words(question, wanted[0])))) if wanted else set()
+    about_document = bool(wanted and wanted[0] in _DOCUMENT_FACTS and _ABOUT_DOCUMENT.search(question))
+    if about_document:
+        # What identifies the document (its title, its subject) is what must match.
+        q_terms = [t for t in q_terms if t not in _DOCUMENT_WORDS] or q_terms
     return _Question(
         text=question,
         weights={t: stats.idf(t) for t in q_terms},
         anchors=anchors,
         wanted=wanted,
-        about_document=bool(wanted and wanted[0] in _DOCUMENT_FACTS
-                            and _ABOUT_DOCUMENT.search(question)),
+        about_document=about_document,
         asked={t for t in q_terms if t not in anchor_terms and t not in type_words},
     )
 
@@ -230,7 +236,8 @@ class ExtractiveGenerator:
             return self._abstain("no passage matched the question")
         passages = list(passages)
         if q.about_document:
-            passages = self._with_headers(passages, stats)
+            # A document's own date and author are in its dateline and byline, in its first chunk.
+            passages = self._headers(passages, stats)
 
         vocab = {p.id: _vocabulary(p) for p in passages}
         everywhere = set().union(*vocab.values())
@@ -285,18 +292,15 @@ class ExtractiveGenerator:
         return self._compose(chosen, evidence)
 
     @staticmethod
-    def _with_headers(passages: list[Passage], stats: CorpusStats) -> list[Passage]:
-        """Add the first chunk (dateline, byline) of each retrieved document."""
-        have = {p.id for p in passages}
-        last = max(p.rank for p in passages)
-        out = list(passages)
+    def _headers(passages: list[Passage], stats: CorpusStats) -> list[Passage]:
+        """The first chunk of each retrieved document, ranked as its document was."""
+        out = []
         for rank, src in enumerate(dict.fromkeys(p.source for p in passages), start=1):
             head = stats.header(src)
-            if head is not None and head.id not in have:
-                head.rank = last + rank
-                head.dense = next(p.dense for p in passages if p.source == src)
+            if head is not None:
+                head.rank = rank
+                head.dense = max((p.dense or 0.0) for p in passages if p.source == src)
                 out.append(head)
-                have.add(head.id)
         return out
 
     def _candidates(self, q: _Question, usable: list[Passage],

@@ -35,15 +35,15 @@ class Settings(BaseSettings):
     torch_threads: int = Field(2, ge=1, le=64, description="torch CPU threads for the embedder.")
 
     # --- chunking (chosen by measuring retrieval on the eval set; see README) ---
-    chunk_max_chars: int = Field(1000, ge=100, le=8000)
-    chunk_new_after_chars: int = Field(700, ge=50, le=8000)
-    chunk_combine_under_chars: int = Field(200, ge=0, le=4000)
+    chunk_max_chars: int = Field(1200, ge=100, le=8000)
+    chunk_new_after_chars: int = Field(900, ge=50, le=8000)
+    chunk_combine_under_chars: int = Field(300, ge=0, le=4000)
     chunk_overlap_chars: int = Field(0, ge=0, le=1000)
 
     # --- retrieval ---
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
-    fusion: Literal["rrf", "weighted"] = Field("rrf")
+    fusion: Literal["rrf", "weighted"] = Field("weighted")
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of dense in 'weighted'.")
 
@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         0.6, ge=0.0, le=1.0, description="Keep sentences scoring at least this share of the best."
     )
     abstain_threshold: float = Field(
-        0.45, ge=0.0, le=1.0, description="Minimum evidence score below which the answer abstains."
+        0.32, ge=0.0, le=1.0, description="Minimum evidence score below which the answer abstains."
     )
     max_question_chars: int = Field(2000, ge=1)
 

@@ -84,7 +84,9 @@ def summarize(records: Sequence[AnswerRecord]) -> dict:
         "all_facts": float(np.mean([r.all_facts for r in answerable])) if answerable else None,
         "citation_precision": cited_ok / cited_total if cited_total else None,
         "citation_hit": float(np.mean([r.citation_hit for r in answerable])) if answerable else None,
-        "number_faithfulness": float(np.mean([r.numbers_ok for r in records])) if records else None,
+        # over answers given: an abstention states no figures of its own
+        "number_faithfulness": (float(np.mean([r.numbers_ok for r in records if not r.abstained]))
+                                if any(not r.abstained for r in records) else None),
         "abstention_precision": (sum(not r.answerable for r in abstained) / len(abstained)) if abstained else None,
         "abstention_recall": (sum(r.abstained for r in unanswerable) / len(unanswerable)) if unanswerable else None,
         "false_abstentions": sum(r.abstained for r in answerable),

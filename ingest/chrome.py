@@ -68,7 +68,8 @@ _BOILERPLATE = [
     r"\ball rights reserved\b|©|\(c\) \d{4}",
     r"\beditorial (standards|guidelines|policy)\b",
     r"\bhandles your personal data\b",
-    r"\bnot (intended as |to be construed as )?(investment|legal|financial|medical) advice\b",
+    r"\bnot (intended as |to be construed as )?(investment|legal|financial|medical)"
+    r"( or (investment|legal|financial|medical))? advice\b",
 ]
 _BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE), re.IGNORECASE)
 

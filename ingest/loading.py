@@ -206,9 +206,22 @@ def partition(path: Path, kind: str) -> tuple[list[Any], str | None]:
 _WS = re.compile(r"[ \t\u00a0]+")
 
 
+_BULLET = re.compile(r"^\s*[→►▶▸▪■□◦‣⁃·\-–—*>]\s+")
+
+
+def _as_list_item(el: Any) -> Any:
+    """unstructured takes short lines starting with an arrow or dash for titles; they are items.
+    (A title starts a new section in chunking, which would cut a list from its heading.)"""
+    from unstructured.documents.elements import ListItem
+
+    return ListItem(text=el.text, metadata=el.metadata)
+
+
 def to_elements(raw_elements: list[Any]) -> list[Element]:
     out = []
     for el in raw_elements:
+        if el.category == "Title" and _BULLET.match(el.text or ""):
+            el = _as_list_item(el)
         text = _WS.sub(" ", (getattr(el, "text", "") or "")).strip()
         if not text or el.category in ("PageBreak", "Image", "Header", "Footer", "PageNumber"):
             continue

@@ -217,9 +217,13 @@ class Ingestor:
                         continue
                     doc, dropped = load_document(f, self.root)
                     chunks = chunk_document(doc, self.settings, self.embedder.name, digest)
-                except LoadError as exc:
-                    summary.failed.append(Failure(str(f), str(exc)))
-                    self.say(f"skipped {f}: {exc}")
+                except Exception as exc:  # one bad file never stops the run
+                    reason = str(exc) if isinstance(exc, LoadError) else (
+                        f"unexpected error while processing: {type(exc).__name__}: {exc}")
+                    if not isinstance(exc, LoadError):
+                        log.exception("processing %s failed", f)
+                    summary.failed.append(Failure(str(f), reason))
+                    self.say(f"skipped {f}: {reason}")
                     if src in existing:
                         keep_sources.add(src)  # keep what was indexed before
                     continue
