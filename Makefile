@@ -33,7 +33,7 @@ lock:
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --find-links /opt/wheels -o requirements.lock
 
 run: install
-	$(PY) -m ingest --if-stale
+	$(PY) -m ingest --if-stale || [ $$? -eq 1 ]  # 1 = some files failed: still serve the rest
 	$(PY) -m assistant serve --host 127.0.0.1 --port $(PORT)
 
 ingest: install

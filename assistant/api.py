@@ -43,6 +43,13 @@ def build_response(result: Result) -> dict:
     }
 
 
+def get_assistant(request: Request) -> Assistant:
+    return request.app.state.assistant
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+
+
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -63,10 +70,6 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
 
-    def get_assistant(request: Request) -> Assistant:
-        return request.app.state.assistant
-
-    AssistantDep = Annotated[Assistant, Depends(get_assistant)]
     unavailable = {503: {"model": ErrorResponse, "description": "No index, or the store is down."}}
 
     @app.exception_handler(EmptyIndexError)

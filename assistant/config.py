@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     generator: Literal["extractive"] = Field("extractive")
     max_answer_sentences: int = Field(4, ge=1, le=20)
     sentence_keep_ratio: float = Field(
-        0.6, ge=0.0, le=1.0, description="Keep sentences scoring at least this share of the best."
+        0.7, ge=0.0, le=1.0, description="Keep sentences scoring at least this share of the best."
     )
     abstain_threshold: float = Field(
         0.32, ge=0.0, le=1.0, description="Minimum evidence score below which the answer abstains."

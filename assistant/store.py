@@ -94,13 +94,31 @@ class ChunkStore:
     def activate(self, collection, info: dict[str, Any]) -> None:
         """Point the manifest at `collection`, then drop every other generation."""
         manifest = self._manifest()
-        meta = {k: v for k, v in info.items() if v is not None}
+        meta = {k: v for k, v in (manifest.metadata or {}).items() if k == "failed"}
+        meta.update({k: v for k, v in info.items() if v is not None})
         meta["active"] = collection.name
         meta["activated_at"] = time.time()
         manifest.modify(metadata=meta)
         for name in self.generation_names():
             if name != collection.name:
                 self.drop(name)
+
+    def failures(self) -> dict[str, list[str]]:
+        """Files the last ingest could not use: source -> [sha256, reason]."""
+        import json
+
+        try:
+            return json.loads(self.manifest().get("failed") or "{}")
+        except ValueError:
+            return {}
+
+    def set_failures(self, failed: dict[str, list[str]]) -> None:
+        import json
+
+        manifest = self._manifest()
+        meta = dict(manifest.metadata or {})
+        meta["failed"] = json.dumps(failed, sort_keys=True)
+        manifest.modify(metadata=meta)
 
     def drop(self, name: str) -> None:
         try:

@@ -90,6 +90,8 @@ def summarize(records: Sequence[AnswerRecord]) -> dict:
         "abstention_precision": (sum(not r.answerable for r in abstained) / len(abstained)) if abstained else None,
         "abstention_recall": (sum(r.abstained for r in unanswerable) / len(unanswerable)) if unanswerable else None,
         "false_abstentions": sum(r.abstained for r in answerable),
+        "answer_words_p50": (float(np.median([len(r.answer.split()) for r in answerable if not r.abstained]))
+                             if any(not r.abstained for r in answerable) else None),
         "latency_p50_ms": float(np.percentile(lat, 50)),
         "latency_p95_ms": float(np.percentile(lat, 95)),
         "by_category": by_cat,

@@ -60,6 +60,8 @@ def main(
                         on_event=say)
     if if_stale and not ingestor.is_stale(targets):
         typer.echo("index is up to date", err=True)
+        for src, (_, reason) in sorted(store.failures().items()):
+            typer.echo(f"note: {src} could not be ingested earlier: {reason}", err=True)
         return
     summary = ingestor.run(targets, prune=prune)
     if as_json:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 SHORT_LINE = 300  # rule 1 only applies to elements at most this long
-NAV_LINE = 180  # a navigation block is made of lines at most this long
+NAV_LINE = 120  # a navigation block is made of lines at most this long
 MIN_NAV_BLOCK = 4
 NAV_DENSITY = 0.6
 LEAD_IN_LINE = 150

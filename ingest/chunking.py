@@ -105,16 +105,25 @@ def chunk_document(doc: LoadedDocument, settings: Settings, embedder_name: str,
                    file_hash: str) -> list[Chunk]:
     from unstructured.chunking.title import chunk_by_title
 
-    raw = [el.raw for el in doc.elements]
-    pieces = chunk_by_title(
-        raw,
-        max_characters=settings.chunk_max_chars,
-        new_after_n_chars=settings.chunk_new_after_chars,
-        combine_text_under_n_chars=settings.chunk_combine_under_chars,
-        overlap=settings.chunk_overlap_chars or None,
-        multipage_sections=True,
-        include_orig_elements=True,
-    )
+    # A PDF is chunked page by page, so that every chunk cites exactly one page.
+    if doc.kind == "pdf":
+        groups: dict[int | None, list] = {}
+        for el in doc.elements:
+            groups.setdefault(el.page, []).append(el.raw)
+        batches = list(groups.values())
+    else:
+        batches = [[el.raw for el in doc.elements]]
+    pieces = []
+    for batch in batches:
+        pieces.extend(chunk_by_title(
+            batch,
+            max_characters=settings.chunk_max_chars,
+            new_after_n_chars=settings.chunk_new_after_chars,
+            combine_text_under_n_chars=settings.chunk_combine_under_chars,
+            overlap=settings.chunk_overlap_chars or None,
+            multipage_sections=False,
+            include_orig_elements=True,
+        ))
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     heading: str | None = None

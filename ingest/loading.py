@@ -137,6 +137,22 @@ def _clean_html(html: str) -> tuple[str, str | None]:
     return lxml.html.tostring(root, encoding="unicode"), title or None
 
 
+def _check_pdf(path: Path) -> None:
+    """unstructured returns no elements for a broken PDF; say it is broken instead."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        with path.open("rb") as fh:
+            doc = PDFDocument(PDFParser(fh))
+            next(PDFPage.create_pages(doc))
+    except StopIteration:
+        raise LoadError("cannot be parsed as pdf: it has no pages") from None
+    except Exception as exc:
+        raise LoadError(f"cannot be parsed as pdf: {type(exc).__name__}: {exc}"[:300]) from exc
+
+
 def _pdf_title(path: Path) -> str | None:
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfparser import PDFParser
@@ -190,7 +206,9 @@ def partition(path: Path, kind: str) -> tuple[list[Any], str | None]:
         if kind == "pdf":
             from unstructured.partition.pdf import partition_pdf
 
-            return partition_pdf(filename=str(path), strategy="fast"), _pdf_title(path)
+            _check_pdf(path)
+            return (partition_pdf(filename=str(path), strategy="fast", languages=["eng"]),
+                    _pdf_title(path))
         if kind == "docx":
             from unstructured.partition.docx import partition_docx
 
@@ -217,13 +235,34 @@ def _as_list_item(el: Any) -> Any:
     return ListItem(text=el.text, metadata=el.metadata)
 
 
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
+
+
+def _running_heads(raw_elements: list[Any]) -> set[str]:
+    """Header/footer texts that repeat on several pages (running heads), digits ignored."""
+    seen: dict[str, set] = {}
+    for el in raw_elements:
+        if el.category in ("Header", "Footer"):
+            key = re.sub(r"\d+", "#", (el.text or "").strip().lower())
+            seen.setdefault(key, set()).add(getattr(el.metadata, "page_number", None))
+    return {k for k, pages in seen.items() if len(pages) >= 2}
+
+
 def to_elements(raw_elements: list[Any]) -> list[Element]:
+    """Our view of unstructured's elements: page furniture dropped, bullets made list items.
+
+    A PDF's header and footer are dropped when they repeat across pages or are page numbers; a
+    line that merely sits at the top of one page (a title, say) is kept."""
     out = []
+    running = _running_heads(raw_elements)
     for el in raw_elements:
         if el.category == "Title" and _BULLET.match(el.text or ""):
             el = _as_list_item(el)
         text = _WS.sub(" ", (getattr(el, "text", "") or "")).strip()
-        if not text or el.category in ("PageBreak", "Image", "Header", "Footer", "PageNumber"):
+        if not text or el.category in ("PageBreak", "Image", "PageNumber"):
+            continue
+        if el.category in ("Header", "Footer") and (
+                _PAGE_NUMBER.match(text) or re.sub(r"\d+", "#", text.lower()) in running):
             continue
         md = el.metadata
         out.append(
@@ -250,8 +289,9 @@ def pick_title(path: Path, meta_title: str | None, elements: list[Element]) -> s
         return meta_title
     for el in elements[:3]:
         t = el.text
-        if (len(t) <= 150 and len(t.split()) >= 3 and not t.endswith((".", ":", ";", ","))
-                and not _DATELINE.match(t) and (el.is_title or len(t.split()) <= 20)):
+        if (len(t) <= 150 and len(t.split()) >= (1 if el.is_title else 3)
+                and not t.endswith((".", ":", ";", ",")) and not _DATELINE.match(t)
+                and (el.is_title or len(t.split()) <= 20)):
             return t
     return humanize_filename(path)
 

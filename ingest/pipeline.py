@@ -156,6 +156,7 @@ class Ingestor:
         if (active.metadata or {}).get("fingerprint") != self.fingerprint:
             return True
         hashes = self._indexed_hashes(active)
+        failed = self.store.failures()
         seen = set()
         for f in discover(paths):
             try:
@@ -164,7 +165,8 @@ class Ingestor:
                 continue
             src = source_name(f, self.root)
             seen.add(src)
-            if hashes.get(src) != {file_sha256(f)}:
+            digest = file_sha256(f)
+            if hashes.get(src) != {digest} and failed.get(src, [None])[0] != digest:
                 return True
         return any(self._under(src, paths) and src not in seen for src in hashes)
 
@@ -204,9 +206,11 @@ class Ingestor:
             keep_sources: set[str] = set()  # copied from the active generation as they are
             new_chunks: list[Chunk] = []
             seen_sources: set[str] = set()
+            failed_now: dict[str, list[str]] = {}
             for f in files:
                 src = source_name(f, self.root)
                 seen_sources.add(src)
+                digest = ""
                 try:
                     check_file(f)
                     digest = file_sha256(f)
@@ -223,6 +227,7 @@ class Ingestor:
                     if not isinstance(exc, LoadError):
                         log.exception("processing %s failed", f)
                     summary.failed.append(Failure(str(f), reason))
+                    failed_now[src] = [digest if digest else "", reason]
                     self.say(f"skipped {f}: {reason}")
                     if src in existing:
                         keep_sources.add(src)  # keep what was indexed before
@@ -244,6 +249,8 @@ class Ingestor:
                     keep_sources.add(src)
 
             summary.chunks_unchanged = sum(len(existing[s]) for s in keep_sources)
+            if failed_now != self.store.failures():
+                self.store.set_failures(failed_now)
             if not summary.changed and same_pipeline:
                 summary.chunks_total = active.count() if active is not None else 0
                 summary.generation = active.name if active is not None else None

@@ -1,0 +1,105 @@
+"""Shared fixtures. Tests use the real packaged embedder and real Chroma; the network is off
+beyond loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+_real_connect = socket.socket.connect
+_LOOPBACK = {"127.0.0.1", "::1", "localhost", "0.0.0.0"}
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        if host not in _LOOPBACK:
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.embedding import get_embedder
+
+    return get_embedder(threads=2)
+
+
+class CountingEmbedder:
+    """The real embedder, counting what it embeds; can be told to fail after some batches."""
+
+    def __init__(self, inner, fail_after_batches: int | None = None):
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.texts = 0
+        self.batches = 0
+        self.fail_after_batches = fail_after_batches
+
+    def embed_texts(self, texts, batch_size=32):
+        if self.fail_after_batches is not None and self.batches >= self.fail_after_batches:
+            raise RuntimeError("simulated crash half-way through embedding")
+        self.batches += 1
+        self.texts += len(texts)
+        return self.inner.embed_texts(texts, batch_size=batch_size)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+@pytest.fixture
+def counting(embedder):
+    return lambda **kw: CountingEmbedder(embedder, **kw)
+
+
+def make_settings(tmp: Path, corpus: Path, **overrides):
+    from assistant.config import Settings
+
+    return Settings(corpus_dir=corpus, chroma_path=tmp / "chroma", **overrides)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def indexed(tmp_path_factory, embedder):
+    """The project corpus ingested once into an embedded store: (settings, store, assistant)."""
+    from assistant.service import Assistant
+    from assistant.store import ChunkStore
+    from ingest.pipeline import Ingestor
+
+    tmp = tmp_path_factory.mktemp("indexed")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = make_settings(tmp, corpus)
+    store = ChunkStore(settings)
+    summary = Ingestor(settings, store, embedder, progress=False).run([corpus])
+    assert not summary.failed
+    return settings, store, Assistant(settings, store, embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
