@@ -21,9 +21,6 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import spacy  # noqa: E402
-from spacy.language import Language  # noqa: E402
-
 # Auxiliaries, modals and frequent verbs whose form does not end in -ed/-ing/-es.
 _COMMON_VERBS = frozenset(
     """
@@ -40,7 +37,6 @@ _COMMON_VERBS = frozenset(
 _VERB_SUFFIX = re.compile(r"^[a-z]{3,}(ed|ing)$")
 
 
-@Language.component("verb_tagger")
 def _verb_tagger(doc):
     for token in doc:
         low = token.lower_
@@ -50,8 +46,14 @@ def _verb_tagger(doc):
 
 
 @lru_cache(maxsize=1)
-def offline_pipeline() -> Language:
-    """A blank English pipeline: sentence boundaries plus the lexical verb tagger."""
+def offline_pipeline():
+    """A blank English pipeline: sentence boundaries plus the lexical verb tagger.
+    (spaCy is imported here, not at module import: it costs over a second.)"""
+    import spacy
+    from spacy.language import Language
+
+    if "verb_tagger" not in Language.factories:
+        Language.component("verb_tagger", func=_verb_tagger)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("verb_tagger")

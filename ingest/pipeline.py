@@ -312,6 +312,9 @@ class Ingestor:
         from tqdm import tqdm
 
         bs = self.settings.embed_batch_size
+        # Texts of similar length batch together with little padding (what sentence-transformers
+        # does within one encode call; here across the whole run).
+        chunks = sorted(chunks, key=lambda c: len(c.text))
         bar = tqdm(total=len(chunks), unit="chunk", desc="embedding", disable=not self.progress)
         try:
             for i in range(0, len(chunks), bs):

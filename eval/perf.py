@@ -1,0 +1,219 @@
+"""Speed benchmark: ingestion throughput vs the embedder alone, re-ingest time, /v1/chat latency
+and the server's memory. `python -m eval.perf` (or `make perf`); prints a table and writes JSON.
+
+- Ingestion throughput: the corpus plus COVID-QA's articles (from the eval-data folder, when it is
+  there) written out as text files, ingested by the real pipeline into a fresh embedded store;
+  then the embedder alone encodes the very same chunk texts in the same process. Imports and the
+  model load are done once before either is timed.
+- Re-ingest: the unchanged corpus ingested again, in-process and as the `python -m ingest` command
+  (which includes Python start-up and imports).
+- Latency: a real `python -m assistant serve` process on loopback, asked the eval-set questions one
+  after another over HTTP (default settings); resident memory (VmRSS) read afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import typer
+
+from assistant.config import PROJECT_ROOT, Settings
+from eval.report import print_table, write_json
+
+DEFAULT_EVAL_DATA = PROJECT_ROOT.parent / "shared" / "eval-data"
+
+
+def _covidqa_texts(eval_data: Path, limit: int) -> list[tuple[str, str]]:
+    path = eval_data / "covidqa" / "200423_covidQA.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for i, article in enumerate(data["data"][:limit]):
+        context = article["paragraphs"][0]["context"]
+        out.append((f"covidqa-{i:03d}.txt", context))
+    return out
+
+
+def measure_ingest(settings: Settings, corpus: Path, extra: list[tuple[str, str]], embedder) -> dict:
+    from assistant.store import ChunkStore, iter_records
+    from ingest.pipeline import Ingestor
+
+    work = Path(tempfile.mkdtemp(prefix="perf-"))
+    docs = work / "docs"
+    shutil.copytree(corpus, docs)
+    for name, text in extra:
+        (docs / name).write_text(text, encoding="utf-8")
+
+    # Warm-up (imports, model load, first partition) on a throwaway store.
+    warm = settings.model_copy(update={"corpus_dir": corpus, "chroma_path": work / "warm"})
+    Ingestor(warm, ChunkStore(warm), embedder, progress=False).run([corpus])
+
+    cfg = settings.model_copy(update={"corpus_dir": docs, "chroma_path": work / "db"})
+    store = ChunkStore(cfg)
+    t = time.perf_counter()
+    summary = Ingestor(cfg, store, embedder, progress=True).run([docs])
+    pipeline_s = time.perf_counter() - t
+    texts = [r.text for r in iter_records(store.active())]
+
+    t = time.perf_counter()
+    embedder.embed_texts(texts, batch_size=cfg.embed_batch_size)
+    embed_s = time.perf_counter() - t
+
+    t = time.perf_counter()
+    again = Ingestor(cfg, store, embedder, progress=False).run([docs])
+    reingest_s = time.perf_counter() - t
+    shutil.rmtree(work, ignore_errors=True)
+    pipe_rate, emb_rate = len(texts) / pipeline_s, len(texts) / embed_s
+    return {
+        "documents": summary.files,
+        "chunks": len(texts),
+        "characters": sum(len(x) for x in texts),
+        "pipeline_seconds": pipeline_s,
+        "pipeline_chunks_per_s": pipe_rate,
+        "embedder_seconds": embed_s,
+        "embedder_chunks_per_s": emb_rate,
+        "pipeline_vs_embedder": pipe_rate / emb_rate,
+        "reingest_in_process_seconds_large": reingest_s,
+        "reingest_unchanged": again.files_unchanged,
+    }
+
+
+def measure_reingest_cli(corpus: Path, env: dict) -> dict:
+    """`python -m ingest` on the unchanged project corpus, wall clock, after a first ingest."""
+    from assistant.store import ChunkStore  # noqa: F401  (import cost is part of the CLI's)
+
+    work = Path(tempfile.mkdtemp(prefix="perf-cli-"))
+    env = {**env, "ASSISTANT_CHROMA_PATH": str(work / "db"), "ASSISTANT_CORPUS_DIR": str(corpus)}
+    cmd = [sys.executable, "-m", "ingest", "--quiet", str(corpus)]
+    subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=PROJECT_ROOT)
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=PROJECT_ROOT)
+        times.append(time.perf_counter() - t)
+    shutil.rmtree(work, ignore_errors=True)
+    return {"reingest_cli_seconds": statistics.median(times)}
+
+
+def measure_reingest_in_process(settings: Settings, corpus: Path, embedder) -> dict:
+    from assistant.store import ChunkStore
+    from ingest.pipeline import Ingestor
+
+    work = Path(tempfile.mkdtemp(prefix="perf-re-"))
+    cfg = settings.model_copy(update={"corpus_dir": corpus, "chroma_path": work / "db"})
+    Ingestor(cfg, ChunkStore(cfg), embedder, progress=False).run([corpus])
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        Ingestor(cfg, ChunkStore(cfg), embedder, progress=False).run([corpus])
+        times.append(time.perf_counter() - t)
+    shutil.rmtree(work, ignore_errors=True)
+    return {"reingest_in_process_seconds": statistics.median(times)}
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="perf-api-"))
+    env = {**env, "ASSISTANT_CHROMA_PATH": str(work / "db"), "ASSISTANT_CORPUS_DIR": str(corpus)}
+    subprocess.run([sys.executable, "-m", "ingest", "--quiet", str(corpus)], env=env, check=True,
+                   capture_output=True, cwd=PROJECT_ROOT)
+    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+                              env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        t0 = time.perf_counter()
+        while True:
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.perf_counter() - t0 > 120 or server.poll() is not None:
+                raise RuntimeError("the server did not become healthy")
+            time.sleep(0.2)
+        startup = time.perf_counter() - t0
+        latencies = []
+        with httpx.Client(timeout=60) as client:
+            client.post(base + "/v1/chat", json={"question": "warm-up question about CDMOs"})
+            for q in questions:
+                t = time.perf_counter()
+                r = client.post(base + "/v1/chat", json={"question": q})
+                latencies.append((time.perf_counter() - t) * 1000)
+                r.raise_for_status()
+        rss = _rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+    latencies.sort()
+    pct = lambda p: latencies[min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))]
+    return {"questions": len(latencies), "server_startup_seconds": startup,
+            "chat_p50_ms": statistics.median(latencies), "chat_p95_ms": pct(95),
+            "chat_max_ms": latencies[-1], "server_rss_mb": rss}
+
+
+def main(
+    eval_data: Path = typer.Option(DEFAULT_EVAL_DATA, help="Folder of public eval data (COVID-QA "
+                                   "articles enlarge the ingest benchmark)."),
+    articles: int = typer.Option(40, help="COVID-QA articles added to the ingest benchmark."),
+    port: int = typer.Option(8765, help="Loopback port for the latency server."),
+    out: Path = typer.Option(PROJECT_ROOT / "eval" / "reports", help="Where the JSON goes."),
+) -> None:
+    from assistant.embedding import get_embedder
+    from eval.dataset import load
+
+    settings = Settings()
+    corpus = settings.corpus_dir
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "DO_NOT_TRACK": "1"}
+    embedder = get_embedder(settings.torch_threads)
+    extra = _covidqa_texts(eval_data, articles)
+    if not extra:
+        typer.echo(f"note: {eval_data}/covidqa not found; the ingest benchmark uses corpus/ only",
+                   err=True)
+    results: dict = {}
+    typer.echo("ingest throughput ...", err=True)
+    results["ingest"] = measure_ingest(settings, corpus, extra, embedder)
+    typer.echo("re-ingest ...", err=True)
+    results["reingest"] = {**measure_reingest_in_process(settings, corpus, embedder),
+                           **measure_reingest_cli(corpus, env)}
+    typer.echo("chat latency ...", err=True)
+    questions = [q.question for q in load()]
+    results["latency"] = measure_latency(corpus, env, questions, port)
+
+    i, r, lat = results["ingest"], results["reingest"], results["latency"]
+    rows = [
+        ("ingest: documents / chunks", f"{i['documents']} / {i['chunks']}", ""),
+        ("ingest pipeline, chunks/s", f"{i['pipeline_chunks_per_s']:.1f}", ""),
+        ("embedder alone, chunks/s", f"{i['embedder_chunks_per_s']:.1f}", ""),
+        ("pipeline / embedder", f"{i['pipeline_vs_embedder']:.2f}", ">= 0.85"),
+        ("re-ingest unchanged corpus, in process (s)", f"{r['reingest_in_process_seconds']:.2f}", "< 2"),
+        ("re-ingest unchanged corpus, `python -m ingest` (s)", f"{r['reingest_cli_seconds']:.2f}", "< 2"),
+        (f"/v1/chat p50 over {lat['questions']} questions (ms)", f"{lat['chat_p50_ms']:.0f}", "<= 150"),
+        ("/v1/chat p95 (ms)", f"{lat['chat_p95_ms']:.0f}", "<= 400"),
+        ("server RSS after the questions (MB)", f"{lat['server_rss_mb']:.0f}", "< 1200"),
+        ("server start-up to healthy (s)", f"{lat['server_startup_seconds']:.1f}", ""),
+    ]
+    print_table("Performance (this machine)", ["measure", "value", "target"], rows)
+    path = write_json(out, "perf", results)
+    typer.echo(f"wrote {path}", err=True)
+
+
+if __name__ == "__main__":
+    typer.run(main)
