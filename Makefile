@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test test-fast eval bench benchmark lock clean
+.PHONY: install run ingest test eval bench perf lock clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,18 @@ ingest: install
 
 test: install
 	$(PY) -m pytest -q
+
+# Corpus eval: retrieval side by side with baselines, answer quality (about 30 s).
+eval: install
+	$(PY) -m eval corpus
+
+# Public benchmarks from ../shared/eval-data (first run about 10 min, then about 3 min).
+bench: install
+	$(PY) -m eval bench
+
+# Speed benchmark: ingest throughput, re-ingest, /v1/chat latency, server memory (about 3 min).
+perf: install
+	$(PY) -m eval.perf
 
 clean:
 	rm -rf $(VENV) .data

@@ -49,7 +49,8 @@ _ANSWER_TYPES = [
     ("count", re.compile(r"\b(how many|number of|how big|how large|how old)\b", re.I),
      re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
                 r"million|billion)\b", re.I)),
-    ("date", re.compile(r"\b(when|what (year|date|month|day)|which (year|month)|on what date)\b", re.I),
+    ("date", re.compile(r"^\W*when\b|\b(what (year|date|month|day)|which (year|month)|on what date|since when)\b",
+                        re.I),
      re.compile(r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|"
                 r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b", re.I)),
     ("author", re.compile(r"\b(who (wrote|authored|is the author)|author of|written by|byline)\b", re.I),

@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.32, ge=0.0, le=1.0, description="Minimum evidence score below which the answer abstains."
     )
-    max_question_chars: int = Field(2000, ge=1)
 
     @model_validator(mode="after")
     def _check_chunking(self) -> "Settings":

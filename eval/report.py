@@ -31,7 +31,9 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         table.add_column(c, justify="left" if i == 0 else "right")
     for row in rows:
         table.add_row(*[_fmt(v) for v in row])
-    Console().print(table)
+    import sys
+
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
 def _fmt(v: Any) -> str:

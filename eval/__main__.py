@@ -1,0 +1,176 @@
+"""Offline evals. `python -m eval corpus` (make eval), `python -m eval bench` (make bench),
+`python -m eval compare OLD.json NEW.json`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from assistant.config import PROJECT_ROOT, get_settings
+from eval.report import compare as compare_reports
+from eval.report import markdown_table, plot_recall, print_table, write_json
+
+app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
+REPORTS = PROJECT_ROOT / "eval" / "reports"
+DEFAULT_EVAL_DATA = PROJECT_ROOT.parent / "shared" / "eval-data"
+CACHE = PROJECT_ROOT / ".data" / "embedding-cache.sqlite"
+
+ANSWER_ROWS = [
+    ("key-fact recall", "key_fact_recall"),
+    ("answers with every key fact", "all_facts"),
+    ("citation precision", "citation_precision"),
+    ("citation hit (gold document cited)", "citation_hit"),
+    ("number faithfulness", "number_faithfulness"),
+    ("abstention precision", "abstention_precision"),
+    ("abstention recall", "abstention_recall"),
+    ("false abstentions", "false_abstentions"),
+    ("answer length, median words", "answer_words_p50"),
+    ("latency p50 (ms)", "latency_p50_ms"),
+    ("latency p95 (ms)", "latency_p95_ms"),
+]
+
+
+def _embedder(cached: bool):
+    from assistant.embedding import get_embedder
+    from eval.cache import CachedEmbedder
+
+    inner = get_embedder(get_settings().torch_threads)
+    return CachedEmbedder(inner, CACHE) if cached else inner
+
+
+@app.command()
+def corpus(
+    dataset: Annotated[Optional[Path], typer.Option(help="Eval set (JSON Lines).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the JSON, Markdown and PNG reports.")] = REPORTS,
+    naive: Annotated[bool, typer.Option(help="Include the LangChain-tutorial baseline.")] = True,
+    check: Annotated[bool, typer.Option(help="Exit 1 when below eval/thresholds.json.")] = False,
+) -> None:
+    """Retrieval (BM25, dense, hybrid, naive baseline) and answer quality on the corpus set."""
+    from eval.corpus import check_thresholds, run_corpus_eval
+    from eval.dataset import DEFAULT_SET
+
+    settings = get_settings()
+    report = run_corpus_eval(settings, _embedder(cached=False), dataset or DEFAULT_SET, naive=naive)
+    ret = report["retrieval"]
+    metrics = list(next(iter(ret.values())).keys())
+    rows = [[name, *[m[k] for k in metrics]] for name, m in ret.items()]
+    print_table("Retrieval on the corpus set (gold spans, ranx)", ["retriever", *metrics], rows)
+    a = report["answers"]
+    print_table(f"Answers ({a['answerable']} answerable, {a['unanswerable']} unanswerable)",
+                ["measure", "value"], [(label, a[key]) for label, key in ANSWER_ROWS])
+    cats = a["by_category"]
+    print_table("By category", ["category", "n", "key-fact recall / abstained"],
+                [(c, v["n"], v.get("key_fact_recall", v.get("abstained"))) for c, v in cats.items()])
+    path = write_json(out, "corpus", report)
+    png = plot_recall(ret, path.with_suffix(".png"), "Recall@k on the corpus eval set")
+    md = path.with_suffix(".md")
+    md.write_text(_markdown(report, metrics, png.name), encoding="utf-8")
+    typer.echo(f"wrote {path}, {md.name}, {png.name}", err=True)
+    if check:
+        failures = check_thresholds(report)
+        for f in failures:
+            typer.echo(f"BELOW THRESHOLD: {f}", err=True)
+        if failures:
+            raise typer.Exit(1)
+
+
+def _markdown(report: dict, metrics: list[str], png: str) -> str:
+    ret, a = report["retrieval"], report["answers"]
+    lines = [f"# Corpus eval, commit {report.get('commit', '?')}", "",
+             "## Configuration", "", "```json", json.dumps(report["config"], indent=2), "```", "",
+             "## Retrieval", "", markdown_table(["retriever", *metrics],
+                                                [[n, *[m[k] for k in metrics]] for n, m in ret.items()]),
+             "", f"![Recall@k]({png})", "", "## Answers", "",
+             markdown_table(["measure", "value"], [(label, a[key]) for label, key in ANSWER_ROWS]),
+             "", "## Questions that missed a key fact or were wrongly (not) abstained", ""]
+    for r in report["per_question"]:
+        wrong = (r["answerable"] and (r["abstained"] or not r["all_facts"])) or (
+            not r["answerable"] and not r["abstained"])
+        if wrong:
+            lines.append(f"- **{r['id']}** ({r['category']}) {r['question']}  \n  → {r['answer'][:300]}")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def bench(
+    eval_data: Annotated[Path, typer.Option(help="Folder with scifact/ and covidqa/.")] = DEFAULT_EVAL_DATA,
+    scifact: Annotated[bool, typer.Option(help="Run SciFact.")] = True,
+    covidqa: Annotated[bool, typer.Option(help="Run COVID-QA.")] = True,
+    sample: Annotated[int, typer.Option(help="COVID-QA questions (seeded sample).")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the COVID-QA sample.")] = 13,
+    out: Annotated[Path, typer.Option(help="Folder for the reports.")] = REPORTS,
+) -> None:
+    """Public benchmarks: SciFact retrieval and COVID-QA answers, next to published figures."""
+    from eval.beir import run_scifact
+    from eval.covidqa import run_covidqa
+
+    settings = get_settings()
+    report: dict = {"eval_data": str(eval_data)}
+    embedder = None
+    sf_dir, cq_file = eval_data / "scifact", eval_data / "covidqa" / "200423_covidQA.json"
+    if scifact:
+        if not (sf_dir / "corpus.jsonl").exists():
+            typer.echo(f"SciFact skipped: {sf_dir}/corpus.jsonl not found (pass --eval-data)", err=True)
+        else:
+            embedder = embedder or _embedder(cached=True)
+            fusions = {"hybrid (product default)": {},
+                       "hybrid, RRF k=60": {"fusion": "rrf", "rrf_k": 60}}
+            sf = run_scifact(sf_dir, embedder, settings, fusions)
+            report["scifact"] = sf
+            rows = [[name, m["ndcg@10"], m["recall@10"], m["recall@100"], m["mrr@10"]]
+                    for name, m in sf["retrievers"].items()]
+            rows += [[f"published: {n}", v["ndcg@10"], None, v["recall@100"], None]
+                     for n, v in sf["published"].items()]
+            print_table(f"SciFact test ({sf['queries']} queries, {sf['documents']} abstracts)",
+                        ["retriever", "nDCG@10", "Recall@10", "Recall@100", "MRR@10"], rows)
+    if covidqa:
+        if not cq_file.exists():
+            typer.echo(f"COVID-QA skipped: {cq_file} not found (pass --eval-data)", err=True)
+        else:
+            embedder = embedder or _embedder(cached=True)
+            cq = run_covidqa(cq_file, embedder, settings, sample=sample, seed=seed)
+            report["covidqa"] = cq
+            print_table(f"COVID-QA ({cq['questions']} questions, seed {cq['seed']}, "
+                        f"{cq['articles']} articles, {cq['chunks']} chunks)", ["measure", "value"], [
+                ("answer contains the gold span", cq["answer_contains_gold"]),
+                ("cited passages contain the gold span", cq["cited_passages_contain_gold"]),
+                ("retrieved passages contain the gold span", cq["retrieved_passages_contain_gold"]),
+                ("cites the gold article", cq["cites_gold_article"]),
+                ("abstained", cq["abstained"]),
+                ("latency p50 / p95 (ms)", f"{cq['latency_p50_ms']:.0f} / {cq['latency_p95_ms']:.0f}"),
+            ])
+    if embedder is not None and hasattr(embedder, "hits"):
+        report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}
+        typer.echo(f"embedding cache: {embedder.hits} hits, {embedder.misses} embedded", err=True)
+    if len(report) > 1:
+        path = write_json(out, "bench", report)
+        typer.echo(f"wrote {path}", err=True)
+
+
+@app.command()
+def compare(
+    old: Annotated[Path, typer.Argument(help="Earlier JSON report.")],
+    new: Annotated[Path, typer.Argument(help="Later JSON report.")],
+    all_rows: Annotated[bool, typer.Option("--all", help="Show unchanged metrics too.")] = False,
+) -> None:
+    """What changed between two JSON reports of the same kind."""
+    a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (old, new))
+    if a.get("kind") != b.get("kind"):
+        typer.echo(f"error: comparing a {a.get('kind')} report with a {b.get('kind')} report", err=True)
+        raise typer.Exit(2)
+    a.pop("per_question", None)
+    b.pop("per_question", None)
+    rows = [r for r in compare_reports(a, b) if all_rows or r[3] is None or abs(r[3]) > 1e-9]
+    print_table(f"{old.name} ({a.get('commit')}) → {new.name} ({b.get('commit')})",
+                ["metric", "old", "new", "change"], rows)
+    if a.get("config") != b.get("config"):
+        typer.echo("configuration differs:", err=True)
+        typer.echo(json.dumps({"old": a.get("config"), "new": b.get("config")}, indent=2), err=True)
+
+
+if __name__ == "__main__":
+    sys.exit(app())
