@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test eval bench perf lock clean
+.PHONY: install run ingest test browser eval bench perf lock clean
 
 install: $(VENV)/.installed
 
@@ -39,8 +39,15 @@ run: install
 ingest: install
 	$(PY) -m ingest corpus
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
+
+# The web page's end-to-end tests drive Debian's Chromium (Playwright's own download fails here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; the browser tests will be skipped"; }
 
 # Corpus eval: retrieval side by side with baselines, answer quality (about 30 s).
 eval: install

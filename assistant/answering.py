@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Iterator, Protocol, Sequence
 
 from assistant.config import Settings
 from assistant.retrieval import Passage
@@ -100,12 +100,32 @@ class Answer:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass
+class Delta:
+    """A piece of answer text as it is produced (for streaming)."""
+
+    text: str
+
+
 class Generator(Protocol):
     """Turns a question and retrieved passages into a cited answer."""
 
     name: str
 
     def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer: ...
+
+    def stream(self, question: str, passages: Sequence[Passage],
+               stats: CorpusStats) -> Iterator[Delta | Answer]:
+        """Deltas of text as they are ready, then the final (verified) Answer."""
+        ...
+
+
+def stream_sentences(answer: Answer) -> Iterator[Delta | Answer]:
+    """Stream a finished answer sentence by sentence (for generators that do not stream)."""
+    for m in re.finditer(r".+?(?:\[\d+\](?:\s*\[\d+\])*\s*|$)", answer.answer):
+        if m.group(0):
+            yield Delta(m.group(0))
+    yield answer
 
 
 @dataclass
@@ -402,6 +422,10 @@ class ExtractiveGenerator:
                                       section=p.section, passage_id=p.id))
         return Answer(answer=" ".join(parts), citations=citations, abstained=False,
                       generator=self.name, extra={"evidence": round(evidence, 4)})
+
+    def stream(self, question: str, passages: Sequence[Passage],
+               stats: CorpusStats) -> Iterator[Delta | Answer]:
+        yield from stream_sentences(self.answer(question, passages, stats))
 
     def _abstain(self, reason: str, evidence: float = 0.0) -> Answer:
         return Answer(answer=f"{NOT_COVERED} ({reason[:1].upper()}{reason[1:]}.)", citations=[],

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 
 from assistant.config import Settings, get_settings
 from assistant.retrieval import EmptyIndexError
+from assistant.answering import Delta
+from assistant.feedback import Feedback
 from assistant.schemas import (
     ChatRequest,
     ChatResponse,
     ErrorResponse,
+    FeedbackRequest,
+    FeedbackResponse,
     HealthResponse,
     SourcesResponse,
 )
@@ -40,6 +47,10 @@ def build_response(result: Result) -> dict:
         "abstained": a.abstained,
         "generator": a.generator,
         "reason": a.reason,
+        "question": result.standalone or result.question,
+        "conversation_id": result.conversation_id,
+        **({"unsupported": a.extra["unsupported"]} if "unsupported" in a.extra else {}),
+        **({"fallback": a.extra["fallback"]} if "fallback" in a.extra else {}),
     }
 
 
@@ -90,8 +101,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def sources(assistant: AssistantDep):
         return {"sources": list(assistant.retriever.sources().values())}
 
-    @app.post("/v1/chat", response_model=ChatResponse, responses=unavailable)
-    def chat(body: ChatRequest, assistant: AssistantDep):
+    def check_sources(body: ChatRequest, assistant: Assistant) -> None:
         if body.sources:
             known = assistant.retriever.sources()
             unknown = [s for s in body.sources if s not in known]
@@ -100,7 +110,70 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                     status_code=422,
                     detail=f"unknown source(s): {', '.join(unknown)}; see GET /v1/sources",
                 )
-        result = assistant.ask(body.question, top_k=body.top_k, sources=body.sources)
+
+    @app.post("/v1/chat", response_model=ChatResponse, responses=unavailable)
+    def chat(body: ChatRequest, assistant: AssistantDep):
+        check_sources(body, assistant)
+        result = assistant.ask(body.question, top_k=body.top_k, sources=body.sources,
+                               conversation_id=body.conversation_id)
         return build_response(result)
 
+    @app.post("/v1/chat/stream", responses={
+        **unavailable, 200: {"content": {"text/event-stream": {}},
+                             "description": "A stream of Server-Sent Events."}})
+    def chat_stream(body: ChatRequest, assistant: AssistantDep):
+        """Server-Sent Events: `question` (what is searched), `delta` (answer text as it is
+        ready), then `final` (the verified answer with its citations, as /v1/chat returns it),
+        or `error`."""
+        check_sources(body, assistant)
+        assistant.retriever.snapshot()  # a missing index is a 503 before the stream starts
+
+        def events():
+            try:
+                for item in assistant.stream(body.question, top_k=body.top_k, sources=body.sources,
+                                             conversation_id=body.conversation_id):
+                    if isinstance(item, Delta):
+                        yield sse("delta", {"text": item.text})
+                    elif isinstance(item, dict):
+                        yield sse("question", item)
+                    else:
+                        yield sse("final", build_response(item))
+            except Exception as exc:  # the stream has started: report in-band, never a trace
+                log.exception("streaming answer failed")
+                yield sse("error", {"detail": _public_error(exc)})
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @app.post("/v1/feedback", response_model=FeedbackResponse, status_code=201)
+    def feedback(body: FeedbackRequest, assistant: AssistantDep):
+        fid = assistant.feedback.add(Feedback(
+            helpful=body.helpful, question=body.question, answer=body.answer,
+            citations=body.citations, channel="web", standalone=body.standalone,
+            comment=body.comment, conversation_id=body.conversation_id))
+        return {"id": fid}
+
+    if WEB_DIR.exists():
+        app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+        @app.get("/", include_in_schema=False)
+        def page():
+            return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
     return app
+
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+
+def sse(event: str, data: dict) -> str:
+    """One Server-Sent Event; the JSON payload has no raw newlines, so one data line suffices."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _public_error(exc: Exception) -> str:
+    if isinstance(exc, EmptyIndexError):
+        return NO_INDEX
+    if isinstance(exc, StoreError):
+        return f"The index is unavailable: {exc}"
+    return "The assistant could not answer this question because of an internal error."

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of dense in 'weighted'.")
 
+    # --- conversations ---
+    conversation_ttl_hours: float = Field(
+        72.0, gt=0, description="Conversations idle longer than this expire.")
+
     # --- answering ---
     generator: Literal["extractive"] = Field("extractive")
     max_answer_sentences: int = Field(4, ge=1, le=20)

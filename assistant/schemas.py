@@ -15,6 +15,10 @@ class ChatRequest(BaseModel):
     top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages to retrieve (1-20).")
     sources: list[StrictStr] | None = Field(
         None, description="Only search these documents (paths as listed by /v1/sources).")
+    conversation_id: StrictStr | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
+        description="Keeps the history: follow-ups in the same conversation are rewritten into "
+                    "standalone questions. Any id the client chooses (letters, digits, _.:-).")
 
     @field_validator("question")
     @classmethod
@@ -49,6 +53,25 @@ class ChatResponse(BaseModel):
     abstained: bool
     generator: str
     reason: str | None = Field(None, description="Why the assistant abstained, when it did.")
+    question: str = Field(description="What was searched: the question, or the follow-up "
+                                      "rewritten into a standalone question.")
+    conversation_id: str | None = None
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    helpful: bool
+    question: StrictStr = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
+    answer: StrictStr = Field(..., max_length=50_000)
+    citations: list[dict] = Field(default_factory=list, max_length=50)
+    standalone: StrictStr | None = Field(None, max_length=MAX_QUESTION_CHARS * 2)
+    conversation_id: StrictStr | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$")
+    comment: StrictStr | None = Field(None, max_length=2000)
+
+
+class FeedbackResponse(BaseModel):
+    id: str
 
 
 class SourceOut(BaseModel):

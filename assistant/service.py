@@ -1,15 +1,18 @@
-"""The assistant: retrieval plus answer generation. The one code path behind the API, the CLI,
-the Slack bot and the evals."""
+"""The assistant: follow-up rewriting, retrieval and answer generation. The one code path behind
+the API, the web page, the CLI, the Slack bot and the evals."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
 
-from assistant.answering import Answer, Generator, make_generator
+from assistant.answering import Answer, Delta, Generator, make_generator
 from assistant.config import Settings
+from assistant.conversations import ConversationStore, Turn
 from assistant.embedding import Embedder, get_embedder
+from assistant.feedback import FeedbackStore
+from assistant.followup import Rewriter, RuleRewriter
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.store import ChunkStore
 
@@ -19,27 +22,73 @@ class Result:
     answer: Answer
     passages: list[Passage]
     timings: dict[str, float]
+    question: str = ""  # as asked
+    standalone: str = ""  # as searched
+    conversation_id: str | None = None
+    extra: dict = field(default_factory=dict)
 
 
 class Assistant:
     def __init__(self, settings: Settings, store: ChunkStore, embedder: Embedder,
-                 generator: Generator | None = None) -> None:
+                 generator: Generator | None = None, rewriter: Rewriter | None = None) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.retriever = HybridRetriever(store, embedder, settings)
         self.generator = generator or make_generator(settings)
+        self.rewriter = rewriter or getattr(self.generator, "rewriter", None) or RuleRewriter()
+        self.conversations = ConversationStore(store.client, settings.collection_prefix,
+                                               settings.conversation_ttl_hours * 3600)
+        self.feedback = FeedbackStore(store.client, settings.collection_prefix)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Assistant":
         return cls(settings, ChunkStore(settings), get_embedder(settings.torch_threads))
 
-    def ask(self, question: str, top_k: int | None = None,
-            sources: Sequence[str] | None = None) -> Result:
+    def _prepare(self, question: str, conversation_id: str | None) -> tuple[str, str | None]:
+        if conversation_id is None:
+            return question, None
+        history = self.conversations.history(conversation_id)
+        return self.rewriter.rewrite(question, history), conversation_id
+
+    def _remember(self, result: Result) -> None:
+        if result.conversation_id is None:
+            return
+        a = result.answer
+        self.conversations.append(result.conversation_id, Turn(
+            question=result.question, standalone=result.standalone, answer=a.answer,
+            abstained=a.abstained, sources=[c.source for c in a.citations]))
+
+    def ask(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
+            conversation_id: str | None = None) -> Result:
+        result = None
+        for item in self.stream(question, top_k, sources, conversation_id):
+            if isinstance(item, Result):
+                result = item
+        assert result is not None
+        return result
+
+    def stream(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
+               conversation_id: str | None = None) -> Iterator[Result | Delta | dict]:
+        """Yields {"standalone": ...} first, then answer deltas, then the final Result."""
         t0 = time.perf_counter()
-        passages = self.retriever.retrieve(question, top_k=top_k, sources=sources)
+        standalone, conversation_id = self._prepare(question, conversation_id)
+        yield {"question": question, "standalone": standalone, "conversation_id": conversation_id}
+        passages = self.retriever.retrieve(standalone, top_k=top_k, sources=sources)
         t1 = time.perf_counter()
-        answer = self.generator.answer(question, passages, self.retriever.snapshot())
+        answer: Answer | None = None
+        first: float | None = None
+        for item in self.generator.stream(standalone, passages, self.retriever.snapshot()):
+            if isinstance(item, Delta):
+                first = first or time.perf_counter()
+                yield item
+            else:
+                answer = item
+        assert answer is not None, "a generator must end its stream with an Answer"
         t2 = time.perf_counter()
-        return Result(answer=answer, passages=passages,
-                      timings={"retrieve_ms": (t1 - t0) * 1000, "generate_ms": (t2 - t1) * 1000})
+        result = Result(answer=answer, passages=passages, question=question, standalone=standalone,
+                        conversation_id=conversation_id,
+                        timings={"retrieve_ms": (t1 - t0) * 1000, "generate_ms": (t2 - t1) * 1000,
+                                 "first_delta_ms": ((first or t2) - t0) * 1000})
+        self._remember(result)
+        yield result
