@@ -153,6 +153,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             comment=body.comment, conversation_id=body.conversation_id))
         return {"id": fid}
 
+    if settings.slack_bot_token and settings.slack_signing_secret:
+        # Slack's HTTP Events API at /slack/events (see assistant/slack).
+        from assistant.slack.http import mount_slack
+
+        mount_slack(app, settings)
+
     if WEB_DIR.exists():
         app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.32, ge=0.0, le=1.0, description="Minimum evidence score below which the answer abstains."
     )
+
+    # --- Slack bot (assistant/slack) ---
+    slack_bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-...).")
+    slack_signing_secret: SecretStr | None = Field(None, description="Signing secret of the app.")
+    slack_app_token: SecretStr | None = Field(None, description="App-level token (xapp-...) for Socket Mode.")
+    slack_allowed_channels: list[str] = Field(
+        default_factory=list, description="Channel ids the bot answers in (empty: all). DMs always.")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
 
     @model_validator(mode="after")
     def _check_chunking(self) -> "Settings":
