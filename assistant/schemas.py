@@ -47,6 +47,17 @@ class CitationOut(BaseModel):
     section: str | None = None
 
 
+class UnsupportedOut(BaseModel):
+    sentence: str
+    reason: str
+
+
+class FallbackOut(BaseModel):
+    to: str = Field(description="extractive or abstain")
+    reason: str
+    from_: str = Field(alias="from", serialization_alias="from")
+
+
 class ChatResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
@@ -56,6 +67,11 @@ class ChatResponse(BaseModel):
     question: str = Field(description="What was searched: the question, or the follow-up "
                                       "rewritten into a standalone question.")
     conversation_id: str | None = None
+    unsupported: list[UnsupportedOut] | None = Field(
+        None, description="LLM generators: sentences removed by verification, with the reason.")
+    fallback: FallbackOut | None = Field(
+        None, description="LLM generators: set when the extractive answer or an abstention "
+                          "replaced the model's answer, and why.")
 
 
 class FeedbackRequest(BaseModel):

@@ -55,3 +55,39 @@ def question_terms(text: str) -> list[str]:
 
 def is_number(token: str) -> bool:
     return bool(_NUMBER.match(token))
+
+
+# --- figures: amounts, percentages, counts and dates stated in a text ---
+_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_FIGURE = re.compile(r"(?<![\w.])[-−]?\$?\d[\d,]*(?:\.\d+)?%?")
+_NUMBER_WORD = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|thousand|million|billion|trillion)\b", re.IGNORECASE)
+_WORD_VALUE = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_WORD_VALUE.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
+                    "seventy": "70", "eighty": "80", "ninety": "90"})
+
+
+def figures(text: str) -> set[str]:
+    """The figures a text states, normalised ("$1,200" -> "1200", "18%" -> "18", "Seven" ->
+    "seven"); [n] citation markers are not figures."""
+    text = _MARKER.sub(" ", text)
+    found = set()
+    for m in _FIGURE.finditer(text):
+        n = m.group(0).replace(",", "").replace("$", "").replace("−", "-").rstrip("%")
+        if n.strip("-"):
+            found.add(n)
+    found.update(w.lower() for w in _NUMBER_WORD.findall(text))
+    return found
+
+
+def figure_in(figure: str, available: set[str]) -> bool:
+    """Is `figure` among `available`, reading "seven" and "7" as the same?"""
+    if figure in available:
+        return True
+    if figure in _WORD_VALUE:
+        return _WORD_VALUE[figure] in available
+    return figure in {_WORD_VALUE.get(a) for a in available}

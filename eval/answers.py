@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from collections import Counter
+
 import numpy as np
 
 from eval import scoring
@@ -90,6 +92,9 @@ def summarize(records: Sequence[AnswerRecord]) -> dict:
         "abstention_precision": (sum(not r.answerable for r in abstained) / len(abstained)) if abstained else None,
         "abstention_recall": (sum(r.abstained for r in unanswerable) / len(unanswerable)) if unanswerable else None,
         "false_abstentions": sum(r.abstained for r in answerable),
+        "sentences_removed_by_verification": sum(len(r.extra.get("unsupported") or []) for r in records),
+        "answers_replaced_by_fallback": sum(1 for r in records if r.extra.get("fallback")),
+        "generators": dict(sorted(Counter(r.extra.get("generator", "?") for r in records).items())),
         "answer_words_p50": (float(np.median([len(r.answer.split()) for r in answerable if not r.abstained]))
                              if any(not r.abstained for r in answerable) else None),
         "latency_p50_ms": float(np.percentile(lat, 50)),

@@ -21,17 +21,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.text import terms
+from assistant.text import figure_in, figures, terms
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 _QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"'}
-# Amounts, percentages, counts and years; "[3]" markers are removed before this runs.
-_NUMBER = re.compile(r"(?<![\w.])[-−]?\$?\d[\d,]*(?:\.\d+)?%?")
-_NUMBER_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundred|thousand|million|billion)\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=\])\s+|(?<=[.!?])\s+(?=[A-Z\"“(])")
 
 
 def normalize(text: str) -> str:
@@ -76,13 +70,7 @@ def split_cited(answer: str) -> list[CitedSentence]:
 
 
 def numbers_in(text: str) -> set[str]:
-    found = set()
-    for m in _NUMBER.finditer(_MARKER.sub(" ", text)):
-        n = m.group(0).replace(",", "").replace("$", "").replace("−", "-").rstrip("%")
-        if n.strip("-"):
-            found.add(n)
-    found.update(w.lower() for w in _NUMBER_WORDS.findall(text))
-    return found
+    return figures(text)
 
 
 def supports(passage: str, sentence: str) -> bool:
@@ -113,7 +101,7 @@ def numbers_faithful(answer: str, passages: dict[int, str]) -> bool:
         nums = numbers_in(sent.text)
         if not nums:
             continue
-        cited = " ".join(passages.get(n, "") for n in sent.markers)
-        if not nums <= numbers_in(cited):
+        cited = numbers_in(" ".join(passages.get(n, "") for n in sent.markers))
+        if not all(figure_in(x, cited) for x in nums):
             return False
     return True
