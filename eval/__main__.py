@@ -28,6 +28,7 @@ ANSWER_ROWS = [
     ("abstention precision", "abstention_precision"),
     ("abstention recall", "abstention_recall"),
     ("false abstentions", "false_abstentions"),
+    ("errors (generator failed)", "errors"),
     ("sentences removed by verification", "sentences_removed_by_verification"),
     ("answers replaced by the fallback", "answers_replaced_by_fallback"),
     ("answer length, median words", "answer_words_p50"),
@@ -151,6 +152,37 @@ def bench(
     if len(report) > 1:
         path = write_json(out, "bench", report)
         typer.echo(f"wrote {path}", err=True)
+
+
+@app.command()
+def feedback(
+    export: Annotated[Optional[Path], typer.Option(help="Write every feedback record to this "
+                                                       "JSON Lines file.")] = None,
+) -> None:
+    """Helpful / not helpful feedback from the web page and Slack, read from the store."""
+    from dataclasses import asdict
+
+    from assistant.feedback import FeedbackStore
+    from assistant.store import ChunkStore
+
+    settings = get_settings()
+    items = FeedbackStore(ChunkStore(settings).client, settings.collection_prefix).all()
+    by = {}
+    for f in items:
+        row = by.setdefault(f.channel, [0, 0])
+        row[0 if f.helpful else 1] += 1
+    print_table(f"Feedback ({len(items)} records)", ["channel", "helpful", "not helpful"],
+                [(ch, h, n) for ch, (h, n) in sorted(by.items())])
+    unhelpful = [f for f in items if not f.helpful]
+    if unhelpful:
+        print_table("Answers marked not helpful (candidates for the eval set)",
+                    ["channel", "question", "answer"],
+                    [(f.channel, f.question[:80], f.answer[:100]) for f in unhelpful[-20:]])
+    if export:
+        with export.open("w", encoding="utf-8") as fh:
+            for f in items:
+                fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+        typer.echo(f"wrote {len(items)} records to {export}", err=True)
 
 
 @app.command()

@@ -57,7 +57,11 @@ def run(questions: Sequence[EvalQuestion], ask: Callable[[str], dict],
     out = []
     for q in tqdm(questions, desc="answers", unit="q", disable=not progress):
         t = time.perf_counter()
-        response = ask(q.question)
+        try:
+            response = ask(q.question)
+        except Exception as exc:  # e.g. an LLM timing out: recorded, the run goes on
+            response = {"answer": "", "citations": [], "abstained": False,
+                        "error": getattr(exc, "public", None) or f"{type(exc).__name__}: {exc}"}
         out.append(score_one(q, response, (time.perf_counter() - t) * 1000))
     return out
 
@@ -92,6 +96,7 @@ def summarize(records: Sequence[AnswerRecord]) -> dict:
         "abstention_precision": (sum(not r.answerable for r in abstained) / len(abstained)) if abstained else None,
         "abstention_recall": (sum(r.abstained for r in unanswerable) / len(unanswerable)) if unanswerable else None,
         "false_abstentions": sum(r.abstained for r in answerable),
+        "errors": sum(1 for r in records if r.extra.get("error")),
         "sentences_removed_by_verification": sum(len(r.extra.get("unsupported") or []) for r in records),
         "answers_replaced_by_fallback": sum(1 for r in records if r.extra.get("fallback")),
         "generators": dict(sorted(Counter(r.extra.get("generator", "?") for r in records).items())),

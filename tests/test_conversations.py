@@ -1,0 +1,71 @@
+"""Conversations: follow-ups rewritten into standalone questions, history kept across restarts,
+old conversations expired."""
+
+from __future__ import annotations
+
+import httpx
+
+from assistant.api import create_app
+from assistant.conversations import ConversationStore, Turn
+from assistant.followup import RuleRewriter
+from assistant.service import Assistant
+from assistant.store import ChunkStore
+from tests.server import serve
+
+
+def turn(standalone: str) -> Turn:
+    return Turn(question=standalone, standalone=standalone, answer="...", abstained=False)
+
+
+def test_rule_rewriter():
+    r = RuleRewriter()
+    h = [turn("What cell therapy deals did AstraZeneca do in 2023?")]
+    assert r.rewrite("And what did Novartis do?", h) == "What cell therapy deals did Novartis do in 2023?"
+    assert r.rewrite("What about Roche?", h) == "What cell therapy deals did Roche do in 2023?"
+    assert r.rewrite("Which of those were in 2023?", [turn("Which therapies did the FDA approve?")]) \
+        == "Which of those were in 2023? (follow-up to: Which therapies did the FDA approve?)"
+    standalone = "Which FDA designations has Fucaso been granted?"
+    assert r.rewrite(standalone, h) == standalone  # a complete question is left alone
+    assert r.rewrite("And what did Novartis do?", []) == "And what did Novartis do?"
+
+
+def test_follow_up_through_the_api_and_after_a_restart(indexed):
+    settings, store, assistant = indexed
+    with serve(create_app(settings, assistant)) as api:
+        first = httpx.post(f"{api}/v1/chat", json={
+            "question": "What cell therapy deals did AstraZeneca do in 2023?",
+            "conversation_id": "conv-restart-1"}, timeout=60).json()
+        assert "Gracell" in first["answer"]
+    # A new process over the same store (a restart) continues the conversation.
+    restarted = Assistant(settings, ChunkStore(settings), assistant.embedder)
+    with serve(create_app(settings, restarted)) as api:
+        second = httpx.post(f"{api}/v1/chat", json={
+            "question": "And what did Novartis do?", "conversation_id": "conv-restart-1"},
+            timeout=60).json()
+    assert second["question"] == "What cell therapy deals did Novartis do in 2023?"
+    assert second["conversation_id"] == "conv-restart-1"
+    assert "Legend Biotech" in second["answer"]
+    # Without the id, the same words are a new question.
+    alone = restarted.ask("And what did Novartis do?")
+    assert alone.standalone == "And what did Novartis do?"
+
+
+def test_bad_conversation_id_is_a_422(indexed):
+    settings, _, assistant = indexed
+    with serve(create_app(settings, assistant)) as api:
+        r = httpx.post(f"{api}/v1/chat", json={"question": "Hi?", "conversation_id": "bad id!"})
+    assert r.status_code == 422 and "conversation_id" in r.text
+
+
+def test_conversations_expire(indexed):
+    _, store, _ = indexed
+    now = [1_000_000.0]
+    conversations = ConversationStore(store.client, "expiry-test", ttl_seconds=3600,
+                                      clock=lambda: now[0])
+    conversations.append("old", turn("What is TECELRA?"))
+    assert len(conversations.history("old")) == 1
+    now[0] += 3601
+    assert conversations.history("old") == []  # expired, even before the sweep
+    conversations.append("new", turn("What is HEPA?"))  # appending sweeps expired ones
+    assert conversations.records.get("old") is None
+    assert len(conversations.history("new")) == 1
