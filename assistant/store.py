@@ -79,7 +79,7 @@ class ChunkStore:
         try:
             return self.client.get_collection(name, embedding_function=None)
         except Exception as exc:
-            raise StoreError(f"the manifest names collection {name!r}, which is missing: {exc}")
+            raise StoreError(f"the manifest names collection {name!r}, which is missing: {exc}") from exc
 
     # --- generations ---
     def new_generation(self, metadata: dict[str, Any]):

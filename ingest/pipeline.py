@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Iterator
 
 from assistant.config import Settings
 from assistant.embedding import Embedder
+from assistant.files import file_sha256
 from assistant.store import ChunkStore, Record, iter_records
 from ingest import chrome
 from ingest.chunking import Chunk, chunk_document
@@ -90,14 +91,6 @@ def pipeline_fingerprint(settings: Settings, embedder_name: str) -> str:
              settings.chunk_new_after_chars, settings.chunk_combine_under_chars,
              settings.chunk_overlap_chars]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_document(path: Path, root: Path | None) -> tuple[LoadedDocument, int]:

@@ -121,8 +121,7 @@ def test_crash_half_way_leaves_the_previous_index_answering(tmp_path, corpus_cop
     before = Assistant(settings, store, embedder).ask(question).answer
     generation, records = store.active_name(), snapshot(store)
 
-    for f in write_all(corpus_copy / "new").values():  # new files to embed
-        pass
+    write_all(corpus_copy / "new")  # new files to embed
     (corpus_copy / "innovent-iaso-fucaso-car-t-stake-2024.txt").write_text("Rewritten.\n" * 40)
     crashing = counting(fail_after_batches=1)
     with pytest.raises(RuntimeError, match="simulated crash"):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from assistant.service import Assistant
-from assistant.store import ChunkStore, StoreError, iter_records
+from assistant.store import ChunkStore, StoreError
 from ingest.pipeline import Ingestor
 from tests.conftest import free_port, make_settings
 
