@@ -512,6 +512,23 @@ def test_a_failing_slack_api_is_logged_and_the_bot_stays_up(bot, caplog, failure
     bot.sentinel()  # the next question is answered
 
 
+def test_slack_unreachable_on_the_first_event_leaves_it_for_slacks_retry(bot, slack_settings, caplog):
+    caplog.set_level(logging.INFO, logger="assistant.slack")
+    before = len(bot.assistant.asked)
+    with serve(create_app(slack_settings, bot.assistant)) as fresh:  # has not called auth.test yet
+        bot.fake.fail("auth.test", times=1, status=500)
+        ts = new_ts()
+        ev = mention("Which FDA designations has Fucaso been granted?", ts)
+        r, event_id = bot.event(ev, base=fresh)
+        assert r.status_code == 503  # not a 200: Slack delivers it again
+        assert any("auth.test failed" in m and event_id in m for m in caplog.messages)
+        assert len(bot.assistant.asked) == before
+        r, _ = bot.event(ev, event_id=event_id, base=fresh, headers={"x-slack-retry-num": "1"})
+        assert r.status_code == 200
+        [reply] = bot.replies(CHANNEL, ts)
+        assert "orphan drug" in all_text(reply)
+
+
 def test_a_failing_answer_gets_a_short_message_in_the_thread(bot, caplog):
     caplog.set_level(logging.INFO, logger="assistant.slack")
     bot.assistant.fail_next = 1
@@ -622,7 +639,7 @@ def test_long_answers_are_split_within_slacks_limits():
     every = [b for m in messages for b in m.blocks]
     for m in messages:
         assert len(m.blocks) <= blocks.MAX_BLOCKS
-        assert len(m.text) <= 3000
+        assert len(m.text) <= 4000  # the notification text; Slack truncates it at 4,000
         for b in m.blocks:
             if b["type"] == "section":
                 assert 0 < len(b["text"]["text"]) <= blocks.SECTION_CHARS
@@ -666,6 +683,33 @@ def test_clean_question_and_conversation_ids():
     cid = conversation_id("T1", "C1", "1700000000.000100")
     assert cid == "slack-T1-C1-1700000000.000100"
     assert re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", conversation_id("T 1", "C/1", "9" * 200))
+
+
+def test_slack_state_is_not_taken_for_an_index_generation(indexed):
+    """An ingest drops every collection that `generation_names` lists; the bot's must survive."""
+    from assistant.slack.feedback import AnswerLog
+
+    settings, store, _ = indexed
+    prefix = settings.collection_prefix
+    HandledEvents(lambda: store.client, prefix).records.collection  # noqa: B018  (creates it)
+    AnswerLog(store.client, prefix).records.collection  # noqa: B018
+    names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
+    assert {f"{prefix}.slack-events", f"{prefix}.slack-answers"} <= names
+    assert not [n for n in store.generation_names() if "slack" in n]
+
+
+def test_socket_mode_command_explains_missing_tokens(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_SLACK")}
+    env["PYTHONPATH"] = str(root)
+    r = subprocess.run([sys.executable, "-m", "assistant.slack"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "ASSISTANT_SLACK_APP_TOKEN" in r.stderr
 
 
 def test_claims_are_first_come_across_instances_and_expire(indexed):

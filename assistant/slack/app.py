@@ -19,6 +19,7 @@ handled (`dedup.HandledEvents`, shared by all processes). Acknowledgement is imm
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -45,6 +46,7 @@ ALLOWED_SUBTYPES = {None, "thread_broadcast", "file_share"}
 HELP = ("Ask me a question about the documents, for example "
         "_Which FDA designations has Fucaso been granted?_ Mention me in a channel, write to me "
         "directly, or use `/ask QUESTION` for an answer only you can see.")
+SLACK_DOWN = "I can't reach Slack's API right now; please try again in a minute."
 NOT_ENABLED = "I'm not enabled in this channel. Ask me in a direct message or with `/ask` elsewhere."
 
 
@@ -66,8 +68,10 @@ def build_app(settings: Settings, get_assistant: Callable[[], object], *,
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     if not socket_mode and not secret:
         raise ValueError("ASSISTANT_SLACK_SIGNING_SECRET is not set (needed for the HTTP Events API)")
+    bot = SlackBot(settings, get_assistant)
     app = App(
         client=client or make_client(settings),
+        before_authorize=bot.ensure_identity,
         signing_secret=secret or None,
         token_verification_enabled=False,  # no auth.test at start-up; Bolt calls it on the first event
         request_verification_enabled=not socket_mode,
@@ -75,7 +79,6 @@ def build_app(settings: Settings, get_assistant: Callable[[], object], *,
         listener_executor=ThreadPoolExecutor(max_workers=ANSWER_THREADS,
                                              thread_name_prefix="slack-answer"),
     )
-    bot = SlackBot(settings, get_assistant)
     app.middleware(bot.skip_unwanted)
     app.event("app_mention")(bot.on_mention)
     app.event("message")(bot.on_message)
@@ -96,6 +99,7 @@ class SlackBot:
                                     settings.collection_prefix)
         self._answers: AnswerLog | None = None
         self._answers_client = None
+        self._identified = False
 
     # --- shared state -------------------------------------------------------------------------
 
@@ -111,6 +115,26 @@ class SlackBot:
         return is_dm or not self.allowed or channel in self.allowed
 
     # --- before the acknowledgement -----------------------------------------------------------
+
+    def ensure_identity(self, body, client, next):
+        """Runs after signature verification, before Bolt's authorization: makes sure the bot's
+        own ids are known (`auth.test`, once per process). If the Web API fails, Bolt would answer
+        200 and the event would be lost; a 503 makes Slack deliver it again later instead."""
+        if self._identified or body.get("type") in ("url_verification", "ssl_check"):
+            return next()
+        try:
+            client.auth_test()
+        except Exception as exc:
+            detail = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.error("Slack auth.test failed (%s); event %s left for Slack to retry", detail,
+                      body.get("event_id") or body.get("trigger_id") or "-")
+            if body.get("type") == "event_callback":
+                return BoltResponse(status=503, body="")
+            return BoltResponse(status=200, body=json.dumps(
+                {"response_type": "ephemeral", "text": SLACK_DOWN}),
+                headers={"content-type": "application/json"})
+        self._identified = True
+        return next()
 
     def skip_unwanted(self, req, body, context, next):
         """Global middleware, after signature verification and Bolt's own-message filter: drops

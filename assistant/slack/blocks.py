@@ -15,7 +15,7 @@ from assistant.slack.text import escape, shorten, split_text
 
 SECTION_CHARS = 3000
 MAX_BLOCKS = 50
-FALLBACK_CHARS = 2900  # a message's notification text
+FALLBACK_CHARS = 2000  # a message's notification text (Slack truncates it at 4,000)
 QUOTE_CHARS = 200
 NOT_COVERED = "The documents don't cover this."
 HELPFUL = "feedback_helpful"
@@ -113,14 +113,14 @@ def answer_messages(response: dict, *, asked: str | None = None, answer_id: str 
 
 def _paginate(blocks: list[dict], fallback_text: str) -> list[Message]:
     pages = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)] or [[]]
-    first = shorten(fallback_text, FALLBACK_CHARS)
+    first = escape(shorten(fallback_text, FALLBACK_CHARS))
     out = [Message(text=first if i == 0 else f"(continued {i + 1}/{len(pages)})", blocks=page)
            for i, page in enumerate(pages)]
     return out
 
 
 def error_message(text: str) -> Message:
-    return Message(text=text, blocks=[section(f":warning: {escape(text)}")])
+    return Message(text=escape(text), blocks=[section(f":warning: {escape(text)}")])
 
 
 def notice(text: str) -> Message:

@@ -8,6 +8,9 @@ A claim is a Chroma `add` of a fresh id: Chroma keeps the first record written u
 ignores later adds, so claiming and reading back tells who got there first, across processes and
 machines sharing one Chroma server, without a lock. Claims expire after `ttl` seconds (an hour;
 Slack's last retry comes after about five minutes).
+
+The collection is `<prefix>.slack-events`: a name starting with `<prefix>-` would be taken for an
+index generation by `ChunkStore.generation_names` and dropped by the next ingest.
 """
 
 from __future__ import annotations
@@ -28,11 +31,17 @@ SWEEP_EVERY_SECONDS = 60.0
 _VECTOR = [1.0]
 
 
+def collection_name(prefix: str, what: str) -> str:
+    """`<prefix>.slack-<what>`: outside the `<prefix>-*` names of index generations, which an
+    ingest drops (see `assistant.store.ChunkStore.generation_names`)."""
+    return f"{prefix}.slack-{what}"
+
+
 class HandledEvents:
     def __init__(self, client_factory: Callable[[], object], prefix: str,
                  ttl: float = TTL_SECONDS, clock: Callable[[], float] = time.time) -> None:
         self._client_factory = client_factory  # the Chroma client, known once the app has started
-        self.name = f"{prefix}-slack-events"
+        self.name = collection_name(prefix, "events")
         self.ttl = ttl
         self.clock = clock
         self._records: JsonRecords | None = None

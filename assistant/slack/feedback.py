@@ -11,6 +11,7 @@ import uuid
 
 from assistant.feedback import Feedback, FeedbackStore
 from assistant.records import JsonRecords
+from assistant.slack.dedup import collection_name
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ ANSWER_TTL_SECONDS = 30 * 24 * 3600.0
 
 class AnswerLog:
     def __init__(self, client, prefix: str, ttl: float = ANSWER_TTL_SECONDS, clock=time.time) -> None:
-        self.records = JsonRecords(client, f"{prefix}-slack-answers")
+        self.records = JsonRecords(client, collection_name(prefix, "answers"))
         self.ttl = ttl
         self.clock = clock
 
