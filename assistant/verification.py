@@ -2,8 +2,10 @@
 
 A sentence is kept only if
 - it carries at least one [n] marker,
-- every marker names a passage that was given, and
-- every amount, percentage, count and date it states appears in a passage it cites.
+- every marker names a passage that was given,
+- every amount, percentage, count and date it states appears in a passage it cites, and
+- most of its content words (`MIN_OVERLAP`) occur in the passages it cites: a sentence that
+  cites the wrong passage is caught even when it states no figure.
 Unsupported sentences are removed from the answer and reported with the reason. The markers of
 the kept sentences are renumbered 1, 2, ... in order of first use, matching the citations.
 """
@@ -14,17 +16,23 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from assistant.text import figure_in, figures
+from assistant.text import figure_in, figures, terms
+
+MIN_OVERLAP = 0.6
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKER_RUN = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+"
 # "... in 2023. [1]" -> "... in 2023 [1]." so that markers stay with their sentence.
 _MARKER_AFTER_STOP = re.compile(r"([.!?])(" + _MARKER_RUN + ")")
-_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(\[])")
+# A sentence ends at . ! ? before a capital, digit, quote or marker, or right after its markers
+# when a capitalised word follows ("... in 2024 [1] In December ...").
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(\[])|(?<=\])\s+(?=[A-Z\"“(→•])")
 _ABBREVIATION = re.compile(r"(?:\b(?:[A-Z]\.){1,4}|\b(?:Inc|Ltd|Co|Corp|Dr|Mr|Ms|Mrs|No|vs|St|"
                            r"e\.g|i\.e|al|approx|Fig|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|"
-                           r"Nov|Dec)\.)$")
+                           r"Nov|Dec)\.)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# "[1] Sentence." -- a marker written before its sentence goes to its end.
+_LEADING_MARKERS = re.compile(r"^(" + _MARKER_RUN + r")\s*(?=\S)")
 
 
 @dataclass
@@ -49,14 +57,26 @@ def split_sentences(text: str) -> list[str]:
             continue
         line = _MARKER_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), line)
         start = 0
+        pieces = []
         for m in _BOUNDARY.finditer(line):
             if _ABBREVIATION.search(line[start:m.start()]):
                 continue
-            out.append(line[start:m.start()].strip())
+            pieces.append(line[start:m.start()].strip())
             start = m.end()
         if line[start:].strip():
-            out.append(line[start:].strip())
+            pieces.append(line[start:].strip())
+        out.extend(_lead_to_tail(p) for p in pieces)
     return out
+
+
+def _lead_to_tail(sentence: str) -> str:
+    m = _LEADING_MARKERS.match(sentence)
+    if not m:
+        return sentence
+    body = sentence[m.end():].rstrip()
+    stop = body[-1] if body and body[-1] in ".!?" else ""
+    body = body[:-1] if stop else body
+    return f"{body} {m.group(1).strip()}{stop}"
 
 
 def markers_of(sentence: str) -> list[int]:
@@ -87,6 +107,12 @@ def verify(text: str, passages: dict[int, str]) -> Verified:
             shown = ", ".join(f"“{f}”" for f in missing)
             unsupported.append(Unsupported(sentence, f"{shown} does not appear in the cited passage"
                                                      f"{'s' if len(set(marks)) > 1 else ''}"))
+            continue
+        words = set(terms(bare))
+        cited_words = set(terms(" ".join(passages[n] for n in marks)))
+        if words and len(words & cited_words) / len(words) < MIN_OVERLAP:
+            unsupported.append(Unsupported(sentence, "the cited passage does not say this (too few "
+                                                     "of its words are in the passage)"))
             continue
         kept.append((sentence, marks))
 

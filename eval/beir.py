@@ -7,6 +7,7 @@ its cached embedding; the queries go through `HybridRetriever`, the same class `
 from __future__ import annotations
 
 import csv
+import shutil
 import json
 import tempfile
 import warnings
@@ -92,6 +93,6 @@ def run_scifact(folder: Path, embedder, settings, fusions: dict[str, dict],
             scores = ranx_evaluate(qrels, Run(run), ["ndcg@10", "recall@10", "recall@100", "mrr@10"],
                                    make_comparable=True)
         results[name] = {k: float(v) for k, v in scores.items()}
-    store.client.delete_collection(gen.name)
+    shutil.rmtree(tmp, ignore_errors=True)
     return {"queries": len(data.queries), "documents": len(ids), "retrievers": results,
             "published": {k: {"ndcg@10": v[0], "recall@100": v[1]} for k, v in SCIFACT_PUBLISHED.items()}}

@@ -35,13 +35,17 @@ def config_of(settings: Settings, embedder_name: str) -> dict:
 
 def run_corpus_eval(settings: Settings, embedder, dataset: Path = DEFAULT_SET,
                     naive: bool = True, progress: bool = True, answers_only: bool = False) -> dict:
+    questions = load(dataset)
+    with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
+        return _run(settings, embedder, dataset, questions, Path(tmp), naive, progress, answers_only)
+
+
+def _run(settings, embedder, dataset, questions, tmp: Path, naive, progress, answers_only) -> dict:
     from assistant.api import build_response
     from assistant.service import Assistant
     from assistant.store import ChunkStore
     from ingest.pipeline import Ingestor
 
-    questions = load(dataset)
-    tmp = Path(tempfile.mkdtemp(prefix="eval-"))
     cfg = settings.model_copy(update={"chroma_path": tmp / "db", "chroma_host": None,
                                       "collection_prefix": "eval"})
     store = ChunkStore(cfg)

@@ -40,6 +40,15 @@ def load_covidqa(path: Path) -> tuple[list[tuple[str, str]], list[dict]]:
 
 def run_covidqa(path: Path, embedder, settings, sample: int = 300, seed: int = 13,
                 progress: bool = True) -> dict:
+    articles, questions = load_covidqa(path)
+    rng = random.Random(seed)
+    chosen = rng.sample(questions, min(sample, len(questions)))
+
+    with tempfile.TemporaryDirectory(prefix="covidqa-") as tmp:
+        return _run(Path(tmp), articles, chosen, embedder, settings, seed, progress)
+
+
+def _run(tmp: Path, articles, chosen, embedder, settings, seed, progress) -> dict:
     from tqdm import tqdm
 
     from assistant.api import build_response
@@ -47,11 +56,6 @@ def run_covidqa(path: Path, embedder, settings, sample: int = 300, seed: int = 1
     from assistant.store import ChunkStore
     from ingest.pipeline import Ingestor
 
-    articles, questions = load_covidqa(path)
-    rng = random.Random(seed)
-    chosen = rng.sample(questions, min(sample, len(questions)))
-
-    tmp = Path(tempfile.mkdtemp(prefix="covidqa-"))
     docs = tmp / "docs"
     docs.mkdir()
     for name, text in articles:

@@ -52,21 +52,11 @@ class CitedSentence:
 
 
 def split_cited(answer: str) -> list[CitedSentence]:
-    """Sentences of an answer with the [n] markers that follow each."""
-    out: list[CitedSentence] = []
-    pos = 0
-    for m in re.finditer(r"((?:\s*\[\d+\])+)", answer):
-        chunk = answer[pos:m.start()].strip()
-        markers = [int(x) for x in re.findall(r"\d+", m.group(1))]
-        if chunk:
-            out.append(CitedSentence(chunk, markers))
-        elif out:
-            out[-1].markers.extend(markers)
-        pos = m.end()
-    rest = answer[pos:].strip()
-    if rest:
-        out.append(CitedSentence(rest, []))
-    return out
+    """Sentences of an answer with their [n] markers (the same sentence segmentation as the
+    product's verification, so both judge the same units)."""
+    from assistant.verification import markers_of, split_sentences
+
+    return [CitedSentence(_MARKER.sub("", s).strip(), markers_of(s)) for s in split_sentences(answer)]
 
 
 def numbers_in(text: str) -> set[str]:

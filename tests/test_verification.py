@@ -73,3 +73,14 @@ def test_prompts_load_and_bad_variables_are_named(tmp_path):
     (folder / "answer.md").unlink()
     with pytest.raises(PromptError, match="answer.md is missing"):
         load_prompts(folder)
+
+
+def test_a_sentence_citing_the_wrong_passage_is_removed():
+    v = verify("AstraZeneca bought Gracell Biotechnologies [2].", PASSAGES)
+    assert v.kept == 0 and "does not say this" in v.unsupported[0].reason
+
+
+def test_markers_written_before_the_sentence():
+    v = verify("[1] AstraZeneca acquired Gracell for $1.2 billion. [2] 2023 was a record year.",
+               PASSAGES)
+    assert v.answer == "AstraZeneca acquired Gracell for $1.2 billion [1]. 2023 was a record year [2]."
