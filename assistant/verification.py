@@ -55,18 +55,28 @@ def split_sentences(text: str) -> list[str]:
         line = _BULLET.sub("", line).strip()
         if not line:
             continue
-        line = _MARKER_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), line)
-        start = 0
-        pieces = []
-        for m in _BOUNDARY.finditer(line):
-            if _ABBREVIATION.search(line[start:m.start()]):
-                continue
-            pieces.append(line[start:m.start()].strip())
-            start = m.end()
-        if line[start:].strip():
-            pieces.append(line[start:].strip())
-        out.extend(_lead_to_tail(p) for p in pieces)
+        if _LEADING_MARKERS.match(line):
+            # "[1] First. [2] Second.": markers written before their sentences.
+            out.extend(_lead_to_tail(p) for p in _split(line, _PREFIX_BOUNDARY))
+        else:
+            line = _MARKER_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), line)
+            out.extend(_split(line, _BOUNDARY))
     return out
+
+
+_PREFIX_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(\[])")
+
+
+def _split(line: str, boundary: re.Pattern) -> list[str]:
+    pieces, start = [], 0
+    for m in boundary.finditer(line):
+        if _ABBREVIATION.search(line[start:m.start()]):
+            continue
+        pieces.append(line[start:m.start()].strip())
+        start = m.end()
+    if line[start:].strip():
+        pieces.append(line[start:].strip())
+    return pieces
 
 
 def _lead_to_tail(sentence: str) -> str:
