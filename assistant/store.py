@@ -11,6 +11,7 @@ Chroma server and pick up a new index without restarting.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -127,10 +128,13 @@ class ChunkStore:
             log.debug("could not drop %s: %s", name, exc)
 
     def generation_names(self) -> list[str]:
+        """Collections that are index generations (`<prefix>-<UTC time>-<8 hex>`); other
+        collections of the same prefix (conversations, feedback) are never touched."""
+        pattern = re.compile(rf"^{re.escape(self.prefix)}-\d{{14}}-[0-9a-f]{{8}}$")
         names = []
         for c in self.client.list_collections():
             name = c if isinstance(c, str) else c.name
-            if name.startswith(self.prefix + "-") and name != self._manifest_name:
+            if pattern.match(name):
                 names.append(name)
         return names
 

@@ -159,3 +159,21 @@ def test_cli_reports_failures_with_exit_code_and_summary(tmp_path, corpus_copy):
     missing = subprocess.run([sys.executable, "-m", "ingest", str(tmp_path / "nowhere")], cwd=ROOT,
                              env=env, capture_output=True, text=True, timeout=600)
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+
+
+def test_reingest_keeps_conversations_and_feedback(tmp_path, corpus_copy, counting, embedder):
+    from assistant.feedback import Feedback
+
+    settings = make_settings(tmp_path, corpus_copy)
+    store, _ = ingest(settings, counting())
+    assistant = Assistant(settings, store, embedder)
+    assistant.ask("What is TECELRA?", conversation_id="keep-me")
+    assistant.feedback.add(Feedback(helpful=True, question="q", answer="a", citations=[],
+                                    channel="web"))
+    target = corpus_copy / "jpm-2024-big-pharma-cell-therapy-collaborations.txt"
+    target.write_text(target.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+    store, summary = ingest(settings, counting())
+    assert summary.files_changed == 1
+    after = Assistant(settings, store, embedder)
+    assert len(after.conversations.history("keep-me")) == 1
+    assert len(after.feedback.all()) == 1
