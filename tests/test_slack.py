@@ -694,7 +694,7 @@ def test_slack_state_is_not_taken_for_an_index_generation(indexed):
     HandledEvents(lambda: store.client, prefix).records.collection  # noqa: B018  (creates it)
     AnswerLog(store.client, prefix).records.collection  # noqa: B018
     names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
-    assert {f"{prefix}.slack-events", f"{prefix}.slack-answers"} <= names
+    assert {f"{prefix}-slack-events", f"{prefix}-slack-answers"} <= names
     assert not [n for n in store.generation_names() if "slack" in n]
 
 

@@ -8,9 +8,8 @@ A claim is a Chroma `add` of a fresh id: Chroma keeps the first record written u
 ignores later adds, so claiming and reading back tells who got there first, across processes and
 machines sharing one Chroma server, without a lock. Claims expire after `ttl` seconds (an hour;
 Slack's last retry comes after about five minutes).
-
-The collection is `<prefix>.slack-events`: a name starting with `<prefix>-` would be taken for an
-index generation by `ChunkStore.generation_names` and dropped by the next ingest.
+The claims live in the collection `<prefix>-slack-events`, next to `<prefix>-conversations` and
+`<prefix>-feedback` (an ingest only ever drops index generations, `<prefix>-<time>-<hex>`).
 """
 
 from __future__ import annotations
@@ -32,9 +31,8 @@ _VECTOR = [1.0]
 
 
 def collection_name(prefix: str, what: str) -> str:
-    """`<prefix>.slack-<what>`: outside the `<prefix>-*` names of index generations, which an
-    ingest drops (see `assistant.store.ChunkStore.generation_names`)."""
-    return f"{prefix}.slack-{what}"
+    """`<prefix>-slack-<what>`: the bot's records (events, answers) next to the index."""
+    return f"{prefix}-slack-{what}"
 
 
 class HandledEvents:
