@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -170,6 +170,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         @app.get("/", include_in_schema=False)
         def page():
             return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+        @app.get("/favicon.ico", include_in_schema=False)
+        def favicon():
+            return Response(status_code=204)
 
     return app
 

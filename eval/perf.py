@@ -8,7 +8,8 @@ and the server's memory. `python -m eval.perf` (or `make perf`); prints a table 
 - Re-ingest: the unchanged corpus ingested again, in-process and as the `python -m ingest` command
   (which includes Python start-up and imports).
 - Latency: a real `python -m assistant serve` process on loopback, asked the eval-set questions one
-  after another over HTTP (default settings); resident memory (VmRSS) read afterwards.
+  after another over HTTP (default settings), then the same questions on the streaming endpoint
+  (time to the first `delta` event, and to `final`); resident memory (VmRSS) read afterwards.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) ->
                 raise RuntimeError("the server did not become healthy")
             time.sleep(0.2)
         startup = time.perf_counter() - t0
-        latencies = []
+        latencies, first_delta, final = [], [], []
         with httpx.Client(timeout=60) as client:
             client.post(base + "/v1/chat", json={"question": "warm-up question about CDMOs"})
             for q in questions:
@@ -157,16 +158,31 @@ def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) ->
                 r = client.post(base + "/v1/chat", json={"question": q})
                 latencies.append((time.perf_counter() - t) * 1000)
                 r.raise_for_status()
+            for q in questions:  # the web page's streaming endpoint
+                t = time.perf_counter()
+                first = None
+                with client.stream("POST", base + "/v1/chat/stream", json={"question": q}) as s:
+                    for line in s.iter_lines():
+                        if line == "event: delta" and first is None:
+                            first = (time.perf_counter() - t) * 1000
+                        if line == "event: final":
+                            final.append((time.perf_counter() - t) * 1000)
+                first_delta.append(first if first is not None else final[-1])
         rss = _rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    latencies.sort()
-    pct = lambda p: latencies[min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))]
+    def pct(values: list[float], p: float) -> float:
+        values = sorted(values)
+        return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
     return {"questions": len(latencies), "server_startup_seconds": startup,
-            "chat_p50_ms": statistics.median(latencies), "chat_p95_ms": pct(95),
-            "chat_max_ms": latencies[-1], "server_rss_mb": rss}
+            "chat_p50_ms": statistics.median(latencies), "chat_p95_ms": pct(latencies, 95),
+            "chat_max_ms": max(latencies), "server_rss_mb": rss,
+            "stream_first_delta_p50_ms": statistics.median(first_delta),
+            "stream_first_delta_p95_ms": pct(first_delta, 95),
+            "stream_final_p50_ms": statistics.median(final), "stream_final_p95_ms": pct(final, 95)}
 
 
 def main(
@@ -207,6 +223,10 @@ def main(
         ("re-ingest unchanged corpus, `python -m ingest` (s)", f"{r['reingest_cli_seconds']:.2f}", "< 2"),
         (f"/v1/chat p50 over {lat['questions']} questions (ms)", f"{lat['chat_p50_ms']:.0f}", "<= 150"),
         ("/v1/chat p95 (ms)", f"{lat['chat_p95_ms']:.0f}", "<= 400"),
+        ("/v1/chat/stream: first delta p50 / p95 (ms)",
+         f"{lat['stream_first_delta_p50_ms']:.0f} / {lat['stream_first_delta_p95_ms']:.0f}", ""),
+        ("/v1/chat/stream: final answer p50 / p95 (ms)",
+         f"{lat['stream_final_p50_ms']:.0f} / {lat['stream_final_p95_ms']:.0f}", ""),
         ("server RSS after the questions (MB)", f"{lat['server_rss_mb']:.0f}", "< 1200"),
         ("server start-up to healthy (s)", f"{lat['server_startup_seconds']:.1f}", ""),
     ]
