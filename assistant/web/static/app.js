@@ -181,7 +181,8 @@ function renderAnswer(box, data, asked) {
   if (data.citations.length) {
     const list = el("ol", { class: "sources", "aria-label": "Sources" });
     for (const c of data.citations) {
-      const where = [c.section, c.page ? `page ${c.page}` : ""].filter(Boolean).join(", ");
+      const where = [c.section !== c.title ? c.section : "", c.page ? `page ${c.page}` : ""]
+        .filter(Boolean).join(", ");
       list.append(el("li", { value: String(c.n) }, el("button", {
         type: "button", text: c.title + (where ? ` — ${where}` : ""),
         onclick: (ev) => openPassage(c, data.answer, ev.currentTarget),
