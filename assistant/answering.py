@@ -254,7 +254,7 @@ class ExtractiveGenerator:
     def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer:
         q = analyse(question, stats)
         if not passages or not q.weights:
-            return self._abstain("no passage matched the question")
+            return self.abstain("no passage matched the question")
         passages = list(passages)
         if q.about_document:
             # A document's own date and author are in its dateline and byline, in its first chunk.
@@ -264,7 +264,7 @@ class ExtractiveGenerator:
         everywhere = set().union(*vocab.values())
         missing = [a for a in q.anchors if not anchor_in(a, everywhere)]
         if missing:
-            return self._abstain(f"no passage mentions {_quote(missing)}")
+            return self.abstain(f"no passage mentions {_quote(missing)}")
         # A passage can carry the answer only if it holds every number of the question ("in
         # 2022") and, when the question names something, at least one of the names.
         numeric = [a for a in q.anchors if a.numeric]
@@ -273,29 +273,29 @@ class ExtractiveGenerator:
                   if all(anchor_in(a, vocab[p.id]) for a in numeric)
                   and (not names or any(anchor_in(a, vocab[p.id]) for a in names))]
         if not usable:
-            return self._abstain(f"no passage mentions {_quote(q.anchors)} together")
+            return self.abstain(f"no passage mentions {_quote(q.anchors)} together")
 
         candidates = self._candidates(q, usable, vocab)
         if q.wanted:
             kind = q.wanted[0]
             candidates = [c for c in candidates if c.typed]
             if not candidates:
-                return self._abstain(f"the passages that match give no {kind}")
+                return self.abstain(f"the passages that match give no {kind}")
             if q.asked:
                 # "What was Novartis' total revenue?" is not answered by any Novartis figure:
                 # the sentence must also name what is asked about.
                 candidates = [c for c in candidates
                               if q.asked & set(question_terms(c.text)) or q.about_document]
                 if not candidates:
-                    return self._abstain(f"no passage gives that {kind}")
+                    return self.abstain(f"no passage gives that {kind}")
         if not candidates:
-            return self._abstain("no sentence of the retrieved passages matches the question")
+            return self.abstain("no sentence of the retrieved passages matches the question")
 
         candidates.sort(key=lambda c: -c.score)
         best = candidates[0]
         evidence = best.evidence
         if evidence < self.settings.abstain_threshold:
-            return self._abstain("the closest passages match too little of the question",
+            return self.abstain("the closest passages match too little of the question",
                                  evidence=evidence)
         chosen = self._select(candidates, stats)
         for c in chosen:
@@ -307,7 +307,7 @@ class ExtractiveGenerator:
             extra = next((c for c in candidates if anchor_in(a, vocab[c.passage.id])
                           and c.score >= self.settings.sentence_keep_ratio * best.score / 2), None)
             if extra is None:
-                return self._abstain(f"no passage that answers it mentions {_quote([a])}",
+                return self.abstain(f"no passage that answers it mentions {_quote([a])}",
                                      evidence=evidence)
             chosen.append(extra)
         return self._compose(chosen, evidence)
@@ -427,7 +427,7 @@ class ExtractiveGenerator:
                stats: CorpusStats) -> Iterator[Delta | Answer]:
         yield from stream_sentences(self.answer(question, passages, stats))
 
-    def _abstain(self, reason: str, evidence: float = 0.0) -> Answer:
+    def abstain(self, reason: str, evidence: float = 0.0) -> Answer:
         return Answer(answer=f"{NOT_COVERED} ({reason[:1].upper()}{reason[1:]}.)", citations=[],
                       abstained=True, generator=self.name, reason=reason,
                       extra={"evidence": round(evidence, 4)})

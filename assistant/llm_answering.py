@@ -77,7 +77,7 @@ class LLMGenerator:
     def stream(self, question: str, passages: Sequence[Passage],
                stats: CorpusStats) -> Iterator[Delta | Answer]:
         if not passages:
-            yield self.fallback._abstain("no passage matched the question")
+            yield self.fallback.abstain("no passage matched the question")
             return
         numbered = {n: p for n, p in enumerate(passages, start=1)}
         messages = self.prompts.answer.format_messages(
@@ -119,7 +119,7 @@ class LLMGenerator:
         if v.kept == 0:
             reason = "verification removed every sentence of the model's answer"
             if self.settings.llm_when_unsupported == "abstain":
-                a = self.fallback._abstain(reason)
+                a = self.fallback.abstain(reason)
             else:
                 a = self.fallback.answer(question, passages, stats)
             a.extra.update({"fallback": {"from": self.name, "reason": reason,

@@ -29,36 +29,35 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, possessives dropped ("Novartis’" -> "novartis")."""
+    """Lower-cased word tokens, possessives dropped ("Roche's" -> "roche")."""
     out = []
     for m in _TOKEN.finditer(text):
-        w = m.group(0).lower()
-        w = re.sub(r"['’]s?$", "", w)
-        if w.endswith(("'s", "’s")):
-            w = w[:-2]
+        w = _POSSESSIVE.sub("", m.group(0).lower())
         out.append(w.replace(",", "") if _NUMBER.match(w) else w)
     return out
 
 
+def _stemmed(text: str, stop: frozenset[str]) -> list[str]:
+    stem = _stemmer().stemWord
+    return [w if _NUMBER.match(w) else stem(w) for w in words(text) if w not in stop]
+
+
 def terms(text: str) -> list[str]:
     """Search terms: words minus stopwords, stemmed (numbers kept as they are)."""
-    stem = _stemmer().stemWord
-    return [w if _NUMBER.match(w) else stem(w) for w in words(text) if w not in _STOP]
+    return _stemmed(text, _STOP)
 
 
 def question_terms(text: str) -> list[str]:
     """Content terms of a question or sentence, for answer scoring: `terms` minus phrasing."""
-    stem = _stemmer().stemWord
-    return [w if _NUMBER.match(w) else stem(w) for w in words(text) if w not in _QUESTION_STOP]
-
-
-def is_number(token: str) -> bool:
-    return bool(_NUMBER.match(token))
+    return _stemmed(text, _QUESTION_STOP)
 
 
 # --- figures: amounts, percentages, counts and dates stated in a text ---
-_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")  # an [n] or [n, m] citation marker
 _FIGURE = re.compile(r"(?<![\w.])[-−]?\$?\d[\d,]*(?:\.\d+)?%?")
 _NUMBER_WORD = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -74,7 +73,7 @@ _WORD_VALUE.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
 def figures(text: str) -> set[str]:
     """The figures a text states, normalised ("$1,200" -> "1200", "18%" -> "18", "Seven" ->
     "seven"); [n] citation markers are not figures."""
-    text = _MARKER.sub(" ", text)
+    text = MARKER.sub(" ", text)
     found = set()
     for m in _FIGURE.finditer(text):
         n = m.group(0).replace(",", "").replace("$", "").replace("−", "-").rstrip("%")

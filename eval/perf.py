@@ -91,8 +91,6 @@ def measure_ingest(settings: Settings, corpus: Path, extra: list[tuple[str, str]
 
 def measure_reingest_cli(corpus: Path, env: dict) -> dict:
     """`python -m ingest` on the unchanged project corpus, wall clock, after a first ingest."""
-    from assistant.store import ChunkStore  # noqa: F401  (import cost is part of the CLI's)
-
     work = Path(tempfile.mkdtemp(prefix="perf-cli-"))
     env = {**env, "ASSISTANT_CHROMA_PATH": str(work / "db"), "ASSISTANT_CORPUS_DIR": str(corpus)}
     cmd = [sys.executable, "-m", "ingest", "--quiet", str(corpus)]

@@ -21,16 +21,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.text import figure_in, figures, terms
+from assistant.text import MARKER, figure_in, figures, terms
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 _QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"'}
 
 
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
-    text = _MARKER.sub("", text)
+    text = MARKER.sub("", text)
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
@@ -56,11 +55,7 @@ def split_cited(answer: str) -> list[CitedSentence]:
     product's verification, so both judge the same units)."""
     from assistant.verification import markers_of, split_sentences
 
-    return [CitedSentence(_MARKER.sub("", s).strip(), markers_of(s)) for s in split_sentences(answer)]
-
-
-def numbers_in(text: str) -> set[str]:
-    return figures(text)
+    return [CitedSentence(MARKER.sub("", s).strip(), markers_of(s)) for s in split_sentences(answer)]
 
 
 def supports(passage: str, sentence: str) -> bool:
@@ -72,7 +67,7 @@ def supports(passage: str, sentence: str) -> bool:
         return False
     p_terms = set(terms(p))
     share = len(s_terms & p_terms) / len(s_terms)
-    return share >= 0.7 and numbers_in(s) <= numbers_in(p)
+    return share >= 0.7 and figures(s) <= figures(p)
 
 
 def citation_precision(answer: str, passages: dict[int, str]) -> tuple[int, int]:
@@ -88,10 +83,10 @@ def citation_precision(answer: str, passages: dict[int, str]) -> tuple[int, int]
 
 def numbers_faithful(answer: str, passages: dict[int, str]) -> bool:
     for sent in split_cited(answer):
-        nums = numbers_in(sent.text)
+        nums = figures(sent.text)
         if not nums:
             continue
-        cited = numbers_in(" ".join(passages.get(n, "") for n in sent.markers))
+        cited = figures(" ".join(passages.get(n, "") for n in sent.markers))
         if not all(figure_in(x, cited) for x in nums):
             return False
     return True
