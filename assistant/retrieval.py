@@ -174,6 +174,12 @@ class HybridRetriever:
     # --- search ---
     def retrieve(self, question: str, top_k: int | None = None,
                  sources: Sequence[str] | None = None, mode: Mode = "hybrid") -> list[Passage]:
+        return self.search(question, top_k, sources, mode)[0]
+
+    def search(self, question: str, top_k: int | None = None,
+               sources: Sequence[str] | None = None,
+               mode: Mode = "hybrid") -> tuple[list[Passage], IndexSnapshot]:
+        """The passages and the index generation they came from (one manifest read)."""
         try:
             return self._retrieve(question, top_k, sources, mode)
         except EmptyIndexError:
@@ -186,14 +192,14 @@ class HybridRetriever:
             raise
 
     def _retrieve(self, question: str, top_k: int | None, sources: Sequence[str] | None,
-                  mode: Mode) -> list[Passage]:
+                  mode: Mode) -> tuple[list[Passage], IndexSnapshot]:
         snap = self.snapshot()
         top_k = top_k or self.settings.top_k
         allowed = None
         if sources:
             allowed = np.isin(snap.sources, list(sources))
             if not allowed.any():
-                return []
+                return [], snap
         n_cand = max(self.settings.candidates, top_k)
         dense = self._dense(question, snap, n_cand, sources) if mode != "bm25" else []
         keyword = self._bm25(question, snap, n_cand, allowed) if mode != "dense" else []
@@ -211,7 +217,7 @@ class HybridRetriever:
             p.score, p.rank = float(score), rank
             p.dense, p.bm25 = dense_by.get(pos), bm25_by.get(pos)
             out.append(p)
-        return out
+        return out, snap
 
     def _dense(self, question: str, snap: IndexSnapshot, n: int,
                sources: Sequence[str] | None) -> list[tuple[int, float]]:

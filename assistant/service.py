@@ -74,11 +74,11 @@ class Assistant:
         t0 = time.perf_counter()
         standalone, conversation_id = self._prepare(question, conversation_id)
         yield {"question": question, "standalone": standalone, "conversation_id": conversation_id}
-        passages = self.retriever.retrieve(standalone, top_k=top_k, sources=sources)
+        passages, index = self.retriever.search(standalone, top_k=top_k, sources=sources)
         t1 = time.perf_counter()
         answer: Answer | None = None
         first: float | None = None
-        for item in self.generator.stream(standalone, passages, self.retriever.snapshot()):
+        for item in self.generator.stream(standalone, passages, index):
             if isinstance(item, Delta):
                 first = first or time.perf_counter()
                 yield item
