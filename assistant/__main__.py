@@ -25,7 +25,7 @@ def ask(
     """Answer one question and print the answer with its sources."""
     from pydantic import ValidationError
 
-    from assistant.api import NO_INDEX, build_response
+    from assistant.responses import NO_INDEX, build_response
     from assistant.retrieval import EmptyIndexError
     from assistant.schemas import ChatRequest
     from assistant.service import Assistant

@@ -12,11 +12,17 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
+from assistant.answers import Delta
+from assistant.answers.llm import GenerationError
 from assistant.config import Settings, get_settings
-from assistant.retrieval import EmptyIndexError
-from assistant.answering import Delta
 from assistant.feedback import Feedback
-from assistant.llm_answering import GenerationError
+from assistant.responses import (
+    NO_INDEX,
+    build_response,
+    public_error,
+    store_unavailable,
+)
+from assistant.retrieval import EmptyIndexError
 from assistant.schemas import (
     ChatRequest,
     ChatResponse,
@@ -26,34 +32,10 @@ from assistant.schemas import (
     HealthResponse,
     SourcesResponse,
 )
-from assistant.service import Assistant, Result
+from assistant.service import Assistant
 from assistant.store import StoreError
 
 log = logging.getLogger(__name__)
-
-NO_INDEX = ("The index is empty: nothing has been ingested yet. Run `make ingest` "
-            "(or `python -m ingest PATH...`) and try again.")
-
-
-def build_response(result: Result) -> dict:
-    """The `/v1/chat` JSON for an assistant result (also used by the CLI and the evals)."""
-    a = result.answer
-    return {
-        "answer": a.answer,
-        "citations": [
-            {"n": c.n, "source": c.source, "title": c.title, "text": c.text, "page": c.page,
-             "score": c.score, "section": c.section}
-            for c in a.citations
-        ],
-        "abstained": a.abstained,
-        "generator": a.generator,
-        "reason": a.reason,
-        "question": result.standalone or result.question,
-        "conversation_id": result.conversation_id,
-        **({"unsupported": a.extra["unsupported"]} if "unsupported" in a.extra else {}),
-        **({"fallback": a.extra["fallback"]} if "fallback" in a.extra else {}),
-    }
-
 
 def get_assistant(request: Request) -> Assistant:
     return request.app.state.assistant
@@ -95,7 +77,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError):
         log.error("store error: %s", exc)
-        return JSONResponse(status_code=503, content={"detail": f"The index is unavailable: {exc}"})
+        return JSONResponse(status_code=503, content={"detail": store_unavailable(exc)})
 
     @app.get("/health", response_model=HealthResponse, responses=unavailable)
     def health(assistant: AssistantDep):
@@ -145,7 +127,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                         yield sse("final", build_response(item))
             except Exception as exc:  # the stream has started: report in-band, never a trace
                 log.exception("streaming answer failed")
-                yield sse("error", {"detail": _public_error(exc)})
+                yield sse("error", {"detail": public_error(exc)})
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -184,13 +166,3 @@ WEB_DIR = Path(__file__).resolve().parent / "web"
 def sse(event: str, data: dict) -> str:
     """One Server-Sent Event; the JSON payload has no raw newlines, so one data line suffices."""
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-def _public_error(exc: Exception) -> str:
-    if isinstance(exc, GenerationError):
-        return exc.public
-    if isinstance(exc, EmptyIndexError):
-        return NO_INDEX
-    if isinstance(exc, StoreError):
-        return f"The index is unavailable: {exc}"
-    return "The assistant could not answer this question because of an internal error."

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Protocol, Sequence
 
-from assistant.answering import question_anchors
+from assistant.answers.question import question_anchors
 from assistant.conversations import Turn
 from assistant.text import question_terms
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-from assistant.answering import Answer, Delta, Generator, make_generator
+from assistant.answers import Answer, Delta, Generator, make_generator
 from assistant.config import Settings
 from assistant.conversations import ConversationStore, Turn
 from assistant.embedding import Embedder, get_embedder

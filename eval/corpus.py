@@ -41,7 +41,7 @@ def run_corpus_eval(settings: Settings, embedder, dataset: Path = DEFAULT_SET,
 
 
 def _run(settings, embedder, dataset, questions, tmp: Path, naive, progress, answers_only) -> dict:
-    from assistant.api import build_response
+    from assistant.responses import build_response
     from assistant.service import Assistant
     from assistant.store import ChunkStore
     from ingest.pipeline import Ingestor

@@ -53,7 +53,7 @@ class CitedSentence:
 def split_cited(answer: str) -> list[CitedSentence]:
     """Sentences of an answer with their [n] markers (the same sentence segmentation as the
     product's verification, so both judge the same units)."""
-    from assistant.verification import markers_of, split_sentences
+    from assistant.answers.verification import markers_of, split_sentences
 
     return [CitedSentence(MARKER.sub("", s).strip(), markers_of(s)) for s in split_sentences(answer)]
 

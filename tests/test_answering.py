@@ -6,7 +6,8 @@ import json
 import math
 import re
 
-from assistant.answering import ExtractiveGenerator, question_anchors
+from assistant.answers.extractive import ExtractiveGenerator
+from assistant.answers.question import question_anchors
 from assistant.config import Settings
 from assistant.retrieval import passage_from
 from assistant.text import terms

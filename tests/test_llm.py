@@ -175,7 +175,7 @@ def test_extractive_fallback_when_configured(indexed):
 
 
 def test_missing_local_model_fails_at_start_up_with_the_command_to_run(indexed, tmp_path):
-    from assistant.llm import LLMUnavailable
+    from assistant.answers.llm_client import LLMUnavailable
 
     with pytest.raises(LLMUnavailable, match="make local-llm"):
         llm_assistant(indexed, generator="local", local_model_path=tmp_path / "none.gguf")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.prompts import PromptError, load_prompts
-from assistant.verification import split_sentences, verify
+from assistant.answers.prompts import PromptError, load_prompts
+from assistant.answers.verification import split_sentences, verify
 
 PASSAGES = {
     1: "In December 2023, AstraZeneca acquired Gracell Biotechnologies for $1.2 billion.",

@@ -30,8 +30,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from assistant.api import build_response  # the /v1/chat JSON: one answering path
 from assistant.config import Settings
+from assistant.responses import build_response  # the /v1/chat JSON: one answering path
 from assistant.schemas import MAX_QUESTION_CHARS, ChatRequest
 from assistant.slack import blocks
 from assistant.slack.blocks import HELPFUL, NOT_HELPFUL, Message
@@ -315,7 +315,7 @@ class SlackBot:
 
 def public_error(exc: Exception, ref: str) -> str:
     """A short message for the user; details stay in the log under `ref`."""
-    from assistant.llm_answering import GenerationError
+    from assistant.answers.llm import GenerationError
     from assistant.retrieval import EmptyIndexError
     from assistant.store import StoreError
 

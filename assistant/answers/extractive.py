@@ -15,117 +15,27 @@ It abstains ("the documents don't cover this") when
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterator, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
+from assistant.answers.question import Anchor, _Question, analyse, anchor_in
+from assistant.answers.types import (
+    NOT_COVERED,
+    Answer,
+    Citation,
+    CorpusStats,
+    Delta,
+    stream_sentences,
+)
 from assistant.config import Settings
 from assistant.retrieval import Passage
 from assistant.text import question_terms, terms, words
 
-NOT_COVERED = "The documents don't cover this."
-
-# Capitalised words in questions that are phrasing, not subjects.
-_PHRASING = frozenset(
-    """what which who whom whose when where why how did does do is are was were can could should
-    would will list name describe explain summarize summarise give tell compare show find define
-    according please in on of for and or the a an to by with at from about as i we our my
-    besides apart other than beyond""".split()
-)
-_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-’'.]*")
-_DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
-# What kind of answer a question wants, and what a sentence must contain to give it.
-_ANSWER_TYPES = [
-    ("percentage", re.compile(r"\b(percent(age)?|share of|proportion|what fraction|% of)\b", re.I),
-     re.compile(r"\d\s?%|\bper ?cent\b", re.I)),
-    ("temperature", re.compile(r"\b(temperature|how cold|how hot)\b", re.I),
-     re.compile(r"°|\b(celsius|fahrenheit|degrees|kelvin)\b|[-−]\d+\s?°?c\b", re.I)),
-    ("amount", re.compile(r"\b(how much|price|cost|costs|pay|paid|payment|worth|valued?|revenue|"
-                          r"sales of|funding|fee|investment of)\b", re.I),
-     re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|m)\b|\b(million|billion)\b", re.I)),
-    ("duration", re.compile(r"\b(how long|how fast|how quickly|how soon)\b", re.I),
-     re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few)\b"
-                r"[\w\s-]{0,12}\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?)\b",
-                re.I)),
-    ("count", re.compile(r"\b(how many|number of|how big|how large|how old)\b", re.I),
-     re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
-                r"million|billion)\b", re.I)),
-    ("date", re.compile(r"^\W*when\b|\b(what (year|date|month|day)|which (year|month)|on what date|since when)\b",
-                        re.I),
-     re.compile(r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|"
-                r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b", re.I)),
-    ("author", re.compile(r"\b(who (wrote|authored|is the author)|author of|written by|byline)\b", re.I),
-     re.compile(r"(^|\n)\s*by:?\s+[A-Z]", re.I)),
-]
-# Kinds of value that describe a document as a whole (its date, its author): the sentence giving
-# them (a dateline, a byline) shares no words with the question.
-_DOCUMENT_FACTS = {"date", "author"}
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are|include|includes|including)\b)",
                          re.IGNORECASE)
 _WS = re.compile(r"\s+")
-
-
-class CorpusStats(Protocol):
-    """What the answerer may ask of the whole index."""
-
-    def idf(self, term: str) -> float: ...
-
-    def neighbor(self, passage: Passage, offset: int) -> Passage | None:
-        """The chunk `offset` positions after (or before) `passage` in its document."""
-        ...
-
-    def header(self, source: str) -> Passage | None:
-        """The first chunk of a document (where its dateline and byline are)."""
-        ...
-
-
-@dataclass
-class Citation:
-    n: int
-    source: str
-    title: str
-    text: str
-    page: int | None
-    score: float
-    section: str | None = None
-    passage_id: str = ""
-
-
-@dataclass
-class Answer:
-    answer: str
-    citations: list[Citation]
-    abstained: bool
-    generator: str
-    reason: str | None = None
-    extra: dict = field(default_factory=dict)
-
-
-@dataclass
-class Delta:
-    """A piece of answer text as it is produced (for streaming)."""
-
-    text: str
-
-
-class Generator(Protocol):
-    """Turns a question and retrieved passages into a cited answer."""
-
-    name: str
-
-    def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer: ...
-
-    def stream(self, question: str, passages: Sequence[Passage],
-               stats: CorpusStats) -> Iterator[Delta | Answer]:
-        """Deltas of text as they are ready, then the final (verified) Answer."""
-        ...
-
-
-def stream_sentences(answer: Answer) -> Iterator[Delta | Answer]:
-    """Stream a finished answer sentence by sentence (for generators that do not stream)."""
-    for m in re.finditer(r".+?(?:\[\d+\](?:\s*\[\d+\])*\s*|$)", answer.answer):
-        if m.group(0):
-            yield Delta(m.group(0))
-    yield answer
+_PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
+_CONTINUES = re.compile(r"^(\w+\s+){0,3}also\b", re.I)
 
 
 @dataclass
@@ -142,105 +52,6 @@ class _Candidate:
     def evidence(self) -> float:
         dense = self.passage.dense if self.passage.dense is not None else 0.0
         return 0.45 * self.coverage + 0.25 * self.context + 0.30 * max(0.0, dense)
-
-
-@dataclass(frozen=True)
-class Anchor:
-    term: str  # stemmed
-    surface: str  # as written in the question
-    numeric: bool
-
-
-def question_anchors(question: str) -> list[Anchor]:
-    """Terms of the question the evidence must contain: numbers, names, code names."""
-    anchors: list[Anchor] = []
-    seen: set[str] = set()
-    for i, m in enumerate(_WORD_RE.finditer(question)):
-        raw = m.group(0).strip(".'’")
-        if not raw or raw.lower() in _PHRASING:
-            continue
-        is_num = any(ch.isdigit() for ch in raw)
-        caps = sum(c.isupper() for c in raw)
-        # The first word is capitalised anyway: only an acronym or code name counts there.
-        is_name = caps >= 2 or (raw[0].isupper() and i > 0)
-        if is_num or is_name:
-            for t in terms(raw):
-                if t not in seen:
-                    seen.add(t)
-                    anchors.append(Anchor(t, raw, numeric=any(ch.isdigit() for ch in t)))
-    return anchors
-
-
-def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
-    if anchor.term in vocabulary:
-        return True
-    if anchor.numeric:
-        return False
-    # "Chinese" -> "China", "European" -> "Europe": a demonym matches its place by prefix.
-    surface = anchor.surface.lower()
-    root = _DEMONYM.sub("", surface)
-    return len(root) >= 4 and root != surface and any(v.startswith(root) for v in vocabulary)
-
-
-def answer_type(question: str) -> tuple[str, re.Pattern] | None:
-    for name, asks, holds in _ANSWER_TYPES:
-        if asks.search(question):
-            return name, holds
-    return None
-
-
-@dataclass
-class _Question:
-    text: str
-    weights: dict[str, float]  # content term -> IDF
-    anchors: list[Anchor]
-    wanted: tuple[str, re.Pattern] | None
-    about_document: bool  # asks for the document's own date or author
-    asked: set[str]  # content terms that name what is asked (not anchors, not type words)
-
-    @property
-    def total(self) -> float:
-        return sum(self.weights.values()) or 1.0
-
-    def coverage(self, vocabulary: set[str]) -> float:
-        return sum(w for t, w in self.weights.items() if t in vocabulary) / self.total
-
-
-_ABOUT_DOCUMENT = re.compile(
-    r"\b(who (wrote|authored)|author|written by|byline|published|reported|posted|dated)\b",
-    re.IGNORECASE)
-# Words that refer to the document itself, not to its subject.
-_DOCUMENT_WORDS = frozenset(question_terms(
-    "article piece report reported story post posted blog paper document publication published "
-    "written wrote write author authored byline dated date job role"))
-_PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
-_CONTINUES = re.compile(r"^(\w+\s+){0,3}also\b", re.I)
-
-
-def analyse(question: str, stats: CorpusStats) -> _Question:
-    q_terms = list(dict.fromkeys(question_terms(question)))
-    anchors = question_anchors(question)
-    wanted = answer_type(question)
-    anchor_terms = {a.term for a in anchors}
-    type_words = set(question_terms(" ".join(_type_trigger_words(question, wanted[0])))) if wanted else set()
-    about_document = bool(wanted and wanted[0] in _DOCUMENT_FACTS and _ABOUT_DOCUMENT.search(question))
-    if about_document:
-        # What identifies the document (its title, its subject) is what must match.
-        q_terms = [t for t in q_terms if t not in _DOCUMENT_WORDS] or q_terms
-    return _Question(
-        text=question,
-        weights={t: stats.idf(t) for t in q_terms},
-        anchors=anchors,
-        wanted=wanted,
-        about_document=about_document,
-        asked={t for t in q_terms if t not in anchor_terms and t not in type_words},
-    )
-
-
-def _type_trigger_words(question: str, kind: str) -> list[str]:
-    """The words of the question that made it ask for `kind` ("price", "how much")."""
-    asks = next(a for name, a, _ in _ANSWER_TYPES if name == kind)
-    return [m.group(0) for m in asks.finditer(question)]
 
 
 class ExtractiveGenerator:
@@ -440,10 +251,3 @@ def _vocabulary(p: Passage) -> set[str]:
 def _quote(anchors: Sequence[Anchor]) -> str:
     return ", ".join(f"“{a.surface}”" for a in anchors)
 
-
-def make_generator(settings: Settings) -> Generator:
-    if settings.generator == "extractive":
-        return ExtractiveGenerator(settings)
-    from assistant.llm_answering import make_llm_generator
-
-    return make_llm_generator(settings)

@@ -1,0 +1,76 @@
+"""The answer contract shared by every generator: Answer, Citation, Delta, Generator."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol, Sequence
+
+from assistant.retrieval import Passage
+
+NOT_COVERED = "The documents don't cover this."
+
+
+class CorpusStats(Protocol):
+    """What the answerer may ask of the whole index."""
+
+    def idf(self, term: str) -> float: ...
+
+    def neighbor(self, passage: Passage, offset: int) -> Passage | None:
+        """The chunk `offset` positions after (or before) `passage` in its document."""
+        ...
+
+    def header(self, source: str) -> Passage | None:
+        """The first chunk of a document (where its dateline and byline are)."""
+        ...
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    text: str
+    page: int | None
+    score: float
+    section: str | None = None
+    passage_id: str = ""
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[Citation]
+    abstained: bool
+    generator: str
+    reason: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Delta:
+    """A piece of answer text as it is produced (for streaming)."""
+
+    text: str
+
+
+class Generator(Protocol):
+    """Turns a question and retrieved passages into a cited answer."""
+
+    name: str
+
+    def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer: ...
+
+    def stream(self, question: str, passages: Sequence[Passage],
+               stats: CorpusStats) -> Iterator[Delta | Answer]:
+        """Deltas of text as they are ready, then the final (verified) Answer."""
+        ...
+
+
+def stream_sentences(answer: Answer) -> Iterator[Delta | Answer]:
+    """Stream a finished answer sentence by sentence (for generators that do not stream)."""
+    for m in re.finditer(r".+?(?:\[\d+\](?:\s*\[\d+\])*\s*|$)", answer.answer):
+        if m.group(0):
+            yield Delta(m.group(0))
+    yield answer
+

@@ -1,0 +1,52 @@
+"""The one place that turns an assistant result into what users see: the `/v1/chat` JSON and
+every user-facing error text. `api.py`, `slack/`, the CLI and `eval/` all import it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.service import Result
+
+NO_INDEX = ("The index is empty: nothing has been ingested yet. Run `make ingest` "
+            "(or `python -m ingest PATH...`) and try again.")
+INTERNAL_ERROR = "The assistant could not answer this question because of an internal error."
+
+
+def store_unavailable(exc: Exception) -> str:
+    return f"The index is unavailable: {exc}"
+
+
+def build_response(result: "Result") -> dict:
+    """The `/v1/chat` JSON for an assistant result (also used by the CLI, Slack and the evals)."""
+    a = result.answer
+    return {
+        "answer": a.answer,
+        "citations": [
+            {"n": c.n, "source": c.source, "title": c.title, "text": c.text, "page": c.page,
+             "score": c.score, "section": c.section}
+            for c in a.citations
+        ],
+        "abstained": a.abstained,
+        "generator": a.generator,
+        "reason": a.reason,
+        "question": result.standalone or result.question,
+        "conversation_id": result.conversation_id,
+        **({"unsupported": a.extra["unsupported"]} if "unsupported" in a.extra else {}),
+        **({"fallback": a.extra["fallback"]} if "fallback" in a.extra else {}),
+    }
+
+
+def public_error(exc: Exception) -> str:
+    """A one-line, user-safe description of why a question could not be answered."""
+    from assistant.answers.llm import GenerationError
+    from assistant.retrieval import EmptyIndexError
+    from assistant.store import StoreError
+
+    if isinstance(exc, GenerationError):
+        return exc.public
+    if isinstance(exc, EmptyIndexError):
+        return NO_INDEX
+    if isinstance(exc, StoreError):
+        return store_unavailable(exc)
+    return INTERNAL_ERROR
