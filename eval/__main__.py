@@ -12,7 +12,8 @@ import typer
 
 from assistant.config import PROJECT_ROOT, get_settings
 from eval.report import compare as compare_reports
-from eval.report import markdown_table, plot_recall, print_table, write_json
+from eval.report import (CATEGORY_COLUMNS, category_rows, markdown_table, plot_recall, print_table,
+                         write_json)
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 REPORTS = PROJECT_ROOT / "eval" / "reports"
@@ -80,9 +81,8 @@ def corpus(
     a = report["answers"]
     print_table(f"Answers ({a['answerable']} answerable, {a['unanswerable']} unanswerable)",
                 ["measure", "value"], [(label, a[key]) for label, key in ANSWER_ROWS])
-    cats = a["by_category"]
-    print_table("By category", ["category", "n", "key-fact recall / abstained"],
-                [(c, v["n"], v.get("key_fact_recall", v.get("abstained"))) for c, v in cats.items()])
+    print_table("By category (abstained: false abstentions, or correct ones for unanswerable)",
+                CATEGORY_COLUMNS, category_rows(report["per_question"]))
     path = write_json(out, "corpus", report)
     png = plot_recall(ret, path.with_suffix(".png"), f"Recall@k on {set_name}")
     md = path.with_suffix(".md")
@@ -105,6 +105,9 @@ def _markdown(report: dict, metrics: list[str], png: str) -> str:
                                                 [[n, *[m[k] for k in metrics]] for n, m in ret.items()]),
              "", f"![Recall@k]({png})", "", "## Answers", "",
              markdown_table(["measure", "value"], [(label, a[key]) for label, key in ANSWER_ROWS]),
+             "", "## By category", "",
+             "`abstained`: false abstentions in answerable categories, correct ones for unanswerable.", "",
+             markdown_table(CATEGORY_COLUMNS, category_rows(report["per_question"])),
              "", "## Questions that missed a key fact or were wrongly (not) abstained", ""]
     for r in report["per_question"]:
         wrong = (r["answerable"] and (r["abstained"] or not r["all_facts"])) or (

@@ -131,3 +131,43 @@ def test_every_document_ingests(tmp_path, embedder):
     expected = {p.name for p in DOCS.iterdir() if p.is_file()}
     assert set(sources) == expected
     assert all(s["chunks"] >= 1 for s in sources.values())
+
+
+def test_runner_rejects_docs_without_the_gold_sources(tmp_path):
+    """`--docs` pointing at the wrong folder fails up front, naming what is missing."""
+    from assistant.config import Settings
+    from eval.corpus import run_corpus_eval
+
+    (tmp_path / "other.txt").write_text("Source: https://example.org\nnothing here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="gold sources not found") as err:
+        run_corpus_eval(Settings(chroma_path=tmp_path / "db"), embedder=None, dataset=SET,
+                        docs=tmp_path, progress=False)
+    assert "bayer-askbio-acquisition-2020.html" in str(err.value)
+
+
+def test_cli_rejects_a_missing_docs_folder(tmp_path):
+    from typer.testing import CliRunner
+
+    from eval.__main__ import app
+
+    result = CliRunner().invoke(app, ["corpus", "--dataset", str(SET), "--docs", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "not a folder" in result.output
+
+
+def test_category_rows():
+    from eval.report import category_rows
+
+    recs = [
+        {"category": "list", "answerable": True, "abstained": False, "fact_recall": 0.5,
+         "all_facts": False, "citation_hit": True, "numbers_ok": True},
+        {"category": "list", "answerable": True, "abstained": True, "fact_recall": 0.0,
+         "all_facts": False, "citation_hit": False, "numbers_ok": True},
+        {"category": "unanswerable", "answerable": False, "abstained": True, "fact_recall": None,
+         "all_facts": None, "citation_hit": None, "numbers_ok": True},
+        {"category": "unanswerable", "answerable": False, "abstained": False, "fact_recall": None,
+         "all_facts": None, "citation_hit": None, "numbers_ok": False},
+    ]
+    rows = {r[0]: r[1:] for r in category_rows(recs)}
+    assert rows["list"] == [2, 0.25, 0.0, 0.5, 0.5, 1.0]
+    assert rows["unanswerable"] == [2, None, None, None, 0.5, 0.0]
