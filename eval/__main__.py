@@ -84,6 +84,7 @@ def corpus(
     print_table("By category (abstained: false abstentions, or correct ones for unanswerable)",
                 CATEGORY_COLUMNS, category_rows(report["per_question"]))
     path = write_json(out, "corpus", report)
+    report["commit"] = json.loads(path.read_text(encoding="utf-8"))["commit"]  # for the Markdown title
     png = plot_recall(ret, path.with_suffix(".png"), f"Recall@k on {set_name}")
     md = path.with_suffix(".md")
     md.write_text(_markdown(report, metrics, png.name), encoding="utf-8")
