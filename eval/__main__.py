@@ -12,7 +12,8 @@ import typer
 
 from assistant.config import PROJECT_ROOT, get_settings
 from eval.report import compare as compare_reports
-from eval.report import markdown_table, plot_recall, print_table, write_json
+from eval.report import (CATEGORY_COLUMNS, category_rows, markdown_table, plot_recall, print_table,
+                         write_json)
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 REPORTS = PROJECT_ROOT / "eval" / "reports"
@@ -48,6 +49,9 @@ def _embedder(cached: bool):
 @app.command()
 def corpus(
     dataset: Annotated[Optional[Path], typer.Option(help="Eval set (JSON Lines).")] = None,
+    docs: Annotated[Optional[Path], typer.Option(
+        help="Folder of documents ingested for the run (default: the corpus folder); the set's "
+             "gold sources are relative to it.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the JSON, Markdown and PNG reports.")] = REPORTS,
     naive: Annotated[bool, typer.Option(help="Include the LangChain-tutorial baseline.")] = True,
     check: Annotated[bool, typer.Option(help="Exit 1 when below eval/thresholds.json.")] = False,
@@ -57,19 +61,31 @@ def corpus(
     from eval.dataset import DEFAULT_SET
 
     settings = get_settings()
-    report = run_corpus_eval(settings, _embedder(cached=False), dataset or DEFAULT_SET, naive=naive)
+    dataset = dataset or DEFAULT_SET
+    if not dataset.is_file():
+        typer.echo(f"error: --dataset {dataset}: no such file", err=True)
+        raise typer.Exit(2)
+    if docs is not None and not docs.is_dir():
+        typer.echo(f"error: --docs {docs}: not a folder", err=True)
+        raise typer.Exit(2)
+    try:
+        report = run_corpus_eval(settings, _embedder(cached=False), dataset, naive=naive, docs=docs)
+    except ValueError as exc:  # malformed set, or gold sources missing from --docs
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    set_name = dataset.stem
     ret = report["retrieval"]
     metrics = list(next(iter(ret.values())).keys())
     rows = [[name, *[m[k] for k in metrics]] for name, m in ret.items()]
-    print_table("Retrieval on the corpus set (gold spans, ranx)", ["retriever", *metrics], rows)
+    print_table(f"Retrieval on {set_name} (gold spans, ranx)", ["retriever", *metrics], rows)
     a = report["answers"]
     print_table(f"Answers ({a['answerable']} answerable, {a['unanswerable']} unanswerable)",
                 ["measure", "value"], [(label, a[key]) for label, key in ANSWER_ROWS])
-    cats = a["by_category"]
-    print_table("By category", ["category", "n", "key-fact recall / abstained"],
-                [(c, v["n"], v.get("key_fact_recall", v.get("abstained"))) for c, v in cats.items()])
+    print_table("By category (abstained: false abstentions, or correct ones for unanswerable)",
+                CATEGORY_COLUMNS, category_rows(report["per_question"]))
     path = write_json(out, "corpus", report)
-    png = plot_recall(ret, path.with_suffix(".png"), "Recall@k on the corpus eval set")
+    report["commit"] = json.loads(path.read_text(encoding="utf-8"))["commit"]  # for the Markdown title
+    png = plot_recall(ret, path.with_suffix(".png"), f"Recall@k on {set_name}")
     md = path.with_suffix(".md")
     md.write_text(_markdown(report, metrics, png.name), encoding="utf-8")
     typer.echo(f"wrote {path}, {md.name}, {png.name}", err=True)
@@ -83,12 +99,16 @@ def corpus(
 
 def _markdown(report: dict, metrics: list[str], png: str) -> str:
     ret, a = report["retrieval"], report["answers"]
-    lines = [f"# Corpus eval, commit {report.get('commit', '?')}", "",
+    lines = [f"# Corpus eval ({Path(report['dataset']).name} on {report.get('docs', 'corpus')}), "
+             f"commit {report.get('commit', '?')}", "",
              "## Configuration", "", "```json", json.dumps(report["config"], indent=2), "```", "",
              "## Retrieval", "", markdown_table(["retriever", *metrics],
                                                 [[n, *[m[k] for k in metrics]] for n, m in ret.items()]),
              "", f"![Recall@k]({png})", "", "## Answers", "",
              markdown_table(["measure", "value"], [(label, a[key]) for label, key in ANSWER_ROWS]),
+             "", "## By category", "",
+             "`abstained`: false abstentions in answerable categories, correct ones for unanswerable.", "",
+             markdown_table(CATEGORY_COLUMNS, category_rows(report["per_question"])),
              "", "## Questions that missed a key fact or were wrongly (not) abstained", ""]
     for r in report["per_question"]:
         wrong = (r["answerable"] and (r["abstained"] or not r["all_facts"])) or (

@@ -34,8 +34,20 @@ def config_of(settings: Settings, embedder_name: str) -> dict:
 
 
 def run_corpus_eval(settings: Settings, embedder, dataset: Path = DEFAULT_SET,
-                    naive: bool = True, progress: bool = True, answers_only: bool = False) -> dict:
+                    naive: bool = True, progress: bool = True, answers_only: bool = False,
+                    docs: Path | None = None) -> dict:
+    """`docs`: the folder ingested into the temporary store (default: the corpus folder); the
+    eval set's gold `source` paths are relative to it."""
     questions = load(dataset)
+    if docs is not None:
+        docs = Path(docs).resolve()
+        if not docs.is_dir():
+            raise ValueError(f"--docs {docs}: not a folder")
+        settings = settings.model_copy(update={"corpus_dir": docs})
+        missing = sorted({g.source for q in questions for g in q.gold
+                          if not (docs / g.source).is_file()})
+        if missing:
+            raise ValueError(f"{dataset}: gold sources not found under {docs}: {', '.join(missing)}")
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
         return _run(settings, embedder, dataset, questions, Path(tmp), naive, progress, answers_only)
 
@@ -52,8 +64,11 @@ def _run(settings, embedder, dataset, questions, tmp: Path, naive, progress, ans
     summary = Ingestor(cfg, store, embedder, progress=False).run([cfg.corpus_dir])
     assistant = Assistant(cfg, store, embedder)
 
+    if summary.failed:
+        bad = "; ".join(f"{f.path}: {f.reason}" for f in summary.failed)
+        raise RuntimeError(f"documents failed to ingest, the eval would be wrong: {bad}")
     report: dict = {"config": config_of(cfg, embedder.name), "dataset": str(dataset),
-                    "chunks": summary.chunks_total}
+                    "docs": str(cfg.corpus_dir), "chunks": summary.chunks_total}
     if not answers_only:
         retrievers = {
             "bm25": retrieval.product_retriever(assistant, "bm25"),

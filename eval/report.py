@@ -110,3 +110,33 @@ def compare(old: dict, new: dict) -> list[tuple[str, float | None, float | None,
         x, y = a.get(key), b.get(key)
         rows.append((key, x, y, (y - x) if x is not None and y is not None else None))
     return rows
+
+
+CATEGORY_COLUMNS = ["category", "n", "key-fact recall", "all facts", "gold doc cited",
+                    "abstained", "numbers faithful"]
+
+
+def category_rows(per_question: Sequence[dict]) -> list[list[Any]]:
+    """One row per question category from a report's per-question records: key-fact recall and
+    the share with every fact (answerable categories), the share citing a gold document, the share
+    abstained (false abstentions for answerable categories, correct ones for "unanswerable"), and
+    the share of given answers whose figures are all in their cited passages."""
+    rows: list[list[Any]] = []
+    for cat in sorted({r["category"] for r in per_question}):
+        rs = [r for r in per_question if r["category"] == cat]
+        answerable = [r for r in rs if r["answerable"]]
+        given = [r for r in rs if not r["abstained"]]
+
+        def mean(values):
+            values = [float(v) for v in values if v is not None]
+            return sum(values) / len(values) if values else None
+
+        rows.append([
+            cat, len(rs),
+            mean(r["fact_recall"] for r in answerable),
+            mean(r["all_facts"] for r in answerable),
+            mean(r["citation_hit"] for r in answerable),
+            mean(r["abstained"] for r in rs),
+            mean(r["numbers_ok"] for r in given),
+        ])
+    return rows

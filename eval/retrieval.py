@@ -113,7 +113,12 @@ def naive_baseline(corpus_dir: Path, embedder) -> RetrieverFn:
     docs = []
     for path in sorted(Path(corpus_dir).rglob("*")):
         if path.is_file() and not path.name.startswith("."):
-            text = path.read_text(encoding="utf-8", errors="replace")
+            if path.suffix.lower() == ".pdf":  # a tutorial would use a PDF loader, not raw bytes
+                from pdfminer.high_level import extract_text
+
+                text = extract_text(str(path))
+            else:
+                text = path.read_text(encoding="utf-8", errors="replace")
             source = path.relative_to(corpus_dir).as_posix()
             docs.extend(splitter.split_documents([Document(page_content=text, metadata={"source": source})]))
     client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
