@@ -69,12 +69,128 @@ def serve(
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    problem = _auth_problem(host)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     if workers > 1:
         uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers)
     else:
         from assistant.api import create_app
 
         uvicorn.run(create_app(), host=host, port=port)
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _key_store():
+    from assistant.auth.keys import KeyStore
+    from assistant.store import make_client
+
+    settings = get_settings()
+    return KeyStore(make_client(settings), settings.collection_prefix)
+
+
+def _auth_problem(host: str) -> str | None:
+    """Why serving on `host` would be unsafe, or None. Safe by default: with no key, only
+    loopback, unless ASSISTANT_AUTH=off is set explicitly."""
+    settings = get_settings()
+    if settings.auth == "off":
+        logging.getLogger("assistant").warning(
+            "authentication is OFF (ASSISTANT_AUTH=off): anyone who can reach %s can read every document", host)
+        return None
+    has_keys = _key_store().active_count() > 0
+    if has_keys or settings.auth == "on":
+        logging.getLogger("assistant").info("authentication is on: every /v1 route needs an API key")
+        return None
+    if not _loopback(host):
+        return (f"refusing to serve on {host} without API keys: create one with "
+                "`python -m assistant keys create --name NAME --role admin`, "
+                "or set ASSISTANT_AUTH=off to serve without authentication")
+    logging.getLogger("assistant").warning(
+        "authentication is off: no API key exists yet, serving on loopback only "
+        "(create one with `python -m assistant keys create --name NAME --role admin`)")
+    return None
+
+
+keys_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                       help="API keys: create (printed once), list, revoke.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="A unique name for the key (who or what uses it).")],
+    role: Annotated[str, typer.Option(help="reader, writer or admin.")] = "reader",
+    collections: Annotated[str, typer.Option(help="Comma-separated collections, or '*' for all.")] = "default",
+) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    from assistant.auth.keys import KeyError_
+
+    try:
+        key, record = _key_store().create(name, role, collections.split(","))
+    except KeyError_ as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(key)
+    typer.echo(f"created key {record.name!r} (role {record.role}, collections "
+               f"{','.join(record.collections)}); it is shown only this once", err=True)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Name, role, collections, created, last used, revoked: never the key."""
+    import datetime as dt
+
+    def when(t):
+        return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%d %H:%M") if t else "-"
+
+    keys = _key_store().list()
+    if not keys:
+        typer.echo("no keys (authentication is off until one is created)")
+        return
+    typer.echo(f"{'name':<24} {'role':<7} {'collections':<24} {'created':<17} {'last used':<17} revoked")
+    for k in keys:
+        typer.echo(f"{k.name:<24} {k.role:<7} {','.join(k.collections):<24} {when(k.created):<17} "
+                   f"{when(k.last_used):<17} {when(k.revoked) if k.revoked else ''}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke a key: it stops working at once in every API process."""
+    from assistant.auth.keys import KeyError_
+
+    try:
+        _key_store().revoke(name)
+    except KeyError_ as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"revoked {name!r}")
+
+
+@app.command()
+def audit(
+    since_hours: Annotated[float, typer.Option(help="Entries from the last N hours.")] = 24.0,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many (the newest).")] = 1000,
+) -> None:
+    """Print the audit log (JSON lines)."""
+    import time
+
+    from assistant.auth.audit import AuditLog
+
+    settings = get_settings()
+    log_ = AuditLog(settings.audit_path, settings.audit_retention_days)
+    for entry in log_.read(since=time.time() - since_hours * 3600, limit=limit):
+        typer.echo(json.dumps(entry, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant.answers import Delta
 from assistant.answers.llm import GenerationError
+from assistant.auth.deps import Auth, ChatLimitDep, ReaderDep
+from assistant.auth.routes import AuditMiddleware
+from assistant.auth.routes import router as auth_router
 from assistant.config import Settings, get_settings
 from assistant.feedback import Feedback
 from assistant.responses import (
@@ -50,6 +53,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.assistant = assistant or Assistant.from_settings(settings)
+        app.state.auth = Auth(settings, app.state.assistant.store.client)
+        log.info("authentication is %s", "on" if app.state.auth.enabled() else "off (no API key yet)")
         try:  # build the keyword index now, not on the first question
             app.state.assistant.retriever.snapshot()
         except (EmptyIndexError, StoreError) as exc:
@@ -64,6 +69,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
 
+    app.add_middleware(AuditMiddleware)
+    app.include_router(auth_router)
     unavailable = {503: {"model": ErrorResponse, "description": "No index, or the store is down."}}
 
     @app.exception_handler(EmptyIndexError)
@@ -81,11 +88,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.get("/health", response_model=HealthResponse, responses=unavailable)
     def health(assistant: AssistantDep):
-        snap = assistant.retriever.snapshot()
-        return {"status": "ok", "chunks": snap.size}
+        """Open to everyone, so it says nothing about the documents."""
+        assistant.retriever.snapshot()
+        return {"status": "ok"}
 
     @app.get("/v1/sources", response_model=SourcesResponse, responses=unavailable)
-    def sources(assistant: AssistantDep):
+    def sources(assistant: AssistantDep, principal: ReaderDep):
         return {"sources": list(assistant.retriever.sources().values())}
 
     def check_sources(body: ChatRequest, assistant: Assistant) -> None:
@@ -99,16 +107,19 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                 )
 
     @app.post("/v1/chat", response_model=ChatResponse, responses=unavailable)
-    def chat(body: ChatRequest, assistant: AssistantDep):
+    def chat(body: ChatRequest, assistant: AssistantDep, principal: ChatLimitDep, request: Request):
         check_sources(body, assistant)
         result = assistant.ask(body.question, top_k=body.top_k, sources=body.sources,
                                conversation_id=body.conversation_id)
-        return build_response(result)
+        response = build_response(result)
+        audit_answer(request, body.question, response)
+        return response
 
     @app.post("/v1/chat/stream", responses={
         **unavailable, 200: {"content": {"text/event-stream": {}},
                              "description": "A stream of Server-Sent Events."}})
-    def chat_stream(body: ChatRequest, assistant: AssistantDep):
+    def chat_stream(body: ChatRequest, assistant: AssistantDep, principal: ChatLimitDep,
+                    request: Request):
         """Server-Sent Events: `question` (what is searched), `delta` (answer text as it is
         ready), then `final` (the verified answer with its citations, as /v1/chat returns it),
         or `error`."""
@@ -124,7 +135,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                     elif isinstance(item, dict):
                         yield sse("question", item)
                     else:
-                        yield sse("final", build_response(item))
+                        final = build_response(item)
+                        audit_answer(request, body.question, final)
+                        yield sse("final", final)
             except Exception as exc:  # the stream has started: report in-band, never a trace
                 log.exception("streaming answer failed")
                 yield sse("error", {"detail": public_error(exc)})
@@ -133,7 +146,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.post("/v1/feedback", response_model=FeedbackResponse, status_code=201)
-    def feedback(body: FeedbackRequest, assistant: AssistantDep):
+    def feedback(body: FeedbackRequest, assistant: AssistantDep, principal: ReaderDep):
         fid = assistant.feedback.add(Feedback(
             helpful=body.helpful, question=body.question, answer=body.answer,
             citations=body.citations, channel="web", standalone=body.standalone,
@@ -161,6 +174,18 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+
+
+def audit_answer(request: Request, question: str, response: dict) -> None:
+    """What the audit line of this request records beyond who, route, status and latency."""
+    principal = getattr(request.state, "principal", None)
+    request.state.audit = {
+        "question": question,
+        "collections": (None if principal is None or principal.collections is None
+                        else list(principal.collections)),
+        "cited": sorted({c["source"] for c in response.get("citations", [])}),
+        "abstained": response.get("abstained"),
+    }
 
 
 def sse(event: str, data: dict) -> str:

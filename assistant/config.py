@@ -82,6 +82,22 @@ class Settings(BaseSettings):
     local_threads: int = Field(2, ge=1, le=64)
     local_context: int = Field(4096, ge=512, le=32768)
 
+    # --- security (assistant/auth) ---
+    auth: Literal["auto", "on", "off"] = Field(
+        "auto", description="auto: API keys are required as soon as one exists; on: always; "
+                            "off: never (serving beyond loopback then needs this set explicitly).")
+    session_secret: SecretStr | None = Field(
+        None, description="Signs the page's session cookie; default: one generated and kept in the store.")
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description="Page session lifetime.")
+    rate_limit_storage: str = Field(
+        "memory://", description="`limits` storage URI: memory:// (per process) or redis://host:port.")
+    rate_limit_chat_per_key: str = Field("60/minute", description="Questions per key.")
+    rate_limit_chat_per_address: str = Field("120/minute", description="Questions per client address.")
+    rate_limit_failed_auth_per_address: str = Field(
+        "20/minute", description="Failed authentications per client address before 429.")
+    audit_path: Path = Field(PROJECT_ROOT / ".data" / "audit.jsonl", description="Audit log (JSON lines).")
+    audit_retention_days: float = Field(90.0, gt=0, description="Audit lines older than this are dropped.")
+
     # --- Slack bot (assistant/slack) ---
     slack_bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-...).")
     slack_signing_secret: SecretStr | None = Field(None, description="Signing secret of the app.")

@@ -93,7 +93,6 @@ class FeedbackResponse(BaseModel):
 class SourceOut(BaseModel):
     source: str
     title: str
-    chunks: int
 
 
 class SourcesResponse(BaseModel):
@@ -102,7 +101,6 @@ class SourcesResponse(BaseModel):
 
 class HealthResponse(BaseModel):
     status: str
-    chunks: int
 
 
 class ErrorResponse(BaseModel):

@@ -183,6 +183,59 @@ def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) ->
             "stream_final_p50_ms": statistics.median(final), "stream_final_p95_ms": pct(final, 95)}
 
 
+def measure_auth_overhead(corpus: Path, env: dict, questions: list[str], port: int) -> dict:
+    """/v1/chat with and without an API key, on two servers over the same index, questions
+    alternated between them so machine noise hits both alike."""
+    work = Path(tempfile.mkdtemp(prefix="perf-auth-"))
+    env = {**env, "ASSISTANT_CHROMA_PATH": str(work / "db"), "ASSISTANT_CORPUS_DIR": str(corpus),
+           "ASSISTANT_AUDIT_PATH": str(work / "audit.jsonl"),
+           "ASSISTANT_RATE_LIMIT_CHAT_PER_KEY": "100000/minute",
+           "ASSISTANT_RATE_LIMIT_CHAT_PER_ADDRESS": "100000/minute"}
+    subprocess.run([sys.executable, "-m", "ingest", "--quiet", str(corpus)], env=env, check=True,
+                   capture_output=True, cwd=PROJECT_ROOT)
+    key = subprocess.run([sys.executable, "-m", "assistant", "keys", "create", "--name", "perf",
+                          "--role", "reader", "--collections", "*"], env=env, check=True,
+                         capture_output=True, text=True, cwd=PROJECT_ROOT).stdout.strip()
+    servers = [subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(p)],
+                                env={**env, "ASSISTANT_AUTH": mode}, cwd=PROJECT_ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for p, mode in ((port + 1, "off"), (port + 2, "on"))]
+    bases = [f"http://127.0.0.1:{port + 1}", f"http://127.0.0.1:{port + 2}"]
+    headers = [{}, {"Authorization": f"Bearer {key}"}]
+    try:
+        for base, server in zip(bases, servers):
+            t0 = time.perf_counter()
+            while True:
+                try:
+                    if httpx.get(base + "/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.perf_counter() - t0 > 120 or server.poll() is not None:
+                    raise RuntimeError("a server did not become healthy")
+                time.sleep(0.2)
+        lat: list[list[float]] = [[], []]
+        with httpx.Client(timeout=60) as client:
+            for i in (0, 1):
+                client.post(bases[i] + "/v1/chat", json={"question": "warm-up"}, headers=headers[i])
+            for n, q in enumerate(questions * 2):
+                order = (0, 1) if n % 2 == 0 else (1, 0)
+                for i in order:
+                    t = time.perf_counter()
+                    r = client.post(bases[i] + "/v1/chat", json={"question": q}, headers=headers[i])
+                    lat[i].append((time.perf_counter() - t) * 1000)
+                    r.raise_for_status()
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+    diffs = [b - a for a, b in zip(lat[0], lat[1])]
+    return {"requests_each": len(lat[0]), "chat_p50_ms_no_auth": statistics.median(lat[0]),
+            "chat_p50_ms_with_key": statistics.median(lat[1]),
+            "auth_added_p50_ms": statistics.median(diffs)}
+
+
 def main(
     eval_data: Path = typer.Option(DEFAULT_EVAL_DATA, help="Folder of public eval data (COVID-QA "
                                    "articles enlarge the ingest benchmark)."),
@@ -210,8 +263,10 @@ def main(
     typer.echo("chat latency ...", err=True)
     questions = [q.question for q in load()]
     results["latency"] = measure_latency(corpus, env, questions, port)
+    typer.echo("auth overhead ...", err=True)
+    results["auth"] = measure_auth_overhead(corpus, env, questions, port)
 
-    i, r, lat = results["ingest"], results["reingest"], results["latency"]
+    i, r, lat, au = results["ingest"], results["reingest"], results["latency"], results["auth"]
     rows = [
         ("ingest: documents / chunks", f"{i['documents']} / {i['chunks']}", ""),
         ("ingest pipeline, chunks/s", f"{i['pipeline_chunks_per_s']:.1f}", ""),
@@ -227,6 +282,10 @@ def main(
          f"{lat['stream_final_p50_ms']:.0f} / {lat['stream_final_p95_ms']:.0f}", ""),
         ("server RSS after the questions (MB)", f"{lat['server_rss_mb']:.0f}", "< 1200"),
         ("server start-up to healthy (s)", f"{lat['server_startup_seconds']:.1f}", ""),
+        ("/v1/chat p50 without / with an API key (ms)",
+         f"{au['chat_p50_ms_no_auth']:.0f} / {au['chat_p50_ms_with_key']:.0f}", ""),
+        (f"latency added by auth, median of {au['requests_each']} paired requests (ms)",
+         f"{au['auth_added_p50_ms']:.1f}", "<= 5"),
     ]
     print_table("Performance (this machine)", ["measure", "value", "target"], rows)
     path = write_json(out, "perf", results)

@@ -72,7 +72,9 @@ def counting(embedder):
 def make_settings(tmp: Path, corpus: Path, **overrides):
     from assistant.config import Settings
 
-    return Settings(corpus_dir=corpus, chroma_path=tmp / "chroma", **overrides)
+    overrides.setdefault("audit_path", tmp / "audit.jsonl")
+    overrides.setdefault("chroma_path", tmp / "chroma")
+    return Settings(corpus_dir=corpus, **overrides)
 
 
 @pytest.fixture

@@ -1,0 +1,161 @@
+"""Authentication and authorisation for the HTTP API, as FastAPI dependencies.
+
+Routes declare what they need (`ReaderDep`, `WriterDep`, `AdminDep`, and `ChatLimitDep` for the
+chat routes); this module is the one place that decides. A request is authenticated by
+`Authorization: Bearer <key>` or by the page's signed session cookie (then state-changing
+requests also need the CSRF token). Without a valid key: 401; with a key whose role or
+collections do not allow the action: 403; over a rate limit: 429 with Retry-After.
+
+Auth mode (`ASSISTANT_AUTH`): `auto` (the default) turns authentication on as soon as one key
+exists; `on` always requires a key; `off` never does (the server then refuses to bind anything but
+loopback unless `off` was set explicitly, see `assistant.__main__.serve`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from assistant.auth.audit import AuditLog
+from assistant.auth.keys import ALL_COLLECTIONS, KeyStore
+from assistant.auth.ratelimit import RateLimiter
+from assistant.auth.session import COOKIE, CSRF_HEADER, Sessions, load_or_create_secret
+from assistant.config import Settings
+from assistant.records import JsonRecords
+
+log = logging.getLogger(__name__)
+
+UNAUTHENTICATED = "A valid API key is required: send `Authorization: Bearer <key>`."
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# While no key exists (auto mode), how often to look again: a key created by the CLI turns
+# authentication on within this many seconds in every running process.
+RECHECK_S = 2.0
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking."""
+
+    name: str  # the key's name; "local" when authentication is off
+    role: str
+    collections: tuple[str, ...] | None  # None: every collection
+    key_id: str | None = None
+    via: str = "none"  # "bearer" | "session" | "none"
+
+    def sees(self, collection: str) -> bool:
+        return self.collections is None or collection in self.collections
+
+    @property
+    def owner(self) -> str:
+        """The owner recorded on conversations and feedback."""
+        return f"key:{self.name}" if self.key_id else "local"
+
+
+LOCAL = Principal(name="local", role="admin", collections=None)
+
+
+class Auth:
+    def __init__(self, settings: Settings, client) -> None:
+        self.settings = settings
+        self.keys = KeyStore(client, settings.collection_prefix)
+        self.limiter = RateLimiter(settings.rate_limit_storage, settings.rate_limit_chat_per_key,
+                                   settings.rate_limit_chat_per_address,
+                                   settings.rate_limit_failed_auth_per_address)
+        self.audit = AuditLog(settings.audit_path, settings.audit_retention_days)
+        secret = (settings.session_secret.get_secret_value() if settings.session_secret
+                  else load_or_create_secret(JsonRecords(client, f"{settings.collection_prefix}-auth")))
+        self.sessions = Sessions(secret, int(settings.session_hours * 3600))
+        self._enabled = settings.auth == "on"
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def enabled(self) -> bool:
+        if self.settings.auth == "off":
+            return False
+        if self._enabled:
+            return True
+        now = time.monotonic()
+        if now - self._checked > RECHECK_S:
+            with self._lock:
+                self._checked = now
+                self._enabled = self.keys.active_count() > 0
+        return self._enabled
+
+    def authenticate(self, request: Request, bearer: HTTPAuthorizationCredentials | None) -> Principal:
+        if not self.enabled():
+            return LOCAL
+        address = request.client.host if request.client else "?"
+        blocked = self.limiter.auth_blocked(address)
+        if not blocked.allowed:
+            raise HTTPException(429, "Too many failed authentication attempts; try again later.",
+                                headers={"Retry-After": str(blocked.retry_after)})
+        if bearer is not None:
+            key = self.keys.verify(bearer.credentials)
+            via = "bearer"
+        else:
+            cookie = request.cookies.get(COOKIE)
+            kid = self.sessions.key_id(cookie)
+            key = self.keys.by_id(kid) if kid else None
+            via = "session"
+            if key is not None and request.method not in SAFE_METHODS:
+                origin = request.headers.get("origin")
+                if origin and origin.rstrip("/") != _own_origin(request):
+                    raise HTTPException(403, "Cross-origin request refused.")
+                if not self.sessions.csrf_ok(cookie, request.headers.get(CSRF_HEADER)):
+                    raise HTTPException(403, "Missing or invalid CSRF token: reload the page.")
+        if key is None:
+            self.limiter.auth_failed(address)
+            raise HTTPException(401, UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
+        self.keys.touch(key)
+        collections = None if ALL_COLLECTIONS in key.collections else tuple(key.collections)
+        return Principal(name=key.name, role=key.role, collections=collections, key_id=key.id, via=via)
+
+
+def _own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `python -m assistant keys create`.")
+
+
+def get_auth(request: Request) -> Auth:
+    return request.app.state.auth
+
+
+def current(request: Request,
+            bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    p = get_auth(request).authenticate(request, bearer)
+    request.state.principal = p
+    return p
+
+
+def require(role: str):
+    from assistant.auth.keys import RANK
+
+    def dependency(p: Annotated[Principal, Depends(current)]) -> Principal:
+        if RANK[p.role] < RANK[role]:
+            raise HTTPException(403, f"This key's role ({p.role}) does not allow this; it needs {role}.")
+        return p
+
+    return dependency
+
+
+def chat_limit(request: Request, p: Annotated[Principal, Depends(require("reader"))]) -> Principal:
+    address = request.client.host if request.client else "?"
+    v = get_auth(request).limiter.chat(p.name if p.key_id else None, address)
+    if not v.allowed:
+        raise HTTPException(429, "Too many questions; slow down and try again shortly.",
+                            headers={"Retry-After": str(v.retry_after)})
+    return p
+
+
+ReaderDep = Annotated[Principal, Depends(require("reader"))]
+WriterDep = Annotated[Principal, Depends(require("writer"))]
+AdminDep = Annotated[Principal, Depends(require("admin"))]
+ChatLimitDep = Annotated[Principal, Depends(chat_limit)]
