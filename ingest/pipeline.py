@@ -366,6 +366,7 @@ class Ingestor:
         for plan, digest, chunks in todo:
             reuse = self._old_embeddings(live[plan.source]) if plan.source in live else {}
             slots = []
+            hits = 0
             for c in chunks:
                 meta = dict(c.metadata, content_id=c.id)
                 slot = NewChunk(text=c.text, metadata=meta, embedding=reuse.get(c.id))
@@ -373,7 +374,10 @@ class Ingestor:
                     pending.append((slot, c))
                 else:
                     summary.chunks_reused += 1
+                    hits += 1
                 slots.append(slot)
+            if plan.source in live:  # old chunks whose text is gone from the new version
+                summary.chunks_removed += max(0, int(live[plan.source].get("chunks", 0)) - hits)
             staged.append((plan, digest, chunks, slots))
         self._embed(pending, summary)
         summary.chunks_added = len(pending)
