@@ -271,6 +271,32 @@ class ChunkStore:
     def count(self) -> int:
         return sum(int(d.get("chunks", 0)) for d in self.live_docs().values())
 
+    # --- compatibility with code written for the whole-generation layout (tests, tools) ---
+    def active(self) -> "_LiveChunks | None":
+        """The live chunks as a read-only collection-like object (`count`, `get`)."""
+        return _LiveChunks(self) if self.state()["segments"] else None
+
+    def generation_names(self) -> list[str]:
+        return self.segment_names()
+
+
+class _LiveChunks:
+    def __init__(self, store: ChunkStore) -> None:
+        self.store = store
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def get(self, include=("documents", "metadatas"), limit=None, offset=0, where=None, **_):
+        sources = None
+        if where and isinstance(where.get("source"), str):
+            sources = [where["source"]]
+        recs = list(self.store.iter_live("embeddings" in include, sources=sources))
+        recs = recs[offset:None if limit is None else offset + limit]
+        return {"ids": [r.id for r in recs], "documents": [r.text for r in recs],
+                "metadatas": [r.metadata for r in recs],
+                "embeddings": [r.embedding for r in recs]}
+
 
 def iter_records(collection, include_embeddings: bool = False, where=None) -> Iterator[Record]:
     include = ["documents", "metadatas"] + (["embeddings"] if include_embeddings else [])
