@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of dense in 'weighted'.")
 
+    # --- index layout and scale (scale helper: assistant/store.py, keyword_index.py) ---
+    keyword_path: Path | None = Field(
+        None, description="Folder of the keyword (BM25) segments. Default: next to the embedded "
+                          "store. Server mode with several machines: a folder every API machine "
+                          "mounts at the same path (NFS or similar).")
+    segment_merge_factor: int = Field(
+        8, ge=2, le=100, description="Merge this many segments of one size tier into one.")
+    segment_max_merge_chunks: int = Field(
+        200_000, ge=1000, description="Segments above this many live chunks are never merged.")
+    segment_grace_seconds: float = Field(
+        300.0, ge=0, description="Merged-away segments stay readable this long before removal.")
+
     # --- conversations ---
     conversation_ttl_hours: float = Field(
         72.0, gt=0, description="Conversations idle longer than this expire.")

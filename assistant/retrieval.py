@@ -1,30 +1,35 @@
-"""Hybrid retrieval: dense search in Chroma plus BM25 keyword search (bm25s), fused.
+"""Hybrid retrieval: dense search in Chroma plus BM25 keyword search, fused.
 
 Dense search finds paraphrases; BM25 finds the exact names, numbers and code names ("TECELRA",
 "HEPA", "18%") that a small embedding model blurs. The two ranked lists are fused with reciprocal
-rank fusion by default (chosen by measurement, see README); a weighted sum of min-max normalised
-scores is the alternative.
+rank fusion or a weighted sum of min-max normalised scores (see README).
 
-The BM25 index is derived from the active Chroma generation and rebuilt when the manifest points
-at a new one, so an API process holds no state of its own that could go stale.
+Nothing is rebuilt at start-up: the keyword index is a set of memory-mapped segments written by the
+ingest job (`assistant.keyword_index`), the vectors are Chroma segment collections, and a process
+keeps only the manifest (source -> active version) in memory. Each question reads one small
+`__state__` record; when its sequence number moved on, the process applies the changed document
+records and opens any new segments. Chunk texts and metadata are fetched by id for the top hits.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import logging
 import threading
-from collections import Counter
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from pathlib import Path
+from typing import Iterable, Literal, Sequence
 
-import bm25s
 import numpy as np
 
 from assistant.config import Settings
 from assistant.embedding import Embedder
-from assistant.store import ChunkStore, StoreError, iter_records
+from assistant.keyword_index import KeywordIndex, Segment
+from assistant.store import ChunkStore, StoreError
 from assistant.text import terms
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -52,48 +57,6 @@ class Passage:
         return [self.text[a:b] for a, b in self.sentences]
 
 
-@dataclass
-class IndexSnapshot:
-    """One generation of the index held in memory for keyword search."""
-
-    name: str
-    collection: object
-    ids: list[str]
-    texts: list[str]
-    metadatas: list[dict]
-    bm25: bm25s.BM25
-    doc_freq: Counter
-    sources: np.ndarray  # source of each position, for filtering
-    position: dict[str, int]
-    by_place: dict[tuple[str, int], int]  # (source, chunk_index) -> position
-
-    @property
-    def size(self) -> int:
-        return len(self.ids)
-
-    def passage_at(self, pos: int) -> Passage:
-        return passage_from(self.ids[pos], self.texts[pos], self.metadatas[pos])
-
-    def neighbor(self, passage: Passage, offset: int) -> Passage | None:
-        pos = self.position.get(passage.id)
-        if pos is None:
-            return None
-        index = self.metadatas[pos].get("chunk_index")
-        if index is None:
-            return None
-        nxt = self.by_place.get((passage.source, int(index) + offset))
-        return None if nxt is None else self.passage_at(nxt)
-
-    def header(self, source: str) -> Passage | None:
-        pos = self.by_place.get((source, 0))
-        return None if pos is None else self.passage_at(pos)
-
-    def idf(self, term: str) -> float:
-        n = self.size
-        df = self.doc_freq.get(term, 0)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
 def passage_from(id_: str, text: str, meta: dict) -> Passage:
     try:
         spans = [tuple(s) for s in json.loads(meta.get("sentences") or "[]")]
@@ -107,26 +70,89 @@ def passage_from(id_: str, text: str, meta: dict) -> Passage:
                    sentences=spans)
 
 
-def build_snapshot(collection) -> IndexSnapshot:
-    ids, texts, metas = [], [], []
-    for rec in iter_records(collection):
-        ids.append(rec.id)
-        texts.append(rec.text)
-        metas.append(rec.metadata)
-    tokenized = [terms(t) + terms(m.get("title", "")) for t, m in zip(texts, metas)]
-    model = bm25s.BM25()
-    if tokenized:
-        model.index(tokenized, show_progress=False)
-    df: Counter = Counter()
-    for toks in tokenized:
-        df.update(set(toks))
-    return IndexSnapshot(
-        name=collection.name, collection=collection, ids=ids, texts=texts, metadatas=metas, bm25=model, doc_freq=df,
-        sources=np.array([m.get("source", "") for m in metas], dtype=object),
-        position={id_: i for i, id_ in enumerate(ids)},
-        by_place={(m.get("source", ""), int(m.get("chunk_index", -1))): i
-                  for i, m in enumerate(metas)},
-    )
+
+
+@dataclass
+class _Seg:
+    name: str
+    collection: object
+    keyword: Segment
+    live: np.ndarray  # per chunk: does its document version answer?
+    n_live: int
+
+
+class IndexView:
+    """One consistent state of the index (the answerer's `CorpusStats`): the segments a manifest
+    state lists and the live document versions. Immutable once built."""
+
+    def __init__(self, seq: int, docs: dict[str, dict], segments: list[_Seg],
+                 store: ChunkStore) -> None:
+        self.seq = seq
+        self.name = f"seq-{seq}"
+        self.docs = docs
+        self.segments = segments
+        self.store = store
+        self.keyword = KeywordIndex([s.keyword for s in segments])
+        self.live_versions = {d["version"]: src for src, d in docs.items()}
+        self.segment_of: dict[str, _Seg] = {}
+        for seg in segments:
+            for src, ver in seg.keyword.docs:
+                if ver in self.live_versions:
+                    self.segment_of[ver] = seg
+        self.size = sum(int(d.get("chunks", 0)) for d in docs.values())
+        self._cache: OrderedDict[str, Passage | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # --- CorpusStats ---
+    def idf(self, term: str) -> float:
+        return self.keyword.idf(term)
+
+    def doc_freq(self, term: str) -> int:
+        return self.keyword.doc_freq(term)
+
+    def vocabulary(self) -> Iterable[str]:
+        return self.keyword.vocabulary()
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """Passages by record id (`<version>:<chunk index>`), live versions only."""
+        by_seg: dict[str, list[str]] = {}
+        segs: dict[str, _Seg] = {}
+        for id_ in ids:
+            seg = self.segment_of.get(id_.split(":", 1)[0])
+            if seg is not None:
+                by_seg.setdefault(seg.name, []).append(id_)
+                segs[seg.name] = seg
+        out: dict[str, Passage] = {}
+        for name, wanted in by_seg.items():
+            got = segs[name].collection.get(ids=wanted, include=["documents", "metadatas"])
+            for id_, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                out[id_] = passage_from(id_, text, meta or {})
+        return out
+
+    def _one(self, id_: str) -> Passage | None:
+        with self._lock:
+            if id_ in self._cache:
+                self._cache.move_to_end(id_)
+                return self._cache[id_]
+        p = self.fetch([id_]).get(id_)
+        with self._lock:
+            self._cache[id_] = p
+            while len(self._cache) > 2048:
+                self._cache.popitem(last=False)
+        return p
+
+    def neighbor(self, passage: Passage, offset: int) -> Passage | None:
+        version, _, index = passage.id.partition(":")
+        if version not in self.live_versions or not index.isdigit():
+            return None
+        target = int(index) + offset
+        if target < 0:
+            return None
+        return self._one(f"{version}:{target}")
+
+    def header(self, source: str) -> Passage | None:
+        doc = self.docs.get(source)
+        return None if doc is None else self._one(f"{doc['version']}:0")
 
 
 class HybridRetriever:
@@ -134,42 +160,71 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self._snapshot: IndexSnapshot | None = None
+        self._view: IndexView | None = None
+        self._docs: dict[str, dict] = {}
+        self._seq = 0
+        self._open: dict[str, tuple[object, Segment]] = {}
         self._lock = threading.Lock()
 
     # --- index state ---
-    def snapshot(self) -> IndexSnapshot:
-        """The in-memory view of the active generation, refreshed when the manifest moves on."""
-        name = self.store.active_name()
-        if not name:
+    def snapshot(self, refresh: bool = False) -> IndexView:
+        """The current view of the index; one small read of the manifest's state record, and
+        more work only when an ingest switched something since the last question."""
+        state = self.store.state()
+        view = self._view
+        if view is None or view.seq != state["seq"] or refresh:
+            with self._lock:
+                if self._view is None or self._view.seq != state["seq"] or refresh:
+                    self._view = self._load(state)
+                view = self._view
+        if view.size == 0:
+            if not state["segments"] and self.store.legacy_layout():
+                raise EmptyIndexError("the index uses the old layout; run `python -m ingest` "
+                                      "(make run does) to rebuild it")
             raise EmptyIndexError("no index")
-        snap = self._snapshot
-        if snap is not None and snap.name == name:
-            return snap
-        with self._lock:
-            if self._snapshot is None or self._snapshot.name != name:
-                collection = self.store.active()
-                meta = collection.metadata or {}
-                if meta.get("embedder") not in (None, self.embedder.name):
+        return view
+
+    def _load(self, state: dict) -> IndexView:
+        if state["embedder"] not in (None, self.embedder.name) and state["segments"]:
+            raise StoreError(
+                f"the index was built with {state['embedder']!r} but this process embeds with "
+                f"{self.embedder.name!r}; re-run ingestion")
+        # Apply the document records written since the last load (tombstones remove).
+        for rec in self.store.docs(since_seq=self._seq if state["seq"] >= self._seq else 0):
+            if rec.get("version"):
+                self._docs[rec["source"]] = rec
+            else:
+                self._docs.pop(rec["source"], None)
+        self._seq = state["seq"]
+        docs = dict(self._docs)
+        segs = []
+        opened = {}
+        for name in state["segments"]:
+            if name in self._open:
+                collection, keyword = self._open[name]
+            else:
+                try:
+                    collection = self.store.segment(name)
+                    keyword = Segment(self.store.keyword_dir / name)
+                except FileNotFoundError as exc:
                     raise StoreError(
-                        f"the index was built with {meta.get('embedder')!r} but this process "
-                        f"embeds with {self.embedder.name!r}; re-run ingestion"
-                    )
-                self._snapshot = build_snapshot(collection)
-            snap = self._snapshot
-        if snap.size == 0:
-            raise EmptyIndexError("empty index")
-        return snap
+                        f"keyword segment {name} is missing under {self.store.keyword_dir}: "
+                        f"every API process must see the folder the ingest job writes "
+                        f"(ASSISTANT_KEYWORD_PATH)") from exc
+                except Exception as exc:
+                    raise StoreError(f"segment {name} listed by the manifest is missing: {exc}") from exc
+            opened[name] = (collection, keyword)
+            rows = np.fromiter((docs.get(src, {}).get("version") == ver for src, ver in keyword.docs),
+                               dtype=bool, count=len(keyword.docs))
+            live = rows[np.asarray(keyword.chunk_doc)] if keyword.n_chunks else np.zeros(0, bool)
+            segs.append(_Seg(name, collection, keyword, live, int(live.sum())))
+        self._open = opened
+        return IndexView(state["seq"], docs, segs, self.store)
 
     def sources(self) -> dict[str, dict]:
-        snap = self.snapshot()
-        out: dict[str, dict] = {}
-        for meta in snap.metadatas:
-            s = out.setdefault(meta.get("source", ""), {"source": meta.get("source", ""),
-                                                         "title": meta.get("title", ""),
-                                                         "chunks": 0})
-            s["chunks"] += 1
-        return dict(sorted(out.items()))
+        view = self.snapshot()
+        return {src: {"source": src, "title": d.get("title", ""), "chunks": int(d.get("chunks", 0))}
+                for src, d in sorted(view.docs.items())}
 
     # --- search ---
     def retrieve(self, question: str, top_k: int | None = None,
@@ -178,82 +233,106 @@ class HybridRetriever:
 
     def search(self, question: str, top_k: int | None = None,
                sources: Sequence[str] | None = None,
-               mode: Mode = "hybrid") -> tuple[list[Passage], IndexSnapshot]:
-        """The passages and the index generation they came from (one manifest read)."""
+               mode: Mode = "hybrid") -> tuple[list[Passage], IndexView]:
+        """The passages and the index view they came from."""
         try:
-            return self._retrieve(question, top_k, sources, mode)
+            return self._retrieve(question, top_k, sources, mode, refresh=False)
         except EmptyIndexError:
             raise
-        except Exception:
-            # An ingest may have switched generations and dropped ours mid-query: retry once
-            # against the new one; a second failure is real.
-            if self._snapshot is not None and self.store.active_name() != self._snapshot.name:
-                return self._retrieve(question, top_k, sources, mode)
-            raise
+        except Exception as exc:
+            # A segment we hold may have been merged away and dropped after its grace period:
+            # reload the state once and retry; a second failure is real.
+            log.info("retrying a search against a fresh view: %s", exc)
+            return self._retrieve(question, top_k, sources, mode, refresh=True)
 
     def _retrieve(self, question: str, top_k: int | None, sources: Sequence[str] | None,
-                  mode: Mode) -> tuple[list[Passage], IndexSnapshot]:
-        snap = self.snapshot()
+                  mode: Mode, refresh: bool) -> tuple[list[Passage], IndexView]:
+        view = self.snapshot(refresh=refresh)
         top_k = top_k or self.settings.top_k
-        allowed = None
         if sources:
-            allowed = np.isin(snap.sources, list(sources))
-            if not allowed.any():
-                return [], snap
+            if not any(s in view.docs for s in sources):
+                return [], view
         n_cand = max(self.settings.candidates, top_k)
-        dense = self._dense(question, snap, n_cand, sources) if mode != "bm25" else []
-        keyword = self._bm25(question, snap, n_cand, allowed) if mode != "dense" else []
+        dense = self._dense(question, view, n_cand, sources) if mode != "bm25" else []
+        keyword = self._bm25(question, view, n_cand, sources) if mode != "dense" else []
         if mode == "dense":
-            fused = [(i, s) for i, s in dense]
+            fused = dense
         elif mode == "bm25":
-            fused = [(i, s) for i, s in keyword]
+            fused = keyword
         else:
             fused = self._fuse(dense, keyword)
-        dense_by = dict(dense)
-        bm25_by = dict(keyword)
+        fused = fused[:top_k]
+        found = view.fetch([id_ for id_, _ in fused])
+        dense_by, bm25_by = dict(dense), dict(keyword)
         out = []
-        for rank, (pos, score) in enumerate(fused[:top_k], start=1):
-            p = passage_from(snap.ids[pos], snap.texts[pos], snap.metadatas[pos])
-            p.score, p.rank = float(score), rank
-            p.dense, p.bm25 = dense_by.get(pos), bm25_by.get(pos)
+        for id_, score in fused:
+            p = found.get(id_)
+            if p is None:
+                continue
+            p.score, p.rank = float(score), len(out) + 1
+            p.dense, p.bm25 = dense_by.get(id_), bm25_by.get(id_)
             out.append(p)
-        return out, snap
+        return out, view
 
-    def _dense(self, question: str, snap: IndexSnapshot, n: int,
-               sources: Sequence[str] | None) -> list[tuple[int, float]]:
+    def _dense(self, question: str, view: IndexView, n: int,
+               sources: Sequence[str] | None) -> list[tuple[str, float]]:
         vector = self.embedder.embed_query(question)
-        collection = snap.collection
         where = {"source": {"$in": list(sources)}} if sources else None
-        res = collection.query(query_embeddings=[vector], n_results=min(n, snap.size), where=where,
-                               include=["distances"])
-        out = []
-        for id_, dist in zip(res["ids"][0], res["distances"][0]):
-            pos = snap.position.get(id_)
-            if pos is not None:
-                out.append((pos, 1.0 - float(dist)))
-        return out
+        hits: list[tuple[str, float]] = []
+        for seg in view.segments:
+            if seg.n_live == 0:
+                continue
+            dead = seg.keyword.n_chunks - seg.n_live
+            k = min(seg.keyword.n_chunks, n + min(dead, 3 * n))
+            res = seg.collection.query(query_embeddings=[vector], n_results=k, where=where,
+                                       include=["distances"])
+            for id_, dist in zip(res["ids"][0], res["distances"][0]):
+                if id_.split(":", 1)[0] in view.live_versions:
+                    hits.append((id_, 1.0 - float(dist)))
+        hits.sort(key=lambda h: -h[1])
+        return hits[:n]
 
-    def _bm25(self, question: str, snap: IndexSnapshot, n: int,
-              allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    def _bm25(self, question: str, view: IndexView, n: int,
+              sources: Sequence[str] | None) -> list[tuple[str, float]]:
         q = terms(question)
         if not q:
             return []
-        scores = snap.bm25.get_scores(q)
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        weights = view.keyword.weights(q)
+        wanted = set(sources) if sources else None
+        best_ids: list[str] = []
+        best_scores: list[np.ndarray] = []
+        for seg in view.segments:
+            if seg.n_live == 0:
+                continue
+            docs, scores = seg.keyword.score(weights, view.keyword.avgdl)
+            if not len(docs):
+                continue
+            keep = seg.live[docs]
+            if wanted is not None:
+                rows = np.fromiter((src in wanted for src, _ in seg.keyword.docs), dtype=bool,
+                                   count=len(seg.keyword.docs))
+                keep &= rows[np.asarray(seg.keyword.chunk_doc)[docs]]
+            docs, scores = docs[keep], scores[keep]
+            if len(docs) > n:
+                top = np.argpartition(-scores, n - 1)[:n]
+                docs, scores = docs[top], scores[top]
+            chunk_doc = seg.keyword.chunk_doc
+            chunk_index = seg.keyword.chunk_index
+            for d, s in zip(docs.tolist(), scores.tolist()):
+                ver = seg.keyword.docs[int(chunk_doc[d])][1]
+                best_ids.append(f"{ver}:{int(chunk_index[d])}")
+                best_scores.append(s)
+        ranked = sorted(zip(best_ids, best_scores), key=lambda kv: (-kv[1], kv[0]))
+        return [(i, float(s)) for i, s in ranked[:n] if s > 0]
 
-    def _fuse(self, dense: list[tuple[int, float]],
-              keyword: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        fused: dict[int, float] = {}
+    def _fuse(self, dense: list[tuple[str, float]],
+              keyword: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        fused: dict[str, float] = {}
         if self.settings.fusion == "rrf":
             k = self.settings.rrf_k
             for ranked in (dense, keyword):
-                for rank, (pos, _) in enumerate(ranked, start=1):
-                    fused[pos] = fused.get(pos, 0.0) + 1.0 / (k + rank)
+                for rank, (id_, _) in enumerate(ranked, start=1):
+                    fused[id_] = fused.get(id_, 0.0) + 1.0 / (k + rank)
         else:
             w = self.settings.dense_weight
             for ranked, weight in ((dense, w), (keyword, 1.0 - w)):
@@ -261,7 +340,11 @@ class HybridRetriever:
                     continue
                 vals = [s for _, s in ranked]
                 lo, hi = min(vals), max(vals)
-                for pos, s in ranked:
+                for id_, s in ranked:
                     norm = (s - lo) / (hi - lo) if hi > lo else 1.0
-                    fused[pos] = fused.get(pos, 0.0) + weight * norm
+                    fused[id_] = fused.get(id_, 0.0) + weight * norm
         return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+# The old name, kept for code that imports it.
+IndexSnapshot = IndexView

@@ -1,31 +1,52 @@
-"""The chunk store: Chroma, embedded (`PersistentClient`) or a server (`chroma run`).
+"""The chunk store: Chroma, embedded (`PersistentClient`) or a server (`chroma run`), plus the
+on-disk keyword segments. Design (see notes/scale.md):
 
-Ingestion never edits the collection that answers questions. Each ingest that changes anything
-writes a new *generation* (a new collection), and only when it is complete does it switch the
-manifest (the metadata of one small collection) to point at it; then older generations are
-dropped. A run that fails half-way leaves the manifest, and so the answering index, as it was.
-API processes read the manifest to find the active generation, so several of them can share one
-Chroma server and pick up a new index without restarting.
+- **Segments are immutable.** Each ingest run that adds chunks writes them into one *new* small
+  Chroma collection (`<prefix>-seg-<UTC time>-<8 hex>`) and one keyword segment folder of the same
+  name. Nothing that a reader may hold is ever modified. Cost of a run: the chunks it adds.
+- **Documents are versioned.** Every added document gets a fresh version id; its chunks are stored
+  as `<version>:<chunk index>`. A manifest collection (`<prefix>-docs`) holds one record per
+  document (`source` -> active version, origin, file hash, title, chunk count, `seq`) and one
+  `__state__` record (the listed segments, the embedder, a sequence number).
+- **One store write switches.** A run's new versions, removals (tombstones: version "") and the
+  new segment list go into the manifest with ONE `upsert` call. Readers keep only the chunks whose
+  (source, version) the manifest names, so a document answers with its old version until that
+  write and its new one after it: never both, never neither, never a partial one.
+- **Garbage is collected afterwards.** Superseded versions stay inside their (immutable) segment as
+  dead rows until a tiered merge rewrites small or mostly-dead segments; segments a merge replaced
+  are dropped after a grace period (so a reader holding one never sees it vanish), and segments a
+  crashed run never listed are dropped by the next run.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import shutil
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterator
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
 
 from assistant.config import Settings
 
 log = logging.getLogger(__name__)
 
 GET_PAGE = 2000
+STATE_ID = "__state__"
+_DUMMY = [0.0]  # manifest records carry a 1-dimensional placeholder vector
 
 
 class StoreError(RuntimeError):
     """The store cannot be reached or holds something unusable."""
+
+
+class DiskFullError(StoreError):
+    """The disk filled up while writing; what was half-written has been removed."""
 
 
 @dataclass(frozen=True)
@@ -55,95 +76,226 @@ def make_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def keyword_root(settings: Settings) -> Path:
+    """Where the keyword segments live: next to the embedded store, or the configured shared
+    folder (server mode: every API machine must mount the same folder there)."""
+    if settings.keyword_path is not None:
+        base = settings.keyword_path
+    elif settings.server_mode:
+        base = settings.chroma_path.parent / f"keyword-{settings.chroma_host}-{settings.chroma_port}"
+    else:
+        base = settings.chroma_path.parent / f"{settings.chroma_path.name}-keyword"
+    return base / settings.collection_prefix
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError) and exc.errno == 28:
+            return True
+        text = str(exc).lower()
+        if "no space left" in text or "disk full" in text or "database or disk is full" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def new_version() -> str:
+    return uuid.uuid4().hex[:16]
+
+
 class ChunkStore:
     def __init__(self, settings: Settings, client=None) -> None:
         self.settings = settings
         self.client = client if client is not None else make_client(settings)
         self.prefix = settings.collection_prefix
-        self._manifest_name = f"{self.prefix}-manifest"
+        self._manifest_name = f"{self.prefix}-docs"
+        self._legacy_manifest = f"{self.prefix}-manifest"
+        self.keyword_dir = keyword_root(settings)
+        self._seg_pattern = re.compile(rf"^{re.escape(self.prefix)}-seg-\d{{14}}-[0-9a-f]{{8}}$")
+        self._manifest_col = None
 
     # --- manifest ---
     def _manifest(self):
-        return self.client.get_or_create_collection(self._manifest_name, embedding_function=None)
+        if self._manifest_col is None:
+            self._manifest_col = self.client.get_or_create_collection(
+                self._manifest_name, embedding_function=None)
+        return self._manifest_col
 
-    def manifest(self) -> dict[str, Any]:
-        return dict(self._manifest().metadata or {})
+    def state(self) -> dict[str, Any]:
+        """The `__state__` record: seq, segments, retired, embedder, dimension, failed."""
+        got = self._manifest().get(ids=[STATE_ID], include=["metadatas"])
+        meta = dict(got["metadatas"][0] or {}) if got["ids"] else {}
+        return {
+            "seq": int(meta.get("seq", 0)),
+            "segments": json.loads(meta.get("segments") or "[]"),
+            "retired": json.loads(meta.get("retired") or "[]"),
+            "embedder": meta.get("embedder"),
+            "dimension": meta.get("dimension"),
+            "failed": json.loads(meta.get("failed") or "{}"),
+        }
 
-    def active_name(self) -> str | None:
-        return self.manifest().get("active")
+    def docs(self, since_seq: int = 0) -> list[dict[str, Any]]:
+        """Document records (tombstones included) written after `since_seq`."""
+        col = self._manifest()
+        where = {"seq": {"$gt": since_seq}}
+        out, offset = [], 0
+        while True:
+            page = col.get(where=where, include=["metadatas"], limit=GET_PAGE, offset=offset)
+            for id_, meta in zip(page["ids"], page["metadatas"]):
+                if id_ != STATE_ID:
+                    out.append(dict(meta or {}))
+            if len(page["ids"]) < GET_PAGE:
+                return out
+            offset += len(page["ids"])
 
-    def active(self):
-        """The collection that answers questions, or None before the first ingest."""
-        name = self.active_name()
-        if not name:
-            return None
-        try:
-            return self.client.get_collection(name, embedding_function=None)
-        except Exception as exc:
-            raise StoreError(f"the manifest names collection {name!r}, which is missing: {exc}") from exc
+    def live_docs(self) -> dict[str, dict[str, Any]]:
+        """source -> record of every document that currently answers."""
+        return {d["source"]: d for d in self.docs() if d.get("version")}
 
-    # --- generations ---
-    def new_generation(self, metadata: dict[str, Any]):
-        name = f"{self.prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        return self.client.create_collection(
-            name,
-            embedding_function=None,
-            metadata=metadata,
-            configuration={"hnsw": {"space": "cosine"}},
-        )
-
-    def activate(self, collection, info: dict[str, Any]) -> None:
-        """Point the manifest at `collection`, then drop every other generation."""
-        manifest = self._manifest()
-        meta = {k: v for k, v in (manifest.metadata or {}).items() if k == "failed"}
-        meta.update({k: v for k, v in info.items() if v is not None})
-        meta["active"] = collection.name
-        meta["activated_at"] = time.time()
-        manifest.modify(metadata=meta)
-        for name in self.generation_names():
-            if name != collection.name:
-                self.drop(name)
+    def commit(self, state: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
+        """Write the state and document records in one upsert (batched only beyond Chroma's
+        batch limit; the state goes first, and each document's record is written whole)."""
+        meta = {
+            "seq": int(state["seq"]),
+            "segments": json.dumps(state.get("segments", [])),
+            "retired": json.dumps(state.get("retired", [])),
+            "failed": json.dumps(state.get("failed", {}), sort_keys=True),
+        }
+        for key in ("embedder", "dimension"):
+            if state.get(key) is not None:
+                meta[key] = state[key]
+        ids = [STATE_ID] + [r["source"] for r in records]
+        metas = [meta] + [{k: v for k, v in r.items() if v is not None} for r in records]
+        limit = max(1, self.client.get_max_batch_size())
+        col = self._manifest()
+        for i in range(0, len(ids), limit):
+            col.upsert(ids=ids[i:i + limit], metadatas=metas[i:i + limit],
+                       embeddings=[_DUMMY] * len(ids[i:i + limit]))
 
     def failures(self) -> dict[str, list[str]]:
         """Files the last ingest could not use: source -> [sha256, reason]."""
-        import json
+        return self.state()["failed"]
 
-        try:
-            return json.loads(self.manifest().get("failed") or "{}")
-        except ValueError:
-            return {}
+    # --- segments ---
+    def new_segment_name(self) -> str:
+        return f"{self.prefix}-seg-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
 
-    def set_failures(self, failed: dict[str, list[str]]) -> None:
-        import json
+    def create_segment(self, name: str, embedder: str, dimension: int):
+        return self.client.create_collection(
+            name, embedding_function=None,
+            metadata={"embedder": embedder, "dimension": dimension, "created_at": time.time()},
+            configuration={"hnsw": {"space": "cosine"}})
 
-        manifest = self._manifest()
-        meta = dict(manifest.metadata or {})
-        meta["failed"] = json.dumps(failed, sort_keys=True)
-        manifest.modify(metadata=meta)
+    def segment(self, name: str):
+        return self.client.get_collection(name, embedding_function=None)
 
-    def drop(self, name: str) -> None:
+    def segment_names(self) -> list[str]:
+        names = []
+        for c in self.client.list_collections():
+            name = c if isinstance(c, str) else c.name
+            if self._seg_pattern.match(name):
+                names.append(name)
+        return sorted(names)
+
+    def drop_segment(self, name: str) -> None:
         try:
             self.client.delete_collection(name)
         except Exception as exc:  # already gone: nothing to do
             log.debug("could not drop %s: %s", name, exc)
+        shutil.rmtree(self.keyword_dir / name, ignore_errors=True)
 
-    def generation_names(self) -> list[str]:
-        """Collections that are index generations (`<prefix>-<UTC time>-<8 hex>`); other
-        collections of the same prefix (conversations, feedback) are never touched."""
+    def collect_garbage(self, grace_seconds: float) -> list[str]:
+        """Drop segments no state lists (a crashed run's) and retired ones past their grace
+        period. Call only under the ingest lock."""
+        state = self.state()
+        listed = set(state["segments"])
+        retired = {name: t for name, t in state["retired"]}
+        dropped = []
+        now = time.time()
+        for name in self.segment_names():
+            if name in listed:
+                continue
+            if name in retired and now - retired[name] < grace_seconds:
+                continue
+            self.drop_segment(name)
+            dropped.append(name)
+        if self.keyword_dir.exists():
+            for folder in self.keyword_dir.iterdir():
+                if folder.name.startswith(".tmp-"):
+                    shutil.rmtree(folder, ignore_errors=True)
+                elif folder.is_dir() and self._seg_pattern.match(folder.name) and \
+                        folder.name not in listed and folder.name not in retired:
+                    shutil.rmtree(folder, ignore_errors=True)
+        still = [[n, t] for n, t in state["retired"] if n not in dropped and n in
+                 set(self.segment_names())]
+        if still != state["retired"]:
+            state["retired"] = still
+            state["seq"] += 1
+            self.commit(state, [])
+        return dropped
+
+    # --- the layout before per-document versions ---
+    def legacy_layout(self) -> bool:
+        """An index written by the old whole-generation layout (rebuilt by the next ingest)."""
+        try:
+            col = self.client.get_collection(self._legacy_manifest, embedding_function=None)
+        except Exception:
+            return False
+        return bool((col.metadata or {}).get("active"))
+
+    def drop_legacy(self) -> None:
         pattern = re.compile(rf"^{re.escape(self.prefix)}-\d{{14}}-[0-9a-f]{{8}}$")
-        names = []
         for c in self.client.list_collections():
             name = c if isinstance(c, str) else c.name
-            if pattern.match(name):
-                names.append(name)
-        return names
+            if pattern.match(name) or name == self._legacy_manifest:
+                try:
+                    self.client.delete_collection(name)
+                except Exception:
+                    pass
 
-    def drop_abandoned(self) -> None:
-        """Remove generations left by runs that died before activating them."""
-        active = self.active_name()
-        for name in self.generation_names():
-            if name != active:
-                self.drop(name)
+    # --- reading live chunks (tests, evals) ---
+    def iter_live(self, include_embeddings: bool = False,
+                  sources: Iterable[str] | None = None) -> Iterator[Record]:
+        live = self.live_docs()
+        if sources is not None:
+            wanted = set(sources)
+            live = {s: d for s, d in live.items() if s in wanted}
+        versions = {d["version"] for d in live.values()}
+        for name in self.state()["segments"]:
+            for rec in iter_records(self.segment(name), include_embeddings):
+                if rec.metadata.get("doc_version") in versions:
+                    yield rec
+
+    def count(self) -> int:
+        return sum(int(d.get("chunks", 0)) for d in self.live_docs().values())
+
+    # --- compatibility with code written for the whole-generation layout (tests, tools) ---
+    def active(self) -> "_LiveChunks | None":
+        """The live chunks as a read-only collection-like object (`count`, `get`)."""
+        return _LiveChunks(self) if self.state()["segments"] else None
+
+    def generation_names(self) -> list[str]:
+        return self.segment_names()
+
+
+class _LiveChunks:
+    def __init__(self, store: ChunkStore) -> None:
+        self.store = store
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def get(self, include=("documents", "metadatas"), limit=None, offset=0, where=None, **_):
+        sources = None
+        if where and isinstance(where.get("source"), str):
+            sources = [where["source"]]
+        recs = list(self.store.iter_live("embeddings" in include, sources=sources))
+        recs = recs[offset:None if limit is None else offset + limit]
+        return {"ids": [r.id for r in recs], "documents": [r.text for r in recs],
+                "metadatas": [r.metadata for r in recs],
+                "embeddings": [r.embedding for r in recs]}
 
 
 def iter_records(collection, include_embeddings: bool = False, where=None) -> Iterator[Record]:
@@ -165,3 +317,237 @@ def iter_records(collection, include_embeddings: bool = False, where=None) -> It
         if len(ids) < GET_PAGE:
             return
         offset += len(ids)
+
+
+@dataclass
+class NewChunk:
+    text: str
+    metadata: dict[str, Any]  # must hold chunk_index; source/doc_version are set by the writer
+    embedding: Any
+    terms: list[str] | None = None  # keyword terms; computed from text + title when None
+
+
+@dataclass
+class CommitInfo:
+    segment: str | None
+    chunks_written: int
+    docs_added: int
+    docs_removed: int
+    merged: list[str]
+    seconds: float
+
+
+class IndexWriter:
+    """Stages document additions and removals and makes them visible in one manifest write.
+
+    Use under the ingest lock (one writer at a time). `fail_at` names a kill point for the
+    crash tests ("after_vectors", "after_keyword", "after_switch")."""
+
+    def __init__(self, store: ChunkStore, embedder: str, dimension: int,
+                 merge_factor: int = 8, max_merge_chunks: int = 200_000,
+                 grace_seconds: float = 300.0) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.dimension = dimension
+        self.merge_factor = merge_factor
+        self.max_merge_chunks = max_merge_chunks
+        self.grace_seconds = grace_seconds
+        self._adds: list[tuple[dict[str, Any], list[NewChunk]]] = []
+        self._removes: list[str] = []
+        self.updates: list[dict[str, Any]] = []  # records re-written with the same version
+        self.failed: dict[str, list[str]] | None = None
+        self.fail_at: str | None = None
+
+    def add(self, info: dict[str, Any], chunks: list[NewChunk]) -> str:
+        """Stage a document version; `info` holds source, title, origin fields, file_hash..."""
+        version = new_version()
+        info = dict(info, version=version, chunks=len(chunks))
+        self._adds.append((info, chunks))
+        return version
+
+    def remove(self, source: str) -> None:
+        self._removes.append(source)
+
+    def _check(self, point: str) -> None:
+        if self.fail_at == point:
+            raise RuntimeError(f"simulated crash at {point}")
+
+    def commit(self) -> CommitInfo:
+        from assistant.keyword_index import write_segment
+        from assistant.text import terms
+
+        t0 = time.perf_counter()
+        store = self.store
+        state = store.state()
+        if state["embedder"] not in (None, self.embedder) and state["segments"]:
+            raise StoreError(f"the index was built with {state['embedder']!r}, not "
+                             f"{self.embedder!r}")
+        name = None
+        written = 0
+        n_chunks = sum(len(c) for _, c in self._adds)
+        try:
+            if n_chunks:
+                name = store.new_segment_name()
+                col = store.create_segment(name, self.embedder, self.dimension)
+                ids, docs, metas, embs = [], [], [], []
+                doc_rows, kw_rows = [], []
+                for row, (info, chunks) in enumerate(self._adds):
+                    doc_rows.append((info["source"], info["version"]))
+                    for c in chunks:
+                        meta = dict(c.metadata)
+                        meta["source"] = info["source"]
+                        meta["doc_version"] = info["version"]
+                        idx = int(meta["chunk_index"])
+                        ids.append(f"{info['version']}:{idx}")
+                        docs.append(c.text)
+                        metas.append(meta)
+                        embs.append(c.embedding)
+                        toks = c.terms if c.terms is not None else (
+                            terms(c.text) + terms(meta.get("title", "")))
+                        kw_rows.append((row, idx, toks))
+                batch = max(1, min(5000, store.client.get_max_batch_size()))
+                for i in range(0, len(ids), batch):
+                    col.add(ids=ids[i:i + batch], documents=docs[i:i + batch],
+                            metadatas=metas[i:i + batch],
+                            embeddings=np.asarray(embs[i:i + batch], dtype=np.float32))
+                    if i == 0:
+                        self._check("mid_vectors")
+                written = len(ids)
+                self._check("after_vectors")
+                write_segment(store.keyword_dir / name, doc_rows, kw_rows)
+                self._check("after_keyword")
+        except BaseException as exc:
+            if name is not None:
+                store.drop_segment(name)
+            if is_disk_full(exc):
+                raise DiskFullError(
+                    "disk full while writing the index; the half-written segment was removed and "
+                    "the previous index keeps answering") from exc
+            raise
+        # The switch: one manifest write.
+        seq = state["seq"] + 1
+        records = []
+        for info, _ in self._adds:
+            records.append(dict(info, seq=seq))
+        added = {r["source"] for r in records}
+        for rec in self.updates:
+            if rec["source"] not in added:
+                records.append(dict(rec, seq=seq))
+        for source in self._removes:
+            if source not in added:
+                records.append({"source": source, "version": "", "chunks": 0, "seq": seq,
+                                "removed_at": time.time()})
+        new_state = dict(state, seq=seq, embedder=self.embedder, dimension=self.dimension)
+        if name is not None:
+            new_state["segments"] = state["segments"] + [name]
+        if self.failed is not None:
+            new_state["failed"] = self.failed
+        if records or name is not None or self.failed != state["failed"]:
+            try:
+                store.commit(new_state, records)
+            except BaseException as exc:
+                if name is not None:
+                    store.drop_segment(name)
+                if is_disk_full(exc):
+                    raise DiskFullError("disk full while switching the index; the previous index "
+                                        "keeps answering") from exc
+                raise
+        self._check("after_switch")
+        merged = self.maintain()
+        info = CommitInfo(segment=name, chunks_written=written, docs_added=len(self._adds),
+                          docs_removed=len(self._removes), merged=merged,
+                          seconds=time.perf_counter() - t0)
+        self._adds, self._removes, self.updates = [], [], []
+        return info
+
+    # --- garbage collection and tiered merging ---
+    def maintain(self) -> list[str]:
+        """Merge small or mostly-dead segments, then collect garbage. Failures here never undo
+        the switch (the next run retries)."""
+        try:
+            merged = self._merge()
+        except Exception as exc:
+            log.warning("segment merge failed (will retry on the next ingest): %s", exc)
+            merged = []
+        try:
+            self.store.collect_garbage(self.grace_seconds)
+        except Exception as exc:
+            log.warning("garbage collection failed (will retry on the next ingest): %s", exc)
+        return merged
+
+    def _merge(self) -> list[str]:
+        from assistant.keyword_index import Segment, write_segment
+        from assistant.text import terms
+
+        store = self.store
+        state = store.state()
+        live = {s: d["version"] for s, d in store.live_docs().items()}
+        versions = set(live.values())
+        sizes: dict[str, tuple[int, int]] = {}
+        for name in state["segments"]:
+            try:
+                seg = Segment(store.keyword_dir / name)
+            except (OSError, ValueError):
+                continue
+            rows_live = np.array([live.get(src) == ver for src, ver in seg.docs], dtype=bool)
+            n_live = int(rows_live[np.asarray(seg.chunk_doc)].sum()) if seg.n_chunks else 0
+            sizes[name] = (seg.n_chunks, n_live)
+        # Segments with no live chunk at all are simply unlisted.
+        empty = [n for n, (total, alive) in sizes.items() if alive == 0]
+        # Mostly-dead segments are rewritten; small ones merge by tier (powers of merge_factor).
+        candidates: list[str] = [n for n, (total, alive) in sizes.items()
+                                 if alive and total >= 100 and alive < total / 2]
+        tiers: dict[int, list[str]] = {}
+        for n, (total, alive) in sizes.items():
+            if alive and alive <= self.max_merge_chunks and n not in candidates:
+                tier = int(np.log(max(alive, 1)) / np.log(self.merge_factor))
+                tiers.setdefault(tier, []).append(n)
+        for group in tiers.values():
+            if len(group) >= self.merge_factor:
+                candidates.extend(group)
+        if not candidates and not empty:
+            return []
+        merged_name = None
+        if candidates:
+            merged_name = store.new_segment_name()
+            col = store.create_segment(merged_name, self.embedder, self.dimension)
+            doc_rows: list[tuple[str, str]] = []
+            row_of: dict[str, int] = {}
+            kw_rows = []
+            try:
+                for name in candidates:
+                    buf: list = []
+                    for rec in iter_records(store.segment(name), include_embeddings=True):
+                        if rec.metadata.get("doc_version") not in versions:
+                            continue
+                        buf.append(rec)
+                        src, ver = rec.metadata["source"], rec.metadata["doc_version"]
+                        if ver not in row_of:
+                            row_of[ver] = len(doc_rows)
+                            doc_rows.append((src, ver))
+                        kw_rows.append((row_of[ver], int(rec.metadata["chunk_index"]),
+                                        terms(rec.text) + terms(rec.metadata.get("title", ""))))
+                        if len(buf) >= 2000:
+                            self._copy(col, buf)
+                            buf = []
+                    self._copy(col, buf)
+                write_segment(store.keyword_dir / merged_name, doc_rows, kw_rows)
+            except BaseException:
+                store.drop_segment(merged_name)
+                raise
+        gone = set(candidates) | set(empty)
+        state = store.state()
+        now = time.time()
+        state["segments"] = [n for n in state["segments"] if n not in gone] + (
+            [merged_name] if merged_name else [])
+        state["retired"] = state["retired"] + [[n, now] for n in sorted(gone)]
+        state["seq"] += 1
+        store.commit(state, [])
+        return sorted(gone)
+
+    @staticmethod
+    def _copy(col, recs: list[Record]) -> None:
+        if recs:
+            col.add(ids=[r.id for r in recs], documents=[r.text for r in recs],
+                    metadatas=[r.metadata for r in recs],
+                    embeddings=np.asarray([r.embedding for r in recs], dtype=np.float32))

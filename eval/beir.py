@@ -71,12 +71,13 @@ def run_scifact(folder: Path, embedder, settings, fusions: dict[str, dict],
     cfg = settings.model_copy(update={"chroma_path": tmp / "db", "chroma_host": None,
                                       "collection_prefix": "scifact"})
     store = ChunkStore(cfg)
-    gen = store.new_generation({"embedder": embedder.name, "dimension": embedder.dimension})
-    for i in range(0, len(ids), 1000):
-        gen.add(ids=ids[i:i + 1000], documents=texts[i:i + 1000],
-                embeddings=vectors[i:i + 1000],
-                metadatas=[{"source": d, "title": "", "chunk_index": 0} for d in ids[i:i + 1000]])
-    store.activate(gen, {"embedder": embedder.name})
+    from assistant.store import IndexWriter, NewChunk
+
+    writer = IndexWriter(store, embedder.name, embedder.dimension)
+    for d, text, vec in zip(ids, texts, vectors):
+        writer.add({"source": d, "title": ""},
+                   [NewChunk(text=text, metadata={"title": "", "chunk_index": 0}, embedding=vec)])
+    writer.commit()
 
     qrels = Qrels(data.qrels)
     variants = {"bm25": ("bm25", {}), "dense": ("dense", {})}

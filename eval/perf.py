@@ -64,7 +64,7 @@ def measure_ingest(settings: Settings, corpus: Path, extra: list[tuple[str, str]
     t = time.perf_counter()
     summary = Ingestor(cfg, store, embedder, progress=True).run([docs])
     pipeline_s = time.perf_counter() - t
-    texts = [r.text for r in iter_records(store.active())]
+    texts = [r.text for r in store.iter_live()]
 
     t = time.perf_counter()
     embedder.embed_texts(texts, batch_size=cfg.embed_batch_size)

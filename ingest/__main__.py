@@ -63,7 +63,16 @@ def main(
         for src, (_, reason) in sorted(store.failures().items()):
             typer.echo(f"note: {src} could not be ingested earlier: {reason}", err=True)
         return
-    summary = ingestor.run(targets, prune=prune)
+    from ingest.pipeline import IngestBusy
+
+    try:
+        summary = ingestor.run(targets, prune=prune)
+    except IngestBusy as exc:  # exit 3: refused, nothing changed
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3)
+    except StoreError as exc:  # includes DiskFullError: what was half-written is removed
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3)
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), indent=2))
     else:

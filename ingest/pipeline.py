@@ -1,15 +1,19 @@
-"""Ingestion: files -> elements -> chrome filter -> chunks -> embeddings -> a new index generation.
+"""Ingestion: files -> elements -> chrome filter -> chunks -> embeddings -> a new index segment.
 
-Incremental by content:
+Cost is proportional to the change:
 - a file whose bytes (sha256) and pipeline settings are unchanged is not even partitioned;
-- a changed file is re-chunked; chunks whose content id is already indexed keep their stored
+- a changed file gets a new document version; chunks whose content is unchanged keep their stored
   embedding, only new chunk texts are embedded;
-- a file that has disappeared from an ingested folder loses its chunks (`prune`, on by default;
-  files named one by one never prune anything else);
-- a file that fails to load is reported and skipped, and its previously indexed chunks are kept.
-Nothing is written to the answering collection: changes build a new generation that is switched
-in at the end (see `assistant.store`). If anything fails before the switch, the new generation is
-dropped and the previous index keeps answering.
+- a removed file costs one manifest record (a tombstone); its chunks are garbage-collected later.
+A run's new versions go into one new immutable segment (vectors + keyword postings) and become
+visible with one manifest write (see `assistant.store`). A run that dies before that write leaves
+every document answering with its previous version; its half-written segment is removed by the
+next run.
+
+Provenance: every document records where it came from (`origin_kind` "folder" with the absolute
+folder, "file" with the absolute path, or "upload"). Pruning removes only documents whose origin is
+a folder being ingested *now* and whose file is gone from it, so `make run` (corpus/), a CLI run of
+another folder, single files and uploads never remove each other's documents.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Callable, Iterable, Iterator
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.files import file_sha256
-from assistant.store import ChunkStore, Record, iter_records
+from assistant.store import ChunkStore, IndexWriter, NewChunk, StoreError, iter_records
 from ingest import chrome
 from ingest.chunking import Chunk, chunk_document
 from ingest.loading import (
@@ -72,7 +76,8 @@ class Summary:
     failed: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
-    generation: str | None = None
+    generation: str | None = None  # the segment written, if any
+    chunks_written: int = 0  # vector records written to the store by this run
 
     @property
     def changed(self) -> bool:
@@ -108,24 +113,38 @@ def load_document(path: Path, root: Path | None) -> tuple[LoadedDocument, int]:
     return doc, len(elements) - len(kept)
 
 
+class IngestBusy(RuntimeError):
+    """Another ingest holds the lock."""
+
+
 @contextmanager
-def ingest_lock(settings: Settings) -> Iterator[None]:
-    """One ingest at a time against the embedded store."""
-    if settings.server_mode:
-        yield
-        return
+def ingest_lock(settings: Settings, store: ChunkStore | None = None) -> Iterator[None]:
+    """One ingest at a time per index. The lock file sits next to the keyword segments, which in
+    server mode is the folder every machine shares, so it holds across machines too."""
     from filelock import FileLock, Timeout
 
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(settings.chroma_path / ".ingest.lock"))
+    from assistant.store import keyword_root
+
+    folder = (store.keyword_dir if store is not None else keyword_root(settings)).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / ".ingest.lock"))
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        raise RuntimeError(f"another ingest is running on {settings.chroma_path}") from None
+        raise IngestBusy(f"another ingest is running on this index (lock {folder / '.ingest.lock'});"
+                         f" try again when it has finished") from None
     try:
         yield
     finally:
         lock.release()
+
+
+@dataclass
+class _Plan:
+    path: Path
+    source: str
+    origin_kind: str
+    origin: str
 
 
 class Ingestor:
@@ -139,81 +158,120 @@ class Ingestor:
         self.progress = progress
         self.say = on_event or (lambda msg: None)
         self.fingerprint = pipeline_fingerprint(settings, embedder.name)
+        self.fail_at: str | None = None  # crash tests: a kill point of IndexWriter
+
+    def writer(self) -> IndexWriter:
+        w = IndexWriter(self.store, self.embedder.name, self.embedder.dimension,
+                        merge_factor=self.settings.segment_merge_factor,
+                        max_merge_chunks=self.settings.segment_max_merge_chunks,
+                        grace_seconds=self.settings.segment_grace_seconds)
+        w.fail_at = self.fail_at
+        return w
+
+    # --- planning: which files, under which names, from which origin ---
+    def _plan(self, paths: list[Path], live: dict[str, dict], origin: str | None) -> list[_Plan]:
+        plans: list[_Plan] = []
+        taken: dict[str, str] = {}  # source -> absolute path, this run
+        for p in paths:
+            files = discover([p])
+            if origin is not None:
+                kind, where = ("upload", origin) if origin == "upload" else ("custom", origin)
+            elif p.is_dir():
+                kind, where = "folder", str(p.resolve())
+            else:
+                kind, where = "file", str(p.resolve())
+            for f in files:
+                plans.append(_Plan(f, self._source(f, live, taken), kind, where))
+        return plans
+
+    def _source(self, f: Path, live: dict[str, dict], taken: dict[str, str]) -> str:
+        """The citation name: the path under the corpus root; outside it the file name, made
+        longer with parent folders when another file already uses that name."""
+        resolved = str(f.resolve())
+        name = source_name(f, self.root)
+        parts = Path(resolved).parts
+        depth = 1
+        while True:
+            owner = taken.get(name) or live.get(name, {}).get("path")
+            if owner in (None, resolved):
+                taken[name] = resolved
+                return name
+            depth += 1
+            if depth > len(parts) - 1:
+                taken[name] = resolved
+                return name
+            name = "/".join(parts[-depth:])
+
+    def _live(self) -> dict[str, dict]:
+        return {} if self.store.legacy_layout() else self.store.live_docs()
 
     def is_stale(self, paths: Iterable[Path]) -> bool:
         """Would `run(paths)` change the index? (Cheap: hashes files, partitions nothing.)"""
         paths = [Path(p) for p in paths]
-        active = self.store.active()
-        if active is None or active.count() == 0:
+        live = self._live()
+        if not live:
             return True
-        if (active.metadata or {}).get("fingerprint") != self.fingerprint:
-            return True
-        hashes = self._indexed_hashes(active)
         failed = self.store.failures()
         seen = set()
-        for f in discover(paths):
+        for plan in self._plan(paths, live, None):
             try:
-                check_file(f)
+                check_file(plan.path)
             except LoadError:
                 continue
-            src = source_name(f, self.root)
-            seen.add(src)
-            digest = file_sha256(f)
-            if hashes.get(src) != {digest} and failed.get(src, [None])[0] != digest:
-                return True
-        return any(self._under(src, paths) and src not in seen for src in hashes)
+            seen.add(plan.source)
+            digest = file_sha256(plan.path)
+            doc = live.get(plan.source)
+            if doc is not None and doc.get("file_hash") == digest and \
+                    doc.get("fingerprint") == self.fingerprint:
+                continue
+            if failed.get(plan.source, [None])[0] == digest:
+                continue
+            return True
+        return bool(self._prunable(live, paths, seen))
 
-    def _indexed_hashes(self, collection) -> dict[str, set[str]]:
-        hashes: dict[str, set[str]] = defaultdict(set)
-        for rec in iter_records(collection):
-            hashes[rec.metadata.get("source", "")].add(rec.metadata.get("file_hash", ""))
-        return hashes
+    @staticmethod
+    def _prunable(live: dict[str, dict], paths: list[Path], seen: set[str]) -> list[str]:
+        folders = {str(p.resolve()) for p in paths if p.is_dir()}
+        return sorted(src for src, d in live.items()
+                      if d.get("origin_kind") == "folder" and d.get("origin") in folders
+                      and src not in seen)
 
-    def _under(self, source: str, paths: list[Path]) -> bool:
-        """Is an indexed source inside one of the folders being ingested (so prunable)?"""
-        for p in paths:
-            if p.is_dir():
-                try:
-                    rel = p.resolve().relative_to(self.root.resolve()).as_posix()
-                except ValueError:
-                    continue
-                if rel in (".", "") or source.startswith(rel.rstrip("/") + "/"):
-                    return True
-        return False
-
-    def run(self, paths: Iterable[Path], prune: bool = True) -> Summary:
+    def run(self, paths: Iterable[Path], prune: bool = True, origin: str | None = None) -> Summary:
         start = time.perf_counter()
         paths = [Path(p) for p in paths]
         summary = Summary()
-        with ingest_lock(self.settings):
-            self.store.drop_abandoned()
-            active = self.store.active()
-            same_pipeline = active is not None and (active.metadata or {}).get("fingerprint") == self.fingerprint
-            existing: dict[str, list[Record]] = defaultdict(list)
-            if active is not None:
-                for rec in iter_records(active):
-                    existing[rec.metadata.get("source", "")].append(rec)
-
-            files = discover(paths)
-            summary.files = len(files)
-            keep_sources: set[str] = set()  # copied from the active generation as they are
-            new_chunks: list[Chunk] = []
-            seen_sources: set[str] = set()
+        with ingest_lock(self.settings, self.store):
+            legacy = self.store.legacy_layout()
+            if legacy:
+                self.say("the index uses an older layout: rebuilding it")
+            live = {} if legacy else self.store.live_docs()
+            writer = self.writer()
+            plans = self._plan(paths, live, origin)
+            summary.files = len(plans)
+            seen: set[str] = set()
             failed_now: dict[str, list[str]] = {}
-            for f in files:
-                src = source_name(f, self.root)
-                seen_sources.add(src)
+            todo: list[tuple[_Plan, str, list[Chunk]]] = []
+            updates: list[dict] = []
+            for plan in plans:
+                f, src = plan.path, plan.source
+                seen.add(src)
                 digest = ""
                 try:
                     check_file(f)
                     digest = file_sha256(f)
-                    old = existing.get(src, [])
-                    if same_pipeline and old and all(r.metadata.get("file_hash") == digest for r in old):
+                    doc = live.get(src)
+                    if doc is not None and doc.get("file_hash") == digest and \
+                            doc.get("fingerprint") == self.fingerprint:
                         summary.files_unchanged += 1
-                        keep_sources.add(src)
+                        summary.chunks_unchanged += int(doc.get("chunks", 0))
+                        if (doc.get("origin_kind"), doc.get("origin"), doc.get("path")) != \
+                                (plan.origin_kind, plan.origin, str(f.resolve())):
+                            updates.append(dict(doc, origin_kind=plan.origin_kind,
+                                                origin=plan.origin, path=str(f.resolve())))
                         continue
-                    doc, dropped = load_document(f, self.root)
-                    chunks = chunk_document(doc, self.settings, self.embedder.name, digest)
+                    doc_, dropped = load_document(f, self.root)
+                    doc_.source = src
+                    chunks = chunk_document(doc_, self.settings, self.embedder.name, digest)
                 except Exception as exc:  # one bad file never stops the run
                     reason = str(exc) if isinstance(exc, LoadError) else (
                         f"unexpected error while processing: {type(exc).__name__}: {exc}")
@@ -222,101 +280,131 @@ class Ingestor:
                     summary.failed.append(Failure(str(f), reason))
                     failed_now[src] = [digest if digest else "", reason]
                     self.say(f"skipped {f}: {reason}")
-                    if src in existing:
-                        keep_sources.add(src)  # keep what was indexed before
+                    if src in live:  # keep what was indexed before
+                        summary.chunks_unchanged += int(live[src].get("chunks", 0))
                     continue
                 summary.chrome_dropped += dropped
-                if src in existing:
+                if src in live:
                     summary.files_changed += 1
                 else:
                     summary.files_new += 1
-                new_chunks.extend(chunks)
+                todo.append((plan, digest, chunks))
 
-            for src, recs in existing.items():
-                if src in seen_sources or src in keep_sources:
-                    continue
-                if prune and self._under(src, paths):
-                    summary.files_removed += 1
-                    summary.chunks_removed += len(recs)
-                else:
-                    keep_sources.add(src)
+            removed = self._prunable(live, paths, seen) if prune and origin is None else []
+            for src in removed:
+                writer.remove(src)
+                summary.files_removed += 1
+                summary.chunks_removed += int(live[src].get("chunks", 0))
 
-            summary.chunks_unchanged = sum(len(existing[s]) for s in keep_sources)
-            if failed_now != self.store.failures():
-                self.store.set_failures(failed_now)
-            if not summary.changed and same_pipeline:
-                summary.chunks_total = active.count() if active is not None else 0
-                summary.generation = active.name if active is not None else None
+            old_failed = self.store.failures()
+            failures = {k: v for k, v in old_failed.items() if k not in seen and k not in removed}
+            failures.update(failed_now)
+            writer.failed = failures
+            self._stage(writer, todo, live, summary)
+            writer.updates = updates
+            if not todo and not removed and not updates and failures == old_failed and not legacy:
+                summary.chunks_total = sum(int(d.get("chunks", 0)) for d in live.values())
                 summary.seconds = time.perf_counter() - start
                 return summary
-
-            # Changed-file chunks removed: old chunks of changed files not among the new ids.
-            new_ids = {c.id for c in new_chunks}
-            for src, recs in existing.items():
-                if src in keep_sources or src not in seen_sources:
-                    continue
-                summary.chunks_removed += sum(1 for r in recs if r.id not in new_ids)
-
-            self._build_generation(active, keep_sources, new_chunks, summary)
+            info = writer.commit()
+            if legacy:
+                self.store.drop_legacy()
+            summary.generation = info.segment
+            summary.chunks_written = info.chunks_written
+            total = {s: int(d.get("chunks", 0)) for s, d in live.items()}
+            for s in removed:
+                total.pop(s, None)
+            for plan, _, chunks in todo:
+                total[plan.source] = len(chunks)
+            summary.chunks_total = sum(total.values())
         summary.seconds = time.perf_counter() - start
         return summary
 
-    def _build_generation(self, active, keep_sources: set[str], new_chunks: list[Chunk],
-                          summary: Summary) -> None:
-        meta = {"fingerprint": self.fingerprint, "embedder": self.embedder.name,
-                "dimension": self.embedder.dimension, "created_at": time.time()}
-        gen = self.store.new_generation(meta)
-        try:
-            reusable: dict[str, list[float]] = {}
-            if active is not None:
-                wanted = {c.id for c in new_chunks}
-                copy: list[Record] = []
-                for rec in iter_records(active, include_embeddings=True):
-                    if rec.metadata.get("source") in keep_sources:
-                        copy.append(rec)
-                    elif rec.id in wanted and (active.metadata or {}).get("embedder") == self.embedder.name:
-                        reusable[rec.id] = rec.embedding
-                for i in range(0, len(copy), ADD_BATCH):
-                    batch = copy[i:i + ADD_BATCH]
-                    gen.add(ids=[r.id for r in batch], documents=[r.text for r in batch],
-                            metadatas=[r.metadata for r in batch],
-                            embeddings=[r.embedding for r in batch])
+    def remove(self, sources: Iterable[str]) -> Summary:
+        """Remove documents by source name (one manifest write; chunks are collected later)."""
+        start = time.perf_counter()
+        sources = list(dict.fromkeys(sources))
+        summary = Summary()
+        with ingest_lock(self.settings, self.store):
+            live = self._live()
+            unknown = [s for s in sources if s not in live]
+            if unknown:
+                raise KeyError(f"no such document(s) in the index: {', '.join(unknown)}")
+            writer = self.writer()
+            for src in sources:
+                writer.remove(src)
+                summary.files_removed += 1
+                summary.chunks_removed += int(live[src].get("chunks", 0))
+            failed = self.store.failures()
+            writer.failed = {k: v for k, v in failed.items() if k not in sources}
+            writer.commit()
+            summary.chunks_total = sum(int(d.get("chunks", 0)) for s, d in live.items()
+                                       if s not in sources)
+        summary.seconds = time.perf_counter() - start
+        return summary
 
-            reuse = [c for c in new_chunks if c.id in reusable]
-            if reuse:
-                gen.add(ids=[c.id for c in reuse], documents=[c.text for c in reuse],
-                        metadatas=[c.metadata for c in reuse],
-                        embeddings=[reusable[c.id] for c in reuse])
-            summary.chunks_reused = len(reuse)
-            todo = [c for c in new_chunks if c.id not in reusable]
-            self._embed_and_add(gen, todo, summary)
-            summary.chunks_added = len(todo)
-            summary.chunks_total = gen.count()
-            self.store.activate(gen, {"embedder": self.embedder.name,
-                                      "fingerprint": self.fingerprint})
-            summary.generation = gen.name
-        except BaseException:
-            self.store.drop(gen.name)
-            raise
+    def _old_embeddings(self, doc: dict) -> dict[str, list[float]]:
+        """content id -> stored embedding of a document's current version."""
+        out: dict[str, list[float]] = {}
+        if self.store.state().get("embedder") != self.embedder.name:
+            return out
+        for name in self.store.state()["segments"]:
+            try:
+                col = self.store.segment(name)
+            except Exception:
+                continue
+            for rec in iter_records(col, include_embeddings=True,
+                                    where={"doc_version": doc["version"]}):
+                cid = rec.metadata.get("content_id")
+                if cid:
+                    out[cid] = rec.embedding
+        return out
 
-    def _embed_and_add(self, gen, chunks: list[Chunk], summary: Summary) -> None:
-        if not chunks:
+    def _stage(self, writer: IndexWriter, todo, live: dict[str, dict], summary: Summary) -> None:
+        pending: list[tuple[object, Chunk]] = []  # (slot, chunk) needing an embedding
+        staged = []
+        for plan, digest, chunks in todo:
+            reuse = self._old_embeddings(live[plan.source]) if plan.source in live else {}
+            slots = []
+            hits = 0
+            for c in chunks:
+                meta = dict(c.metadata, content_id=c.id)
+                slot = NewChunk(text=c.text, metadata=meta, embedding=reuse.get(c.id))
+                if slot.embedding is None:
+                    pending.append((slot, c))
+                else:
+                    summary.chunks_reused += 1
+                    hits += 1
+                slots.append(slot)
+            if plan.source in live:  # old chunks whose text is gone from the new version
+                summary.chunks_removed += max(0, int(live[plan.source].get("chunks", 0)) - hits)
+            staged.append((plan, digest, chunks, slots))
+        self._embed(pending, summary)
+        summary.chunks_added = len(pending)
+        for plan, digest, chunks, slots in staged:
+            title = chunks[0].metadata.get("title", "") if chunks else ""
+            writer.add({"source": plan.source, "title": title, "file_hash": digest,
+                        "fingerprint": self.fingerprint, "origin_kind": plan.origin_kind,
+                        "origin": plan.origin, "path": str(plan.path.resolve()),
+                        "ingested_at": time.time()}, slots)
+
+    def _embed(self, pending: list, summary: Summary) -> None:
+        if not pending:
             return
         from tqdm import tqdm
 
         bs = self.settings.embed_batch_size
-        # Texts of similar length batch together with little padding (what sentence-transformers
-        # does within one encode call; here across the whole run).
-        chunks = sorted(chunks, key=lambda c: len(c.text))
-        bar = tqdm(total=len(chunks), unit="chunk", desc="embedding", disable=not self.progress)
+        # Texts of similar length batch together with little padding.
+        pending = sorted(pending, key=lambda sc: len(sc[1].text))
+        bar = tqdm(total=len(pending), unit="chunk", desc="embedding", disable=not self.progress)
         try:
-            for i in range(0, len(chunks), bs):
-                batch = chunks[i:i + bs]
+            for i in range(0, len(pending), bs):
+                batch = pending[i:i + bs]
                 t = time.perf_counter()
-                vectors = self.embedder.embed_texts([c.text for c in batch], batch_size=bs)
+                vectors = self.embedder.embed_texts([c.text for _, c in batch], batch_size=bs)
                 summary.embed_seconds += time.perf_counter() - t
-                gen.add(ids=[c.id for c in batch], documents=[c.text for c in batch],
-                        metadatas=[c.metadata for c in batch], embeddings=vectors)
+                for (slot, _), v in zip(batch, vectors):
+                    slot.embedding = v
                 bar.update(len(batch))
         finally:
             bar.close()

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from assistant.service import Assistant
-from assistant.store import ChunkStore, iter_records
+from assistant.store import ChunkStore
 from ingest.pipeline import Ingestor
 from tests.conftest import ROOT, make_settings
 from tests.formats import write_all
@@ -22,7 +22,7 @@ def ingest(settings, embedder, paths=None, **kw):
 
 
 def snapshot(store) -> dict[str, str]:
-    return {r.id: r.text for r in iter_records(store.active())}
+    return {r.id: r.text for r in store.iter_live()}
 
 
 def test_reingest_of_unchanged_files_embeds_nothing(tmp_path, corpus_copy, counting):
@@ -32,13 +32,13 @@ def test_reingest_of_unchanged_files_embeds_nothing(tmp_path, corpus_copy, count
     assert s1.files_new == 5 and s1.chunks_added == s1.chunks_total > 0
     assert first.texts == s1.chunks_total
     before = snapshot(store)
-    generation = store.active_name()
+    state_seq = store.state()["seq"]
 
     second = counting()
     store, s2 = ingest(settings, second)
     assert second.texts == 0 and second.batches == 0
     assert s2.files_unchanged == 5 and s2.chunks_added == 0 and s2.chunks_removed == 0
-    assert store.active_name() == generation  # nothing rewritten
+    assert store.state()["seq"] == state_seq  # nothing rewritten
     assert snapshot(store) == before
 
 
@@ -46,7 +46,7 @@ def test_changed_file_replaces_its_chunks_and_reuses_unchanged_text(tmp_path, co
     settings = make_settings(tmp_path, corpus_copy)
     store, _ = ingest(settings, counting())
     target = corpus_copy / "novartis-aws-cell-gene-therapy-manufacturing.txt"
-    old_ids = {r.id for r in iter_records(store.active(), where={"source": target.name})}
+    old_ids = {r.id for r in store.iter_live(sources=[target.name])}
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("$500 million", "$750 million"), encoding="utf-8")
 
@@ -54,27 +54,29 @@ def test_changed_file_replaces_its_chunks_and_reuses_unchanged_text(tmp_path, co
     store, summary = ingest(settings, emb)
     assert summary.files_changed == 1 and summary.files_unchanged == 4
     assert 0 < emb.texts < len(old_ids) + 1  # only the changed chunk is embedded again
-    new = {r.id: r.text for r in iter_records(store.active(), where={"source": target.name})}
+    new = {r.id: r.text for r in store.iter_live(sources=[target.name])}
     joined = "\n".join(new.values())
     assert "$750 million" in joined and "$500 million" not in joined
     assert set(new) != old_ids
-    assert summary.chunks_removed == len(old_ids - set(new))
+    # Record ids are per document version now (<version>:<chunk index>); what was removed is the
+    # old chunks whose text did not carry over.
+    assert summary.chunks_removed == len(old_ids) - summary.chunks_reused
 
 
 def test_removed_file_is_pruned_and_no_prune_keeps_it(tmp_path, corpus_copy, counting):
     settings = make_settings(tmp_path, corpus_copy)
     store, _ = ingest(settings, counting())
     gone = corpus_copy / "jpm-2024-big-pharma-cell-therapy-collaborations.txt"
-    n = len(list(iter_records(store.active(), where={"source": gone.name})))
+    n = len(list(store.iter_live(sources=[gone.name])))
     gone.unlink()
 
     store, kept = ingest(settings, counting(), prune=False)
     assert kept.files_removed == 0
-    assert len(list(iter_records(store.active(), where={"source": gone.name}))) == n
+    assert len(list(store.iter_live(sources=[gone.name]))) == n
 
     store, pruned = ingest(settings, counting())
     assert pruned.files_removed == 1 and pruned.chunks_removed == n
-    assert not list(iter_records(store.active(), where={"source": gone.name}))
+    assert not list(store.iter_live(sources=[gone.name]))
 
 
 def test_a_file_named_alone_does_not_prune_the_rest(tmp_path, corpus_copy, counting):
@@ -83,7 +85,7 @@ def test_a_file_named_alone_does_not_prune_the_rest(tmp_path, corpus_copy, count
     one = corpus_copy / "innovent-iaso-fucaso-car-t-stake-2024.txt"
     store, summary = ingest(settings, counting(), paths=[one])
     assert summary.files == 1 and summary.files_removed == 0
-    assert store.active().count() == first.chunks_total
+    assert store.count() == first.chunks_total
 
 
 def test_corrupt_file_is_skipped_and_the_rest_ingested(tmp_path, corpus_copy, counting):
@@ -98,7 +100,7 @@ def test_corrupt_file_is_skipped_and_the_rest_ingested(tmp_path, corpus_copy, co
     assert failed["empty.md"] == "empty file"
     assert "unsupported file type" in failed["deck.pptx"]
     assert summary.files_new == 5
-    sources = {r.metadata["source"] for r in iter_records(store.active())}
+    sources = {r.metadata["source"] for r in store.iter_live()}
     assert len(sources) == 5
 
 
@@ -106,11 +108,11 @@ def test_file_broken_after_ingest_keeps_its_previous_chunks(tmp_path, corpus_cop
     settings = make_settings(tmp_path, corpus_copy)
     store, _ = ingest(settings, counting())
     target = corpus_copy / "novartis-aws-cell-gene-therapy-manufacturing.txt"
-    before = {r.id for r in iter_records(store.active(), where={"source": target.name})}
+    before = {r.id for r in store.iter_live(sources=[target.name])}
     target.write_bytes(b"\x00\xff" * 50)  # now binary junk
     store, summary = ingest(settings, counting())
     assert [f.reason for f in summary.failed] == ["binary content in a text file"]
-    after = {r.id for r in iter_records(store.active(), where={"source": target.name})}
+    after = {r.id for r in store.iter_live(sources=[target.name])}
     assert after == before
 
 
@@ -119,7 +121,7 @@ def test_crash_half_way_leaves_the_previous_index_answering(tmp_path, corpus_cop
     store, _ = ingest(settings, counting())
     question = "How much has Novartis set aside for gene therapy manufacturing?"
     before = Assistant(settings, store, embedder).ask(question).answer
-    generation, records = store.active_name(), snapshot(store)
+    segments, records = store.state()["segments"], snapshot(store)
 
     write_all(corpus_copy / "new")  # new files to embed
     (corpus_copy / "innovent-iaso-fucaso-car-t-stake-2024.txt").write_text("Rewritten.\n" * 40)
@@ -128,9 +130,9 @@ def test_crash_half_way_leaves_the_previous_index_answering(tmp_path, corpus_cop
         ingest(settings, crashing)
 
     store = ChunkStore(settings)
-    assert store.active_name() == generation
+    assert store.state()["segments"] == segments
     assert snapshot(store) == records
-    assert store.generation_names() == [generation]  # the half-built one was dropped
+    assert store.segment_names() == segments  # nothing half-built is listed or left
     after = Assistant(settings, store, embedder).ask(question).answer
     assert after.answer == before.answer and "$500 million" in after.answer
 

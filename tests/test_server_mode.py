@@ -57,7 +57,7 @@ def test_server_mode_answers_like_embedded_mode(tmp_path, corpus_copy, chroma_se
     assert not (tmp_path / "chroma").exists()  # nothing written to the embedded path
 
     _, local_store, local = indexed
-    assert store.active().count() == local_store.active().count()
+    assert store.count() == local_store.count()
     remote = Assistant(settings, store, embedder)
     for q in QUESTIONS:
         a, b = remote.ask(q).answer, local.ask(q).answer
