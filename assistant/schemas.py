@@ -93,6 +93,7 @@ class FeedbackResponse(BaseModel):
 class SourceOut(BaseModel):
     source: str
     title: str
+    chunks: int
 
 
 class SourcesResponse(BaseModel):
