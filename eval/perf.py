@@ -46,7 +46,7 @@ def _covidqa_texts(eval_data: Path, limit: int) -> list[tuple[str, str]]:
 
 
 def measure_ingest(settings: Settings, corpus: Path, extra: list[tuple[str, str]], embedder) -> dict:
-    from assistant.store import ChunkStore, iter_records
+    from assistant.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     work = Path(tempfile.mkdtemp(prefix="perf-"))
@@ -127,6 +127,20 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _wait_healthy(base: str, server: subprocess.Popen) -> float:
+    """Seconds until `base/health` answers 200; fails if the server exits or takes 2 minutes."""
+    t0 = time.perf_counter()
+    while True:
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return time.perf_counter() - t0
+        except httpx.HTTPError:
+            pass
+        if time.perf_counter() - t0 > 120 or server.poll() is not None:
+            raise RuntimeError("the server did not become healthy")
+        time.sleep(0.2)
+
+
 def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="perf-api-"))
     env = {**env, "ASSISTANT_CHROMA_PATH": str(work / "db"), "ASSISTANT_CORPUS_DIR": str(corpus)}
@@ -137,17 +151,7 @@ def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) ->
                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        t0 = time.perf_counter()
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.perf_counter() - t0 > 120 or server.poll() is not None:
-                raise RuntimeError("the server did not become healthy")
-            time.sleep(0.2)
-        startup = time.perf_counter() - t0
+        startup = _wait_healthy(base, server)
         latencies, first_delta, final = [], [], []
         with httpx.Client(timeout=60) as client:
             client.post(base + "/v1/chat", json={"question": "warm-up question about CDMOs"})
@@ -204,16 +208,7 @@ def measure_auth_overhead(corpus: Path, env: dict, questions: list[str], port: i
     headers = [{}, {"Authorization": f"Bearer {key}"}]
     try:
         for base, server in zip(bases, servers):
-            t0 = time.perf_counter()
-            while True:
-                try:
-                    if httpx.get(base + "/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.perf_counter() - t0 > 120 or server.poll() is not None:
-                    raise RuntimeError("a server did not become healthy")
-                time.sleep(0.2)
+            _wait_healthy(base, server)
         lat: list[list[float]] = [[], []]
         with httpx.Client(timeout=60) as client:
             for i in (0, 1):
