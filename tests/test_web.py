@@ -63,7 +63,9 @@ def open_site(page, base):
 
 def ask(page, question: str, turn: int):
     page.fill("#question", question)
-    page.keyboard.press("Enter")
+    # Enter on the box itself: after Escape closes the passage view, focus moves back to the
+    # marker asynchronously, and a page-level key press could land there under load.
+    page.locator("#question").press("Enter")
     box = page.locator(".turn").nth(turn - 1).locator(".answer")
     box.locator(".feedback, .badge, .body").first.wait_for()
     page.wait_for_function(
