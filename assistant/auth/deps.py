@@ -87,14 +87,23 @@ class Auth:
                 self._enabled = self.keys.active_count() > 0
         return self._enabled
 
-    def authenticate(self, request: Request, bearer: HTTPAuthorizationCredentials | None) -> Principal:
-        if not self.enabled():
-            return LOCAL
-        address = request.client.host if request.client else "?"
+    def refuse_if_blocked(self, address: str) -> None:
+        """429 while this address is over its failed-authentication budget."""
         blocked = self.limiter.auth_blocked(address)
         if not blocked.allowed:
             raise HTTPException(429, "Too many failed authentication attempts; try again later.",
                                 headers={"Retry-After": str(blocked.retry_after)})
+
+    @staticmethod
+    def principal(key, via: str) -> Principal:
+        collections = None if ALL_COLLECTIONS in key.collections else tuple(key.collections)
+        return Principal(name=key.name, role=key.role, collections=collections, key_id=key.id, via=via)
+
+    def authenticate(self, request: Request, bearer: HTTPAuthorizationCredentials | None) -> Principal:
+        if not self.enabled():
+            return LOCAL
+        address = request.client.host if request.client else "?"
+        self.refuse_if_blocked(address)
         if bearer is not None:
             key = self.keys.verify(bearer.credentials)
             via = "bearer"
@@ -113,8 +122,7 @@ class Auth:
             self.limiter.auth_failed(address)
             raise HTTPException(401, UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
         self.keys.touch(key)
-        collections = None if ALL_COLLECTIONS in key.collections else tuple(key.collections)
-        return Principal(name=key.name, role=key.role, collections=collections, key_id=key.id, via=via)
+        return self.principal(key, via)
 
 
 def _own_origin(request: Request) -> str:

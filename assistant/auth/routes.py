@@ -48,10 +48,7 @@ def sign_in(body: SessionRequest, request: Request, response: Response):
     """Exchange a key for the page's session cookie (HttpOnly, SameSite=Strict)."""
     auth = get_auth(request)
     address = request.client.host if request.client else "?"
-    blocked = auth.limiter.auth_blocked(address)
-    if not blocked.allowed:
-        raise HTTPException(429, "Too many failed authentication attempts; try again later.",
-                            headers={"Retry-After": str(blocked.retry_after)})
+    auth.refuse_if_blocked(address)
     key = auth.keys.verify(body.key)
     if key is None:
         auth.limiter.auth_failed(address)
@@ -59,9 +56,7 @@ def sign_in(body: SessionRequest, request: Request, response: Response):
     cookie = auth.sessions.issue(key.id)
     response.set_cookie(COOKIE, cookie, max_age=auth.sessions.max_age_s, httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/")
-    p = Principal(name=key.name, role=key.role,
-                  collections=None if "*" in key.collections else tuple(key.collections),
-                  key_id=key.id, via="session")
+    p = auth.principal(key, "session")
     request.state.principal = p
     return _session_body(auth, p, cookie)
 
