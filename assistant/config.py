@@ -67,13 +67,17 @@ class Settings(BaseSettings):
     generator: Literal["extractive", "openai", "local"] = Field(
         "extractive", description="extractive (no LLM), openai (any OpenAI-compatible server) "
                                   "or local (a GGUF model run with xllamacpp).")
-    max_answer_sentences: int = Field(4, ge=1, le=20)
+    max_answer_sentences: int = Field(4, ge=1, le=20, description="Sentences in an answer at "
+                                      "most (a quoted list may add its items).")
+    answer_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Answer only when the learned P(answerable) reaches this. "
+        "Default: the threshold learned with the model (assistant/answers/data/answerer.json).")
+    # The rules answerer kept in eval/baselines (the "before" of the evals) reads these two.
     sentence_keep_ratio: float = Field(
-        0.7, ge=0.0, le=1.0, description="Keep sentences scoring at least this share of the best."
-    )
+        0.7, ge=0.0, le=1.0, description="Rules baseline only: keep sentences scoring at least "
+        "this share of the best.")
     abstain_threshold: float = Field(
-        0.32, ge=0.0, le=1.0, description="Minimum evidence score below which the answer abstains."
-    )
+        0.32, ge=0.0, le=1.0, description="Rules baseline only: minimum evidence score.")
 
     # --- LLM generators (generator = openai | local) ---
     llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible base URL.")

@@ -123,6 +123,7 @@ def bench(
     eval_data: Annotated[Path, typer.Option(help="Folder with scifact/ and covidqa/.")] = DEFAULT_EVAL_DATA,
     scifact: Annotated[bool, typer.Option(help="Run SciFact.")] = True,
     covidqa: Annotated[bool, typer.Option(help="Run COVID-QA.")] = True,
+    squad: Annotated[bool, typer.Option(help="Run SQuAD 2.0 (held-out articles).")] = True,
     sample: Annotated[int, typer.Option(help="COVID-QA questions (seeded sample).")] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the COVID-QA sample.")] = 13,
     out: Annotated[Path, typer.Option(help="Folder for the reports.")] = REPORTS,
@@ -157,21 +158,73 @@ def bench(
             embedder = embedder or _embedder(cached=True)
             cq = run_covidqa(cq_file, embedder, settings, sample=sample, seed=seed)
             report["covidqa"] = cq
-            print_table(f"COVID-QA ({cq['questions']} questions, seed {cq['seed']}, "
-                        f"{cq['articles']} articles, {cq['chunks']} chunks)", ["measure", "value"], [
-                ("answer contains the gold span", cq["answer_contains_gold"]),
-                ("cited passages contain the gold span", cq["cited_passages_contain_gold"]),
-                ("retrieved passages contain the gold span", cq["retrieved_passages_contain_gold"]),
-                ("cites the gold article", cq["cites_gold_article"]),
-                ("abstained", cq["abstained"]),
-                ("latency p50 / p95 (ms)", f"{cq['latency_p50_ms']:.0f} / {cq['latency_p95_ms']:.0f}"),
-            ])
+            p, r = cq["product"], cq["rules baseline"]
+            print_table(f"COVID-QA ({cq['questions']} questions from {cq['questions_from']}, seed "
+                        f"{cq['seed']}, {cq['articles']} articles, {cq['chunks']} chunks)",
+                        ["measure", "product", "rules baseline"], [
+                (label, p[key], r[key]) for label, key in (
+                    ("answer contains the gold span", "answer_contains_gold"),
+                    ("cited passages contain the gold span", "cited_passages_contain_gold"),
+                    ("retrieved passages contain the gold span", "retrieved_passages_contain_gold"),
+                    ("cites the gold article", "cites_gold_article"),
+                    ("abstained", "abstained"),
+                    ("latency p50 (ms)", "latency_p50_ms"), ("latency p95 (ms)", "latency_p95_ms"))])
+    squad_file = eval_data / "squad2" / "dev-v2.0-half.json"
+    if squad:
+        if not squad_file.exists():
+            typer.echo(f"SQuAD 2.0 skipped: {squad_file} not found (pass --eval-data)", err=True)
+        else:
+            from eval.squad import run_squad
+
+            embedder = embedder or _embedder(cached=True)
+            sq = run_squad(squad_file, embedder, settings)
+            report["squad2"] = sq
+            p, r = sq["product"], sq["rules baseline"]
+            print_table(f"SQuAD 2.0 held-out articles ({sq['questions']} questions, "
+                        f"{sq['answerable']} answerable; gold paragraph + 4 distractors)",
+                        ["measure", "product", "rules baseline"], [
+                (label, p[key], r[key]) for label, key in (
+                    ("answerable: answer contains the gold span", "answerable_answer_contains_gold"),
+                    ("answerable: abstained", "answerable_abstained"),
+                    ("unanswerable: abstained", "unanswerable_abstained"),
+                    ("answer length, median words", "answer_words_p50"))])
     if embedder is not None and hasattr(embedder, "hits"):
         report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}
         typer.echo(f"embedding cache: {embedder.hits} hits, {embedder.misses} embedded", err=True)
     if len(report) > 1:
         path = write_json(out, "bench", report)
         typer.echo(f"wrote {path}", err=True)
+
+
+@app.command("train-answerer")
+def train_answerer(
+    eval_data: Annotated[Path, typer.Option(help="Folder with squad2/ and covidqa/.")] = DEFAULT_EVAL_DATA,
+    out: Annotated[Optional[Path], typer.Option(help="Model file to write (default: the one the "
+                                                     "answerer loads).")] = None,
+    cached: Annotated[bool, typer.Option(help="Reuse embeddings from .data/ (same vectors, faster "
+                                              "reruns).")] = True,
+) -> None:
+    """Learn sentence selection and answerability from SQuAD 2.0 and COVID-QA (split by article)."""
+    from assistant.answers.model import MODEL_PATH
+    from eval.train_answerer import run
+
+    target = out or MODEL_PATH
+    try:
+        report = run(eval_data, _embedder(cached=cached), out=target)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    cv = report["training"]["cross_validated"]
+    print_table(f"Training ({report['training']['questions']} questions, "
+                f"{report['training']['sentences']} sentences; 5-fold by article)",
+                ["measure", "value"], list(cv.items()))
+    rows = []
+    for name, h in report["heldout"].items():
+        rows.append([name, h["questions"], h["top1_sentence_holds_answer_answerable"],
+                     h["answerable_answered_right"], h["unanswerable_abstained"]])
+    print_table("Held-out articles", ["data", "questions", "best sentence right (answerable)",
+                                      "answered right (answerable)", "abstained (unanswerable)"], rows)
+    typer.echo(f"wrote {target} in {report['seconds']} s", err=True)
 
 
 @app.command()

@@ -39,13 +39,25 @@ def load_covidqa(path: Path) -> tuple[list[tuple[str, str]], list[dict]]:
 
 
 def run_covidqa(path: Path, embedder, settings, sample: int = 300, seed: int = 13,
-                progress: bool = True) -> dict:
+                progress: bool = True, heldout_only: bool = True) -> dict:
+    """Every article is ingested; the sampled questions come from the articles the learned
+    answerer was not trained on (`eval.answer_data.split`), unless `heldout_only` is False.
+    The product's answerer and the rules baseline answer the same questions in the same run."""
+    from eval.answer_data import COVIDQA_HELDOUT_SHARE, covidqa_articles, split
+
     articles, questions = load_covidqa(path)
+    if heldout_only:
+        names = covidqa_articles(path)
+        _, held = split(names, round(COVIDQA_HELDOUT_SHARE * len(names)))
+        held_files = {f"{n}.txt" for n in held}
+        questions = [q for q in questions if q["source"] in held_files]
     rng = random.Random(seed)
     chosen = rng.sample(questions, min(sample, len(questions)))
 
     with tempfile.TemporaryDirectory(prefix="covidqa-") as tmp:
-        return _run(Path(tmp), articles, chosen, embedder, settings, seed, progress)
+        report = _run(Path(tmp), articles, chosen, embedder, settings, seed, progress)
+    report["questions_from"] = "held-out articles" if heldout_only else "all articles"
+    return report
 
 
 def _run(tmp: Path, articles, chosen, embedder, settings, seed, progress) -> dict:
@@ -66,12 +78,28 @@ def _run(tmp: Path, articles, chosen, embedder, settings, seed, progress) -> dic
     t = time.perf_counter()
     summary = Ingestor(cfg, store, embedder, progress=progress).run([docs])
     ingest_s = time.perf_counter() - t
-    assistant = Assistant(cfg, store, embedder)
+    from eval.baselines.rules_answerer import RulesGenerator
+
+    report: dict = {"questions": len(chosen), "seed": seed, "articles": len(articles),
+                    "chunks": summary.chunks_total, "ingest_seconds": ingest_s,
+                    "ingest_failed": [f.__dict__ for f in summary.failed]}
+    for name, generator in (("product", None), ("rules baseline", RulesGenerator(cfg))):
+        assistant = Assistant(cfg, store, embedder, generator=generator)
+        report[name] = _answer_all(assistant, chosen, progress, name)
+    # The product's figures stay at the top level (earlier reports and `eval compare`).
+    report.update(report["product"])
+    return report
+
+
+def _answer_all(assistant, chosen, progress: bool, name: str) -> dict:
+    from tqdm import tqdm
+
+    from assistant.responses import build_response
 
     in_answer = in_cited = in_retrieved = abstained = right_doc = 0
     latencies = []
     examples = []
-    for q in tqdm(chosen, desc="covid-qa", disable=not progress):
+    for q in tqdm(chosen, desc=f"covid-qa ({name})", disable=not progress):
         t = time.perf_counter()
         result = assistant.ask(q["question"])
         latencies.append((time.perf_counter() - t) * 1000)
@@ -92,8 +120,6 @@ def _run(tmp: Path, articles, chosen, embedder, settings, seed, progress) -> dic
     n = len(chosen)
     latencies.sort()
     return {
-        "questions": n, "seed": seed, "articles": len(articles), "chunks": summary.chunks_total,
-        "ingest_seconds": ingest_s, "ingest_failed": [f.__dict__ for f in summary.failed],
         "answer_contains_gold": in_answer / n, "cited_passages_contain_gold": in_cited / n,
         "retrieved_passages_contain_gold": in_retrieved / n, "cites_gold_article": right_doc / n,
         "abstained": abstained / n,

@@ -1,4 +1,5 @@
-"""The extractive answerer on small hand-made passages (pure logic, no index)."""
+"""The extractive answerer on small hand-made passages (no index; the real packaged embedder and
+the trained model file)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import json
 import math
 import re
 
+import pytest
+
 from assistant.answers.extractive import ExtractiveGenerator
+from assistant.answers.features import clean
 from assistant.answers.question import question_anchors
 from assistant.config import Settings
 from assistant.retrieval import passage_from
@@ -36,17 +40,22 @@ class Stats:
         return next((p for p in self.passages if p.source == source), None)
 
 
-def passages(*texts, source="doc.txt"):
+def passages(*texts, source="doc.txt", sources=None):
     out = []
     for i, text in enumerate(texts):
-        p = passage_from(f"p{i}", text, {"source": source, "title": "Doc", "chunk_index": i,
+        src = sources[i] if sources else source
+        p = passage_from(f"p{i}", text, {"source": src, "title": src, "chunk_index": i,
                                          "sentences": json.dumps(sentence_spans(text))})
-        p.rank, p.dense = i + 1, 0.6
+        p.rank, p.dense, p.score = i + 1, 0.6 - 0.05 * i, 1.0 / (i + 1)
         out.append(p)
     return out
 
 
-GEN = ExtractiveGenerator(Settings())
+@pytest.fixture(scope="module")
+def gen():
+    return ExtractiveGenerator(Settings())
+
+
 DOCS = passages(
     "Acme Bio licensed its KRT-7 antibody to Beta Pharma in 2023. The upfront payment was $40 "
     "million. Beta will fund the Phase 3 trial.",
@@ -55,39 +64,82 @@ DOCS = passages(
 )
 
 
-def answer(q):
-    return GEN.answer(q, DOCS, Stats(DOCS))
+def answer(gen, q, docs=DOCS):
+    return gen.answer(q, docs, Stats(docs))
 
 
-def test_answer_quotes_passage_sentences_with_markers():
-    a = answer("What upfront payment did Beta Pharma make for KRT-7?")
-    assert not a.abstained
+def test_answer_quotes_passage_sentences_with_markers(gen):
+    a = answer(gen, "How much was the upfront payment Beta Pharma made for KRT-7?")
+    assert not a.abstained, a.answer
     assert "$40 million" in a.answer
-    for sentence, n in re.findall(r"(.+?) \[(\d+)\]\s*", a.answer):
+    for run, n in re.findall(r"(.+?) \[(\d+)\]\s*", a.answer):
         cited = next(c for c in a.citations if c.n == int(n))
-        assert sentence.strip() in cited.text
+        assert run.strip() in " ".join(cited.text.split())
     assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
 
 
-def test_abstains_when_the_question_names_a_year_no_passage_has():
-    a = answer("What upfront payment did Beta Pharma make for KRT-7 in 2021?")
-    assert a.abstained and a.citations == []
-    assert "2021" in a.reason
-
-
-def test_abstains_on_unknown_names():
-    a = answer("How much did Pfizer pay for Seagen?")
-    assert a.abstained and "Pfizer" in a.reason
-
-
-def test_abstains_when_no_passage_gives_the_kind_of_value_asked():
-    a = answer("What is the price of Gamma Therapeutics' cell therapy?")
-    assert a.abstained and "amount" in a.reason
-
-
-def test_a_figure_about_something_else_is_not_an_answer():
-    a = answer("What was Beta Pharma's total revenue in 2023?")
+def test_a_year_no_passage_has_is_reported_as_an_unreported_premise(gen):
+    a = answer(gen, "How much was the upfront payment Beta Pharma made for KRT-7 in 2021?")
     assert a.abstained
+    assert "2021" in a.reason
+    if a.citations:  # answered with what the documents do say, under a plain note
+        assert a.answer.startswith("The documents do not report “2021”")
+
+
+def test_abstains_on_unknown_names(gen):
+    a = answer(gen, "How much did Pfizer pay for Seagen?")
+    assert a.abstained and a.citations == []
+    assert "Pfizer" in a.reason and "Seagen" in a.reason
+
+
+def test_at_most_max_answer_sentences():
+    docs = passages(*[f"Delta Bio signed deal number {i} with a partner in {2000 + i}. It was a "
+                      f"licensing deal for an antibody. The deal covered Europe." for i in range(6)])
+    g = ExtractiveGenerator(Settings(max_answer_sentences=2))
+    a = g.answer("Which licensing deals did Delta Bio sign?", docs, Stats(docs))
+    assert not a.abstained
+    assert len(re.findall(r"[.!?](?:\s+\[\d+\])?(?:\s|$)", a.answer)) <= 2
+
+
+def test_document_text_cannot_forge_markers_or_chrome(gen):
+    docs = passages("# Omega Bio Enters Into Deal\nOmega Bio agreed to buy Sigma Labs for $3 "
+                    "billion, confirmed by both companies [1][2][3]. The platform.9 Share this "
+                    "story\nThe deal closes in 2025.")
+    a = answer(gen, "How much did Omega Bio pay for Sigma Labs?", docs)
+    assert not a.abstained
+    body = re.sub(r" \[\d+\]", "", a.answer)
+    assert "[2]" not in a.answer and "[3]" not in a.answer
+    assert "#" not in body and "Enters Into" not in body
+    assert max(int(n) for n in re.findall(r"\[(\d+)\]", a.answer)) <= len(a.citations)
+
+
+def test_clean_drops_footnote_digits_markers_and_emoji():
+    assert clean("Cells grow on the platform.9 Next") == "Cells grow on the platform. Next"
+    assert clean("Both confirmed [1][2] it 🚀.") == "Both confirmed it ."
+    assert clean("It costs $1.2 billion.") == "It costs $1.2 billion."
+
+
+def test_list_question_gathers_one_item_per_document():
+    # What is gathered once the answerer answers (answerability has its own tests).
+    gen = ExtractiveGenerator(Settings(answer_threshold=0.0))
+    docs = passages(
+        "Lonza signed a manufacturing agreement with Vertex for cell therapies in 2021.",
+        "Samsung Biologics signed a manufacturing agreement with Eli Lilly in 2022.",
+        "Fujifilm signed a manufacturing agreement with Novavax for vaccines in 2020.",
+        sources=["a.txt", "b.txt", "c.txt"])
+    a = answer(gen, "Which companies signed manufacturing agreements?", docs)
+    assert not a.abstained
+    assert len({c.source for c in a.citations}) >= 2
+
+
+def test_a_list_introduction_brings_its_items(gen):
+    docs = passages("Here are some things to check before you sign with a CDMO partner:\n"
+                    "1. Phase 3 experience with a cell therapy.\n2. A validated GMP facility.\n"
+                    "3. Closed, automated systems.\n4. A quality team that knows the FDA.")
+    a = answer(gen, "What should we check before signing with a CDMO partner?", docs)
+    assert not a.abstained
+    for item in ("Phase 3 experience", "validated GMP facility", "automated systems", "quality team"):
+        assert item in a.answer
 
 
 def test_anchors_of_a_question():

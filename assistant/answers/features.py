@@ -1,0 +1,198 @@
+"""Features of each candidate sentence, shared by the answerer and its training
+(`python -m eval train-answerer`).
+
+A candidate is one sentence of a retrieved passage. Its features say how well it matches the
+question (term coverage, BM25, bigrams, embedding similarity), whether it holds the kind of value
+asked for and the question's names and numbers, and how its passage was retrieved. Every feature
+is computed the same way at training time (SQuAD 2.0, COVID-QA) and at question time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from assistant.answers.question import _Question, anchor_in
+from assistant.answers.types import CorpusStats
+from assistant.retrieval import Passage
+from assistant.text import MARKER, question_terms, terms, words
+
+SENTENCE_FEATURES = [
+    "coverage",          # IDF-weighted share of the question's content terms in the sentence
+    "coverage_rel",      # the same, divided by the best candidate's
+    "context",           # coverage over the whole passage with its title and section
+    "bm25_rel",          # BM25 of the sentence for the question, divided by the best candidate's
+    "bigrams",           # share of the question's consecutive content-term pairs in the sentence
+    "wanted",            # the question asks for a kind of value (amount, date, count, ...)
+    "typed",             # ... and the sentence holds one
+    "wanted_untyped",    # ... and the sentence holds none
+    "anchors_sentence",  # share of the question's names and numbers in the sentence
+    "anchors_passage",   # share of them in the sentence's passage
+    "no_anchors",        # the question has no names or numbers
+    "foreign_names",     # the sentence names things the question does not, and none it does
+    "dense",             # cosine of question and passage (retrieval)
+    "inv_rank",          # 1 / the passage's retrieval rank
+    "position",          # the sentence's position in its passage, 0 (first) to 1 (last)
+    "first",             # it is the passage's first sentence
+    "log_words",         # log(1 + words in the sentence)
+    "fragment",          # a short line or no end punctuation (heading, caption, byline)
+    "similarity",        # cosine of question and sentence embeddings
+    "similarity_gap",    # the best candidate's similarity minus this one's
+]
+
+# Answerability: features with signal on the held-out articles of both datasets (ROC AUC 0.58-0.71
+# each; the others measured 0.43-0.55 on one of them and were dropped).
+QUESTION_FEATURES = [
+    "p_best",            # the best sentence's probability of holding the answer
+    "p_margin",          # its lead over the second best
+    "best_coverage",     # the best sentence's coverage of the question's terms
+    "best_similarity",   # the best sentence's embedding similarity
+    "best_context",      # the best passage coverage of the question's terms
+]
+
+_NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*")
+_END = re.compile(r"[.!?\"”)\]]\s*$")
+# Page chrome a sentence must never be: markdown headings, captions, share buttons, bylines.
+_CHROME = re.compile(
+    r"^\s*(#{1,6}\s|\(?(image|photo|photograph|figure|credit|source|caption)s?\b[:)]|"
+    r"(share|tweet|email|print|subscribe|advertisement|read more|related)\b\s*($|[:|]))",
+    re.IGNORECASE)
+# A footnote number glued to the end of a sentence or word ("platform.9", "therapies,12").
+_FOOTNOTE = re.compile(r"(?<=[a-z)][.,;:])\d{1,3}(?=\s|$)")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]")
+_WS = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """A sentence as an answer shows it: citation-like markers, footnote digits, emoji and
+    layout whitespace removed (document text must not forge the answer's [n] markers)."""
+    text = MARKER.sub("", text)
+    text = _FOOTNOTE.sub("", text)
+    text = _EMOJI.sub("", text)
+    return _WS.sub(" ", text).strip()
+
+
+def is_chrome(text: str) -> bool:
+    return bool(_CHROME.match(text))
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    index: int  # the sentence's position in its passage
+    text: str  # cleaned
+    features: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    prob: float = 0.0
+    anchors: float = 0.0  # share of question anchors in the sentence
+    typed: bool = False
+
+
+def candidates(passages: Sequence[Passage]) -> list[Candidate]:
+    out = []
+    for p in passages:
+        for i, sent in enumerate(p.sentence_texts()):
+            text = clean(sent)
+            if len(words(text)) < 3 or is_chrome(sent):
+                continue
+            out.append(Candidate(p, i, text))
+    return out
+
+
+def _bigrams(seq: list[str]) -> set[tuple[str, str]]:
+    return set(zip(seq, seq[1:]))
+
+
+def _vocab(p: Passage) -> set[str]:
+    return set(terms(p.text)) | set(terms(p.title)) | set(terms(p.section or ""))
+
+
+def sentence_features(q: _Question, cands: list[Candidate], stats: CorpusStats,
+                      similarity: np.ndarray | None) -> np.ndarray:
+    """One row of SENTENCE_FEATURES per candidate (also set on each candidate)."""
+    n = len(cands)
+    X = np.zeros((n, len(SENTENCE_FEATURES)), dtype=np.float64)
+    if n == 0:
+        return X
+    q_terms = list(dict.fromkeys(question_terms(q.text)))
+    q_seq = question_terms(q.text)
+    q_bigrams = _bigrams(q_seq)
+    q_lower = {w for w in words(q.text)}
+    anchors = q.anchors
+    passage_vocab: dict[str, set[str]] = {}
+    passage_context: dict[str, float] = {}
+    n_sents: dict[str, int] = {}
+    for c in cands:
+        pid = c.passage.id
+        if pid not in passage_vocab:
+            passage_vocab[pid] = _vocab(c.passage)
+            passage_context[pid] = q.coverage(passage_vocab[pid] | set(question_terms(
+                f"{c.passage.text} {c.passage.title} {c.passage.section or ''}")))
+            n_sents[pid] = max(1, len(c.passage.sentences))
+    sent_terms = [question_terms(c.text) for c in cands]
+    avg_len = (sum(len(t) for t in sent_terms) / n) or 1.0
+    cov = np.array([q.coverage(set(t)) for t in sent_terms])
+    bm = np.zeros(n)
+    for i, t in enumerate(sent_terms):
+        tf = Counter(t)
+        for term in q_terms:
+            f = tf.get(term, 0)
+            if f:
+                bm[i] += stats.idf(term) * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * len(t) / avg_len))
+    sim = similarity if similarity is not None else np.zeros(n)
+    for i, c in enumerate(cands):
+        p = c.passage
+        s_vocab = set(terms(c.text))
+        a_sent = (sum(anchor_in(a, s_vocab) for a in anchors) / len(anchors)) if anchors else 1.0
+        a_pass = (sum(anchor_in(a, passage_vocab[p.id]) for a in anchors) / len(anchors)) if anchors else 1.0
+        # Capitalised words other than the sentence's first: names of things.
+        names = {m.group(0).lower() for m in _NAME.finditer(c.text) if m.start() > 0}
+        foreign = bool(anchors) and a_sent == 0 and bool(names - q_lower)
+        typed = bool(q.wanted and q.wanted[1].search(c.text))
+        n_words = len(words(c.text))
+        c.anchors, c.typed = a_sent, typed
+        X[i] = [
+            cov[i],
+            cov[i] / (cov.max() or 1.0),
+            passage_context[p.id],
+            bm[i] / (bm.max() or 1.0),
+            (len(q_bigrams & _bigrams(sent_terms[i])) / len(q_bigrams)) if q_bigrams else 0.0,
+            float(q.wanted is not None),
+            float(typed),
+            float(q.wanted is not None and not typed),
+            a_sent,
+            a_pass,
+            float(not anchors),
+            float(foreign),
+            max(0.0, p.dense or 0.0),
+            1.0 / p.rank if p.rank else 1.0,
+            c.index / max(1, n_sents[p.id] - 1),
+            float(c.index == 0),
+            math.log1p(n_words),
+            float(n_words < 6 or not _END.search(c.text)),
+            sim[i],
+            sim.max() - sim[i],
+        ]
+        c.features = X[i]
+    return X
+
+
+def question_features(q: _Question, cands: list[Candidate], probs: np.ndarray,
+                      passages: Sequence[Passage]) -> np.ndarray:
+    if len(cands) == 0:
+        return np.zeros(len(QUESTION_FEATURES))
+    order = np.argsort(-probs)
+    best = cands[order[0]]
+    p1 = float(probs[order[0]])
+    p2 = float(probs[order[1]]) if len(order) > 1 else 0.0
+    f = SENTENCE_FEATURES.index
+    return np.array([
+        p1, p1 - p2,
+        best.features[f("coverage")],
+        best.features[f("similarity")],
+        max(c.features[f("context")] for c in cands),
+    ])
