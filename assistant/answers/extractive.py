@@ -27,8 +27,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from assistant.answers.features import (Candidate, candidates, question_features,
-                                        sentence_features)
+from assistant.answers.features import (SENTENCE_FEATURES, Candidate, candidates,
+                                        question_features, sentence_features)
 from assistant.answers.model import AnswererModel, load_model
 from assistant.answers.question import Anchor, _Question, analyse, anchor_in
 from assistant.answers.types import (NOT_COVERED, Answer, Citation, CorpusStats, Delta,
@@ -50,6 +50,7 @@ _LIST_QUESTION = re.compile(
     r"cdmos|manufacturers|partners|countries|designations)|what (companies|firms|deals|"
     r"agreements|designations|therapies|drugs|products|cdmos) )|\b(compare|versus|vs\.?|each of|"
     r"all the|both)\b", re.IGNORECASE)
+_COVERAGE = SENTENCE_FEATURES.index("coverage")
 _PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
 
 
@@ -141,13 +142,18 @@ class ExtractiveGenerator:
         seen = {_key(best.text)}
         sources = {best.passage.source}
         for c in ranked[1:]:
-            if len(chosen) >= limit or c.prob < keep:
+            if len(chosen) >= limit:
                 break
             if _key(c.text) in seen:
                 continue
-            # A list question gathers one item per document, not several from one.
-            if list_question and c.passage.source in sources:
-                continue
+            if list_question:
+                # A list question gathers the best sentence of each document that shares terms
+                # with the question (probabilities were learned on one-answer questions, so no
+                # threshold on them), one item per document.
+                if c.passage.source in sources or c.features[_COVERAGE] <= 0:
+                    continue
+            elif c.prob < keep:
+                break
             chosen.append(c)
             seen.add(_key(c.text))
             sources.add(c.passage.source)
