@@ -1,10 +1,17 @@
 """Turn a follow-up question into a standalone one before retrieval.
 
-`RuleRewriter` (the default, no LLM) handles the two common shapes of follow-up:
-- a new subject in the same frame: after "What cell therapy deals did AstraZeneca do in 2023?",
-  "And what did Novartis do?" becomes "What cell therapy deals did Novartis do in 2023?";
-- a reference back: after "Which cell therapies did the FDA approve?", "Which of those were in
-  2023?" is searched together with the earlier question.
+`RuleRewriter` (the default, no LLM) turns a follow-up into one clean standalone question, never
+nested (each rule is named below):
+- SUBJECT SWAP: after "What cell therapy deals did AstraZeneca do in 2023?", "And what did
+  Novartis do?" becomes "What cell therapy deals did Novartis do in 2023?";
+- NARROWING: after "Which cell therapies did the FDA approve?", "Which of those were in 2023?"
+  becomes "Which cell therapies did the FDA approve in 2023?";
+- PRONOUNS: after "Who did Novartis team up with?", "How much did its manufacturing capacity go
+  up?" becomes "How much did Novartis's manufacturing capacity go up?";
+- ELLIPSIS: a follow-up without a subject of its own ("And the price?") gets the previous turn's
+  entity: "And the price? (Novartis)" is searched as "What is the price … Novartis".
+The previous turn's standalone question is itself clean, so a chain of follow-ups never grows;
+the result is capped at MAX_QUESTION_CHARS.
 An LLM generator brings its own rewriter (a prompt in `prompts/`).
 """
 
@@ -49,33 +56,69 @@ def _names(text: str) -> list[str]:
     return out
 
 
+_POSSESSIVE_PRONOUN = re.compile(r"\b(its|their|his|her)\b", re.IGNORECASE)
+_SUBJECT_PRONOUN = re.compile(r"\b(it|they|them|he|she|the company|the drug|the therapy|"
+                              r"this one|that one)\b", re.IGNORECASE)
+_NARROWING = re.compile(r"^\s*(and\s+)?(which|what|how many)\s+of\s+(those|these|them|the)\b\s*(?P<rest>.*?)\s*\??\s*$",
+                        re.IGNORECASE)
+# A constraint a narrowing follow-up adds: "in 2023", "from China", "for solid tumours".
+_CONSTRAINT = re.compile(r"\b(in|from|for|by|with|during|after|before|since|outside|inside)\s+"
+                         r"[^,?;]+", re.IGNORECASE)
+_NESTED = re.compile(r"\s*\(follow-up to:.*$", re.IGNORECASE | re.DOTALL)
+
+
+def _cap(text: str) -> str:
+    from assistant.schemas import MAX_QUESTION_CHARS
+
+    return text[:MAX_QUESTION_CHARS]
+
+
 class RuleRewriter:
     def rewrite(self, question: str, history: Sequence[Turn]) -> str:
         if not history:
             return question
-        previous = history[-1].standalone
+        # Standalones stored before follow-ups stopped nesting may still carry a "(follow-up
+        # to: …)" tail: only the question itself is carried over.
+        previous = _NESTED.sub("", history[-1].standalone).strip()
         q = question.strip()
         new_names = _names(q)
         looks_follow = bool(_FOLLOW_START.match(q) or _REFERENCE.search(q)) or (
             len(question_terms(q)) <= 2 and not _has_own_frame(q))
-        if not looks_follow:
+        if not looks_follow or not previous:
             return question
-
-        # "What about Novartis?" / "And Novartis?" / "And what did Novartis do?": swap subjects.
         old_names = _names(previous)
+
+        # SUBJECT SWAP: "What about Novartis?" / "And Novartis?" / "And what did Novartis do?"
         about = _WHAT_ABOUT.match(q)
         subject_only = about is not None or (new_names and len(question_terms(q)) <= len(
             question_terms(" ".join(new_names))) + 2)
         if new_names and old_names and subject_only and not _REFERENCE.search(q):
             target = about.group("x").strip(" ?") if about else new_names[0]
-            return previous.replace(old_names[0], target, 1)
+            return _cap(previous.replace(old_names[0], target, 1))
 
-        # A reference back ("Which of those were in 2023?"): search both together.
-        if _REFERENCE.search(q) or _FOLLOW_START.match(q):
-            core = _LEADING.sub("", q).rstrip()
-            core = core[:1].upper() + core[1:]
-            return f"{core} (follow-up to: {previous})"
-        return question
+        # NARROWING: "Which of those were in 2023?" -> the previous question, narrowed.
+        narrow = _NARROWING.match(q)
+        if narrow:
+            extra = [m.group(0).strip() for m in _CONSTRAINT.finditer(narrow.group("rest"))]
+            extra = [e for e in dict.fromkeys(extra) if e.lower() not in previous.lower()]
+            if extra:
+                return _cap(f"{previous.rstrip(' ?')} {' '.join(extra)}?")
+            return _cap(previous)  # nothing new: the same question
+
+        core = _LEADING.sub("", q).rstrip()
+        core = core[:1].upper() + core[1:]
+        entity = old_names[0] if old_names else None
+        if entity is None:
+            return _cap(core)
+        # PRONOUNS: "its" -> "Novartis's", "it"/"they" -> "Novartis".
+        resolved = _POSSESSIVE_PRONOUN.sub(f"{entity}'s", core)
+        resolved = _SUBJECT_PRONOUN.sub(entity, resolved)
+        if resolved != core:
+            return _cap(resolved)
+        # ELLIPSIS: no subject of its own; the previous turn's entity is what it is about.
+        if not new_names:
+            return _cap(f"{core.rstrip(' ?')} ({entity})?")
+        return _cap(core)
 
 
 def _has_own_frame(q: str) -> bool:

@@ -1,0 +1,55 @@
+"""Follow-ups become one clean standalone question (issue 10 point 5; hardening row 3)."""
+
+from __future__ import annotations
+
+from assistant.conversations import Turn
+from assistant.followup import RuleRewriter
+from assistant.schemas import MAX_QUESTION_CHARS
+
+
+def turn(standalone: str) -> Turn:
+    return Turn(question=standalone, standalone=standalone, answer="...", abstained=False)
+
+
+R = RuleRewriter()
+
+
+def test_possessive_pronoun_resolves_to_the_previous_entity():
+    h = [turn("Who did Novartis team up with to expand its cell therapy manufacturing?")]
+    assert R.rewrite("How much did its manufacturing capacity go up?", h) == \
+        "How much did Novartis's manufacturing capacity go up?"
+
+
+def test_subject_pronoun_resolves():
+    h = [turn("What did Roche pay Lineage upfront?")]
+    assert R.rewrite("And when did it sign?", h) == "When did Roche sign?"
+
+
+def test_narrowing_gives_one_question():
+    h = [turn("Which therapies did the FDA approve?")]
+    assert R.rewrite("Which of those were in 2023?", h) == "Which therapies did the FDA approve in 2023?"
+
+
+def test_subject_swap():
+    h = [turn("What cell therapy deals did AstraZeneca do in 2023?")]
+    assert R.rewrite("What about Novartis?", h) == "What cell therapy deals did Novartis do in 2023?"
+
+
+def test_old_nested_standalones_are_not_carried_over():
+    h = [turn("Which of those were in 2023? (follow-up to: Which therapies did the FDA approve?)")]
+    out = R.rewrite("And what about them?", h)
+    assert "follow-up to" not in out
+
+
+def test_two_hundred_chained_follow_ups_stay_bounded_and_unnested():
+    h = [turn("Which cell therapies did the FDA approve?")]
+    lengths = []
+    for i in range(200):
+        q = ["Which of those were in 2023? And what about them?", "How much did its price go up?",
+             "And the price?"][i % 3]
+        s = R.rewrite(q, h)
+        assert "follow-up to" not in s
+        assert len(s) <= MAX_QUESTION_CHARS
+        lengths.append(len(s))
+        h = h[-5:] + [turn(s)]
+    assert max(lengths) < 200, max(lengths)
