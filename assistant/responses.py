@@ -34,6 +34,7 @@ def build_response(result: "Result") -> dict:
         "conversation_id": result.conversation_id,
         **({"unsupported": a.extra["unsupported"]} if "unsupported" in a.extra else {}),
         **({"fallback": a.extra["fallback"]} if "fallback" in a.extra else {}),
+        **({"corrections": a.extra["corrections"]} if "corrections" in a.extra else {}),
     }
 
 

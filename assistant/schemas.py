@@ -58,6 +58,11 @@ class FallbackOut(BaseModel):
     from_: str = Field(alias="from", serialization_alias="from")
 
 
+class CorrectionOut(BaseModel):
+    asked: str = Field(description="A name as the question wrote it (\"Fucasso\").")
+    searched: str = Field(description="The nearest name in the documents, searched instead.")
+
+
 class ChatResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
@@ -72,6 +77,9 @@ class ChatResponse(BaseModel):
     fallback: FallbackOut | None = Field(
         None, description="LLM generators: set when the extractive answer or an abstention "
                           "replaced the model's answer, and why.")
+    corrections: list[CorrectionOut] | None = Field(
+        None, description="Misspelt names searched as the nearest name in the documents; the "
+                          "answer starts with \"Showing results for …\".")
 
 
 class FeedbackRequest(BaseModel):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from assistant.answers import Answer, Delta, Generator, make_generator
+from assistant.answers.matching import correct, surface_in
 from assistant.config import Settings
 from assistant.conversations import ConversationStore, Turn
 from assistant.embedding import Embedder, get_embedder
@@ -73,11 +74,21 @@ class Assistant:
         """Yields {"standalone": ...} first, then answer deltas, then the final Result."""
         t0 = time.perf_counter()
         standalone, conversation_id = self._prepare(question, conversation_id)
+        # A misspelt name ("Fucasso") is searched as the nearest name the index knows.
+        standalone, corrections = correct(standalone, self.retriever.snapshot())
         yield {"question": question, "standalone": standalone, "conversation_id": conversation_id}
         passages, index = self.retriever.search(standalone, top_k=top_k, sources=sources)
         t1 = time.perf_counter()
         answer: Answer | None = None
         first: float | None = None
+        note = ""
+        if corrections:
+            shown = [surface_in(passages, c.term) or c.right for c in corrections]
+            for c, s in zip(corrections, shown):
+                standalone = standalone.replace(c.right, s)
+            note = f"Showing results for {', '.join(shown)}. "
+            first = time.perf_counter()
+            yield Delta(note)
         for item in self.generator.stream(standalone, passages, index):
             if isinstance(item, Delta):
                 first = first or time.perf_counter()
@@ -85,6 +96,10 @@ class Assistant:
             else:
                 answer = item
         assert answer is not None, "a generator must end its stream with an Answer"
+        if corrections:
+            answer.answer = note + answer.answer
+            answer.extra["corrections"] = [{"asked": c.wrong, "searched": s}
+                                           for c, s in zip(corrections, shown)]
         t2 = time.perf_counter()
         result = Result(answer=answer, passages=passages, question=question, standalone=standalone,
                         conversation_id=conversation_id,

@@ -9,7 +9,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 # Words, numbers (with decimals) and code names with inner hyphens ("CAR-T", "GC01F").
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:['’][A-Za-z]+)?")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:%|['’][A-Za-z]+)?")
 # Keyword search keeps Lucene's short English list (the BM25 convention the benchmarks use).
 _STOP = frozenset(STOPWORDS_EN) | {"s"}
 # The answerer also drops question phrasing (NLTK's English list plus interrogatives).
@@ -32,12 +32,51 @@ def _stemmer():
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
+# Number formats written differently in questions and documents read the same:
+# "5k" = "5,000" = "5000"; "$1.2bn" = "$1.2B" = "$1.2 billion"; "5,000-liter" = "5,000 L" =
+# "5000 litres"; "60%" = "60 percent".
+_SCALED = re.compile(r"^(\d+(?:\.\d+)?)(k|m|mn|mln|b|bn|bln|l)$")
+_SCALE = {"m": "million", "mn": "million", "mln": "million", "b": "billion", "bn": "billion",
+          "bln": "billion", "l": "l"}
+_AFTER_NUMBER = {"bn": "billion", "bln": "billion", "mn": "million", "mln": "million",
+                 "b": "billion", "m": "million", "l": "l"}
+_UNITS = {"liter": "l", "litre": "l", "liters": "l", "litres": "l", "per_cent": "percent",
+          "pct": "percent"}
+
+
+def _number(w: str) -> str:
+    """"5,000" -> "5000"; "5000.000" -> "5000" (decimals kept when they say something)."""
+    w = w.replace(",", "")
+    if "." in w and w.split(".")[1].strip("0") == "":
+        w = w.split(".")[0]
+    return w
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, possessives dropped ("Roche's" -> "roche")."""
-    out = []
+    """Lower-cased word tokens, possessives dropped ("Roche's" -> "roche"), number formats
+    and units normalised ("5k" -> "5000", "bn" -> "billion", "litres" -> "l", "%" -> "percent")."""
+    out: list[str] = []
     for m in _TOKEN.finditer(text):
         w = _POSSESSIVE.sub("", m.group(0).lower())
-        out.append(w.replace(",", "") if _NUMBER.match(w) else w)
+        percent = w.endswith("%")
+        w = w.rstrip("%")
+        scaled = _SCALED.match(w)
+        if scaled:
+            num, unit = scaled.groups()
+            if unit == "k":
+                out.append(_number(str(float(num) * 1000)) if "." in num else num + "000")
+            else:
+                out.extend([_number(num), _SCALE[unit]])
+        elif _NUMBER.match(w):
+            out.append(_number(w))
+        elif w == "k" and out and _NUMBER.match(out[-1]):
+            out[-1] = _number(f"{float(out[-1]) * 1000:.3f}")
+        elif out and _NUMBER.match(out[-1]) and w in _AFTER_NUMBER:
+            out.append(_AFTER_NUMBER[w])
+        else:
+            out.append(_UNITS.get(w, w))
+        if percent:
+            out.append("percent")
     return out
 
 

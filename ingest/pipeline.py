@@ -91,7 +91,10 @@ class Summary:
 
 def pipeline_fingerprint(settings: Settings, embedder_name: str) -> str:
     here = Path(__file__).resolve().parent
-    code = hashlib.sha256(b"".join((here / m).read_bytes() for m in _PIPELINE_MODULES)).hexdigest()
+    # The tokenizer (assistant/text.py) decides the keyword index's terms: a change re-indexes.
+    tokenizer = here.parent / "assistant" / "text.py"
+    code = hashlib.sha256(b"".join((here / m).read_bytes() for m in _PIPELINE_MODULES)
+                          + tokenizer.read_bytes()).hexdigest()
     parts = [PIPELINE_VERSION, code, embedder_name, settings.chunk_max_chars,
              settings.chunk_new_after_chars, settings.chunk_combine_under_chars,
              settings.chunk_overlap_chars]

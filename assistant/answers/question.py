@@ -78,6 +78,11 @@ def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
         return True
     if anchor.numeric:
         return False
+    # "Swiss" -> "Switzerland", "U.S." -> "United States": the table of places.
+    from assistant.answers.matching import place_in
+
+    if place_in(anchor.surface, vocabulary):
+        return True
     # "Chinese" -> "China", "European" -> "Europe": a demonym matches its place by prefix.
     surface = anchor.surface.lower()
     root = _DEMONYM.sub("", surface)

@@ -1,0 +1,136 @@
+"""Matching a question's terms to the documents' when they are written differently.
+
+- Places: a country, its demonyms and short forms are one place ("Swiss" = "Switzerland",
+  "U.S." = "United States"); the table is `data/demonyms.tsv`.
+- Misspelt names: a name of the question that the index does not know is matched to the nearest
+  term it does know (one edit for names under 8 letters, two from 8), and the answer says which:
+  "Showing results for Fucaso". Edit distance is RapidFuzz's Levenshtein.
+(Possessives, number formats and units are normalised by the tokenizer, `assistant.text.words`.)
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from assistant.text import terms
+
+_TABLE = Path(__file__).parent / "data" / "demonyms.tsv"
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, list[tuple[str, ...]]]:
+    """Each way of naming a place (as terms) -> every way of naming it."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for line in _TABLE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        country, _, rest = line.partition("\t")
+        names = [country] + [n.strip() for n in rest.split(",") if n.strip()]
+        forms = [tuple(terms(n)) for n in names]
+        forms = [f for f in forms if f]
+        for f in forms:
+            out.setdefault(" ".join(f), [])
+            out[" ".join(f)].extend(x for x in forms if x not in out[" ".join(f)])
+    return out
+
+
+def place_forms(surface: str) -> list[tuple[str, ...]]:
+    """Other ways of naming the place `surface` names ([] when it names none)."""
+    return _places().get(" ".join(terms(surface)), [])
+
+
+def place_in(surface: str, vocabulary: set[str]) -> bool:
+    return any(all(t in vocabulary for t in form) for form in place_forms(surface))
+
+
+# --- misspelt names ---
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
+MIN_LENGTH = 5  # shorter names have too many neighbours one edit away
+LONG_NAME = 8  # from this length two edits are allowed
+
+
+@dataclass(frozen=True)
+class Correction:
+    wrong: str  # as written in the question
+    right: str  # as it will be shown
+    term: str  # the index term it matched
+
+
+class Speller:
+    """Nearest-term lookup over an index's vocabulary, built once per index version."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        by_len: dict[int, list[str]] = {}
+        for t in vocabulary:
+            if t.isalpha() and len(t) >= MIN_LENGTH - 1:
+                by_len.setdefault(len(t), []).append(t)
+        self.by_len = by_len
+
+    def nearest(self, term: str, doc_freq) -> str | None:
+        from rapidfuzz.distance import Levenshtein
+
+        limit = 2 if len(term) >= LONG_NAME else 1
+        best: tuple[int, int, str] | None = None
+        for n in range(len(term) - limit, len(term) + limit + 1):
+            for cand in self.by_len.get(n, ()):
+                d = Levenshtein.distance(term, cand, score_cutoff=limit)
+                if d <= limit:
+                    key = (d, -doc_freq(cand), cand)
+                    if best is None or key < best:
+                        best = key
+        return best[2] if best else None
+
+
+_lock = threading.Lock()
+_spellers: dict[str, Speller] = {}
+
+
+def speller_for(view) -> Speller:
+    """One speller per index version (`view.name` changes when the index does)."""
+    key = getattr(view, "name", str(id(view)))
+    with _lock:
+        sp = _spellers.get(key)
+        if sp is None:
+            sp = Speller(view.vocabulary())
+            _spellers.clear()
+            _spellers[key] = sp
+        return sp
+
+
+def correct(question: str, view) -> tuple[str, list[Correction]]:
+    """The question with misspelt names replaced by the nearest indexed name, and what changed.
+    Only words that look like names (capitalised after the first word, or with digits) and that
+    the index does not know are candidates."""
+    corrections: list[Correction] = []
+    out = question
+    for i, m in enumerate(_WORD.finditer(question)):
+        word = m.group(0)
+        if len(word) < MIN_LENGTH or (m.start() == 0 and not any(c.isdigit() for c in word)):
+            continue
+        if not (word[0].isupper() or any(c.isdigit() for c in word)):
+            continue
+        ts = terms(word)
+        if len(ts) != 1 or view.doc_freq(ts[0]) > 0 or place_forms(word):
+            continue
+        term = ts[0]
+        right = speller_for(view).nearest(term, view.doc_freq)
+        if right is None or right == term:
+            continue
+        shown = right[:1].upper() + right[1:]
+        corrections.append(Correction(word, shown, right))
+        out = re.sub(rf"\b{re.escape(word)}\b", shown, out, count=1)
+    return out, corrections
+
+
+def surface_in(passages, term: str) -> str | None:
+    """How the documents write the word whose index term is `term` ("Fucaso")."""
+    for p in passages:
+        for w in _WORD.findall(p.text):
+            if len(w) >= MIN_LENGTH - 1 and terms(w) == [term]:
+                return w
+    return None
