@@ -41,8 +41,13 @@ from assistant.text import terms
 # hold the answer sentence for 98.6% (SQuAD 2.0) and 96.6% (COVID-QA) of answerable questions;
 # embedding 12 short sentences costs about 30-60 ms on 2 cores.
 PREFILTER = 12
-# Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes").
+# Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
+# and how many following chunks of its document it may run into.
 MAX_LIST_ITEMS = 12
+MAX_LIST_CHUNKS = 3
+_ITEM_NUMBER = re.compile(r"^(\d{1,2})[.)](\s|$)")
+_BULLET = re.compile(r"^[-–•*·▪►→]\s")
+_HEADING = re.compile(r"^[A-Z][^.!?:]{0,60}$")  # a short line without end punctuation
 
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are)\b)", re.IGNORECASE)
 _LIST_QUESTION = re.compile(
@@ -172,22 +177,34 @@ class ExtractiveGenerator:
 
     @staticmethod
     def _list_items(intro: Candidate, stats: CorpusStats, taken: set) -> list[Candidate]:
-        """The items after a sentence that introduces a list, possibly in the next chunk."""
+        """The items after a sentence that introduces a list, across the document's next chunks,
+        up to MAX_LIST_ITEMS items. The list ends at a heading, or where numbering starts again
+        (a reference list after a checklist)."""
         from assistant.answers.features import clean, is_chrome
 
         out: list[Candidate] = []
-        passage, j = intro.passage, intro.index + 1
-        while len(out) < MAX_LIST_ITEMS:
+        passage, j, items, last_number, hops = intro.passage, intro.index + 1, 0, 0, 0
+        while True:
             sents = passage.sentence_texts()
             if j >= len(sents):
-                nxt = stats.neighbor(passage, 1) if passage is intro.passage else None
+                nxt = stats.neighbor(passage, 1) if hops < MAX_LIST_CHUNKS else None
                 if nxt is None:
                     break
                 nxt.rank, nxt.dense, nxt.score = intro.passage.rank, intro.passage.dense, intro.passage.score
-                passage, j = nxt, 0
+                passage, j, hops = nxt, 0, hops + 1
                 continue
-            raw = sents[j]
-            if is_chrome(raw) or (raw.lstrip().startswith("#")):
+            raw = sents[j].strip()
+            number = _ITEM_NUMBER.match(raw)
+            if number:
+                n = int(number.group(1))
+                if n <= last_number or items >= MAX_LIST_ITEMS:
+                    break
+                last_number, items = n, items + 1
+            elif _BULLET.match(raw):
+                if items >= MAX_LIST_ITEMS:
+                    break
+                items += 1
+            elif is_chrome(raw) or raw.startswith("#") or _HEADING.match(raw):
                 break  # the next section begins
             if (passage.id, j) not in taken and clean(raw):
                 out.append(_candidate(intro, passage, j, raw))

@@ -26,7 +26,9 @@ _ANSWER_TYPES = [
      re.compile(r"°|\b(celsius|fahrenheit|degrees|kelvin)\b|[-−]\d+\s?°?c\b", re.I)),
     ("amount", re.compile(r"\b(how much|price|cost|costs|pay|paid|payment|worth|valued?|revenue|"
                           r"sales of|funding|fee|investment of)\b", re.I),
-     re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|m)\b|\b(million|billion)\b", re.I)),
+     # "How much did capacity go up?" is answered by a percentage too.
+     re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|m)\b|\b(million|billion)\b|"
+                r"\d\s?%|\bper ?cent\b", re.I)),
     ("duration", re.compile(r"\b(how long|how fast|how quickly|how soon)\b", re.I),
      re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few)\b"
                 r"[\w\s-]{0,12}\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?)\b",
