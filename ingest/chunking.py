@@ -127,10 +127,15 @@ def chunk_document(doc: LoadedDocument, settings: Settings, embedder_name: str,
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     heading: str | None = None
+    page_of_heading = None
     for piece in pieces:
         text = piece.text.strip()
         if not text:
             continue
+        page = getattr(piece.metadata, "page_number", None)
+        if doc.kind == "pdf" and page != page_of_heading:
+            # A page's section label comes from that page, never from the previous page's lines.
+            heading, page_of_heading = None, page
         orig = getattr(piece.metadata, "orig_elements", None) or []
         headings = [_heading_of(Element(text=(el.text or "").strip(), category=el.category))
                     for el in orig]
@@ -153,7 +158,6 @@ def chunk_document(doc: LoadedDocument, settings: Settings, embedder_name: str,
         }
         if chunk_heading:
             meta["section"] = chunk_heading
-        page = getattr(piece.metadata, "page_number", None)
         if page is not None:
             meta["page"] = int(page)
         chunks.append(Chunk(id=chunk_id(embedder_name, doc.source, text, occurrence),

@@ -207,7 +207,8 @@ def partition(path: Path, kind: str) -> tuple[list[Any], str | None]:
             from unstructured.partition.pdf import partition_pdf
 
             _check_pdf(path)
-            return (partition_pdf(filename=str(path), strategy="fast", languages=["eng"]),
+            return (join_pdf_lines(partition_pdf(filename=str(path), strategy="fast",
+                                                 languages=["eng"])),
                     _pdf_title(path))
         if kind == "docx":
             from unstructured.partition.docx import partition_docx
@@ -222,6 +223,76 @@ def partition(path: Path, kind: str) -> tuple[list[Any], str | None]:
 
 
 _WS = re.compile(r"[ \t\u00a0]+")
+
+# --- PDF lines back into paragraphs ---
+# pdfminer gives a PDF's visual lines; a sentence wrapped over three lines would become three
+# elements (and a paragraph's short last line a "Title"). Lines are joined when the layout says
+# they belong together: the next line starts under the line above (a gap under one line height)
+# and the line above reaches the right margin (it wrapped) or ends mid-sentence with the next
+# going on in lower case or with a figure; or a full, unfinished last line of a page goes on at
+# the top of the next page. A headline (short, no full stop) above a paragraph stays apart.
+_TEXT_KINDS = {"NarrativeText", "Title", "UncategorizedText", "Header", "ListItem", "Text"}
+_SENTENCE_END = re.compile(r"[.!?:;\"”)\]]\s*$")
+FULL_LINE = 0.9  # a line reaching 90% of the page's right margin wrapped onto the next
+
+
+def _box(el: Any) -> tuple[float, float, float, float] | None:
+    c = getattr(el.metadata, "coordinates", None)
+    pts = getattr(c, "points", None) if c else None
+    if not pts:
+        return None
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _joined(a: str, b: str) -> str:
+    a, b = a.rstrip(), b.lstrip()
+    if a.endswith("-") and not a.endswith(" -") and b[:1].islower():
+        return a[:-1] + b  # "manu-" + "facturing"
+    if a.endswith("-"):
+        return a + b  # "CAR-" + "T cells": a real hyphen
+    return f"{a} {b}"
+
+
+def join_pdf_lines(elements: list[Any]) -> list[Any]:
+    from unstructured.documents.elements import NarrativeText
+
+    out: list[Any] = []
+    right: dict[Any, float] = {}
+    left: dict[Any, float] = {}
+    for el in elements:
+        box = _box(el)
+        if box:
+            page = getattr(el.metadata, "page_number", None)
+            right[page] = max(right.get(page, 0.0), box[2])
+            left[page] = min(left.get(page, box[0]), box[0])
+    prev_box = None
+    for el in elements:
+        box = _box(el)
+        text = (el.text or "").strip()
+        if out and box and prev_box and text and el.category in _TEXT_KINDS \
+                and out[-1].category in _TEXT_KINDS:
+            prev = out[-1]
+            same_page = getattr(prev.metadata, "page_number", None) == getattr(el.metadata, "page_number", None)
+            height = prev_box[3] - prev_box[1]
+            below = same_page and 0 <= box[1] - prev_box[3] <= height
+            page = getattr(prev.metadata, "page_number", None)
+            width = right.get(page, prev_box[2]) - left.get(page, prev_box[0])
+            full = prev_box[2] >= FULL_LINE * right.get(page, prev_box[2]) and \
+                prev_box[0] <= left.get(page, prev_box[0]) + (1 - FULL_LINE) * width
+            open_sentence = not _SENTENCE_END.search(prev.text or "")
+            continues = open_sentence and (text[:1].islower() or text[:1].isdigit()
+                                           or text[:1] in "($€£%")
+            # A sentence runs over the page break: the last line is full and unfinished.
+            next_page = not same_page and full and open_sentence
+            if (below and (full or continues)) or next_page:
+                merged = NarrativeText(text=_joined(prev.text, text), metadata=prev.metadata)
+                out[-1] = merged
+                prev_box = box if same_page else prev_box
+                continue
+        out.append(el)
+        prev_box = box
+    return out
 
 
 _BULLET = re.compile(r"^\s*[→►▶▸▪■□◦‣⁃·\-–—*>]\s+")
@@ -264,6 +335,13 @@ def to_elements(raw_elements: list[Any]) -> list[Element]:
         if el.category in ("Header", "Footer") and (
                 _PAGE_NUMBER.match(text) or re.sub(r"\d+", "#", text.lower()) in running):
             continue
+        if el.category == "Header" and getattr(el.metadata, "page_number", None) is not None \
+                and len(text) <= 120 and not _SENTENCE_END.search(text) and len(text.split()) >= 2:
+            # A heading at the top of a page that does not repeat on other pages is the page's
+            # section heading (unstructured calls anything at the top a header).
+            from unstructured.documents.elements import Title
+
+            el = Title(text=el.text, metadata=el.metadata)
         md = el.metadata
         out.append(
             Element(text=text, category=el.category, page=getattr(md, "page_number", None),
