@@ -114,16 +114,32 @@ class ExtractiveGenerator:
             q, ranked, np.array([c.prob for c in ranked]), passages))[0])
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold is not None
                      else self.model.answer_threshold)
-        if p_answer < threshold:
+        list_question = bool(_LIST_QUESTION.search(question))
+        # The answerability model learned from one-answer questions (a single sentence holds the
+        # answer); a list or compare question is answered from several documents at once, which
+        # that model was never shown, so its gate does not apply. Such a question is still
+        # declined when no passage names what it asks about (above), or no sentence shares a term.
+        if list_question and any(c.features[_COVERAGE] > 0 for c in ranked):
+            pass
+        elif p_answer < threshold:
             if missing:
                 return self.abstain(f"no passage mentions {_quote(missing)}", confidence=p_answer)
             return self.abstain("no passage answers it clearly enough", confidence=p_answer)
-        chosen = self._select(ranked, stats, list_question=bool(_LIST_QUESTION.search(question)))
-        # Names and numbers of the question that nothing the answer cites mentions: the
-        # documents do not report that premise ("When did the FDA approve X?" when only China
-        # approved it). Say so, and show what they do say.
-        cited = set().union(*(vocab.get(c.passage.id) or _vocabulary(c.passage) for c in chosen))
-        unreported = [a for a in q.anchors if not anchor_in(a, cited)]
+        chosen = self._select(ranked, stats, list_question=list_question)
+        # Names and numbers of the question that nothing the answer cites mentions: first the
+        # best further sentence whose passage does mention one joins the answer; what is still
+        # missing is a premise the documents do not report ("When did the FDA approve X?" when
+        # only China approved it). The answer says so, and shows what they do say.
+        def cited() -> set[str]:
+            return set().union(*(vocab.get(c.passage.id) or _vocabulary(c.passage) for c in chosen))
+        for a in q.anchors:
+            if anchor_in(a, cited()):
+                continue
+            extra = next((c for c in ranked if c not in chosen and c.prob >= self.model.keep_threshold
+                          and anchor_in(a, vocab.get(c.passage.id) or _vocabulary(c.passage))), None)
+            if extra is not None:
+                chosen.append(extra)
+        unreported = [a for a in q.anchors if not anchor_in(a, cited())]
         return self._compose(chosen, p_answer, unreported)
 
     def _about_document(self, q: _Question, headers: list[Passage]) -> Answer:
@@ -215,19 +231,21 @@ class ExtractiveGenerator:
 
     # --- composition ---
     def _compose(self, chosen: list[Candidate], confidence: float, unreported: list[Anchor]) -> Answer:
-        # Passages in the order of their best sentence; sentences in document order within each;
-        # a run of sentences from one passage carries one marker, at its end.
+        # Passages in the order of their best sentence; sentences in document order within each.
         order: list[str] = []
         for c in sorted(chosen, key=lambda c: -c.prob):
             if c.passage.id not in order:
                 order.append(c.passage.id)
         numbers = {pid: n for n, pid in enumerate(order, start=1)}
         chosen = sorted(chosen, key=lambda c: (numbers[c.passage.id], c.index))
+        # Every sentence carries its own marker, so each claim can be checked on its own; a list
+        # item's number ("1.") stays with the item it numbers.
         parts: list[str] = []
-        for i, c in enumerate(chosen):
-            nxt = chosen[i + 1] if i + 1 < len(chosen) else None
-            run_goes_on = nxt is not None and nxt.passage.id == c.passage.id and nxt.index == c.index + 1
-            parts.append(c.text if run_goes_on else f"{c.text} [{numbers[c.passage.id]}]")
+        for c in chosen:
+            if _ITEM_NUMBER.match(c.text) and len(c.text) <= 4:
+                parts.append(c.text)
+            else:
+                parts.append(f"{c.text} [{numbers[c.passage.id]}]")
         citations = []
         for pid in order:
             group = [c for c in chosen if c.passage.id == pid]
