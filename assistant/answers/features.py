@@ -81,7 +81,7 @@ def is_chrome(text: str) -> bool:
     return bool(_CHROME.match(text))
 
 
-@dataclass
+@dataclass(eq=False)  # candidates are compared by identity
 class Candidate:
     passage: Passage
     index: int  # the sentence's position in its passage
