@@ -217,7 +217,10 @@ def train_answerer(
     cv = report["training"]["cross_validated"]
     print_table(f"Training ({report['training']['questions']} questions, "
                 f"{report['training']['sentences']} sentences; 5-fold by article)",
-                ["measure", "value"], list(cv.items()))
+                ["measure", "value"], [(k, v) for k, v in cv.items() if not isinstance(v, list)])
+    print_table("Keep threshold: answers holding the answer vs their length (out of fold)",
+                ["keep threshold", "answer holds the answer", "mean sentences"],
+                cv["keep_threshold_curve"][:8])
     rows = []
     for name, h in report["heldout"].items():
         rows.append([name, h["questions"], h["top1_sentence_holds_answer_answerable"],
