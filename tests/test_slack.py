@@ -734,3 +734,15 @@ def test_claims_are_first_come_across_instances_and_expire(indexed):
     now[0] += 3601  # after an hour the claim has expired
     assert not instances[0].seen("event:Ev1")
     assert instances[1].claim("event:Ev1") is True
+
+
+def test_unreported_premise_shows_what_the_documents_say():
+    from assistant.slack.blocks import answer_messages
+
+    response = {"answer": "The documents do not report “FDA” in this connection. What they do say: "
+                          "China's NMPA approved BAT1806. [1]",
+                "abstained": True, "reason": "no cited passage mentions “FDA”",
+                "citations": [{"n": 1, "source": "a.html", "title": "A", "text": "China's NMPA "
+                               "approved BAT1806.", "page": None, "score": 0.5, "section": None}]}
+    text = json.dumps([m.blocks for m in answer_messages(response, asked="When did the FDA approve BAT1806?")])
+    assert "NMPA approved BAT1806" in text

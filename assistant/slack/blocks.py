@@ -86,6 +86,9 @@ def answer_messages(response: dict, *, asked: str | None = None, answer_id: str 
         reason = response.get("reason")
         if reason:
             blocks.append(context(escape(shorten(f"{reason[:1].upper()}{reason[1:]}.", 2800))))
+        if response.get("citations"):
+            # A premise the documents do not report: what they do say, with its sources.
+            blocks.extend(sections(escape(answer)))
         fallback_text = f"{NOT_COVERED} {answer}" if not answer.startswith(NOT_COVERED) else answer
     else:
         blocks.extend(sections(escape(answer or "(empty answer)")))
