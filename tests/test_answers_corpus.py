@@ -66,3 +66,17 @@ def test_list_question_across_documents_cites_several(indexed):
     r = ask(indexed[2], "Which companies signed cell therapy deals?")
     assert not r["abstained"], r["answer"]
     assert len({c["source"] for c in r["citations"]}) >= 2
+
+
+def test_false_premise_is_said_plainly(indexed):
+    # Fucaso was approved in China; the FDA granted designations, not an approval.
+    r = ask(indexed[2], "When did the FDA approve Fucaso?")
+    assert r["answer"].startswith("The documents do not report “FDA”"), r["answer"]
+    assert "National Medical Products Administration" in r["answer"]
+    assert r["citations"]
+
+
+def test_a_quoted_list_ends_with_its_last_item(indexed):
+    r = ask(indexed[2], "What should we check before signing a CDMO?")
+    assert "6. Ensure the CDMO selected provides synergy" in r["answer"]
+    assert "When it comes to selecting a CDMO" not in r["answer"]

@@ -114,7 +114,9 @@ def test_follow_up_shows_what_was_searched(page, site):
 def test_filter_by_document(page, site):
     open_site(page, site)
     page.check('#doc-list input[data-source="novartis-aws-cell-gene-therapy-manufacturing.txt"]')
-    box = ask(page, "What did the company do to improve CAR-T manufacturing?", 1)
+    # The learned answerer declines a question that names nothing ("the company") more often
+    # than the rules did; this test is about the filter, so the question names its subject.
+    box = ask(page, "What did Novartis do to improve its CAR-T manufacturing?", 1)
     titles = box.locator(".sources button").all_inner_texts()
     assert titles and all(t.startswith("Cell, gene therapy manufacturing takes center stage")
                           for t in titles)

@@ -140,6 +140,17 @@ class ExtractiveGenerator:
             if extra is not None:
                 chosen.append(extra)
         unreported = [a for a in q.anchors if not anchor_in(a, cited())]
+        # A value asked of two named things ("When did the FDA approve Fucaso?") must be given
+        # of both: when no sentence giving that kind of value names them together, the names
+        # its best such sentence lacks are the unreported premise (China approved it).
+        # A sentence may name them in the sentence before it ("X licensed KRT-7 to Beta. The
+        # upfront payment was $40 million.").
+        names = [a for a in q.anchors if not a.numeric]
+        typed = [c for c in chosen if c.typed]
+        if q.wanted and len(names) >= 2 and typed and not unreported and not any(
+                all(anchor_in(a, _window(c)) for a in names) for c in typed):
+            best = max(typed, key=lambda c: c.prob)
+            unreported = [a for a in names if not anchor_in(a, _window(best))]
         return self._compose(chosen, p_answer, unreported)
 
     def _about_document(self, q: _Question, headers: list[Passage]) -> Answer:
@@ -223,6 +234,8 @@ class ExtractiveGenerator:
                 items += 1
             elif is_chrome(raw) or raw.startswith("#") or _HEADING.match(raw):
                 break  # the next section begins
+            elif items and _starts_line(passage, j):
+                break  # a new paragraph that is not an item: the list is over
             if (passage.id, j) not in taken and clean(raw):
                 out.append(_candidate(intro, passage, j, raw))
                 taken.add((passage.id, j))
@@ -272,6 +285,21 @@ class ExtractiveGenerator:
         return Answer(answer=f"{NOT_COVERED} ({reason[:1].upper()}{reason[1:]}.)", citations=[],
                       abstained=True, generator=self.name, reason=reason,
                       extra={"confidence": round(confidence, 4)})
+
+
+def _window(c: Candidate) -> set[str]:
+    """Terms of a sentence and the one before it in its passage."""
+    sents = c.passage.sentence_texts()
+    before = sents[c.index - 1] if c.index > 0 else ""
+    return set(terms(f"{before} {c.text}"))
+
+
+def _starts_line(passage: Passage, j: int) -> bool:
+    """Does sentence j begin a new line (paragraph, list item) of its passage?"""
+    if j == 0:
+        return True
+    start, prev_end = passage.sentences[j][0], passage.sentences[j - 1][1]
+    return "\n" in passage.text[prev_end:start]
 
 
 def _candidate(like: Candidate, passage: Passage, index: int, raw: str) -> Candidate:

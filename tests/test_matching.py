@@ -1,0 +1,70 @@
+"""Robust matching of the question's terms (issue 10 point 4): pure logic, small fakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answers.matching import correct, place_in
+from assistant.answers.question import anchor_in, question_anchors
+from assistant.text import terms
+
+
+@pytest.mark.parametrize("a, b", [
+    ("5,000", "5000"), ("5k", "5,000"), ("2.5k", "2,500"),
+    ("$1.2 billion", "$1.2bn"), ("$1.2 billion", "$1.2B"), ("$40 million", "$40M"),
+    ("5,000-liter", "5,000 L"), ("5,000 L", "5000 litres"), ("60%", "60 percent"),
+    ("Pfizer's", "Pfizer"), ("Pfizer’s", "pfizer"), ("cell-therapy", "cell therapy"),
+    ("Car-T", "CAR-T"),
+])
+def test_formats_read_the_same(a, b):
+    assert terms(a) == terms(b)
+
+
+def test_a_possessive_anchor_matches_the_name():
+    vocab = set(terms("Pfizer agreed to buy Seagen."))
+    assert all(anchor_in(a, vocab) for a in question_anchors("What did Pfizer’s deal with Seagen cost?"))
+
+
+@pytest.mark.parametrize("question_word, document", [
+    ("Swiss", "The company is based in Switzerland."),
+    ("Switzerland", "The Swiss company said so."),
+    ("American", "It opened a plant in the United States."),
+    ("U.S.", "It opened a plant in the United States."),
+    ("Chinese", "China's regulator approved it."),
+    ("Dutch", "A site in the Netherlands."),
+])
+def test_places_and_demonyms(question_word, document):
+    assert place_in(question_word, set(terms(document)))
+
+
+def test_unrelated_place_does_not_match():
+    assert not place_in("Japanese", set(terms("It opened a plant in the United States.")))
+
+
+class View:
+    name = "seq-1"
+
+    def __init__(self, text):
+        self.df = {}
+        for t in terms(text):
+            self.df[t] = self.df.get(t, 0) + 1
+
+    def doc_freq(self, term):
+        return self.df.get(term, 0)
+
+    def vocabulary(self):
+        return iter(self.df)
+
+
+def test_a_misspelt_name_is_corrected_to_the_nearest_indexed_name():
+    view = View("Fucaso was approved in China. Innovent transferred Fucaso to IASO Bio.")
+    q, fixes = correct("What designations did the FDA give Fucasso?", view)
+    assert q == "What designations did the FDA give Fucaso?"
+    assert [(f.wrong, f.right) for f in fixes] == [("Fucasso", "Fucaso")]
+
+
+def test_known_and_distant_words_are_left_alone():
+    view = View("Fucaso was approved in China. Novartis signed a deal.")
+    assert correct("Did Novartis sign a deal?", view) == ("Did Novartis sign a deal?", [])
+    q, fixes = correct("What about Zolgensma?", view)  # nothing within two edits
+    assert fixes == []
