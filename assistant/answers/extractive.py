@@ -85,8 +85,9 @@ class ExtractiveGenerator:
         if self.model.uses_similarity:
             top = np.argsort(-self.model.prefilter.predict(X))[:PREFILTER]
             cands = [cands[i] for i in top]
-            vecs = self.embedder.embed_texts([q.text] + [c.text for c in cands])
-            X = sentence_features(q, cands, stats, vecs[1:] @ vecs[0])
+            query = self.embedder.embed_query(q.text)  # usually retrieval's, already computed
+            vecs = self.embedder.embed_texts([c.text for c in cands])
+            X = sentence_features(q, cands, stats, vecs @ query)
         for c, p in zip(cands, self.model.sentence.predict(X)):
             c.prob = float(p)
         return sorted(cands, key=lambda c: -c.prob)
