@@ -19,6 +19,7 @@ from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
 from assistant.config import Settings, get_settings
 from assistant.feedback import Feedback
+from assistant.limits import PATH_LIMITS, BodyLimitMiddleware
 from assistant.responses import (
     NO_INDEX,
     build_response,
@@ -69,6 +70,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
 
+    # Inner to outer: the body limit runs before anything reads the body; the audit line
+    # records the requests it rejects too.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
+                       overrides=PATH_LIMITS)
     app.add_middleware(AuditMiddleware)
     app.include_router(auth_router)
     unavailable = {503: {"model": ErrorResponse, "description": "No index, or the store is down."}}

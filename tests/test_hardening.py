@@ -3,14 +3,20 @@ and the real FastAPI app under a real uvicorn server on loopback."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 
 import httpx
 import pytest
 
+from assistant import limits
+from assistant.api import create_app
+from assistant.config import Settings
 from assistant.store import ChunkStore
 from ingest.pipeline import Ingestor
 from tests.conftest import make_settings
+from tests.server import serve
 
 SECRET = "zorblatquux"
 
@@ -50,3 +56,100 @@ def test_symlink_out_of_the_folder_is_skipped_and_reported(tmp_path, embedder):
     assert passages and not any(SECRET in p.text for p in passages)
     # the skip is remembered under the link's own name, never the target's
     assert set(store.failures()) == {"leak.txt", "sub/elsewhere"}
+
+
+# --- 2. request bodies are limited ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_limit_api(indexed):
+    """The real app with a 5,000-byte body limit (the default is 1,000,000)."""
+    settings, _, assistant = indexed
+    with serve(create_app(settings.model_copy(update={"max_request_bytes": 5000}),
+                          assistant)) as base:
+        yield base, assistant
+
+
+def feedback_body(**extra) -> dict:
+    return {"helpful": True, "question": "Who bought what?", "answer": "Nobody.", **extra}
+
+
+def test_the_limit_is_a_setting_with_a_default(monkeypatch):
+    monkeypatch.delenv("ASSISTANT_MAX_REQUEST_BYTES", raising=False)
+    assert Settings().max_request_bytes == 1_000_000
+    monkeypatch.setenv("ASSISTANT_MAX_REQUEST_BYTES", "2048")
+    assert Settings().max_request_bytes == 2048
+
+
+def test_default_limit_rejects_a_large_body_with_content_length(indexed):
+    settings, _, assistant = indexed
+    assert settings.max_request_bytes == 1_000_000
+    before = len(assistant.feedback.all())
+    with serve(create_app(settings, assistant)) as base:
+        body = json.dumps(feedback_body(comment="x" * 1_500_000)).encode()
+        r = httpx.post(f"{base}/v1/feedback", content=body,
+                       headers={"content-type": "application/json"}, timeout=60)
+        assert r.status_code == 413
+        assert "limit is 1000000 bytes" in r.json()["detail"]
+        # a body under the limit still works
+        ok = httpx.post(f"{base}/v1/feedback", json=feedback_body(), timeout=60)
+        assert ok.status_code == 201
+    assert len(assistant.feedback.all()) == before + 1  # only the small one was stored
+
+
+def test_declared_length_is_rejected_before_the_body_is_sent(small_limit_api):
+    """A Content-Length of 300 MB is answered 413 at once: the server does not wait for it."""
+    base, assistant = small_limit_api
+    before = len(assistant.feedback.all())
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 300000000\r\n\r\n{\"helpful\": true, ")
+        reply = s.recv(65536).decode()
+    assert reply.startswith("HTTP/1.1 413")
+    assert '"detail": "request body too large' in reply
+    assert len(assistant.feedback.all()) == before
+
+
+def test_chunked_body_over_the_limit_is_rejected(small_limit_api):
+    base, assistant = small_limit_api
+    before = len(assistant.feedback.all())
+
+    def chunks():
+        yield b'{"helpful": true, "question": "q", "answer": "a", "comment": "'
+        for _ in range(20):
+            yield b"y" * 1000
+        yield b'"}'
+
+    for path in ("/v1/feedback", "/v1/chat"):
+        r = httpx.post(f"{base}{path}", content=chunks(),
+                       headers={"content-type": "application/json"}, timeout=60)
+        assert r.status_code == 413, path
+        assert "limit is 5000 bytes" in r.json()["detail"]
+    assert len(assistant.feedback.all()) == before
+
+
+def test_chunked_body_is_cut_off_as_soon_as_it_passes_the_limit(small_limit_api):
+    """The 413 arrives while the client is still sending (the body never ends)."""
+    base, _ = small_limit_api
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+        for _ in range(6):
+            s.sendall(b"3e8\r\n" + b"z" * 1000 + b"\r\n")  # 6,000 bytes, no final chunk
+        reply = s.recv(65536).decode()
+    assert reply.startswith("HTTP/1.1 413")
+
+
+def test_a_path_prefix_can_have_its_own_limit(small_limit_api, monkeypatch):
+    base, assistant = small_limit_api
+    before = len(assistant.feedback.all())
+    monkeypatch.setitem(limits.PATH_LIMITS, "/v1/feedback", 50_000)
+    big = feedback_body(comment="c" * 1900, answer="a" * 20_000)
+    assert httpx.post(f"{base}/v1/feedback", json=big, timeout=60).status_code == 201
+    assert httpx.post(f"{base}/v1/chat", json={"question": "q" * 1900, "top_k": 1,
+                                                 "sources": ["s" * 8000]},
+                      timeout=60).status_code == 413  # other paths keep the default
+    monkeypatch.delitem(limits.PATH_LIMITS, "/v1/feedback")
+    assert httpx.post(f"{base}/v1/feedback", json=big, timeout=60).status_code == 413
+    assert len(assistant.feedback.all()) == before + 1
