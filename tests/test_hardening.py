@@ -153,3 +153,126 @@ def test_a_path_prefix_can_have_its_own_limit(small_limit_api, monkeypatch):
     monkeypatch.delitem(limits.PATH_LIMITS, "/v1/feedback")
     assert httpx.post(f"{base}/v1/feedback", json=big, timeout=60).status_code == 413
     assert len(assistant.feedback.all()) == before + 1
+
+
+# --- 3. crafted JSON gets a 422 with a clear message, never a 500 -----------------------------
+
+@pytest.fixture(scope="module")
+def api(indexed):
+    settings, _, assistant = indexed
+    with serve(create_app(settings, assistant)) as base:
+        yield base, assistant
+
+
+def post_raw(base: str, path: str, text: str) -> httpx.Response:
+    """Send JSON text exactly as written (httpx's json= refuses NaN and lone surrogates)."""
+    return httpx.post(f"{base}{path}", content=text.encode("ascii"),
+                      headers={"content-type": "application/json"}, timeout=60)
+
+
+NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400"]
+FEEDBACK = '"helpful": true, "question": "q?", "answer": "a."'
+
+
+@pytest.mark.parametrize("number", NON_FINITE)
+def test_non_finite_top_k_is_a_422(api, number):
+    base, _ = api
+    for path in ("/v1/chat", "/v1/chat/stream"):
+        r = post_raw(base, path, f'{{"question": "x", "top_k": {number}}}')
+        assert r.status_code == 422, (path, r.text)
+        (err,) = r.json()["detail"]
+        assert err["loc"] == ["body", "top_k"]
+        assert "valid integer" in err["msg"]
+        assert err["input"] in ("nan", "inf", "-inf")  # shown as text, not as invalid JSON
+
+
+@pytest.mark.parametrize("number", NON_FINITE)
+def test_non_finite_numbers_in_feedback_are_a_422(api, number):
+    base, assistant = api
+    before = len(assistant.feedback.all())
+    for body in (f'{{{FEEDBACK}, "helpful": {number}}}',
+                 f'{{{FEEDBACK}, "citations": [{{"n": 1, "score": {number}}}]}}'):
+        r = post_raw(base, "/v1/feedback", body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["detail"]
+    assert "not a finite number" in r.text
+    assert len(assistant.feedback.all()) == before
+
+
+def test_lone_surrogate_in_a_question_is_a_422(api):
+    base, _ = api
+    for question in (r"\ud800", r"What about \udfff Fucaso?", r"\ud83d"):
+        for path in ("/v1/chat", "/v1/chat/stream"):
+            r = post_raw(base, path, f'{{"question": "{question}"}}')
+            assert r.status_code == 422, (path, r.text)
+            (err,) = r.json()["detail"]
+            assert err["loc"] == ["body", "question"]
+            assert "lone surrogate" in err["msg"]
+    # a valid pair (an emoji written as two escapes) is fine
+    ok = post_raw(base, "/v1/chat", r'{"question": "Which FDA designations has Fucaso \ud83d\ude00?"}')
+    assert ok.status_code == 200
+
+
+def test_lone_surrogate_elsewhere_in_chat_is_a_422(api):
+    base, _ = api
+    r = post_raw(base, "/v1/chat", r'{"question": "ok?", "sources": ["a\ud800.txt"]}')
+    assert r.status_code == 422 and "lone surrogate" in r.text
+    # an error about another field still reports a surrogate input safely
+    r = post_raw(base, "/v1/chat", r'{"question": "ok?", "top_k": "\ud800"}')
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "top_k"]
+    r = post_raw(base, "/v1/chat", r'{"question": "ok?", "\ud800": 1}')  # as a field name
+    assert r.status_code == 422 and "lone surrogate" in r.text
+
+
+@pytest.mark.parametrize("field,value", [
+    ("question", r'"\ud800"'),
+    ("answer", r'"see \udc00 here"'),
+    ("comment", r'"\ud800"'),
+    ("standalone", r'"\ud800"'),
+    ("citations", r'[{"text": "\ud800"}]'),
+    ("citations", r'[{"\ud800": 1}]'),
+])
+def test_lone_surrogate_in_feedback_is_a_422(api, field, value):
+    base, assistant = api
+    before = len(assistant.feedback.all())
+    r = post_raw(base, "/v1/feedback", f'{{{FEEDBACK}, "{field}": {value}}}')
+    assert r.status_code == 422, r.text
+    assert "lone surrogate" in r.text
+    assert r.json()["detail"][0]["loc"][:2] == ["body", field]
+    assert len(assistant.feedback.all()) == before
+
+
+@pytest.mark.parametrize("helpful", ['"yes"', '"true"', "1", "0", '"false"', "null"])
+def test_helpful_must_be_a_json_boolean(api, helpful):
+    base, assistant = api
+    before = len(assistant.feedback.all())
+    r = post_raw(base, "/v1/feedback",
+                 f'{{"helpful": {helpful}, "question": "q?", "answer": "a."}}')
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "helpful"]
+    assert "valid boolean" in r.text
+    assert len(assistant.feedback.all()) == before
+
+
+def test_valid_feedback_is_stored_as_sent(api):
+    base, assistant = api
+    r = post_raw(base, "/v1/feedback",
+                 '{"helpful": false, "question": "q? \\ud83d\\ude00", "answer": "a.", '
+                 '"citations": [{"n": 1, "score": 0.5}]}')
+    assert r.status_code == 201
+    stored = {f.id: f for f in assistant.feedback.all()}[r.json()["id"]]
+    assert stored.helpful is False and stored.question == "q? \U0001F600"
+
+
+@pytest.mark.parametrize("depth", [100, 900])
+def test_deeply_nested_json_is_a_422_not_a_500(api, depth):
+    """Found while fixing 3: echoing or storing a deeply nested value exhausted the stack."""
+    base, assistant = api
+    before = len(assistant.feedback.all())
+    nested = "[" * depth + "]" * depth
+    r = post_raw(base, "/v1/chat", f'{{"question": {nested}}}')
+    assert r.status_code == 422 and "valid string" in r.text
+    r = post_raw(base, "/v1/feedback", f'{{{FEEDBACK}, "citations": [{{"x": {nested}}}]}}')
+    assert r.status_code == 422 and "levels deep" in r.text
+    assert len(assistant.feedback.all()) == before
