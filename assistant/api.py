@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -19,6 +22,7 @@ from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
 from assistant.config import Settings, get_settings
 from assistant.feedback import Feedback
+from assistant.limits import PATH_LIMITS, BodyLimitMiddleware
 from assistant.responses import (
     NO_INDEX,
     build_response,
@@ -69,9 +73,19 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
 
+    # Inner to outer: the body limit runs before anything reads the body; the audit line
+    # records the requests it rejects too.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
+                       overrides=PATH_LIMITS)
     app.add_middleware(AuditMiddleware)
     app.include_router(auth_router)
     unavailable = {503: {"model": ErrorResponse, "description": "No index, or the store is down."}}
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        # The default handler echoes the input, which a crafted body can make unserialisable
+        # (NaN, Infinity, lone surrogates): that was a 500.
+        return JSONResponse(status_code=422, content={"detail": validation_errors(exc)})
 
     @app.exception_handler(EmptyIndexError)
     async def _empty(request: Request, exc: EmptyIndexError):
@@ -186,6 +200,49 @@ def audit_answer(request: Request, question: str, response: dict) -> None:
         "cited": sorted({c["source"] for c in response.get("citations", [])}),
         "abstained": response.get("abstained"),
     }
+
+
+def validation_errors(exc: RequestValidationError) -> list:
+    """The 422 detail, always serialisable as strict JSON in UTF-8."""
+    errors = []
+    for err in exc.errors():
+        err = dict(err)
+        if isinstance(err.get("ctx"), dict):  # the ValueError of a validator, as its message
+            err["ctx"] = {k: str(v) if isinstance(v, Exception) else v
+                          for k, v in err["ctx"].items()}
+        bad = err.get("input")
+        if isinstance(bad, float) and not math.isfinite(bad):
+            err["msg"] = f"{err.get('msg', 'Invalid input')} (got {bad!r}: not a finite number)"
+        elif err.get("type") == "string_unicode":  # a str from JSON fails only on surrogates
+            err["msg"] = f"{err.get('msg', 'Invalid text')} (it contains a lone surrogate; " \
+                         "send valid Unicode)"
+        # bounded first: a deeply nested input must not exhaust the stack while being encoded
+        errors.append(json_safe(jsonable_encoder(json_safe(err))))
+    return errors
+
+
+ECHO_DEPTH = 8
+
+
+def json_safe(value, depth: int = 0):
+    """`value` with non-finite floats replaced by their repr ('nan', 'inf'), strings that are
+    not valid Unicode (lone surrogates) by their escaped form ('\\ud800'), and containers nested
+    deeper than ECHO_DEPTH by '...'."""
+    if isinstance(value, (dict, list, tuple)) and depth > ECHO_DEPTH:
+        return "..."
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {json_safe(k): json_safe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v, depth + 1) for v in value]
+    return value
 
 
 def sse(event: str, data: dict) -> str:

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     rate_limit_chat_per_address: str = Field("120/minute", description="Questions per client address.")
     rate_limit_failed_auth_per_address: str = Field(
         "20/minute", description="Failed authentications per client address before 429.")
+    max_request_bytes: int = Field(
+        1_000_000, ge=1, description="Largest request body accepted (413 above it); a route may "
+                                     "have its own limit (assistant/limits.py PATH_LIMITS).")
     audit_path: Path = Field(PROJECT_ROOT / ".data" / "audit.jsonl", description="Audit log (JSON lines).")
     audit_retention_days: float = Field(90.0, gt=0, description="Audit lines older than this are dropped.")
 

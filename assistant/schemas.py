@@ -2,13 +2,63 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+import math
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 MAX_QUESTION_CHARS = 2000
+MAX_JSON_DEPTH = 32
 
 
-class ChatRequest(BaseModel):
+def check_json_value(value: Any) -> None:
+    """ValueError when a request value holds text that is not valid Unicode (a lone surrogate,
+    which JSON's \\uXXXX escapes can produce and nothing downstream can encode) or a number that
+    is not finite (NaN, Infinity, 1e400), anywhere inside it, or when it is nested deeper than
+    MAX_JSON_DEPTH (copying and storing it would exhaust the stack)."""
+    stack = [(value, 0)]
+    while stack:  # iterative: nesting depth cannot exhaust the stack here
+        v, depth = stack.pop()
+        if isinstance(v, (dict, list, tuple)) and depth >= MAX_JSON_DEPTH:
+            raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(
+                    f"text contains a lone surrogate ({v[exc.start]!r}) at character "
+                    f"{exc.start}; send valid Unicode") from None
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                raise ValueError(f"{v!r} is not a finite number")
+        elif isinstance(v, dict):
+            stack.extend((k, depth + 1) for k in v)
+            stack.extend((x, depth + 1) for x in v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend((x, depth + 1) for x in v)
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown fields are refused, and every value is valid JSON text."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _valid_json(cls, v: Any) -> Any:
+        check_json_value(v)
+        return v
+
+
+class ChatRequest(RequestModel):
 
     question: StrictStr = Field(..., description="The question, 1 to 2,000 characters.",
                                 examples=["Which FDA designations has Fucaso received?"])
@@ -82,10 +132,8 @@ class ChatResponse(BaseModel):
                           "answer starts with \"Showing results for …\".")
 
 
-class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    helpful: bool
+class FeedbackRequest(RequestModel):
+    helpful: StrictBool = Field(..., description="true or false (JSON booleans only).")
     question: StrictStr = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
     answer: StrictStr = Field(..., max_length=50_000)
     citations: list[dict] = Field(default_factory=list, max_length=50)

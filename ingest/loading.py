@@ -7,6 +7,7 @@ with a reason a person can act on; the pipeline reports it and goes on with the 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,18 +55,57 @@ class LoadedDocument:
     elements: list[Element]
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files under `paths` (recursively), hidden files and folders skipped, sorted."""
+OUTSIDE_FILE = "symlink to a file outside the folder"
+OUTSIDE_FOLDER = "symlink to a folder outside the folder"
+
+
+def _inside(target: Path, root: Path) -> bool:
+    return target == root or root in target.parents
+
+
+def discover(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Files under `paths` (recursively), hidden files and folders skipped, sorted.
+
+    Symbolic links never lead out of a folder being listed: a link (to a file or a folder) whose
+    resolved target lies outside it is left out and, when `skipped` is given, added to it with the
+    reason. Links to folders are never descended into (the folder's own files are listed where
+    they are), so a link cannot loop; a file reached by several names is listed once."""
     found: list[Path] = []
+    seen: set[Path] = set()
     for p in paths:
         p = Path(p)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    found.append(f)
-        else:
+        if not p.is_dir():
             found.append(p)
+            continue
+        root = p.resolve()
+        listed: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for d in dirnames:
+                link = here / d
+                if link.is_symlink() and not _inside(link.resolve(), root):
+                    listed.append(link)  # reported below, in sorted order
+            for name in filenames:
+                if not name.startswith("."):
+                    listed.append(here / name)
+        for f in sorted(listed):
+            if f.is_symlink():
+                try:
+                    target = f.resolve(strict=True)
+                except (OSError, RuntimeError):  # dangling or looping link
+                    continue
+                if not _inside(target, root):
+                    reason = OUTSIDE_FOLDER if target.is_dir() else OUTSIDE_FILE
+                    log.warning("skipped %s: %s (%s)", f, reason, target)
+                    if skipped is not None:
+                        skipped.append((f, reason))
+                    continue
+                if target.is_dir():
+                    continue
+            if f.is_file() and f.resolve() not in seen:
+                seen.add(f.resolve())
+                found.append(f)
     return found
 
 

@@ -148,6 +148,7 @@ class _Plan:
     source: str
     origin_kind: str
     origin: str
+    skip: str | None = None  # why the file is reported as failed without being read
 
 
 class Ingestor:
@@ -176,7 +177,8 @@ class Ingestor:
         plans: list[_Plan] = []
         taken: dict[str, str] = {}  # source -> absolute path, this run
         for p in paths:
-            files = discover([p])
+            skipped: list[tuple[Path, str]] = []
+            files = discover([p], skipped)
             if origin is not None:
                 kind, where = ("upload", origin) if origin == "upload" else ("custom", origin)
             elif p.is_dir():
@@ -185,7 +187,16 @@ class Ingestor:
                 kind, where = "file", str(p.resolve())
             for f in files:
                 plans.append(_Plan(f, self._source(f, live, taken), kind, where))
+            for f, reason in skipped:  # named by the link itself, never by where it points
+                plans.append(_Plan(f, self._link_source(f), kind, where, skip=reason))
         return plans
+
+    def _link_source(self, link: Path) -> str:
+        where = link.parent.resolve() / link.name
+        try:
+            return where.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return link.name
 
     def _source(self, f: Path, live: dict[str, dict], taken: dict[str, str]) -> str:
         """The citation name: the path under the corpus root; outside it the file name, made
@@ -217,6 +228,8 @@ class Ingestor:
         failed = self.store.failures()
         seen = set()
         for plan in self._plan(paths, live, None):
+            if plan.skip:
+                continue
             try:
                 check_file(plan.path)
             except LoadError:
@@ -260,6 +273,8 @@ class Ingestor:
                 seen.add(src)
                 digest = ""
                 try:
+                    if plan.skip:
+                        raise LoadError(plan.skip)
                     check_file(f)
                     digest = file_sha256(f)
                     doc = live.get(src)
