@@ -158,17 +158,14 @@ def bench(
             embedder = embedder or _embedder(cached=True)
             cq = run_covidqa(cq_file, embedder, settings, sample=sample, seed=seed)
             report["covidqa"] = cq
-            p, r = cq["product"], cq["rules baseline"]
-            print_table(f"COVID-QA ({cq['questions']} questions from {cq['questions_from']}, seed "
-                        f"{cq['seed']}, {cq['articles']} articles, {cq['chunks']} chunks)",
-                        ["measure", "product", "rules baseline"], [
-                (label, p[key], r[key]) for label, key in (
+            _side_by_side(f"COVID-QA ({cq['questions']} questions from {cq['questions_from']}, "
+                          f"seed {cq['seed']}, {cq['articles']} articles, {cq['chunks']} chunks)", cq, (
                     ("answer contains the gold span", "answer_contains_gold"),
                     ("cited passages contain the gold span", "cited_passages_contain_gold"),
                     ("retrieved passages contain the gold span", "retrieved_passages_contain_gold"),
                     ("cites the gold article", "cites_gold_article"),
                     ("abstained", "abstained"),
-                    ("latency p50 (ms)", "latency_p50_ms"), ("latency p95 (ms)", "latency_p95_ms"))])
+                    ("latency p50 (ms)", "latency_p50_ms"), ("latency p95 (ms)", "latency_p95_ms")))
     squad_file = eval_data / "squad2" / "dev-v2.0-half.json"
     if squad:
         if not squad_file.exists():
@@ -179,21 +176,25 @@ def bench(
             embedder = embedder or _embedder(cached=True)
             sq = run_squad(squad_file, embedder, settings)
             report["squad2"] = sq
-            p, r = sq["product"], sq["rules baseline"]
-            print_table(f"SQuAD 2.0 held-out articles ({sq['questions']} questions, "
-                        f"{sq['answerable']} answerable; gold paragraph + 4 distractors)",
-                        ["measure", "product", "rules baseline"], [
-                (label, p[key], r[key]) for label, key in (
+            _side_by_side(f"SQuAD 2.0 held-out articles ({sq['questions']} questions, "
+                          f"{sq['answerable']} answerable; gold paragraph + 4 distractors)", sq, (
                     ("answerable: answer contains the gold span", "answerable_answer_contains_gold"),
                     ("answerable: abstained", "answerable_abstained"),
                     ("unanswerable: abstained", "unanswerable_abstained"),
-                    ("answer length, median words", "answer_words_p50"))])
+                    ("answer length, median words", "answer_words_p50")))
     if embedder is not None and hasattr(embedder, "hits"):
         report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}
         typer.echo(f"embedding cache: {embedder.hits} hits, {embedder.misses} embedded", err=True)
     if len(report) > 1:
         path = write_json(out, "bench", report)
         typer.echo(f"wrote {path}", err=True)
+
+
+def _side_by_side(title: str, report: dict, rows) -> None:
+    """The product's answerer next to the rules baseline, one row per measure."""
+    p, r = report["product"], report["rules baseline"]
+    print_table(title, ["measure", "product", "rules baseline"],
+                [(label, p[key], r[key]) for label, key in rows])
 
 
 @app.command("train-answerer")
