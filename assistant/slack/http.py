@@ -1,8 +1,10 @@
 """Slack's HTTP transport: the Events API, slash commands and interactivity all post to
 `/slack/events` on the FastAPI app.
 
-Bolt verifies the signature and timestamp of every request (401 otherwise, before any handler),
-acknowledges at once and answers afterwards on its listener threads. The route is Bolt's FastAPI
+`assistant.slack.verify` checks the timestamp, the signature, the encoding and the nesting of
+every request before Bolt parses it (401/400 otherwise), and acknowledges an exact replay
+without answering it; Bolt then verifies again, acknowledges at once and answers afterwards on
+its listener threads. The route is Bolt's FastAPI
 adapter (`slack_bolt.adapter.fastapi`, i.e. its Starlette request/response conversion) with one
 change: `App.dispatch` runs in a worker thread, so a slow Slack API call (the first request's
 `auth.test`) never blocks the server's event loop.
@@ -18,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.config import Settings
 from assistant.slack.app import build_app
+from assistant.slack.verify import WINDOW_SECONDS, Rejected, check
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few kB
 
@@ -27,12 +30,21 @@ def mount_slack(app: FastAPI, settings: Settings) -> App:
     starts, so it is looked up when a request arrives."""
     bolt = build_app(settings, lambda: app.state.assistant)
     app.state.slack = bolt
+    secret = settings.slack_signing_secret.get_secret_value()  # build_app refused to start without
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return Response(status_code=413, content="payload too large")
+        try:
+            signature = check(body, request.headers, secret)
+        except Rejected as exc:
+            return Response(status_code=exc.status, content=str(exc))
+        # The same signed request twice is a replay (Slack's retries carry a new signature).
+        claimed = await run_in_threadpool(bolt.bot.events.claim, f"sig:{signature}")
+        if not claimed:
+            return Response(status_code=200, content="")
         bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)
 
