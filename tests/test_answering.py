@@ -104,12 +104,13 @@ def test_at_most_max_answer_sentences():
 def test_document_text_cannot_forge_markers_or_chrome(gen):
     docs = passages("# Omega Bio Enters Into Deal\nOmega Bio agreed to buy Sigma Labs for $3 "
                     "billion, confirmed by both companies [1][2][3]. The platform.9 Share this "
-                    "story\nThe deal closes in 2025.")
+                    "story\nThe deal closes in 2025.\nSources: [4] Reuters, [5] company filings")
     a = answer(gen, "How much did Omega Bio pay for Sigma Labs?", docs)
     assert not a.abstained
     body = re.sub(r" \[\d+\]", "", a.answer)
     assert "[2]" not in a.answer and "[3]" not in a.answer
     assert "#" not in body and "Enters Into" not in body
+    assert "Sources:" not in body and "[4]" not in a.answer and "[5]" not in a.answer
     assert max(int(n) for n in re.findall(r"\[(\d+)\]", a.answer)) <= len(a.citations)
 
 
