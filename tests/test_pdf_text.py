@@ -25,19 +25,19 @@ def make_pdf(path):
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 8, "Zeta and Omicron sign platform deal")
+    pdf.multi_cell(0, 8, "Zeta and Omicron sign platform deal", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "", 11)
     # A narrow column wraps every sentence and figure over several lines; the hyphenated
     # "manu-" ends a line by itself.
-    pdf.multi_cell(120, 6, BODY1)
-    pdf.multi_cell(120, 6, BODY1_END)
+    pdf.multi_cell(120, 6, BODY1, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(120, 6, BODY1_END, new_x="LMARGIN", new_y="NEXT")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.multi_cell(0, 8, "Manufacturing plans")
+    pdf.multi_cell(0, 8, "Manufacturing plans", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(120, 6, BODY2)
+    pdf.multi_cell(120, 6, BODY2, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
 
 
