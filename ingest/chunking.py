@@ -7,6 +7,7 @@ at question time without loading an NLP pipeline.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -101,6 +102,28 @@ def _heading_of(el: Element) -> str | None:
     return None
 
 
+def _split_at_sentences(raw, max_chars: int, target: int) -> list:
+    """A PDF paragraph too long for one chunk (its lines are joined into one element, see
+    `ingest.loading.join_pdf_lines`) as several elements of whole sentences, so that chunking does
+    not cut it in the middle of a sentence ("up to $432" | "million"). A single sentence longer
+    than a chunk is still cut by chunking."""
+    text = raw.text or ""
+    if len(text) <= max_chars:
+        return [raw]
+    from unstructured.documents.elements import NarrativeText
+
+    parts: list[str] = []
+    start = 0
+    for a, b in sentence_spans(text):
+        if b - start > target and a > start:
+            parts.append(text[start:a].strip())
+            start = a
+    parts.append(text[start:].strip())
+    if len(parts) == 1:
+        return [raw]
+    return [NarrativeText(text=part, metadata=copy.deepcopy(raw.metadata)) for part in parts if part]
+
+
 def chunk_document(doc: LoadedDocument, settings: Settings, embedder_name: str,
                    file_hash: str) -> list[Chunk]:
     from unstructured.chunking.title import chunk_by_title
@@ -109,7 +132,8 @@ def chunk_document(doc: LoadedDocument, settings: Settings, embedder_name: str,
     if doc.kind == "pdf":
         groups: dict[int | None, list] = {}
         for el in doc.elements:
-            groups.setdefault(el.page, []).append(el.raw)
+            groups.setdefault(el.page, []).extend(
+                _split_at_sentences(el.raw, settings.chunk_max_chars, settings.chunk_new_after_chars))
         batches = list(groups.values())
     else:
         batches = [[el.raw for el in doc.elements]]

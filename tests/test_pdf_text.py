@@ -71,3 +71,26 @@ def test_pdf_sentences_and_sections(tmp_path, embedder):
     # Page 2's section label is its own heading, not a line of page 1.
     assert set(by_page[2]) == {"Manufacturing plans"}, by_page
     assert not any(s and "Spain" in s for s in by_page[2])
+
+
+def test_a_long_pdf_paragraph_is_chunked_at_sentence_ends(tmp_path, embedder):
+    from assistant.store import ChunkStore
+    from ingest.pipeline import Ingestor
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 11)
+    sentence = ("Zeta Biologics will pay up to $432 million in milestone payments for the "
+                "platform rights, the companies said. ")
+    pdf.multi_cell(0, 6, sentence * 20, new_x="LMARGIN", new_y="NEXT")  # about 2,200 characters
+    pdf.output(str(docs / "long.pdf"))
+    settings = make_settings(tmp_path, docs)
+    store = ChunkStore(settings)
+    assert not Ingestor(settings, store, embedder, progress=False).run([docs]).failed
+    records = list(store.iter_live())
+    assert len(records) >= 2
+    for r in records:
+        assert r.text.strip().endswith("."), r.text[-40:]
+        assert "$432 million" in r.text
