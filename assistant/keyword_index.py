@@ -29,7 +29,6 @@ import os
 import shutil
 import uuid
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -125,6 +124,31 @@ def write_segment(folder: Path, docs: Sequence[tuple[str, str]],
         raise
 
 
+
+def bm25_idf(n: int, df: int) -> float:
+    """BM25's idf for a term in `df` of `n` documents (the Lucene variant, as bm25s)."""
+    return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+
+def bm25_scores(idf, query: Sequence[str], docs: Sequence[Sequence[str]], k1: float = 1.5,
+                b: float = 0.75) -> np.ndarray:
+    """BM25 of each small in-memory document (a list of terms) for the query's terms, each
+    counted once; `idf(term)` gives the weights. For a handful of passages or sentences; the
+    index itself scores through its segments."""
+    from collections import Counter
+
+    avg = (sum(len(d) for d in docs) / len(docs)) if docs else 0.0
+    avg = avg or 1.0
+    out = np.zeros(len(docs))
+    terms_once = list(dict.fromkeys(query))
+    for i, d in enumerate(docs):
+        tf = Counter(d)
+        for t in terms_once:
+            f = tf.get(t, 0)
+            if f:
+                out[i] += idf(t) * f * (k1 + 1) / (f + k1 * (1 - b + b * len(d) / avg))
+    return out
+
 class Segment:
     """One memory-mapped keyword segment."""
 
@@ -219,8 +243,7 @@ class KeywordIndex:
         return df
 
     def idf(self, term: str) -> float:
-        df = self.doc_freq(term)
-        return float(np.log(1 + (self.n - df + 0.5) / (df + 0.5)))
+        return bm25_idf(self.n, self.doc_freq(term))
 
     def vocabulary(self) -> Iterable[str]:
         if len(self.segments) == 1:

@@ -25,6 +25,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from assistant.keyword_index import bm25_idf, bm25_scores
 from assistant.retrieval import Passage
 from assistant.text import terms
 
@@ -70,8 +71,7 @@ class TextStats:
             self.df.update(set(terms(t)))
 
     def idf(self, term: str) -> float:
-        df = self.df.get(term, 0)
-        return float(np.log(1 + (self.n - df + 0.5) / (df + 0.5)))
+        return bm25_idf(self.n, self.df.get(term, 0))
 
     def neighbor(self, passage: Passage, offset: int) -> Passage | None:
         return None
@@ -87,22 +87,10 @@ def split(names: Sequence[str], heldout: int, seed: int = SPLIT_SEED) -> tuple[l
     return sorted(order[heldout:]), sorted(order[:heldout])
 
 
-def _bm25(stats: TextStats, query: list[str], docs: list[list[str]], k1=1.5, b=0.75) -> np.ndarray:
-    avg = (sum(len(d) for d in docs) / len(docs)) or 1.0
-    out = np.zeros(len(docs))
-    for i, d in enumerate(docs):
-        tf = Counter(d)
-        for t in set(query):
-            if t in tf:
-                f = tf[t]
-                out[i] += stats.idf(t) * f * (k1 + 1) / (f + k1 * (1 - b + b * len(d) / avg))
-    return out
-
-
 def _rank(question: str, qvec: np.ndarray, cands: list[tuple[str, str]], vecs: np.ndarray,
           stats: TextStats, source: str, title: str, spans_of) -> list[Passage]:
     """Passages ranked by reciprocal-rank fusion of BM25 and cosine, as the product fuses them."""
-    bm = _bm25(stats, terms(question), [terms(t) for _, t in cands])
+    bm = bm25_scores(stats.idf, terms(question), [terms(t) for _, t in cands])
     cos = vecs @ qvec
     r_bm = np.argsort(np.argsort(-bm))
     r_cos = np.argsort(np.argsort(-cos))
@@ -147,7 +135,7 @@ def squad_examples(path: Path, embedder, articles: set[str] | None = None,
         qas = [(pi, qa) for pi, p in enumerate(art["paragraphs"]) for qa in p["qas"]]
         q_vecs = embedder.embed_texts([qa["question"] for _, qa in qas])
         for (pi, qa), qvec in zip(qas, q_vecs):
-            bm = _bm25(stats, terms(qa["question"]), p_terms)
+            bm = bm25_scores(stats.idf, terms(qa["question"]), p_terms)
             bm[pi] = -1
             distract = [int(i) for i in np.argsort(-bm)[: PASSAGES_PER_QUESTION - 1]]
             idx = [pi] + distract

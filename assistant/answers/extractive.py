@@ -27,8 +27,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from assistant.answers.features import (SENTENCE_FEATURES, Candidate, candidates,
-                                        question_features, sentence_features)
+from assistant.answers.features import (SENTENCE_FEATURES, Candidate, candidates, clean,
+                                        is_chrome, question_features, sentence_features,
+                                        vocabulary)
 from assistant.answers.model import AnswererModel, load_model
 from assistant.answers.question import Anchor, _Question, analyse, anchor_in
 from assistant.answers.types import (NOT_COVERED, Answer, Citation, CorpusStats, Delta,
@@ -100,14 +101,14 @@ class ExtractiveGenerator:
         if q.about_document:
             # A document's own date and author are in its dateline and byline, in its first chunk.
             passages = _headers(passages, stats) or passages
-        vocab = {p.id: _vocabulary(p) for p in passages}
+        vocab = {p.id: vocabulary(p) for p in passages}
         everywhere = set().union(*vocab.values())
         missing = [a for a in q.anchors if not anchor_in(a, everywhere)]
         if q.anchors and len(missing) == len(q.anchors):
             return self.abstain(f"no passage mentions {_quote(missing)}")
-        cands = candidates(passages)
         if q.about_document:
             return self._about_document(q, passages)
+        cands = candidates(passages)
         if not cands:
             return self.abstain("no sentence of the retrieved passages matches the question")
         ranked = self.score(q, cands, stats)
@@ -120,9 +121,8 @@ class ExtractiveGenerator:
         # answer); a list or compare question is answered from several documents at once, which
         # that model was never shown, so its gate does not apply. Such a question is still
         # declined when no passage names what it asks about (above), or no sentence shares a term.
-        if list_question and any(c.features[_COVERAGE] > 0 for c in ranked):
-            pass
-        elif p_answer < threshold:
+        gated = not (list_question and any(c.features[_COVERAGE] > 0 for c in ranked))
+        if gated and p_answer < threshold:
             if missing:
                 return self.abstain(f"no passage mentions {_quote(missing)}", confidence=p_answer)
             return self.abstain("no passage answers it clearly enough", confidence=p_answer)
@@ -132,12 +132,12 @@ class ExtractiveGenerator:
         # missing is a premise the documents do not report ("When did the FDA approve X?" when
         # only China approved it). The answer says so, and shows what they do say.
         def cited() -> set[str]:
-            return set().union(*(vocab.get(c.passage.id) or _vocabulary(c.passage) for c in chosen))
+            return set().union(*(vocab.get(c.passage.id) or vocabulary(c.passage) for c in chosen))
         for a in q.anchors:
             if anchor_in(a, cited()):
                 continue
             extra = next((c for c in ranked if c not in chosen and c.prob >= self.model.keep_threshold
-                          and anchor_in(a, vocab.get(c.passage.id) or _vocabulary(c.passage))), None)
+                          and anchor_in(a, vocab.get(c.passage.id) or vocabulary(c.passage))), None)
             if extra is not None:
                 chosen.append(extra)
         unreported = [a for a in q.anchors if not anchor_in(a, cited())]
@@ -158,8 +158,6 @@ class ExtractiveGenerator:
         """"When was the article on X published?", "Who wrote it?": the answer is the dateline or
         byline at the head of the best-matching document, a line the sentence model never saw
         in training (its data has no datelines), so it is found by its form."""
-        from assistant.answers.features import clean
-
         for p in headers:  # in retrieval order
             for i, sent in enumerate(p.sentence_texts()):
                 if q.wanted and q.wanted[1].search(sent):
@@ -209,8 +207,6 @@ class ExtractiveGenerator:
         """The items after a sentence that introduces a list, across the document's next chunks,
         up to MAX_LIST_ITEMS items. The list ends at a heading, or where numbering starts again
         (a reference list after a checklist)."""
-        from assistant.answers.features import clean, is_chrome
-
         out: list[Candidate] = []
         passage, j, items, last_number, hops = intro.passage, intro.index + 1, 0, 0, 0
         while True:
@@ -304,8 +300,6 @@ def _starts_line(passage: Passage, j: int) -> bool:
 
 
 def _candidate(like: Candidate, passage: Passage, index: int, raw: str) -> Candidate:
-    from assistant.answers.features import clean
-
     return Candidate(passage, index, clean(raw), prob=like.prob * 0.999)
 
 
@@ -321,10 +315,6 @@ def _headers(passages: list[Passage], stats: CorpusStats) -> list[Passage]:
             head.score = max(p.score for p in best)
             out.append(head)
     return out
-
-
-def _vocabulary(p: Passage) -> set[str]:
-    return set(terms(p.text)) | set(terms(p.title)) | set(terms(p.section or ""))
 
 
 def _key(text: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from assistant.answers.question import _Question, anchor_in
 from assistant.answers.types import CorpusStats
+from assistant.keyword_index import bm25_scores
 from assistant.retrieval import Passage
 from assistant.text import MARKER, question_terms, terms, words
 
@@ -107,7 +107,8 @@ def _bigrams(seq: list[str]) -> set[tuple[str, str]]:
     return set(zip(seq, seq[1:]))
 
 
-def _vocab(p: Passage) -> set[str]:
+def vocabulary(p: Passage) -> set[str]:
+    """Search terms of a passage with its title and section."""
     return set(terms(p.text)) | set(terms(p.title)) | set(terms(p.section or ""))
 
 
@@ -129,20 +130,12 @@ def sentence_features(q: _Question, cands: list[Candidate], stats: CorpusStats,
     for c in cands:
         pid = c.passage.id
         if pid not in passage_vocab:
-            passage_vocab[pid] = _vocab(c.passage)
-            passage_context[pid] = q.coverage(passage_vocab[pid] | set(question_terms(
-                f"{c.passage.text} {c.passage.title} {c.passage.section or ''}")))
+            passage_vocab[pid] = vocabulary(c.passage)
+            passage_context[pid] = q.coverage(passage_vocab[pid])
             n_sents[pid] = max(1, len(c.passage.sentences))
     sent_terms = [question_terms(c.text) for c in cands]
-    avg_len = (sum(len(t) for t in sent_terms) / n) or 1.0
     cov = np.array([q.coverage(set(t)) for t in sent_terms])
-    bm = np.zeros(n)
-    for i, t in enumerate(sent_terms):
-        tf = Counter(t)
-        for term in q_terms:
-            f = tf.get(term, 0)
-            if f:
-                bm[i] += stats.idf(term) * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * len(t) / avg_len))
+    bm = bm25_scores(stats.idf, q_terms, sent_terms, k1=1.2, b=0.75)
     sim = similarity if similarity is not None else np.zeros(n)
     for i, c in enumerate(cands):
         p = c.passage
