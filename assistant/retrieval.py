@@ -18,7 +18,6 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
 import numpy as np
@@ -232,11 +231,12 @@ class HybridRetriever:
         return self.search(question, top_k, sources, mode)[0]
 
     def search(self, question: str, top_k: int | None = None,
-               sources: Sequence[str] | None = None,
-               mode: Mode = "hybrid") -> tuple[list[Passage], IndexView]:
-        """The passages and the index view they came from."""
+               sources: Sequence[str] | None = None, mode: Mode = "hybrid",
+               view: IndexView | None = None) -> tuple[list[Passage], IndexView]:
+        """The passages and the index view they came from (`view`: one the caller already took
+        with `snapshot()` for this question, so the state is read once)."""
         try:
-            return self._retrieve(question, top_k, sources, mode, refresh=False)
+            return self._retrieve(question, top_k, sources, mode, refresh=False, view=view)
         except EmptyIndexError:
             raise
         except Exception as exc:
@@ -246,8 +246,10 @@ class HybridRetriever:
             return self._retrieve(question, top_k, sources, mode, refresh=True)
 
     def _retrieve(self, question: str, top_k: int | None, sources: Sequence[str] | None,
-                  mode: Mode, refresh: bool) -> tuple[list[Passage], IndexView]:
-        view = self.snapshot(refresh=refresh)
+                  mode: Mode, refresh: bool,
+                  view: IndexView | None = None) -> tuple[list[Passage], IndexView]:
+        if view is None or refresh:
+            view = self.snapshot(refresh=refresh)
         top_k = top_k or self.settings.top_k
         if sources:
             if not any(s in view.docs for s in sources):

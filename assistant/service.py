@@ -75,9 +75,10 @@ class Assistant:
         t0 = time.perf_counter()
         standalone, conversation_id = self._prepare(question, conversation_id)
         # A misspelt name ("Fucasso") is searched as the nearest name the index knows.
-        standalone, corrections = correct(standalone, self.retriever.snapshot())
+        view = self.retriever.snapshot()
+        standalone, corrections = correct(standalone, view)
         yield {"question": question, "standalone": standalone, "conversation_id": conversation_id}
-        passages, index = self.retriever.search(standalone, top_k=top_k, sources=sources)
+        passages, index = self.retriever.search(standalone, top_k=top_k, sources=sources, view=view)
         t1 = time.perf_counter()
         answer: Answer | None = None
         first: float | None = None
