@@ -22,6 +22,7 @@ from typing import Protocol, Sequence
 
 from assistant.answers.question import question_anchors
 from assistant.conversations import Turn
+from assistant.schemas import MAX_QUESTION_CHARS
 from assistant.text import question_terms
 
 _FOLLOW_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|same for|what of|"
@@ -68,8 +69,6 @@ _NESTED = re.compile(r"\s*\(follow-up to:.*$", re.IGNORECASE | re.DOTALL)
 
 
 def _cap(text: str) -> str:
-    from assistant.schemas import MAX_QUESTION_CHARS
-
     return text[:MAX_QUESTION_CHARS]
 
 

@@ -61,9 +61,7 @@ def run_covidqa(path: Path, embedder, settings, sample: int = 300, seed: int = 1
 
 
 def _run(tmp: Path, articles, chosen, embedder, settings, seed, progress) -> dict:
-    from tqdm import tqdm
 
-    from assistant.responses import build_response
     from assistant.service import Assistant
     from assistant.store import ChunkStore
     from ingest.pipeline import Ingestor

@@ -108,7 +108,7 @@ def correct(question: str, view) -> tuple[str, list[Correction]]:
     the index does not know are candidates."""
     corrections: list[Correction] = []
     out = question
-    for i, m in enumerate(_WORD.finditer(question)):
+    for m in _WORD.finditer(question):
         word = m.group(0)
         if len(word) < MIN_LENGTH or (m.start() == 0 and not any(c.isdigit() for c in word)):
             continue

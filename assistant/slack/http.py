@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.config import Settings
 from assistant.slack.app import build_app
-from assistant.slack.verify import WINDOW_SECONDS, Rejected, check
+from assistant.slack.verify import Rejected, check
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few kB
 
