@@ -68,3 +68,13 @@ def test_known_and_distant_words_are_left_alone():
     assert correct("Did Novartis sign a deal?", view) == ("Did Novartis sign a deal?", [])
     q, fixes = correct("What about Zolgensma?", view)  # nothing within two edits
     assert fixes == []
+
+
+def test_lookups_per_question_are_bounded():
+    from assistant.answers.matching import MAX_LOOKUPS
+
+    names = ["Alvarex", "Bentora", "Cordexa", "Dravinol", "Elbarix", "Fentoral", "Gorvexa"]
+    view = View(" ".join(names))
+    misspelt = [n[:-1] + "q" for n in names]  # each one edit from an indexed name
+    _, fixes = correct("Compare " + " and ".join(misspelt) + "?", view)
+    assert 0 < len(fixes) <= MAX_LOOKUPS

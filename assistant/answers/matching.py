@@ -52,6 +52,9 @@ def place_in(surface: str, vocabulary: set[str]) -> bool:
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
 MIN_LENGTH = 5  # shorter names have too many neighbours one edit away
 LONG_NAME = 8  # from this length two edits are allowed
+# Unknown name-like words looked up per question: a real question misspells one or two names;
+# a 2,000-character question of invented names must not cost a lookup each.
+MAX_LOOKUPS = 3
 
 
 @dataclass(frozen=True)
@@ -72,34 +75,34 @@ class Speller:
         self.by_len = by_len
 
     def nearest(self, term: str, doc_freq) -> str | None:
+        from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
         limit = 2 if len(term) >= LONG_NAME else 1
         best: tuple[int, int, str] | None = None
         for n in range(len(term) - limit, len(term) + limit + 1):
-            for cand in self.by_len.get(n, ()):
-                d = Levenshtein.distance(term, cand, score_cutoff=limit)
-                if d <= limit:
-                    key = (d, -doc_freq(cand), cand)
-                    if best is None or key < best:
-                        best = key
+            # All terms within `limit` edits, found in C (a Python loop over a large index's
+            # vocabulary took seconds a word).
+            for cand, d, _ in process.extract(term, self.by_len.get(n, ()), limit=None,
+                                              scorer=Levenshtein.distance, score_cutoff=limit):
+                key = (int(d), -doc_freq(cand), cand)
+                if best is None or key < best:
+                    best = key
         return best[2] if best else None
 
 
 _lock = threading.Lock()
-_spellers: dict[str, Speller] = {}
+_cached: tuple[object, Speller] | None = None  # (the index view, its speller)
 
 
 def speller_for(view) -> Speller:
-    """One speller per index version (`view.name` changes when the index does)."""
-    key = getattr(view, "name", str(id(view)))
+    """One speller per index view: a new ingest gives a new view object, and two stores in one
+    process (an eval beside the product) never share one (names like "seq-1" repeat)."""
+    global _cached
     with _lock:
-        sp = _spellers.get(key)
-        if sp is None:
-            sp = Speller(view.vocabulary())
-            _spellers.clear()
-            _spellers[key] = sp
-        return sp
+        if _cached is None or _cached[0] is not view:
+            _cached = (view, Speller(view.vocabulary()))
+        return _cached[1]
 
 
 def correct(question: str, view) -> tuple[str, list[Correction]]:
@@ -108,6 +111,7 @@ def correct(question: str, view) -> tuple[str, list[Correction]]:
     the index does not know are candidates."""
     corrections: list[Correction] = []
     out = question
+    lookups = 0
     for m in _WORD.finditer(question):
         word = m.group(0)
         if len(word) < MIN_LENGTH or (m.start() == 0 and not any(c.isdigit() for c in word)):
@@ -117,6 +121,9 @@ def correct(question: str, view) -> tuple[str, list[Correction]]:
         ts = terms(word)
         if len(ts) != 1 or view.doc_freq(ts[0]) > 0 or place_forms(word):
             continue
+        if lookups >= MAX_LOOKUPS:
+            break
+        lookups += 1
         term = ts[0]
         right = speller_for(view).nearest(term, view.doc_freq)
         if right is None or right == term:
