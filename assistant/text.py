@@ -30,6 +30,11 @@ def _stemmer():
 
 
 _POSSESSIVE = re.compile(r"['’]s$")
+# "COVID19" = "COVID-19", "MK3475" = "MK-3475": a word of letters ending in digits is the same
+# two terms as when written with a hyphen (mixed codes such as "H1N1" or "GC01F" stay whole).
+_LETTERS_DIGITS = re.compile(r"^([a-z]{2,})(\d{1,4})$")
+# "5th" = "5", "21st" = "21": ordinals read as their number ("5th February" = "5 February").
+_ORDINAL = re.compile(r"^(\d{1,4})(st|nd|rd|th)$")
 
 
 # Number formats written differently in questions and documents read the same:
@@ -61,7 +66,12 @@ def words(text: str) -> list[str]:
         percent = w.endswith("%")
         w = w.rstrip("%")
         scaled = _SCALED.match(w)
-        if scaled:
+        split = _LETTERS_DIGITS.match(w) or _ORDINAL.match(w)
+        if split and _ORDINAL.match(w):
+            out.append(split.group(1))
+        elif split:
+            out.extend([split.group(1), split.group(2)])
+        elif scaled:
             num, unit = scaled.groups()
             if unit == "k":
                 out.append(_number(str(float(num) * 1000)) if "." in num else num + "000")

@@ -161,6 +161,7 @@ def bench(
             _side_by_side(f"COVID-QA ({cq['questions']} questions from {cq['questions_from']}, "
                           f"seed {cq['seed']}, {cq['articles']} articles, {cq['chunks']} chunks)", cq, (
                     ("answer contains the gold span", "answer_contains_gold"),
+                    ("... strict (markers and reference numerals compared as shown)", "answer_contains_gold_strict"),
                     ("cited passages contain the gold span", "cited_passages_contain_gold"),
                     ("retrieved passages contain the gold span", "retrieved_passages_contain_gold"),
                     ("cites the gold article", "cites_gold_article"),

@@ -40,6 +40,19 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+# Bracketed reference numerals ("[31]", "[5, 14]", "[7-9]") and an answer's own [n] markers.
+_REFERENCES = re.compile(r"\[\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*\]|\[\s*$|^\s*\]")
+_SPACE_BEFORE = re.compile(r"\s+([,.;:!?)])")
+
+
+def span_norm(text: str) -> str:
+    """`norm`, with bracketed reference numerals and citation markers removed on both sides of
+    a comparison: an answer puts its own [n] after every sentence and drops the document's
+    "[31]" (a passage's numerals must never look like the answer's citations), so a gold span
+    that runs across two sentences, or quotes a reference numeral, is compared as text."""
+    return norm(_SPACE_BEFORE.sub(r"\1", _REFERENCES.sub(" ", norm(text))))
+
+
 @dataclass
 class Example:
     id: str

@@ -94,7 +94,9 @@ def _answer_all(assistant, chosen, progress: bool, name: str) -> dict:
 
     from assistant.responses import build_response
 
-    in_answer = in_cited = in_retrieved = abstained = right_doc = 0
+    from eval.answer_data import span_norm
+
+    in_answer = in_strict = in_cited = in_retrieved = abstained = right_doc = 0
     latencies = []
     examples = []
     for q in tqdm(chosen, desc=f"covid-qa ({name})", disable=not progress):
@@ -102,12 +104,13 @@ def _answer_all(assistant, chosen, progress: bool, name: str) -> dict:
         result = assistant.ask(q["question"])
         latencies.append((time.perf_counter() - t) * 1000)
         response = build_response(result)
-        gold = [_norm(a) for a in q["answers"]]
-        answer = _norm(response["answer"])
-        cited = " ".join(_norm(c["text"]) for c in response["citations"])
-        retrieved = " ".join(_norm(p.text) for p in result.passages)
+        gold = [span_norm(a) for a in q["answers"]]
+        answer = span_norm(response["answer"])
+        cited = " ".join(span_norm(c["text"]) for c in response["citations"])
+        retrieved = " ".join(span_norm(p.text) for p in result.passages)
         hit_answer = any(g in answer for g in gold)
         in_answer += hit_answer
+        in_strict += any(_norm(g) in _norm(response["answer"]) for g in q["answers"])
         in_cited += any(g in cited for g in gold)
         in_retrieved += any(g in retrieved for g in gold)
         abstained += response["abstained"]
@@ -118,7 +121,8 @@ def _answer_all(assistant, chosen, progress: bool, name: str) -> dict:
     n = len(chosen)
     latencies.sort()
     return {
-        "answer_contains_gold": in_answer / n, "cited_passages_contain_gold": in_cited / n,
+        "answer_contains_gold": in_answer / n, "answer_contains_gold_strict": in_strict / n,
+        "cited_passages_contain_gold": in_cited / n,
         "retrieved_passages_contain_gold": in_retrieved / n, "cites_gold_article": right_doc / n,
         "abstained": abstained / n,
         "latency_p50_ms": latencies[n // 2], "latency_p95_ms": latencies[int(0.95 * (n - 1))],

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.answer_data import SQUAD_HELDOUT_ARTICLES, norm, split, squad_articles, squad_examples
+from eval.answer_data import (SQUAD_HELDOUT_ARTICLES, span_norm, split, squad_articles,
+                              squad_examples)
 
 
 def run_squad(path: Path, embedder, settings, progress: bool = True) -> dict:
@@ -31,8 +32,8 @@ def run_squad(path: Path, embedder, settings, progress: bool = True) -> dict:
         for ex in tqdm(examples, desc=f"squad2 ({name})", disable=not progress):
             a = gen.answer(ex.question, ex.passages, ex.stats)
             if ex.answerable:
-                text = norm(a.answer)
-                hit += (not a.abstained) and any(norm(g) in text for g in ex.answers)
+                text = span_norm(a.answer)
+                hit += (not a.abstained) and any(span_norm(g) in text for g in ex.answers)
                 abst_ans += a.abstained
                 if not a.abstained:
                     words.append(len(a.answer.split()))

@@ -178,6 +178,19 @@ def train(items: list[Featurised]) -> tuple[AnswererModel, dict]:
     within = [r for r in keep_rows if r[2] <= SENTENCE_BUDGET]
     t_keep, keep_holds, keep_len = min(within, key=lambda r: r[0]) if within else keep_rows[-1]
     has = [it.y.any() for it in items]
+    per_dataset = {}
+    for d in np.unique(datasets):
+        idx = [i for i, it in enumerate(items) if it.example.dataset == d and has[i]]
+        holds = []
+        for i in idx:
+            p = oof[i]
+            order = np.argsort(-p)
+            sel = [order[0]] + [j for j in order[1:MAX_SENTENCES] if p[j] >= t_keep]
+            holds.append(bool(items[i].ysub[sel].any()))
+        per_dataset[str(d)] = {
+            "top1_sentence_holds_answer": round(float(np.mean(
+                [items[i].ysub[int(np.argmax(oof[i]))] for i in idx])), 4),
+            "answer_holds_answer_at_keep_threshold": round(float(np.mean(holds)), 4)}
     cv = {"prefilter_keeps_answer": round(float(np.mean([it.ysub.any() for it, h in zip(items, has) if h])), 4),
           "top1_sentence_holds_answer_answerable": round(float(np.mean(
               [it.ysub[int(np.argmax(p))] for it, p, h in zip(items, oof, has) if h])), 4),
@@ -186,6 +199,7 @@ def train(items: list[Featurised]) -> tuple[AnswererModel, dict]:
           "unanswerable_abstained_at_answer_threshold": round(tnr_at, 4),
           "answer_holds_answer_at_keep_threshold": round(keep_holds, 4),
           "mean_sentences_at_keep_threshold": round(keep_len, 3),
+          "per_dataset": per_dataset,
           "keep_threshold_curve": [[t, round(h, 4), round(n, 3)] for t, h, n in keep_rows
                                    if abs(t * 100 % 5) < 1e-6]}
     return AnswererModel(prefilter, sentence, question, t_answer, t_keep, True, {}), cv

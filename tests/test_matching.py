@@ -14,10 +14,16 @@ from assistant.text import terms
     ("$1.2 billion", "$1.2bn"), ("$1.2 billion", "$1.2B"), ("$40 million", "$40M"),
     ("5,000-liter", "5,000 L"), ("5,000 L", "5000 litres"), ("60%", "60 percent"),
     ("Pfizer's", "Pfizer"), ("Pfizer’s", "pfizer"), ("cell-therapy", "cell therapy"),
-    ("Car-T", "CAR-T"),
+    ("Car-T", "CAR-T"), ("COVID19", "COVID-19"), ("MK3475", "MK-3475"),
+    ("5th February", "5 February"), ("21st", "21"),
 ])
 def test_formats_read_the_same(a, b):
     assert terms(a) == terms(b)
+
+
+def test_mixed_codes_stay_whole():
+    assert terms("H1N1") == ["h1n1"] and terms("GC01F") == ["gc01f"]
+    assert terms("H1N1") != terms("H5N1")
 
 
 def test_a_possessive_anchor_matches_the_name():
@@ -78,3 +84,10 @@ def test_lookups_per_question_are_bounded():
     misspelt = [n[:-1] + "q" for n in names]  # each one edit from an indexed name
     _, fixes = correct("Compare " + " and ".join(misspelt) + "?", view)
     assert 0 < len(fixes) <= MAX_LOOKUPS
+
+
+def test_a_short_form_of_an_indexed_word_is_not_a_misspelling():
+    # "Staph" starts "Staphylococcus": correcting it to a one-edit neighbour ("Staeh", a broken
+    # word elsewhere in the index) would search for something nobody asked.
+    view = View("Staphylococcus aureus is a bacterium. Staeh was a typo in one table.")
+    assert correct("What is Staph aureus?", view) == ("What is Staph aureus?", [])

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from dataclasses import dataclass
@@ -69,10 +70,19 @@ class Speller:
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         by_len: dict[int, list[str]] = {}
+        words = []
         for t in vocabulary:
             if t.isalpha() and len(t) >= MIN_LENGTH - 1:
                 by_len.setdefault(len(t), []).append(t)
+                words.append(t)
         self.by_len = by_len
+        self.sorted = sorted(words)
+
+    def abbreviates(self, term: str) -> bool:
+        """Is `term` the start of a longer indexed word ("staph" of "staphylococcus")? Then it
+        is a short form, not a misspelling, and is left as written."""
+        i = bisect.bisect_left(self.sorted, term)
+        return i < len(self.sorted) and self.sorted[i].startswith(term) and self.sorted[i] != term
 
     def nearest(self, term: str, doc_freq) -> str | None:
         from rapidfuzz import process
@@ -125,7 +135,10 @@ def correct(question: str, view) -> tuple[str, list[Correction]]:
             break
         lookups += 1
         term = ts[0]
-        right = speller_for(view).nearest(term, view.doc_freq)
+        speller = speller_for(view)
+        if speller.abbreviates(term):
+            continue
+        right = speller.nearest(term, view.doc_freq)
         if right is None or right == term:
             continue
         shown = right[:1].upper() + right[1:]
