@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     chunk_overlap_chars: int = Field(0, ge=0, le=1000)
 
     # --- retrieval ---
-    top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
+    # 8, not 5: on COVID-QA questions of the articles the answerer was trained on (200, seed 5),
+    # the passages held the gold span for 0.765 of them at 8 and 0.725 at 5, and the answer for
+    # 0.590 against 0.560; the corpus eval was unchanged. Only the passages an answer cites are shown.
+    top_k: int = Field(8, ge=1, le=20, description="Passages retrieved per question.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
     fusion: Literal["rrf", "weighted"] = Field("weighted")
     rrf_k: int = Field(60, ge=1)
