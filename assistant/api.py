@@ -22,6 +22,7 @@ from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
 from assistant.config import Settings, get_settings
 from assistant.feedback import Feedback
+from assistant.headers import SecurityHeadersMiddleware, add_docs
 from assistant.limits import PATH_LIMITS, BodyLimitMiddleware
 from assistant.responses import (
     NO_INDEX,
@@ -51,6 +52,15 @@ def get_assistant(request: Request) -> Assistant:
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 
 
+class App(FastAPI):
+    """FastAPI with the security headers outside its whole middleware stack, so that they are
+    on every response, including the 500 that Starlette's outermost ServerErrorMiddleware sends
+    (`add_middleware` only wraps what is inside that one)."""
+
+    def build_middleware_stack(self):
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
+
+
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -65,12 +75,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             log.warning("index not ready at start-up: %s", exc)
         yield
 
-    app = FastAPI(
+    app = App(
         title="Biopharma document assistant",
         version="0.1.0",
         description="Answers questions about biopharma deals, approvals and CDMO practice with "
                     "citations to the passages each claim comes from.",
         lifespan=lifespan,
+        docs_url=None,  # add_docs: Swagger UI from the app's own files, not a CDN
+        redoc_url=None,
     )
 
     # Inner to outer: the body limit runs before anything reads the body; the audit line
@@ -79,6 +91,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                        overrides=PATH_LIMITS)
     app.add_middleware(AuditMiddleware)
     app.include_router(auth_router)
+    add_docs(app)
     unavailable = {503: {"model": ErrorResponse, "description": "No index, or the store is down."}}
 
     @app.exception_handler(RequestValidationError)

@@ -2,7 +2,8 @@
 
 The page's Content-Security-Policy already forbids inline script; the browser context bypasses
 it here so that the tests check the page's own escaping (markup from documents and questions is
-never turned into HTML), not just the CSP.
+never turned into HTML), not just the CSP. The last tests (`strict_page`) obey the CSP header the
+server sends: the page and /docs work under it, and another origin cannot frame the page.
 """
 
 from __future__ import annotations
@@ -209,3 +210,68 @@ def test_markup_in_documents_and_questions_never_runs(page, tmp_path, embedder):
         assert page.evaluate("window.__xss") is None
         assert page.locator("#passage-text script, #passage-text img, .answer img, .q img").count() == 0
         assert page.errors == []
+
+
+# --- under the server's real Content-Security-Policy header (no bypass) ---
+
+RECORD_CSP_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+                          e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+
+@pytest.fixture
+def strict_page(browser):
+    """A page that obeys the CSP the server sends, recording every violation and every URL."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    pg = context.new_page()
+    pg.errors, pg.console_errors, pg.requests = [], [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    yield pg
+    context.close()
+
+
+def no_csp_trouble(pg) -> None:
+    assert pg.evaluate("window.__csp") == []
+    assert [m for m in pg.console_errors if "Content Security Policy" in m] == []
+    assert pg.errors == []
+
+
+def test_the_page_works_under_the_csp_header(strict_page, site):
+    open_site(strict_page, site)
+    box = ask(strict_page, "How much did AstraZeneca pay for Gracell Biotechnologies?", 1)
+    box.locator(".marker").first.click()
+    strict_page.locator("#passage").wait_for(state="visible")
+    assert strict_page.locator("#passage-text mark").count() > 0
+    no_csp_trouble(strict_page)
+    assert all(u.startswith(site + "/") for u in strict_page.requests), strict_page.requests
+
+
+def test_docs_render_offline_under_their_csp(strict_page, site):
+    strict_page.goto(site + "/docs")
+    strict_page.wait_for_selector(".swagger-ui .opblock")  # operations read from /openapi.json
+    strict_page.locator(".opblock-summary").first.click()  # an operation opens (React renders)
+    strict_page.wait_for_selector(".opblock-body")
+    no_csp_trouble(strict_page)
+    assert all(u.startswith((site + "/", "data:")) for u in strict_page.requests), \
+        strict_page.requests
+
+
+def test_another_origin_cannot_frame_the_page(strict_page, site):
+    """A page on another origin (another loopback port) puts the app in an iframe: refused."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    framing = f'<iframe id="app" src="{site}/"></iframe>'
+    other = Starlette(routes=[Route("/", lambda request: HTMLResponse(framing))])
+    with serve(other, ready_path="/") as other_base:
+        with strict_page.expect_console_message(lambda m: "frame-ancestors" in m.text):
+            strict_page.goto(other_base + "/")
+        assert strict_page.frames[1].url.startswith("chrome-error://")
+        assert strict_page.frame_locator("#app").locator("#ask-form").count() == 0
+        assert site + "/" in strict_page.requests  # it was asked for, and refused
