@@ -205,3 +205,28 @@ def test_query_path_uses_one_torch_thread_by_default():
     s = Settings(_env_file=None)
     assert s.torch_threads == 1 and s.ingest_torch_threads == 2
     assert s.embed_model == "all-MiniLM-L6-v2" and s.rerank_model is None
+
+
+def test_ingest_cli_refuses_another_embedder_then_reembeds(tmp_path, docs, models, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.config import get_settings
+    from ingest.__main__ import app
+
+    def run(model, *args):
+        env = {"ASSISTANT_CORPUS_DIR": str(docs), "ASSISTANT_CHROMA_PATH": str(tmp_path / "chroma"),
+               "ASSISTANT_EMBED_MODEL": str(model)}
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        get_settings.cache_clear()
+        try:
+            return CliRunner().invoke(app, ["--quiet", *args])
+        finally:
+            get_settings.cache_clear()
+
+    assert run(models["embed_a"]).exit_code == 0
+    refused = run(models["embed_b"], "--if-stale")
+    assert refused.exit_code == 3
+    assert "--reembed" in refused.output and str(models["embed_a"].resolve()) in refused.output
+    assert run(models["embed_b"], "--reembed").exit_code == 0
+    assert "index is up to date" in run(models["embed_b"], "--if-stale").output

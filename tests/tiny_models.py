@@ -19,7 +19,12 @@ def _vocab(words) -> list[str]:
 
 def _bert(folder: Path, words, seed: int, classifier: bool):
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast
+    from transformers import (
+        BertConfig,
+        BertForSequenceClassification,
+        BertModel,
+        BertTokenizerFast,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = _vocab(words)
