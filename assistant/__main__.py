@@ -29,6 +29,7 @@ def ask(
     from assistant.retrieval import EmptyIndexError
     from assistant.schemas import ChatRequest
     from assistant.service import Assistant
+    from assistant.embedding import EmbedderError
     from assistant.store import StoreError
 
     try:
@@ -42,7 +43,7 @@ def ask(
     except EmptyIndexError:
         typer.echo(f"error: {NO_INDEX}", err=True)
         raise typer.Exit(3)
-    except StoreError as exc:
+    except (StoreError, EmbedderError) as exc:  # also: the index's embedder is not ours
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(3)
     response = build_response(result)

@@ -2,7 +2,8 @@
 
 Dense search finds paraphrases; BM25 finds the exact names, numbers and code names ("TECELRA",
 "HEPA", "18%") that a small embedding model blurs. The two ranked lists are fused with reciprocal
-rank fusion or a weighted sum of min-max normalised scores (see README).
+rank fusion or a weighted sum of min-max normalised scores (see README). An optional cross-encoder
+(`ASSISTANT_RERANK_MODEL`, off by default) then re-orders the first fused candidates.
 
 Nothing is rebuilt at start-up: the keyword index is a set of memory-mapped segments written by the
 ingest job (`assistant.keyword_index`), the vectors are Chroma segment collections, and a process
@@ -25,6 +26,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.keyword_index import KeywordIndex, Segment
+from assistant.rerank import CrossEncoderReranker, get_reranker
 from assistant.store import ChunkStore, StoreError
 from assistant.text import terms
 
@@ -155,10 +157,13 @@ class IndexView:
 
 
 class HybridRetriever:
-    def __init__(self, store: ChunkStore, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, store: ChunkStore, embedder: Embedder, settings: Settings,
+                 reranker: CrossEncoderReranker | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        # ASSISTANT_RERANK_MODEL (off by default): loaded now, so a bad path fails at start-up.
+        self.reranker = reranker if reranker is not None else get_reranker(settings)
         self._view: IndexView | None = None
         self._docs: dict[str, dict] = {}
         self._seq = 0
@@ -186,8 +191,10 @@ class HybridRetriever:
     def _load(self, state: dict) -> IndexView:
         if state["embedder"] not in (None, self.embedder.name) and state["segments"]:
             raise StoreError(
-                f"the index was built with {state['embedder']!r} but this process embeds with "
-                f"{self.embedder.name!r}; re-run ingestion")
+                f"the index was built with the embedding model {state['embedder']!r} but this "
+                f"process embeds questions with {self.embedder.name!r} (ASSISTANT_EMBED_MODEL); "
+                f"its vectors cannot be compared. Start it with ASSISTANT_EMBED_MODEL="
+                f"{state['embedder']}, or re-embed the index with `python -m ingest --reembed`")
         # Apply the document records written since the last load (tombstones remove).
         for rec in self.store.docs(since_seq=self._seq if state["seq"] >= self._seq else 0):
             if rec.get("version"):
@@ -255,6 +262,8 @@ class HybridRetriever:
             if not any(s in view.docs for s in sources):
                 return [], view
         n_cand = max(self.settings.candidates, top_k)
+        if self.reranker is not None:
+            n_cand = max(n_cand, self.settings.rerank_candidates)
         dense = self._dense(question, view, n_cand, sources) if mode != "bm25" else []
         keyword = self._bm25(question, view, n_cand, sources) if mode != "dense" else []
         if mode == "dense":
@@ -263,8 +272,12 @@ class HybridRetriever:
             fused = keyword
         else:
             fused = self._fuse(dense, keyword)
-        fused = fused[:top_k]
-        found = view.fetch([id_ for id_, _ in fused])
+        reranked: dict[str, float] = {}
+        if self.reranker is not None and fused:
+            fused, found, reranked = self._rerank(question, view, fused, top_k)
+        else:
+            fused = fused[:top_k]
+            found = view.fetch([id_ for id_, _ in fused])
         dense_by, bm25_by = dict(dense), dict(keyword)
         out = []
         for id_, score in fused:
@@ -273,8 +286,22 @@ class HybridRetriever:
                 continue
             p.score, p.rank = float(score), len(out) + 1
             p.dense, p.bm25 = dense_by.get(id_), bm25_by.get(id_)
+            if id_ in reranked:
+                p.extra["rerank"] = reranked[id_]
             out.append(p)
         return out, view
+
+    def _rerank(self, question: str, view: IndexView, fused: list[tuple[str, float]],
+                top_k: int) -> tuple[list[tuple[str, float]], dict[str, Passage], dict[str, float]]:
+        """The cross-encoder re-orders the first `rerank_candidates` fused candidates; the top
+        `top_k` of its order are kept (each keeps its fused score; its rank is the new order)."""
+        head = fused[:max(self.settings.rerank_candidates, top_k)]
+        found = view.fetch([id_ for id_, _ in head])
+        head = [h for h in head if h[0] in found]
+        scores = self.reranker.scores(question, [found[id_].text for id_, _ in head])
+        order = sorted(range(len(head)), key=lambda j: (-float(scores[j]), j))
+        kept = [head[j] for j in order[:top_k]]
+        return kept, found, {head[j][0]: float(scores[j]) for j in order[:top_k]}
 
     def _dense(self, question: str, view: IndexView, n: int,
                sources: Sequence[str] | None) -> list[tuple[str, float]]:

@@ -44,7 +44,8 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Assistant":
-        return cls(settings, ChunkStore(settings), get_embedder(settings.torch_threads))
+        return cls(settings, ChunkStore(settings),
+                   get_embedder(settings.torch_threads, settings.embed_model))
 
     def _prepare(self, question: str, conversation_id: str | None) -> tuple[str, str | None]:
         if conversation_id is None:

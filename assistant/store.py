@@ -357,6 +357,9 @@ class IndexWriter:
         self.updates: list[dict[str, Any]] = []  # records re-written with the same version
         self.failed: dict[str, list[str]] | None = None
         self.fail_at: str | None = None
+        # Re-embedding with another model: the new segment replaces every listed one (retired,
+        # so readers holding them keep working through the grace period).
+        self.replace = False
 
     def add(self, info: dict[str, Any], chunks: list[NewChunk]) -> str:
         """Stage a document version; `info` holds source, title, origin fields, file_hash..."""
@@ -379,7 +382,7 @@ class IndexWriter:
         t0 = time.perf_counter()
         store = self.store
         state = store.state()
-        if state["embedder"] not in (None, self.embedder) and state["segments"]:
+        if state["embedder"] not in (None, self.embedder) and state["segments"] and not self.replace:
             raise StoreError(f"the index was built with {state['embedder']!r}, not "
                              f"{self.embedder!r}")
         name = None
@@ -438,11 +441,14 @@ class IndexWriter:
                 records.append({"source": source, "version": "", "chunks": 0, "seq": seq,
                                 "removed_at": time.time()})
         new_state = dict(state, seq=seq, embedder=self.embedder, dimension=self.dimension)
-        if name is not None:
+        if self.replace:
+            new_state["segments"] = [name] if name is not None else []
+            new_state["retired"] = state["retired"] + [[n, time.time()] for n in state["segments"]]
+        elif name is not None:
             new_state["segments"] = state["segments"] + [name]
         if self.failed is not None:
             new_state["failed"] = self.failed
-        if records or name is not None or self.failed != state["failed"]:
+        if records or name is not None or self.failed != state["failed"] or self.replace:
             try:
                 store.commit(new_state, records)
             except BaseException as exc:

@@ -42,7 +42,7 @@ def _embedder(cached: bool):
     from assistant.embedding import get_embedder
     from eval.cache import CachedEmbedder
 
-    inner = get_embedder(get_settings().torch_threads)
+    inner = get_embedder(get_settings().torch_threads, get_settings().embed_model)
     return CachedEmbedder(inner, CACHE) if cached else inner
 
 

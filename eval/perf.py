@@ -244,7 +244,7 @@ def main(
     settings = Settings()
     corpus = settings.corpus_dir
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "DO_NOT_TRACK": "1"}
-    embedder = get_embedder(settings.torch_threads)
+    embedder = get_embedder(settings.ingest_torch_threads, settings.embed_model)  # ingest benchmark
     extra = _covidqa_texts(eval_data, articles)
     if not extra:
         typer.echo(f"note: {eval_data}/covidqa not found; the ingest benchmark uses corpus/ only",

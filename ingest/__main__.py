@@ -22,6 +22,7 @@ def main(
     if_stale: Annotated[bool, typer.Option("--if-stale", help="Do nothing when the index is up to date.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    reembed: Annotated[bool, typer.Option("--reembed", help="ASSISTANT_EMBED_MODEL differs from the index's model: re-embed every document into a new index (refused otherwise).")] = False,
 ) -> None:
     """Index documents. Exit code 0: all files indexed; 1: some files failed; 2: nothing usable."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -32,7 +33,7 @@ def main(
         typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
         raise typer.Exit(2)
 
-    from assistant.embedding import get_embedder
+    from assistant.embedding import EmbedderError, LazyEmbedder
     from assistant.store import ChunkStore, StoreError
     from ingest.pipeline import Ingestor
 
@@ -42,22 +43,13 @@ def main(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
 
-    class _LazyEmbedder:
-        """Loads the model only if something needs embedding (a stale check never does)."""
-        from assistant.embedding import MINILM_NAME as name  # noqa: N815
-        dimension = 384
-
-        def embed_texts(self, texts, batch_size=32):
-            return get_embedder(settings.torch_threads).embed_texts(texts, batch_size=batch_size)
-
-        def embed_query(self, text):
-            return get_embedder(settings.torch_threads).embed_query(text)
-
     def say(msg: str) -> None:
         typer.echo(msg, err=True)
 
-    ingestor = Ingestor(settings, store, _LazyEmbedder(), progress=not quiet and not as_json,
-                        on_event=say)
+    # The model loads only if something needs embedding (a stale check never does).
+    embedder = LazyEmbedder(settings.embed_model, settings.ingest_torch_threads)
+    ingestor = Ingestor(settings, store, embedder, progress=not quiet and not as_json,
+                        on_event=say, reembed=reembed or settings.reembed)
     if if_stale and not ingestor.is_stale(targets):
         typer.echo("index is up to date", err=True)
         for src, (_, reason) in sorted(store.failures().items()):
@@ -70,7 +62,7 @@ def main(
     except IngestBusy as exc:  # exit 3: refused, nothing changed
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(3)
-    except StoreError as exc:  # includes DiskFullError: what was half-written is removed
+    except (StoreError, EmbedderError) as exc:  # includes DiskFullError: what was half-written is removed
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(3)
     if as_json:

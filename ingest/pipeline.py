@@ -78,6 +78,8 @@ class Summary:
     embed_seconds: float = 0.0
     generation: str | None = None  # the segment written, if any
     chunks_written: int = 0  # vector records written to the store by this run
+    reembedded: int = 0  # stored documents re-embedded with a new embedding model
+    chunks_reembedded: int = 0
 
     @property
     def changed(self) -> bool:
@@ -120,6 +122,10 @@ class IngestBusy(RuntimeError):
     """Another ingest holds the lock."""
 
 
+class EmbedderChanged(StoreError):
+    """The index was built with another embedding model and re-embedding was not asked for."""
+
+
 @contextmanager
 def ingest_lock(settings: Settings, store: ChunkStore | None = None) -> Iterator[None]:
     """One ingest at a time per index. The lock file sits next to the keyword segments, which in
@@ -154,8 +160,11 @@ class _Plan:
 class Ingestor:
     def __init__(self, settings: Settings, store: ChunkStore, embedder: Embedder,
                  root: Path | None = None, progress: bool = True,
-                 on_event: Callable[[str], None] | None = None) -> None:
+                 on_event: Callable[[str], None] | None = None,
+                 reembed: bool | None = None) -> None:
         self.settings = settings
+        # May a run whose embedder differs from the index's re-embed every document?
+        self.reembed = settings.reembed if reembed is None else reembed
         self.store = store
         self.embedder = embedder
         self.root = root if root is not None else settings.corpus_dir
@@ -261,7 +270,9 @@ class Ingestor:
             if legacy:
                 self.say("the index uses an older layout: rebuilding it")
             live = {} if legacy else self.store.live_docs()
+            old_embedder = self._check_embedder(live, legacy)
             writer = self.writer()
+            writer.replace = old_embedder is not None
             plans = self._plan(paths, live, origin)
             summary.files = len(plans)
             seen: set[str] = set()
@@ -320,7 +331,11 @@ class Ingestor:
             writer.failed = failures
             self._stage(writer, todo, live, summary)
             writer.updates = updates
-            if not todo and not removed and not updates and failures == old_failed and not legacy:
+            if old_embedder is not None:
+                self._reembed(writer, live, old_embedder, {p.source for p, _, _ in todo},
+                              set(removed), {u["source"]: u for u in updates}, summary)
+            if not todo and not removed and not updates and failures == old_failed and not legacy \
+                    and old_embedder is None:
                 summary.chunks_total = sum(int(d.get("chunks", 0)) for d in live.values())
                 summary.seconds = time.perf_counter() - start
                 return summary
@@ -360,6 +375,66 @@ class Ingestor:
                                        if s not in sources)
         summary.seconds = time.perf_counter() - start
         return summary
+
+    # --- changing the embedding model ---
+    def _check_embedder(self, live: dict[str, dict], legacy: bool) -> str | None:
+        """The index's embedder when this run must re-embed it into a new index with ours;
+        None when it is ours (or the index is empty). Refused unless re-embedding was asked for:
+        the old index keeps answering meanwhile."""
+        state = self.store.state()
+        old = state["embedder"]
+        if legacy or not live or not state["segments"] or old in (None, self.embedder.name):
+            return None
+        if not self.reembed:
+            raise EmbedderChanged(
+                f"the index was built with the embedding model {old!r}, and "
+                f"ASSISTANT_EMBED_MODEL is now {self.embedder.name!r}: vectors of two models "
+                f"cannot share an index. Nothing was changed; the old index keeps answering. To "
+                f"re-embed all {len(live)} documents into a new index, run `python -m ingest "
+                f"--reembed` (or set ASSISTANT_REEMBED=true), then serve with the new model; or "
+                f"set ASSISTANT_EMBED_MODEL back to {old!r}.")
+        self.say(f"re-embedding the index with {self.embedder.name!r} (it was built with {old!r})")
+        return old
+
+    def _reembed(self, writer: IndexWriter, live: dict[str, dict], old_embedder: str,
+                 staged: set[str], removed: set[str], updates: dict[str, dict],
+                 summary: Summary) -> None:
+        """Stage every live document this run does not already re-process from its file (files
+        not named by this run, unchanged files, uploads, files that failed now) with its stored
+        chunk texts embedded by the new model, as a new version in the new segment."""
+        from ingest.chunking import chunk_id
+
+        keep = {d["version"]: src for src, d in live.items()
+                if src not in staged and src not in removed}
+        found: dict[str, list] = defaultdict(list)
+        for name in self.store.state()["segments"]:
+            for rec in iter_records(self.store.segment(name)):
+                src = keep.get(rec.metadata.get("doc_version"))
+                if src is not None:
+                    found[src].append(rec)
+        old_fp = pipeline_fingerprint(self.settings, old_embedder)
+        pending = []
+        for src in sorted(keep.values()):
+            doc = updates.get(src, live[src])
+            seen: dict[str, int] = {}
+            slots = []
+            for rec in sorted(found.get(src, []), key=lambda r: int(r.metadata["chunk_index"])):
+                occurrence = seen.get(rec.text, 0)
+                seen[rec.text] = occurrence + 1
+                meta = {k: v for k, v in rec.metadata.items() if k not in ("source", "doc_version")}
+                meta["content_id"] = chunk_id(self.embedder.name, src, rec.text, occurrence)
+                slots.append(NewChunk(text=rec.text, metadata=meta, embedding=None))
+            pending.extend((slot, slot) for slot in slots)
+            info = {k: v for k, v in doc.items() if k not in ("version", "chunks", "seq")}
+            # Chunks made by today's pipeline count as current; older ones are re-made from the
+            # file the next time it is ingested.
+            if doc.get("fingerprint") == old_fp:
+                info["fingerprint"] = self.fingerprint
+            writer.add(info, slots)
+        self._embed(pending, summary)
+        summary.reembedded = len(keep)
+        summary.chunks_reembedded = len(pending)
+        self.say(f"re-embedded {len(keep)} stored documents ({len(pending)} chunks)")
 
     def _old_embeddings(self, doc: dict) -> dict[str, list[float]]:
         """content id -> stored embedding of a document's current version."""

@@ -76,7 +76,7 @@ class ExtractiveGenerator:
         if self._embedder is None:
             from assistant.embedding import get_embedder
 
-            self._embedder = get_embedder(self.settings.torch_threads)
+            self._embedder = get_embedder(self.settings.torch_threads, self.settings.embed_model)
         return self._embedder
 
     # --- scoring ---
