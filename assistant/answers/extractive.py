@@ -76,7 +76,10 @@ class ExtractiveGenerator:
         if self._embedder is None:
             from assistant.embedding import get_embedder
 
-            self._embedder = get_embedder(self.settings.torch_threads, self.settings.embed_model)
+            # Always the packaged MiniLM: the sentence model's similarity features were learned
+            # with it. With the default ASSISTANT_EMBED_MODEL this is retrieval's own instance
+            # (one model in memory); with another embedder, MiniLM is loaded beside it.
+            self._embedder = get_embedder(self.settings.torch_threads)
         return self._embedder
 
     # --- scoring ---
