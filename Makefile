@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test browser eval eval-tradepress bench train-answerer perf local-llm slack lock clean
+.PHONY: install run ingest test browser eval eval-tradepress bench train-answerer perf load local-llm slack lock clean
 
 install: $(VENV)/.installed
 
@@ -79,6 +79,11 @@ train-answerer: install
 # Speed benchmark: ingest throughput, re-ingest, /v1/chat latency, server memory (about 3 min).
 perf: install
 	$(PY) -m eval.perf
+
+# Load test: 16 clients for 60 s against a real server while 3 ingests of an edited corpus copy
+# switch the index (about 3 min); LOAD_ARGS="--ingests 0" gives the baseline.
+load: install
+	$(PY) -m eval.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .data

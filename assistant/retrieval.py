@@ -19,7 +19,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Sequence
+from typing import Callable, Iterable, Literal, Sequence
 
 import numpy as np
 
@@ -87,12 +87,15 @@ class IndexView:
     state lists and the live document versions. Immutable once built."""
 
     def __init__(self, seq: int, docs: dict[str, dict], segments: list[_Seg],
-                 store: ChunkStore) -> None:
+                 store: ChunkStore, current: Callable[[], IndexView] | None = None) -> None:
         self.seq = seq
         self.name = f"seq-{seq}"
         self.docs = docs
         self.segments = segments
         self.store = store
+        # The retriever's current view: where a chunk is read when a segment this view holds
+        # was merged away and dropped meanwhile (a question that outlived the grace period).
+        self._current = current
         self.keyword = KeywordIndex([s.keyword for s in segments])
         self.live_versions = {d["version"]: src for src, d in docs.items()}
         self.segment_of: dict[str, _Seg] = {}
@@ -125,7 +128,18 @@ class IndexView:
                 segs[seg.name] = seg
         out: dict[str, Passage] = {}
         for name, wanted in by_seg.items():
-            got = segs[name].collection.get(ids=wanted, include=["documents", "metadatas"])
+            try:
+                got = segs[name].collection.get(ids=wanted, include=["documents", "metadatas"])
+            except Exception as exc:
+                # A merge rewrote the segment's live chunks under the same ids and the old
+                # collection is gone: read them where the current state keeps them.
+                current = self._current() if self._current is not None else None
+                if current is None or current.seq == self.seq:
+                    raise
+                log.info("segment %s is gone (%s); reading %d chunk(s) from seq %d", name, exc,
+                         len(wanted), current.seq)
+                out.update(current.fetch(wanted))
+                continue
             for id_, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 out[id_] = passage_from(id_, text, meta or {})
         return out
@@ -225,7 +239,7 @@ class HybridRetriever:
             live = rows[np.asarray(keyword.chunk_doc)] if keyword.n_chunks else np.zeros(0, bool)
             segs.append(_Seg(name, collection, keyword, live, int(live.sum())))
         self._open = opened
-        return IndexView(state["seq"], docs, segs, self.store)
+        return IndexView(state["seq"], docs, segs, self.store, current=self.snapshot)
 
     def sources(self) -> dict[str, dict]:
         view = self.snapshot()
