@@ -267,3 +267,81 @@ def test_ten_concurrent_uploads_all_end_indexed(env):
     assert ids <= set(docs) and all(docs[i]["status"] == "indexed" for i in ids)
     live = store.live_docs()
     assert all(f"uploads/deal-{i}.txt" in live for i in range(10))
+
+
+def run_ingest(settings, *args):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+           "ASSISTANT_CHROMA_PATH": str(settings.chroma_path), "HF_HUB_OFFLINE": "1",
+           "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+           "UNSTRUCTURED_DISABLE_NOTICE": "1", "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "ingest", "-q", *args], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_no_ingest_removes_another_ones_documents(tmp_path, embedder):
+    """make run / make ingest (the corpus), a CLI run of another folder and an upload never
+    remove each other's documents: pruning touches only the folder being ingested."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    other = tmp_path / "other"
+    other.mkdir()
+    for i in range(4):
+        (other / f"memo-{i}.txt").write_bytes(note(f"Falcon{i} supply agreement memo {i}"))
+    settings = make_settings(tmp_path, corpus)
+
+    run_ingest(settings)                             # make ingest: the corpus
+    run_ingest(settings, str(other))                 # python -m ingest other/
+    r = run_ingest(settings, "--if-stale")           # make run: the corpus if stale
+    assert "up to date" in r.stderr
+    store = ChunkStore(settings)
+    with serve(create_app(settings, Assistant(settings, store, embedder))) as base:
+        up = upload(base, [("uploaded.txt", note("Osprey manufacturing deal upload"))])
+        assert up.status_code == 202
+        assert wait_job(base, up.json()["job_id"])["files"][0]["status"] == "indexed"
+    run_ingest(settings)                             # make ingest again
+    run_ingest(settings, str(other))                 # the other folder again
+
+    live = ChunkStore(settings).live_docs()
+    corpus_docs = sorted(p.name for p in CORPUS.iterdir())
+    assert sorted(s for s, d in live.items() if d["origin_kind"] == "folder"
+                  and d["origin"] == str(corpus.resolve())) == corpus_docs
+    assert sorted(s for s, d in live.items() if d["origin"] == str(other.resolve())) == \
+        [f"memo-{i}.txt" for i in range(4)]
+    assert [s for s, d in live.items() if d["origin_kind"] == "upload"] == ["uploads/uploaded.txt"]
+    assert len(live) == 5 + 4 + 1
+
+    # a file removed from the other folder is pruned by that folder's run only
+    (other / "memo-3.txt").unlink()
+    run_ingest(settings)
+    assert "memo-3.txt" in ChunkStore(settings).live_docs()
+    run_ingest(settings, str(other))
+    live = ChunkStore(settings).live_docs()
+    assert "memo-3.txt" not in live and len(live) == 5 + 3 + 1
+
+
+def test_upload_and_delete_need_a_writer_key(env):
+    base, settings, store = env
+    from assistant.auth.keys import KeyStore
+
+    keys = KeyStore(store.client, settings.collection_prefix)
+    reader, _ = keys.create("docs-reader", "reader", ["*"])
+    writer, _ = keys.create("docs-writer", "writer", ["*"])
+    time.sleep(2.5)  # auth turns on once a key exists (auto mode re-checks every 2 s)
+    data = [("auth.txt", note("Grebe licensing note"))]
+    assert upload(base, data).status_code == 401
+    r = upload(base, data, headers={"Authorization": f"Bearer {reader}"})
+    assert r.status_code == 403 and "needs writer" in r.json()["detail"]
+    docs = httpx.get(f"{base}/v1/documents", headers={"Authorization": f"Bearer {reader}"},
+                     timeout=30).json()["documents"]
+    assert docs
+    assert httpx.delete(f"{base}/v1/documents/{docs[0]['id']}",
+                        headers={"Authorization": f"Bearer {reader}"}, timeout=30).status_code == 403
+    r = upload(base, data, headers={"Authorization": f"Bearer {writer}"})
+    assert r.status_code == 202
