@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections import ChainMap
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from assistant.answers.llm import GenerationError
 from assistant.auth.deps import Auth, ChatLimitDep, ReaderDep
 from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
+from assistant import documents
 from assistant.config import Settings, get_settings
 from assistant.feedback import Feedback
 from assistant.headers import SecurityHeadersMiddleware, add_docs
@@ -73,7 +75,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             app.state.assistant.retriever.snapshot()
         except (EmptyIndexError, StoreError) as exc:
             log.warning("index not ready at start-up: %s", exc)
-        yield
+        docs = documents.install(app, settings)  # the documents API's background job worker
+        try:
+            yield
+        finally:
+            docs.worker.stop()
 
     app = App(
         title="Biopharma document assistant",
@@ -88,9 +94,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     # Inner to outer: the body limit runs before anything reads the body; the audit line
     # records the requests it rejects too.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
-                       overrides=PATH_LIMITS)
+                       overrides=ChainMap(PATH_LIMITS, documents.path_limits(settings)))
     app.add_middleware(AuditMiddleware)
     app.include_router(auth_router)
+    app.include_router(documents.router)
     add_docs(app)
     unavailable = {503: {"model": ErrorResponse, "description": "No index, or the store is down."}}
 

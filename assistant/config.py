@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8001, description="Chroma server port.")
     collection_prefix: str = Field("chunks", description="Name prefix of the chunk collections.")
 
+    # --- uploaded documents and ingest jobs (assistant/documents.py, assistant/jobs.py) ---
+    documents_dir: Path | None = Field(
+        None, description="Where uploaded originals are kept, named by their sha256 (default: "
+                          "`documents` next to the Chroma folder). Several API machines: a shared folder.")
+    jobs_dir: Path | None = Field(
+        None, description="Ingest job records, one JSON file each (default: `jobs` next to the "
+                          "Chroma folder). Several API machines: a shared folder.")
+    max_upload_bytes: int = Field(
+        50 * 1024 * 1024, ge=1, description="Largest uploaded file (413 while it streams in).")
+    max_upload_files: int = Field(20, ge=1, le=1000, description="Files in one upload request.")
+
     # --- embedding (and the optional reranker) ---
     embed_model: str = Field(
         "all-MiniLM-L6-v2", description="sentence-transformers embedder: a local model folder, or "
@@ -152,6 +163,14 @@ class Settings(BaseSettings):
         if self.chunk_combine_under_chars > self.chunk_max_chars:
             raise ValueError("chunk_combine_under_chars must not exceed chunk_max_chars")
         return self
+
+    @property
+    def documents_path(self) -> Path:
+        return self.documents_dir or self.chroma_path.parent / "documents"
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.jobs_dir or self.chroma_path.parent / "jobs"
 
     @property
     def server_mode(self) -> bool:

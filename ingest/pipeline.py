@@ -103,8 +103,10 @@ def pipeline_fingerprint(settings: Settings, embedder_name: str) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
-def load_document(path: Path, root: Path | None) -> tuple[LoadedDocument, int]:
-    """Partition a file and strip its chrome; returns the document and how many elements went."""
+def load_document(path: Path, root: Path | None,
+                  display: str | None = None) -> tuple[LoadedDocument, int]:
+    """Partition a file and strip its chrome; returns the document and how many elements went.
+    `display`: the name a title falls back to (an upload's file name; never opened as a path)."""
     kind = check_file(path)
     raw, meta_title = partition(path, kind)
     elements = to_elements(raw)
@@ -112,7 +114,7 @@ def load_document(path: Path, root: Path | None) -> tuple[LoadedDocument, int]:
     kept = [e for e, is_chrome in zip(elements, mask) if not is_chrome]
     if not kept:
         raise LoadError("no text found" + (" (a scanned PDF has no text layer)" if kind == "pdf" else ""))
-    title = pick_title(path, meta_title, kept)
+    title = pick_title(Path(display) if display else path, meta_title, kept)
     doc = LoadedDocument(path=path, source=source_name(path, root), kind=kind, title=title,
                          elements=kept)
     return doc, len(elements) - len(kept)
@@ -155,6 +157,7 @@ class _Plan:
     origin_kind: str
     origin: str
     skip: str | None = None  # why the file is reported as failed without being read
+    display: str | None = None  # an upload's file name, for the title fallback
 
 
 class Ingestor:
@@ -182,7 +185,8 @@ class Ingestor:
         return w
 
     # --- planning: which files, under which names, from which origin ---
-    def _plan(self, paths: list[Path], live: dict[str, dict], origin: str | None) -> list[_Plan]:
+    def _plan(self, paths: list[Path], live: dict[str, dict], origin: str | None,
+              names: dict[Path, tuple[str, str]] | None = None) -> list[_Plan]:
         plans: list[_Plan] = []
         taken: dict[str, str] = {}  # source -> absolute path, this run
         for p in paths:
@@ -195,6 +199,10 @@ class Ingestor:
             else:
                 kind, where = "file", str(p.resolve())
             for f in files:
+                named = (names or {}).get(f)
+                if named is not None:  # (source, display name) chosen by the caller
+                    plans.append(_Plan(f, named[0], kind, where, display=named[1]))
+                    continue
                 plans.append(_Plan(f, self._source(f, live, taken), kind, where))
             for f, reason in skipped:  # named by the link itself, never by where it points
                 plans.append(_Plan(f, self._link_source(f), kind, where, skip=reason))
@@ -261,7 +269,10 @@ class Ingestor:
                       if d.get("origin_kind") == "folder" and d.get("origin") in folders
                       and src not in seen)
 
-    def run(self, paths: Iterable[Path], prune: bool = True, origin: str | None = None) -> Summary:
+    def run(self, paths: Iterable[Path], prune: bool = True, origin: str | None = None,
+            names: dict[Path, tuple[str, str]] | None = None) -> Summary:
+        """`names`: file -> (source, display name) for files whose citation name the caller
+        chooses (uploads, stored under their content hash)."""
         start = time.perf_counter()
         paths = [Path(p) for p in paths]
         summary = Summary()
@@ -273,7 +284,7 @@ class Ingestor:
             old_embedder = self._check_embedder(live, legacy)
             writer = self.writer()
             writer.replace = old_embedder is not None
-            plans = self._plan(paths, live, origin)
+            plans = self._plan(paths, live, origin, names)
             summary.files = len(plans)
             seen: set[str] = set()
             failed_now: dict[str, list[str]] = {}
@@ -298,7 +309,7 @@ class Ingestor:
                             updates.append(dict(doc, origin_kind=plan.origin_kind,
                                                 origin=plan.origin, path=str(f.resolve())))
                         continue
-                    doc_, dropped = load_document(f, self.root)
+                    doc_, dropped = load_document(f, self.root, plan.display)
                     doc_.source = src
                     chunks = chunk_document(doc_, self.settings, self.embedder.name, digest)
                 except Exception as exc:  # one bad file never stops the run

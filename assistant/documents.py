@@ -1,0 +1,643 @@
+"""The documents API: upload, list, fetch and delete the documents the assistant answers from.
+
+- Uploads stream to disk part by part (`python-multipart`), each file refused with a 413 as soon as
+  it passes `ASSISTANT_MAX_UPLOAD_BYTES`; nothing is buffered whole in memory.
+- Each file is judged by its content (magic bytes), not its name: PDF, DOCX (a zip holding
+  `word/document.xml`, its unpacked size checked before anything expands it), HTML, or text
+  (markdown when its name says .md). Empty, unsupported, corrupt or badly named files get a
+  per-file error and change nothing.
+- Accepted originals are kept in the documents folder under their sha256 (`<sha256>.<ext>`); the
+  user's file name is only ever displayed (and, sanitised, offered in Content-Disposition).
+  The same content uploaded twice is one document.
+- Ingestion runs in the background as a job (assistant/jobs.py) through the same `Ingestor` and
+  one-write manifest switch as `python -m ingest`, with origin "upload": folder runs never prune
+  uploads, and uploads never prune anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+import unicodedata
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from filelock import FileLock
+from starlette.concurrency import run_in_threadpool
+
+from assistant.auth.deps import ReaderDep, WriterDep
+from assistant.config import Settings
+from assistant.jobs import JobStore, JobWorker, read_json, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+# kind -> (stored extension, content type)
+KINDS = {
+    "pdf": (".pdf", "application/pdf"),
+    "docx": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "html": (".html", "text/html; charset=utf-8"),
+    "markdown": (".md", "text/markdown; charset=utf-8"),
+    "text": (".txt", "text/plain; charset=utf-8"),
+}
+SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".md": "markdown",
+               ".markdown": "markdown", ".txt": "text"}
+SUPPORTED_TEXT = "txt, md, html, pdf, docx"
+MAX_NAME_CHARS = 255
+# A .docx is a zip: refuse one whose members would unpack to more than this (a zip bomb) before
+# anything unpacks it. (The loader may check its own limit again at ingest time.)
+MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
+SNIFF_BYTES = 64 * 1024
+
+
+class Rejected(Exception):
+    """A file that is refused; the message says why."""
+
+
+def doc_id(source: str) -> str:
+    """A document's id: stable for its source name (the index's key)."""
+    return hashlib.sha256(f"doc:{source}".encode()).hexdigest()[:16]
+
+
+# --- names -------------------------------------------------------------------------------------
+
+def check_name(raw: bytes | str | None) -> str:
+    """The uploaded file name, for display; Rejected if it is not a plain file name."""
+    if raw is None:
+        raise Rejected("the part has no file name")
+    name = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if not name.strip():
+        raise Rejected("empty file name")
+    if len(name) > MAX_NAME_CHARS:
+        raise Rejected(f"file name too long ({len(name)} characters; at most {MAX_NAME_CHARS})")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        raise Rejected("file name contains control characters")
+    if "/" in name or "\\" in name or name in (".", "..") or name.startswith(".."):
+        raise Rejected("file name must not contain a path ('/', '\\\\' or '..')")
+    return name.strip()
+
+
+def ascii_name(name: str) -> str:
+    """A Content-Disposition `filename=` fallback: printable ASCII, no quotes or separators."""
+    out = "".join(c if 32 < ord(c) < 127 and c not in '"\\/;%' else "_"
+                  for c in unicodedata.normalize("NFKD", name))
+    return out.strip("._") or "document"
+
+
+def content_disposition(name: str, disposition: str = "inline") -> str:
+    return f"{disposition}; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+# --- content sniffing --------------------------------------------------------------------------
+
+def sniff(path: Path, name: str) -> str:
+    """The kind of the file by its content (see KINDS); Rejected when it is none of them."""
+    size = path.stat().st_size
+    if size == 0:
+        raise Rejected("empty file (0 bytes)")
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if b"%PDF-" in head[:1024]:
+        _check_pdf(path)
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        _check_docx(path)
+        return "docx"
+    if _is_text(head, size):
+        text = head.decode("utf-8", "ignore").lstrip("\ufeff \t\r\n").lower()
+        if text.startswith(("<!doctype html", "<html")) or "<html" in text[:1024] or \
+                ("<body" in text[:4096] and "</" in text):
+            return "html"
+        return {"markdown": "markdown", "html": "html"}.get(
+            SUFFIX_KIND.get(Path(name).suffix.lower(), ""), "text")
+    raise Rejected(f"unsupported file type: the content is {_describe(head)}, not one of "
+                   f"{SUPPORTED_TEXT} (judged by content, not by the file name)")
+
+
+def _is_text(head: bytes, size: int) -> bool:
+    if b"\x00" in head:
+        return False
+    sample = head if size <= len(head) else head[:-4]  # a multi-byte character may be cut off
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = sample.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n\f")
+    return controls <= max(1, len(text) // 100)
+
+
+def _describe(head: bytes) -> str:
+    try:
+        import filetype
+
+        kind = filetype.guess(head)
+        if kind is not None:
+            return f"{kind.mime} ({kind.extension})"
+    except Exception:
+        pass
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive"
+    return "binary data"
+
+
+def _check_pdf(path: Path) -> None:
+    from ingest.loading import LoadError, _check_pdf as loader_check_pdf
+
+    try:
+        loader_check_pdf(path)
+    except LoadError as exc:
+        raise Rejected(f"corrupt PDF: {exc}") from None
+
+
+def _check_docx(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            if "word/document.xml" not in names:
+                raise Rejected("unsupported file type: a zip archive that is not a .docx "
+                               f"(no word/document.xml); supported: {SUPPORTED_TEXT}")
+            unpacked = sum(i.file_size for i in infos)
+            if unpacked > MAX_DOCX_UNPACKED_BYTES:
+                raise Rejected(f"the .docx would unpack to {unpacked / 1e6:.0f} MB (limit "
+                               f"{MAX_DOCX_UNPACKED_BYTES / 1e6:.0f} MB): refused as a zip bomb")
+    except zipfile.BadZipFile as exc:
+        raise Rejected(f"corrupt .docx (not a readable zip): {exc}") from None
+
+
+# --- stored originals and upload records -------------------------------------------------------
+
+class DocumentStore:
+    """Originals (`<sha256>.<ext>`) and one record per uploaded content (`records/<sha256>.json`)
+    in the documents folder; changes under a file lock in that folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.records_dir = self.folder / "records"
+        self.incoming = self.folder / ".incoming"
+        for d in (self.folder, self.records_dir, self.incoming):
+            d.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(str(self.folder / ".lock"))
+
+    def original(self, rec: dict) -> Path:
+        return self.folder / f"{rec['sha256']}{KINDS[rec['type']][0]}"
+
+    def record(self, sha: str) -> dict | None:
+        return read_json(self.records_dir / f"{sha}.json") if sha.isalnum() else None
+
+    def records(self) -> list[dict]:
+        recs = [read_json(p) for p in self.records_dir.glob("*.json")]
+        return [r for r in recs if r]
+
+    def save(self, rec: dict) -> None:
+        write_json_atomic(self.records_dir / f"{rec['sha256']}.json", rec)
+
+    def update(self, sha: str, **changes) -> None:
+        with self.lock:
+            rec = self.record(sha)
+            if rec is not None:
+                rec.update(changes)
+                self.save(rec)
+
+    def drop(self, rec: dict) -> None:
+        with self.lock:
+            self.original(rec).unlink(missing_ok=True)
+            (self.records_dir / f"{rec['sha256']}.json").unlink(missing_ok=True)
+
+
+# --- the streaming multipart reader ------------------------------------------------------------
+
+class TooLarge(Exception):
+    pass
+
+
+class _Part:
+    def __init__(self, tmp: Path) -> None:
+        self.headers: dict[bytes, bytes] = {}
+        self.field = b""
+        self.value = b""
+        self.name: bytes | None = None
+        self.form_name = b""
+        self.tmp = tmp
+        self.fh = None
+        self.size = 0
+        self.sha = hashlib.sha256()
+
+
+async def read_uploads(request: Request, incoming: Path, max_bytes: int, max_files: int
+                       ) -> list[_Part]:
+    """The file parts of a multipart body, each written to a temporary file as it arrives."""
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    ctype, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if ctype != b"multipart/form-data" or not boundary:
+        raise HTTPException(415, "send the files as multipart/form-data (field name `files`)")
+    parts: list[_Part] = []
+    current: list[_Part] = []
+
+    def on_part_begin():
+        current[:] = [_Part(incoming / uuid.uuid4().hex)]
+
+    def on_header_field(data, start, end):
+        current[0].field += data[start:end]
+
+    def on_header_value(data, start, end):
+        current[0].value += data[start:end]
+
+    def on_header_end():
+        p = current[0]
+        p.headers[p.field.lower()] = p.value
+        p.field, p.value = b"", b""
+
+    def on_headers_finished():
+        p = current[0]
+        _, opts = parse_options_header(p.headers.get(b"content-disposition", b""))
+        p.form_name = opts.get(b"name", b"")
+        p.name = opts.get(b"filename")
+        if p.name is not None:
+            if len(parts) >= max_files:
+                raise HTTPException(413, f"too many files in one request (at most {max_files})")
+            p.fh = p.tmp.open("wb")
+
+    def on_part_data(data, start, end):
+        p = current[0]
+        chunk = data[start:end]
+        p.size += len(chunk)
+        if p.fh is None:  # a plain form field: ignored, but bounded
+            if p.size > 65536:
+                raise HTTPException(413, "form field too large")
+            return
+        if p.size > max_bytes:
+            shown = (p.name or b"").decode("utf-8", "replace")[:100]
+            raise TooLarge(f"file {shown!r} is larger than the upload limit of {max_bytes} bytes "
+                           f"(ASSISTANT_MAX_UPLOAD_BYTES); nothing was stored")
+        p.sha.update(chunk)
+        p.fh.write(chunk)
+
+    def on_part_end():
+        p = current[0]
+        if p.fh is not None:
+            p.fh.close()
+            parts.append(p)
+
+    parser = MultipartParser(boundary, {
+        "on_part_begin": on_part_begin, "on_header_field": on_header_field,
+        "on_header_value": on_header_value, "on_header_end": on_header_end,
+        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
+        "on_part_end": on_part_end})
+
+    def cleanup():
+        for p in parts + current:
+            if p.fh is not None and not p.fh.closed:
+                p.fh.close()
+            p.tmp.unlink(missing_ok=True)
+
+    try:
+        async for chunk in request.stream():
+            await run_in_threadpool(parser.write, chunk)
+        parser.finalize()
+    except TooLarge as exc:
+        cleanup()
+        raise HTTPException(413, str(exc)) from None
+    except HTTPException:
+        cleanup()
+        raise
+    except Exception as exc:
+        cleanup()
+        raise HTTPException(400, f"malformed multipart body: {type(exc).__name__}: {exc}"[:300]) \
+            from None
+    if current and current[0].fh is not None and not current[0].fh.closed:
+        cleanup()
+        raise HTTPException(400, "malformed multipart body: it ends inside a file")
+    return parts
+
+
+# --- the service behind the routes -------------------------------------------------------------
+
+class Documents:
+    def __init__(self, settings: Settings, assistant) -> None:
+        self.settings = settings
+        self.assistant = assistant
+        self.store = DocumentStore(settings.documents_path)
+        self.jobs = JobStore(settings.jobs_path)
+        self.worker = JobWorker(self.jobs, self.run_job)
+
+    # uploads
+    def accept(self, parts: list[_Part]) -> dict:
+        """Validate each stored part; register the accepted ones; one job for the new ones."""
+        results, new = [], []
+        live = self.assistant.store.live_docs()
+        try:
+            for p in parts:
+                entry: dict[str, Any] = {"name": None, "document_id": None, "status": None,
+                                         "reason": None, "size": p.size}
+                try:
+                    name = check_name(p.name)
+                    entry["name"] = name
+                    kind = sniff(p.tmp, name)
+                except Rejected as exc:
+                    entry.update(status="rejected", reason=str(exc),
+                                 name=entry["name"] or _shown(p.name))
+                    results.append(entry)
+                    continue
+                sha = p.sha.hexdigest()
+                with self.store.lock:
+                    rec = self.store.record(sha)
+                    if rec is not None and rec.get("status") == "deleting":
+                        entry.update(status="rejected", document_id=rec["id"],
+                                     reason="the same content is being deleted; upload it again "
+                                            "when that has finished")
+                    elif rec is not None and rec.get("status") != "failed":
+                        entry.update(status="duplicate", document_id=rec["id"],
+                                     reason=f"the same content was already uploaded as "
+                                            f"{rec['name']!r}: one document")
+                    else:
+                        if rec is None:
+                            rec = self._new_record(sha, name, kind, p.size, live)
+                        else:  # a failed upload sent again: try again
+                            rec.update(status="queued", reason=None)
+                        os.replace(p.tmp, self.store.original(rec))
+                        self.store.save(rec)
+                        entry.update(status="queued", document_id=rec["id"])
+                        new.append(rec)
+                results.append(entry)
+        finally:
+            for p in parts:
+                p.tmp.unlink(missing_ok=True)
+        job = None
+        if new:
+            job = self.jobs.create("upload", [
+                {"document_id": r["id"], "sha256": r["sha256"], "name": r["name"],
+                 "status": "queued", "reason": None, "chunks": None} for r in new])
+            for r in new:
+                self.store.update(r["sha256"], job_id=job["id"])
+            self.worker.wake()
+        return {"job_id": job["id"] if job else None, "files": results}
+
+    def _new_record(self, sha: str, name: str, kind: str, size: int, live: dict) -> dict:
+        taken = {r["source"]: r["sha256"] for r in self.store.records()}
+        source = f"uploads/{name}"
+        if taken.get(source, sha) != sha or (source in live and
+                                              live[source].get("origin_kind") != "upload"):
+            source = f"uploads/{sha[:8]}-{name}"
+        return {"id": doc_id(source), "sha256": sha, "name": name, "source": source,
+                "type": kind, "size": size, "added_at": time.time(), "status": "queued",
+                "reason": None, "job_id": None}
+
+    # jobs
+    def run_job(self, job: dict, save) -> None:
+        from ingest.pipeline import IngestBusy, Ingestor
+
+        ingestor = Ingestor(self.settings, self.assistant.store, self.assistant.embedder,
+                            progress=False)
+        while True:
+            try:
+                if job["kind"] == "upload":
+                    self._run_upload(job, save, ingestor)
+                else:
+                    self._run_delete(job, save, ingestor)
+                return
+            except IngestBusy as exc:
+                if job["status"] != "waiting":
+                    job["status"], job["message"] = "waiting", str(exc)
+                    save(job)
+                time.sleep(0.5)
+
+    def _run_upload(self, job: dict, save, ingestor) -> None:
+        names, paths, by_path = {}, [], {}
+        for f in job["files"]:
+            rec = self.store.record(f["sha256"])
+            if rec is None or rec.get("status") == "deleting":
+                f["status"], f["reason"] = "failed", "deleted before it was ingested"
+                continue
+            path = self.store.original(rec)
+            paths.append(path)
+            names[path] = (rec["source"], rec["name"])
+            by_path[str(path)] = (f, rec)
+            f["status"] = "ingesting"
+            self.store.update(rec["sha256"], status="ingesting")
+        job["status"], job["message"] = "running", None
+        save(job)
+        summary = ingestor.run(paths, prune=False, origin="upload", names=names) if paths else None
+        failed = {x.path: x.reason for x in summary.failed} if summary else {}
+        live = self.assistant.store.live_docs()
+        for path, (f, rec) in by_path.items():
+            if path in failed:
+                f["status"], f["reason"] = "failed", failed[path]
+                self.store.update(rec["sha256"], status="failed", reason=failed[path])
+            else:
+                f["status"] = "indexed"
+                f["chunks"] = int(live.get(rec["source"], {}).get("chunks", 0))
+                self.store.update(rec["sha256"], status="indexed", reason=None)
+        job["progress"]["done"] = len(job["files"])
+        job["status"], job["finished_at"] = "done", time.time()
+        save(job)
+
+    def _run_delete(self, job: dict, save, ingestor) -> None:
+        live = self.assistant.store.live_docs()
+        for f in job["files"]:
+            rec = self.store.record(f["sha256"])
+            if rec is None:
+                f["status"] = "removed"
+                continue
+            if rec["source"] in live:
+                ingestor.remove([rec["source"]])
+            self.store.drop(rec)
+            f["status"] = "removed"
+            job["progress"]["done"] += 1
+            save(job)
+        job["status"], job["finished_at"] = "done", time.time()
+        save(job)
+
+    # listing
+    def listing(self) -> list[dict]:
+        store = self.assistant.store
+        live = store.live_docs()
+        failures = store.failures()
+        recs = {r["source"]: r for r in self.store.records()}
+        out = []
+        for src, d in sorted(live.items()):
+            rec = recs.pop(src, None)
+            out.append(self._entry(src, d, rec, failures.get(src)))
+        for src, rec in sorted(recs.items()):  # uploads not (yet) in the index
+            out.append(self._entry(src, None, rec, None))
+        for src, (sha, reason) in sorted(failures.items()):
+            if src not in live and not any(e["source"] == src for e in out):
+                out.append({"id": doc_id(src), "name": src, "source": src, "title": None,
+                            "type": SUFFIX_KIND.get(Path(src).suffix.lower()), "size": None,
+                            "sha256": sha or None, "added_at": None, "chunks": 0,
+                            "status": "failed", "reason": reason,
+                            "origin": {"kind": None, "path": None}})
+        return out
+
+    def _entry(self, src: str, d: dict | None, rec: dict | None, failure) -> dict:
+        d = d or {}
+        path = Path(d["path"]) if d.get("path") else None
+        if rec is not None:
+            status = "indexed" if d else rec["status"]
+            reason = None if d else rec.get("reason")
+            if rec.get("status") == "deleting":
+                status = "deleting"
+            return {"id": rec["id"], "name": rec["name"], "source": src, "title": d.get("title"),
+                    "type": rec["type"], "size": rec["size"], "sha256": rec["sha256"],
+                    "added_at": rec["added_at"], "chunks": int(d.get("chunks", 0)),
+                    "status": status, "reason": reason,
+                    "origin": {"kind": "upload", "path": None}, "job_id": rec.get("job_id")}
+        size = None
+        if path is not None:
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = None
+        return {"id": doc_id(src), "name": src, "source": src, "title": d.get("title"),
+                "type": SUFFIX_KIND.get(Path(src).suffix.lower()), "size": size,
+                "sha256": d.get("file_hash"), "added_at": d.get("ingested_at"),
+                "chunks": int(d.get("chunks", 0)), "status": "indexed",
+                "reason": failure[1] if failure else None,
+                "origin": {"kind": d.get("origin_kind"), "path": d.get("origin")}}
+
+    def find(self, document_id: str) -> dict:
+        for e in self.listing():
+            if e["id"] == document_id:
+                return e
+        raise HTTPException(404, f"no document with id {document_id!r}")
+
+
+def _shown(raw: bytes | None) -> str | None:
+    if raw is None:
+        return None
+    name = raw.decode("utf-8", "replace")
+    return "".join(c if unicodedata.category(c)[0] != "C" else "\ufffd" for c in name)[:100]
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+def get_documents(request: Request) -> Documents:
+    return request.app.state.documents
+
+
+DocumentsDep = Annotated[Documents, Depends(get_documents)]
+router = APIRouter(tags=["documents"])
+
+_UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"],
+    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
+
+
+@router.post("/v1/documents", status_code=202, openapi_extra=_UPLOAD_BODY, responses={
+    413: {"description": "A file over ASSISTANT_MAX_UPLOAD_BYTES (refused while it streams)."},
+    422: {"description": "No file was accepted; `files` says why for each."}})
+async def upload_documents(request: Request, docs: DocumentsDep, principal: WriterDep):
+    """Upload one or more files (multipart field `files`). 202 with the background job's id and,
+    per file, its document id and status: queued (ingesting in the background), duplicate (the
+    same content is already a document) or rejected (with the reason; nothing stored)."""
+    s = docs.settings
+    parts = await read_uploads(request, docs.store.incoming, s.max_upload_bytes, s.max_upload_files)
+    if not parts:
+        raise HTTPException(422, "no file in the request: send multipart/form-data with files")
+    result = await run_in_threadpool(docs.accept, parts)
+    if not any(f["status"] in ("queued", "duplicate") for f in result["files"]):
+        return JSONResponse(status_code=422, content={
+            "detail": "no file was accepted: " + "; ".join(
+                f"{f['name']!r}: {f['reason']}" for f in result["files"]), **result})
+    return result
+
+
+@router.get("/v1/documents")
+def list_documents(docs: DocumentsDep, principal: ReaderDep):
+    """Every document: indexed ones of any origin (folder, file, upload) and uploads that are
+    queued, ingesting or failed."""
+    return {"documents": docs.listing()}
+
+
+@router.get("/v1/documents/{document_id}")
+def get_document(document_id: str, docs: DocumentsDep, principal: ReaderDep):
+    entry = docs.find(document_id)
+    entry = dict(entry, url=f"/v1/documents/{document_id}/file")
+    if entry["type"] == "pdf":
+        entry["page_url"] = f"/v1/documents/{document_id}/file#page={{page}}"
+    return entry
+
+
+@router.get("/v1/documents/{document_id}/file", responses={
+    200: {"description": "The original bytes."},
+    307: {"description": "`?page=N` of a PDF: to the file at `#page=N`."}})
+def get_document_file(document_id: str, docs: DocumentsDep, principal: ReaderDep,
+                      page: Annotated[int | None, Query(ge=1, le=100_000)] = None):
+    """The original file, inline, with its content type; `?page=N` on a PDF redirects to
+    `#page=N` so that a browser's viewer opens at that page."""
+    entry = docs.find(document_id)
+    if entry["origin"]["kind"] == "upload":
+        rec = docs.store.record(entry["sha256"])
+        path = docs.store.original(rec) if rec else None
+    else:
+        live = docs.assistant.store.live_docs().get(entry["source"], {})
+        path = Path(live["path"]) if live.get("path") else None
+    if path is None or not path.is_file() or entry["type"] not in KINDS:
+        raise HTTPException(404, "the original file is no longer available")
+    if page is not None and entry["type"] == "pdf":
+        return RedirectResponse(f"/v1/documents/{document_id}/file#page={page}", status_code=307)
+    headers = {"Content-Disposition": content_disposition(entry["name"].rsplit("/", 1)[-1]),
+               "X-Content-Type-Options": "nosniff"}
+    if entry["type"] == "html":  # never run an uploaded page's scripts on this origin
+        headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    return FileResponse(path, media_type=KINDS[entry["type"]][1], headers=headers)
+
+
+@router.delete("/v1/documents/{document_id}", status_code=202)
+def delete_document(document_id: str, docs: DocumentsDep, principal: WriterDep):
+    """Remove an uploaded document from the index (one manifest switch, in a background job)
+    and its stored original. Documents from a folder or file run live in that folder: remove
+    the file there and run the ingest again (409 here)."""
+    entry = docs.find(document_id)
+    if entry["origin"]["kind"] != "upload":
+        raise HTTPException(409, f"{entry['source']!r} comes from a {entry['origin']['kind']} run "
+                                 f"({entry['origin']['path']}): remove the file there and run "
+                                 f"`python -m ingest` on it again")
+    with docs.store.lock:
+        rec = docs.store.record(entry["sha256"])
+        if rec is None or rec.get("status") == "deleting":
+            raise HTTPException(409, "this document is already being deleted")
+        rec["status"] = "deleting"
+        docs.store.save(rec)
+    job = docs.jobs.create("delete", [{"document_id": rec["id"], "sha256": rec["sha256"],
+                                       "name": rec["name"], "status": "queued", "reason": None}])
+    docs.worker.wake()
+    return {"job_id": job["id"], "document_id": document_id}
+
+
+@router.get("/v1/jobs/{job_id}")
+def get_job(job_id: str, docs: DocumentsDep, principal: ReaderDep):
+    """A background job: status (queued, waiting, running, done, failed), progress, and per-file
+    results (indexed with its chunk count, or failed with the reason)."""
+    job = docs.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job with id {job_id!r}")
+    job.pop("worker", None)
+    for f in job["files"]:
+        f.pop("sha256", None)
+    return job
+
+
+def path_limits(settings: Settings) -> dict[str, int]:
+    """The request body limit of the upload route: its files plus multipart overhead."""
+    return {"/v1/documents": settings.max_upload_bytes * settings.max_upload_files + 1_000_000}
+
+
+def install(app, settings: Settings) -> Documents:
+    """Create the service, start its job worker (call from the lifespan)."""
+    docs = Documents(settings, app.state.assistant)
+    app.state.documents = docs
+    docs.worker.start()
+    return docs
