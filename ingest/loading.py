@@ -54,7 +54,7 @@ MAX_ARCHIVE_MEMBERS = 10_000
 
 
 def _mb(n: float) -> str:
-    return f"{n / 1e6:.1f} MB"
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,.0f} bytes"
 
 
 def too_much_text(chars: int, limits: Limits, over: bool = False) -> LoadError:
