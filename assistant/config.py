@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         100.0, ge=1.0, description="A .docx member (over 1 MB expanded) compressed more than "
                                    "this (uncompressed : compressed) is taken for a bomb and skipped.")
     max_document_chars: int = Field(
-        2_000_000, ge=1000, description="Documents with more text than this are refused.")
+        1_000_000, ge=1000, description="Documents with more text than this are refused.")
     max_document_elements: int = Field(
         20_000, ge=100, description="Documents with more paragraphs (elements) than this are refused.")
     max_document_chunks: int = Field(

@@ -2,9 +2,13 @@
 
     python -m eval.ingest_memory [--repo DIR] [--timeout 600] [--case NAME ...]
 
+Cases docx-at-limit and text-at-limit (the largest documents the default limits admit, indexed
+in full: partitioning, chunking, embedding, writing) are run only when named.
+
 Generates, in a temporary folder, a docx decompression bomb (word/document.xml of one repeated
 run, ~200 MB expanded from well under 1 MB), a docx of varied paragraphs that compresses normally
-(~10 MB of XML, 13:1, so no ratio check catches it) and a 50 MB text file. Each is ingested by the
+(~10 MB of XML, 13:1, so no ratio check catches it) and a text file of exactly 50,000,000 bytes
+(at the default file-size limit, not over it). Each is ingested by the
 real `python -m ingest` of `--repo` (default: this checkout) in its own subprocess and fresh
 store; prints the peak RSS (the child's, sampled with psutil and from getrusage) and wall time.
 A child still running after `--timeout` seconds is killed and reported as such.
@@ -72,6 +76,7 @@ def make_text(path: Path, size: int) -> Path:
         written = 0
         while written < size:
             para = " ".join(rnd.choice(words) for _ in range(rnd.randrange(20, 60))) + ".\n\n"
+            para = para[:size - written]  # exactly `size` bytes: at the file-size limit, not over
             f.write(para)
             written += len(para)
     return path
@@ -81,7 +86,11 @@ CASES = {
     "docx-bomb": lambda d: make_docx(d / "bomb.docx", 200_000_000),
     "docx-varied": lambda d: make_docx(d / "varied.docx", 10_000_000, varied=True),
     "text-50mb": lambda d: make_text(d / "big.txt", 50_000_000),
+    # the largest documents the default limits admit: the bound on an ingest that succeeds
+    "docx-at-limit": lambda d: make_docx(d / "limit.docx", 1_600_000, varied=True),
+    "text-at-limit": lambda d: make_text(d / "limit.txt", 995_000),
 }
+DEFAULT_CASES = ["docx-bomb", "docx-varied", "text-50mb"]
 
 
 def measure(repo: Path, file: Path, store: Path, timeout: float) -> dict:
@@ -114,8 +123,8 @@ def measure(repo: Path, file: Path, store: Path, timeout: float) -> dict:
         peak = max(peak, rusage * 1024)
     reason = ""
     for line in err.splitlines():
-        if line.startswith("FAILED") or line.startswith("error"):
-            reason = line
+        if line.startswith(("FAILED", "error", "skipped")):
+            reason = line.split(": ", 1)[-1]
     return {"exit": "killed" if killed else proc.returncode, "peak_mb": peak / 1e6,
             "seconds": seconds, "reason": reason[:160]}
 
@@ -128,7 +137,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for name in args.case or list(CASES):
+        for name in args.case or DEFAULT_CASES:
             folder = tmp / name
             folder.mkdir()
             file = CASES[name](folder)

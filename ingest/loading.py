@@ -36,7 +36,7 @@ class Limits:
     file_bytes: int = 50_000_000
     expanded_bytes: int = 100_000_000
     compression_ratio: float = 100.0
-    chars: int = 2_000_000
+    chars: int = 1_000_000
     elements: int = 20_000
     chunks: int = 3_000
 
@@ -190,8 +190,10 @@ def check_file(path: Path, limits: Limits = LIMITS) -> str:
     if size == 0:
         raise LoadError("empty file")
     if size > limits.file_bytes:
-        raise LoadError(f"file too large: {_mb(size)} (limit {_mb(limits.file_bytes)}, "
-                        f"ASSISTANT_MAX_FILE_BYTES)")
+        shown, limit = _mb(size), _mb(limits.file_bytes)
+        if shown == limit:  # "50.0 MB (limit 50.0 MB)" says nothing
+            shown, limit = f"{size:,} bytes", f"{limits.file_bytes:,} bytes"
+        raise LoadError(f"file too large: {shown} (limit {limit}, ASSISTANT_MAX_FILE_BYTES)")
     if kind == "docx":
         check_archive(path, limits)
     return kind
@@ -203,8 +205,8 @@ def check_archive(path: Path, limits: Limits = LIMITS) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             members = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise LoadError(f"cannot be parsed as docx: not a valid zip archive ({exc})"[:300]) from exc
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: reported when it is parsed (after hashing, so remembered by its hash)
     if len(members) > MAX_ARCHIVE_MEMBERS:
         raise LoadError(f"archive has {len(members):,} members (limit {MAX_ARCHIVE_MEMBERS:,})")
     total = 0
@@ -369,15 +371,26 @@ def _docx_title(path: Path) -> str | None:
 
 def partition(path: Path, kind: str, limits: Limits = LIMITS) -> tuple[list[Any], str | None]:
     """unstructured elements of the file and a title from its metadata, if any. Text and
-    paragraph limits are checked before partitioning where the format allows (all but PDF)."""
-    offline_nlp.install()
+    paragraph limits are checked first, before unstructured or spaCy are loaded, where the format
+    allows (all but PDF)."""
     meta_title: str | None = None
     try:
+        text = cleaned = ""
+        if kind in ("text", "markdown"):
+            text = _read_text(path)
+            check_text(text, limits)
+        elif kind == "html":
+            text = _read_text(path)
+            if len(text) > 10 * limits.chars:  # markup included; the cleaned text is checked next
+                raise LoadError(f"too much HTML: {len(text):,} characters of markup (limit "
+                                f"{10 * limits.chars:,}, ten times ASSISTANT_MAX_DOCUMENT_CHARS)")
+            cleaned, meta_title = _clean_html(text, limits)
+        elif kind == "docx":
+            scan_docx(path, limits)
+        offline_nlp.install()
         if kind == "text":
             from unstructured.partition.text import partition_text
 
-            text = _read_text(path)
-            check_text(text, limits)
             # Scraped pages put one paragraph on each line; only hard-wrapped text needs lines
             # joined back into paragraphs (unstructured's default grouping joins them whenever the
             # file has blank lines, which glues a headline to the paragraph under it).
@@ -386,17 +399,10 @@ def partition(path: Path, kind: str, limits: Limits = LIMITS) -> tuple[list[Any]
         if kind == "markdown":
             from unstructured.partition.md import partition_md
 
-            text = _read_text(path)
-            check_text(text, limits)
             return partition_md(text=text), None
         if kind == "html":
             from unstructured.partition.html import partition_html
 
-            text = _read_text(path)
-            if len(text) > 10 * limits.chars:  # markup included; the cleaned text is checked next
-                raise LoadError(f"too much HTML: {len(text):,} characters of markup (limit "
-                                f"{10 * limits.chars:,}, ten times ASSISTANT_MAX_DOCUMENT_CHARS)")
-            cleaned, meta_title = _clean_html(text, limits)
             return partition_html(text=cleaned), meta_title
         if kind == "pdf":
             from unstructured.partition.pdf import partition_pdf
@@ -408,7 +414,6 @@ def partition(path: Path, kind: str, limits: Limits = LIMITS) -> tuple[list[Any]
         if kind == "docx":
             from unstructured.partition.docx import partition_docx
 
-            scan_docx(path, limits)
             return partition_docx(filename=str(path)), _docx_title(path)
     except LoadError:
         raise

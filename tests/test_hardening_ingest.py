@@ -60,7 +60,7 @@ def test_limits_are_settings_with_defaults(monkeypatch):
     assert (s.max_file_bytes, s.max_expanded_bytes, s.max_compression_ratio) == \
         (50_000_000, 100_000_000, 100.0)
     assert (s.max_document_chars, s.max_document_elements, s.max_document_chunks) == \
-        (2_000_000, 20_000, 3_000)
+        (1_000_000, 20_000, 3_000)
     monkeypatch.setenv("ASSISTANT_MAX_FILE_BYTES", "1234")
     assert Settings().max_file_bytes == 1234
 
@@ -127,13 +127,14 @@ def test_docx_of_ordinary_compression_is_refused_by_its_paragraph_count(
     _, summary = ingest(settings, embedder)
     assert time.perf_counter() - t < 30
     assert failures(summary)["long.docx"] == \
-        "too many paragraphs: over 20,000 (limit 20,000, ASSISTANT_MAX_DOCUMENT_ELEMENTS)"
+        "too much text: over 1,000,000 characters (limit 1,000,000, ASSISTANT_MAX_DOCUMENT_CHARS)"
     assert partitioned == []
-    # the text limit applies the same way
-    _, summary = ingest(make_settings(tmp_path, corpus, max_document_chars=100_000,
+    # with a higher text limit, the paragraph limit stops it the same way
+    _, summary = ingest(make_settings(tmp_path, corpus, max_document_chars=50_000_000,
                                       chroma_path=tmp_path / "db2"), embedder)
     assert failures(summary)["long.docx"] == \
-        "too much text: over 100,000 characters (limit 100,000, ASSISTANT_MAX_DOCUMENT_CHARS)"
+        "too many paragraphs: over 20,000 (limit 20,000, ASSISTANT_MAX_DOCUMENT_ELEMENTS)"
+    assert partitioned == []
 
 
 def test_huge_text_file_is_refused_at_once(tmp_path, embedder, partitioned):
@@ -147,7 +148,7 @@ def test_huge_text_file_is_refused_at_once(tmp_path, embedder, partitioned):
     t = time.perf_counter()
     store, summary = ingest(settings, embedder)
     assert time.perf_counter() - t < 60
-    assert re.fullmatch(r"too much text: 49,0\d\d,\d{3} characters \(limit 2,000,000, "
+    assert re.fullmatch(r"too much text: 49,0\d\d,\d{3} characters \(limit 1,000,000, "
                         r"ASSISTANT_MAX_DOCUMENT_CHARS\)", failures(summary)["big.txt"])
     assert partitioned == ["text"]  # deal.txt only
     assert summary.files_new == 1
