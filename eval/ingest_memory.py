@@ -116,7 +116,7 @@ def measure(repo: Path, file: Path, store: Path, timeout: float) -> dict:
             killed = True
             break
         time.sleep(0.2)
-    out, err = proc.communicate()
+    _, err = proc.communicate()
     seconds = time.perf_counter() - start
     rusage = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if rusage > rusage_before:  # the maximum over all children so far: this child's if it grew

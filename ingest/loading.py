@@ -41,7 +41,7 @@ class Limits:
     chunks: int = 3_000
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Limits":
+    def from_settings(cls, settings: Any) -> Limits:
         return cls(file_bytes=settings.max_file_bytes, expanded_bytes=settings.max_expanded_bytes,
                    compression_ratio=settings.max_compression_ratio,
                    chars=settings.max_document_chars, elements=settings.max_document_elements,

@@ -98,7 +98,7 @@ def test_compression_ratio_is_checked_under_the_expanded_limit(tmp_path, embedde
 
 
 def test_the_sum_of_the_members_is_limited(tmp_path):
-    from ingest.loading import LoadError, Limits, check_archive
+    from ingest.loading import Limits, LoadError, check_archive
 
     path = make_docx(tmp_path / "v.docx", 2_000_000, varied=True)  # 13:1, passes the ratio
     check_archive(path, Limits())
@@ -146,7 +146,7 @@ def test_huge_text_file_is_refused_at_once(tmp_path, embedder, partitioned):
     make_text(corpus / "big.txt", 49_000_000)
     settings = make_settings(tmp_path, corpus)
     t = time.perf_counter()
-    store, summary = ingest(settings, embedder)
+    _, summary = ingest(settings, embedder)
     assert time.perf_counter() - t < 60
     assert re.fullmatch(r"too much text: 49,0\d\d,\d{3} characters \(limit 1,000,000, "
                         r"ASSISTANT_MAX_DOCUMENT_CHARS\)", failures(summary)["big.txt"])
