@@ -68,6 +68,22 @@ class Settings(BaseSettings):
     chunk_combine_under_chars: int = Field(300, ge=0, le=4000)
     chunk_overlap_chars: int = Field(0, ge=0, le=1000)
 
+    # --- ingest limits (checked before a file is partitioned; see README "Ingestion") ---
+    max_file_bytes: int = Field(
+        50_000_000, ge=1, description="Files larger than this are skipped and reported.")
+    max_expanded_bytes: int = Field(
+        100_000_000, ge=1, description="A .docx (a zip) whose members declare more than this, in "
+                                       "total or in one member, is skipped and reported.")
+    max_compression_ratio: float = Field(
+        100.0, ge=1.0, description="A .docx member (over 1 MB expanded) compressed more than "
+                                   "this (uncompressed : compressed) is taken for a bomb and skipped.")
+    max_document_chars: int = Field(
+        1_000_000, ge=1000, description="Documents with more text than this are refused.")
+    max_document_elements: int = Field(
+        20_000, ge=100, description="Documents with more paragraphs (elements) than this are refused.")
+    max_document_chunks: int = Field(
+        3_000, ge=10, description="Documents that would make more chunks than this are refused.")
+
     # --- retrieval ---
     # 8, not 5: on COVID-QA questions of the articles the answerer was trained on (200, seed 5),
     # the passages held the gold span for 0.765 of them at 8 and 0.725 at 5, and the answer for

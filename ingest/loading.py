@@ -2,6 +2,13 @@
 
 Supported: .txt, .md, .html/.htm, .pdf, .docx. A file that cannot be used raises `LoadError`
 with a reason a person can act on; the pipeline reports it and goes on with the rest.
+
+Size limits (`Limits`, from the ASSISTANT_MAX_* settings) are checked before a file is partitioned,
+so a huge file or a decompression bomb is refused in seconds with little memory: the file size; a
+.docx's declared member sizes and compression ratios (read from the zip's directory, nothing
+extracted); the amount of text and the number of paragraphs (a text file's decoded text; a
+.docx's word/document.xml streamed; an HTML page's cleaned tree). PDFs are bounded by the file size
+before partitioning and by text and element counts after it.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,7 +27,44 @@ log = logging.getLogger(__name__)
 
 SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
              ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
-MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one document may cost; see the ASSISTANT_MAX_* settings for the reasons."""
+
+    file_bytes: int = 50_000_000
+    expanded_bytes: int = 100_000_000
+    compression_ratio: float = 100.0
+    chars: int = 1_000_000
+    elements: int = 20_000
+    chunks: int = 3_000
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        return cls(file_bytes=settings.max_file_bytes, expanded_bytes=settings.max_expanded_bytes,
+                   compression_ratio=settings.max_compression_ratio,
+                   chars=settings.max_document_chars, elements=settings.max_document_elements,
+                   chunks=settings.max_document_chunks)
+
+
+LIMITS = Limits()
+RATIO_MIN_BYTES = 1_000_000  # members smaller than this expanded are never called bombs
+MAX_ARCHIVE_MEMBERS = 10_000
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,.0f} bytes"
+
+
+def too_much_text(chars: int, limits: Limits, over: bool = False) -> LoadError:
+    return LoadError(f"too much text: {'over ' if over else ''}{chars:,} characters "
+                     f"(limit {limits.chars:,}, ASSISTANT_MAX_DOCUMENT_CHARS)")
+
+
+def too_many_elements(n: int, limits: Limits, over: bool = False) -> LoadError:
+    return LoadError(f"too many paragraphs: {'over ' if over else ''}{n:,} "
+                     f"(limit {limits.elements:,}, ASSISTANT_MAX_DOCUMENT_ELEMENTS)")
 
 # HTML elements that are page furniture, never article text.
 _HTML_CHROME_TAGS = ["nav", "header", "footer", "aside", "form", "script", "style", "noscript",
@@ -57,6 +102,9 @@ class LoadedDocument:
 
 OUTSIDE_FILE = "symlink to a file outside the folder"
 OUTSIDE_FOLDER = "symlink to a folder outside the folder"
+LINK_LOOP = "symlink loop (the link leads back to itself)"
+FOLDER_LOOP = "symlink loop (a link to a folder that contains it)"
+DANGLING = "broken symlink (its target does not exist)"
 
 
 def _inside(target: Path, root: Path) -> bool:
@@ -69,7 +117,9 @@ def discover(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = Non
     Symbolic links never lead out of a folder being listed: a link (to a file or a folder) whose
     resolved target lies outside it is left out and, when `skipped` is given, added to it with the
     reason. Links to folders are never descended into (the folder's own files are listed where
-    they are), so a link cannot loop; a file reached by several names is listed once."""
+    they are), so a link cannot loop; a file reached by several names is listed once. Links that
+    loop (to themselves, to each other, or to a folder above them) and dangling links are left out
+    and reported the same way."""
     found: list[Path] = []
     seen: set[Path] = set()
     for p in paths:
@@ -84,7 +134,8 @@ def discover(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = Non
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for d in dirnames:
                 link = here / d
-                if link.is_symlink() and not _inside(link.resolve(), root):
+                if link.is_symlink() and (not _inside(link.resolve(), root)
+                                          or _inside(here.resolve(), link.resolve())):
                     listed.append(link)  # reported below, in sorted order
             for name in filenames:
                 if not name.startswith("."):
@@ -93,7 +144,16 @@ def discover(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = Non
             if f.is_symlink():
                 try:
                     target = f.resolve(strict=True)
-                except (OSError, RuntimeError):  # dangling or looping link
+                except (OSError, RuntimeError) as exc:  # dangling or looping link
+                    reason = DANGLING if isinstance(exc, FileNotFoundError) else LINK_LOOP
+                    log.warning("skipped %s: %s", f, reason)
+                    if skipped is not None:
+                        skipped.append((f, reason))
+                    continue
+                if target.is_dir() and _inside(f.parent.resolve(), target):
+                    log.warning("skipped %s: %s (%s)", f, FOLDER_LOOP, target)
+                    if skipped is not None:
+                        skipped.append((f, FOLDER_LOOP))
                     continue
                 if not _inside(target, root):
                     reason = OUTSIDE_FOLDER if target.is_dir() else OUTSIDE_FILE
@@ -109,8 +169,8 @@ def discover(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = Non
     return found
 
 
-def check_file(path: Path) -> str:
-    """The file's kind, or LoadError if it cannot be read at all."""
+def check_file(path: Path, limits: Limits = LIMITS) -> str:
+    """The file's kind, or LoadError if it cannot be read at all or is over a size limit."""
     kind = SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise LoadError(
@@ -129,9 +189,87 @@ def check_file(path: Path) -> str:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
     if size == 0:
         raise LoadError("empty file")
-    if size > MAX_FILE_BYTES:
-        raise LoadError(f"file too large ({size / 1e6:.0f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
+    if size > limits.file_bytes:
+        shown, limit = _mb(size), _mb(limits.file_bytes)
+        if shown == limit:  # "50.0 MB (limit 50.0 MB)" says nothing
+            shown, limit = f"{size:,} bytes", f"{limits.file_bytes:,} bytes"
+        raise LoadError(f"file too large: {shown} (limit {limit}, ASSISTANT_MAX_FILE_BYTES)")
+    if kind == "docx":
+        check_archive(path, limits)
     return kind
+
+
+def check_archive(path: Path, limits: Limits = LIMITS) -> None:
+    """Refuse a zip (.docx) that would expand too far, from the sizes its directory declares
+    (zipfile never inflates a member beyond its declared size, so they cannot lie)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: reported when it is parsed (after hashing, so remembered by its hash)
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise LoadError(f"archive has {len(members):,} members (limit {MAX_ARCHIVE_MEMBERS:,})")
+    total = 0
+    for m in members:
+        if m.file_size > limits.expanded_bytes:
+            raise LoadError(f"archive member {m.filename} expands to {_mb(m.file_size)} (limit "
+                            f"{_mb(limits.expanded_bytes)}, ASSISTANT_MAX_EXPANDED_BYTES)")
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size >= RATIO_MIN_BYTES and ratio > limits.compression_ratio:
+            raise LoadError(f"archive member {m.filename} is compressed {ratio:,.0f}:1 "
+                            f"({_mb(m.compress_size)} to {_mb(m.file_size)}; limit "
+                            f"{limits.compression_ratio:,.0f}:1, ASSISTANT_MAX_COMPRESSION_RATIO): "
+                            f"a decompression bomb")
+        total += m.file_size
+    if total > limits.expanded_bytes:
+        raise LoadError(f"archive expands to {_mb(total)} (limit {_mb(limits.expanded_bytes)}, "
+                        f"ASSISTANT_MAX_EXPANDED_BYTES)")
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def scan_docx(path: Path, limits: Limits = LIMITS) -> None:
+    """Count the text and paragraphs of word/document.xml by streaming it (constant memory) and
+    refuse the document before python-docx builds its tree (~70 MB per MB of XML, ~280
+    paragraphs a second in unstructured)."""
+    from lxml import etree
+
+    chars = paragraphs = 0
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("word/document.xml") as fh:
+            for _, el in etree.iterparse(fh, events=("end",), tag=(f"{_W}p", f"{_W}t"),
+                                         resolve_entities=False, no_network=True):
+                if el.tag == f"{_W}t":
+                    chars += len(el.text or "")
+                    if chars > limits.chars:
+                        raise too_much_text(limits.chars, limits, over=True)
+                    continue
+                paragraphs += 1
+                if paragraphs > limits.elements:
+                    raise too_many_elements(limits.elements, limits, over=True)
+                el.clear()
+                parent = el.getparent()
+                while parent is not None and el.getprevious() is not None:
+                    del parent[0]
+    except LoadError:
+        raise
+    except KeyError:
+        return  # no main document part: partition_docx says what is wrong
+    except Exception as exc:
+        raise LoadError(f"cannot be parsed as docx: {type(exc).__name__}: {exc}"[:300]) from exc
+
+
+def check_text(text: str, limits: Limits = LIMITS) -> None:
+    """Refuse a text before it is partitioned: too many characters or paragraphs."""
+    if len(text) > limits.chars:
+        raise too_much_text(len(text), limits)
+    if _hard_wrapped(text):  # lines are joined into paragraphs at blank lines
+        paragraphs = len([b for b in re.split(r"\n\s*\n", text) if b.strip()])
+    else:
+        paragraphs = sum(1 for line in text.splitlines() if line.strip())
+    if paragraphs > limits.elements:
+        raise too_many_elements(paragraphs, limits)
 
 
 def _read_text(path: Path) -> str:
@@ -156,8 +294,13 @@ def _hard_wrapped(text: str) -> bool:
     return max(lengths) <= 120 and wrapped / len(lengths) >= 0.6
 
 
-def _clean_html(html: str) -> tuple[str, str | None]:
-    """Drop page furniture from HTML; return the cleaned markup and the <title>."""
+_HTML_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "pre", "blockquote",
+                "dt", "dd")
+
+
+def _clean_html(html: str, limits: Limits = LIMITS) -> tuple[str, str | None]:
+    """Drop page furniture from HTML; return the cleaned markup and the <title>. Refuses a page
+    with too much text or too many blocks left before it is partitioned."""
     import lxml.html
 
     try:
@@ -174,6 +317,12 @@ def _clean_html(html: str) -> tuple[str, str | None]:
     ):
         if el.getparent() is not None:
             el.drop_tree()
+    chars = len(root.text_content())
+    if chars > limits.chars:
+        raise too_much_text(chars, limits)
+    blocks = len(root.xpath(" | ".join(f"//{t}" for t in _HTML_BLOCKS)))
+    if blocks > limits.elements:
+        raise too_many_elements(blocks, limits)
     return lxml.html.tostring(root, encoding="unicode"), title or None
 
 
@@ -220,15 +369,28 @@ def _docx_title(path: Path) -> str | None:
         return None
 
 
-def partition(path: Path, kind: str) -> tuple[list[Any], str | None]:
-    """unstructured elements of the file and a title from its metadata, if any."""
-    offline_nlp.install()
+def partition(path: Path, kind: str, limits: Limits = LIMITS) -> tuple[list[Any], str | None]:
+    """unstructured elements of the file and a title from its metadata, if any. Text and
+    paragraph limits are checked first, before unstructured or spaCy are loaded, where the format
+    allows (all but PDF)."""
     meta_title: str | None = None
     try:
+        text = cleaned = ""
+        if kind in ("text", "markdown"):
+            text = _read_text(path)
+            check_text(text, limits)
+        elif kind == "html":
+            text = _read_text(path)
+            if len(text) > 10 * limits.chars:  # markup included; the cleaned text is checked next
+                raise LoadError(f"too much HTML: {len(text):,} characters of markup (limit "
+                                f"{10 * limits.chars:,}, ten times ASSISTANT_MAX_DOCUMENT_CHARS)")
+            cleaned, meta_title = _clean_html(text, limits)
+        elif kind == "docx":
+            scan_docx(path, limits)
+        offline_nlp.install()
         if kind == "text":
             from unstructured.partition.text import partition_text
 
-            text = _read_text(path)
             # Scraped pages put one paragraph on each line; only hard-wrapped text needs lines
             # joined back into paragraphs (unstructured's default grouping joins them whenever the
             # file has blank lines, which glues a headline to the paragraph under it).
@@ -237,11 +399,10 @@ def partition(path: Path, kind: str) -> tuple[list[Any], str | None]:
         if kind == "markdown":
             from unstructured.partition.md import partition_md
 
-            return partition_md(text=_read_text(path)), None
+            return partition_md(text=text), None
         if kind == "html":
             from unstructured.partition.html import partition_html
 
-            cleaned, meta_title = _clean_html(_read_text(path))
             return partition_html(text=cleaned), meta_title
         if kind == "pdf":
             from unstructured.partition.pdf import partition_pdf

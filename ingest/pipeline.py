@@ -21,6 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+import shutil
+import sqlite3
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -35,6 +38,8 @@ from assistant.store import ChunkStore, IndexWriter, NewChunk, StoreError, iter_
 from ingest import chrome
 from ingest.chunking import Chunk, chunk_document
 from ingest.loading import (
+    LIMITS,
+    Limits,
     LoadedDocument,
     LoadError,
     check_file,
@@ -43,6 +48,8 @@ from ingest.loading import (
     pick_title,
     source_name,
     to_elements,
+    too_many_elements,
+    too_much_text,
 )
 
 log = logging.getLogger(__name__)
@@ -104,11 +111,18 @@ def pipeline_fingerprint(settings: Settings, embedder_name: str) -> str:
 
 
 def load_document(path: Path, root: Path | None,
-                  display: str | None = None) -> tuple[LoadedDocument, int]:
+                  display: str | None = None, limits: Limits = LIMITS) -> tuple[LoadedDocument, int]:
     """Partition a file and strip its chrome; returns the document and how many elements went.
-    `display`: the name a title falls back to (an upload's file name; never opened as a path)."""
-    kind = check_file(path)
-    raw, meta_title = partition(path, kind)
+    `display`: the name a title falls back to (an upload's file name; never opened as a path).
+    Size limits are checked before partitioning (see `ingest.loading`) and once more on the
+    elements (for PDFs, the only check of their text)."""
+    kind = check_file(path, limits)
+    raw, meta_title = partition(path, kind, limits)
+    if len(raw) > limits.elements:
+        raise too_many_elements(len(raw), limits)
+    chars = sum(len(getattr(el, "text", "") or "") for el in raw)
+    if chars > limits.chars:
+        raise too_much_text(chars, limits)
     elements = to_elements(raw)
     mask = chrome.chrome_mask([chrome.Piece(e.text, e.is_title) for e in elements])
     kept = [e for e, is_chrome in zip(elements, mask) if not is_chrome]
@@ -118,6 +132,42 @@ def load_document(path: Path, root: Path | None,
     doc = LoadedDocument(path=path, source=source_name(path, root), kind=kind, title=title,
                          elements=kept)
     return doc, len(elements) - len(kept)
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def remove_orphan_vector_folders(settings: Settings) -> list[str]:
+    """Embedded Chroma (1.5) deletes a dropped collection's rows but leaves its HNSW folder (named
+    by the vector segment's id) on disk: remove folders no segment in chroma.sqlite3 names. The
+    folders are listed before the segment ids are read, so a collection created meanwhile (by
+    another process) is never touched. Call under the ingest lock."""
+    if settings.chroma_host:
+        return []
+    root = Path(settings.chroma_path)
+    db = root / "chroma.sqlite3"
+    if not db.exists():
+        return []
+    folders = [p for p in root.iterdir() if p.is_dir() and _UUID.match(p.name)]
+    if not folders:
+        return []
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            known = {str(r[0]) for r in con.execute("SELECT id FROM segments")}
+        finally:
+            con.close()
+    except sqlite3.Error as exc:  # another Chroma schema: leave everything as it is
+        log.warning("could not read Chroma's segment list (%s); no folders removed", exc)
+        return []
+    if not known:
+        return []
+    removed = []
+    for folder in folders:
+        if folder.name not in known:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
 
 
 class IngestBusy(RuntimeError):
@@ -174,6 +224,7 @@ class Ingestor:
         self.progress = progress
         self.say = on_event or (lambda msg: None)
         self.fingerprint = pipeline_fingerprint(settings, embedder.name)
+        self.limits = Limits.from_settings(settings)
         self.fail_at: str | None = None  # crash tests: a kill point of IndexWriter
 
     def writer(self) -> IndexWriter:
@@ -248,7 +299,7 @@ class Ingestor:
             if plan.skip:
                 continue
             try:
-                check_file(plan.path)
+                check_file(plan.path, self.limits)
             except LoadError:
                 continue
             seen.add(plan.source)
@@ -297,7 +348,7 @@ class Ingestor:
                 try:
                     if plan.skip:
                         raise LoadError(plan.skip)
-                    check_file(f)
+                    check_file(f, self.limits)
                     digest = file_sha256(f)
                     doc = live.get(src)
                     if doc is not None and doc.get("file_hash") == digest and \
@@ -309,9 +360,12 @@ class Ingestor:
                             updates.append(dict(doc, origin_kind=plan.origin_kind,
                                                 origin=plan.origin, path=str(f.resolve())))
                         continue
-                    doc_, dropped = load_document(f, self.root, plan.display)
+                    doc_, dropped = load_document(f, self.root, plan.display, self.limits)
                     doc_.source = src
                     chunks = chunk_document(doc_, self.settings, self.embedder.name, digest)
+                    if len(chunks) > self.limits.chunks:
+                        raise LoadError(f"too many chunks: {len(chunks):,} (limit "
+                                        f"{self.limits.chunks:,}, ASSISTANT_MAX_DOCUMENT_CHUNKS)")
                 except Exception as exc:  # one bad file never stops the run
                     reason = str(exc) if isinstance(exc, LoadError) else (
                         f"unexpected error while processing: {type(exc).__name__}: {exc}")
@@ -351,6 +405,7 @@ class Ingestor:
                 summary.seconds = time.perf_counter() - start
                 return summary
             info = writer.commit()
+            remove_orphan_vector_folders(self.settings)
             if legacy:
                 self.store.drop_legacy()
             summary.generation = info.segment
@@ -382,6 +437,7 @@ class Ingestor:
             failed = self.store.failures()
             writer.failed = {k: v for k, v in failed.items() if k not in sources}
             writer.commit()
+            remove_orphan_vector_folders(self.settings)
             summary.chunks_total = sum(int(d.get("chunks", 0)) for s, d in live.items()
                                        if s not in sources)
         summary.seconds = time.perf_counter() - start
