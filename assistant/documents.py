@@ -36,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.auth.deps import ReaderDep, WriterDep
 from assistant.config import Settings
 from assistant.jobs import JobStore, JobWorker, read_json, write_json_atomic
+from ingest.loading import LIMITS, Limits, LoadError, check_archive
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,6 @@ SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", 
                ".markdown": "markdown", ".txt": "text"}
 SUPPORTED_TEXT = "txt, md, html, pdf, docx"
 MAX_NAME_CHARS = 255
-# A .docx is a zip: refuse one whose members would unpack to more than this (a zip bomb) before
-# anything unpacks it. (The loader may check its own limit again at ingest time.)
-MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
 
 
@@ -97,7 +95,7 @@ def content_disposition(name: str, disposition: str = "inline") -> str:
 
 # --- content sniffing --------------------------------------------------------------------------
 
-def sniff(path: Path, name: str) -> str:
+def sniff(path: Path, name: str, limits: Limits = LIMITS) -> str:
     """The kind of the file by its content (see KINDS); Rejected when it is none of them."""
     size = path.stat().st_size
     if size == 0:
@@ -108,7 +106,7 @@ def sniff(path: Path, name: str) -> str:
         _check_pdf(path)
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        _check_docx(path)
+        _check_docx(path, limits)
         return "docx"
     if _is_text(head, size):
         text = head.decode("utf-8", "ignore").lstrip("\ufeff \t\r\n").lower()
@@ -159,7 +157,7 @@ def _check_pdf(path: Path) -> None:
         raise Rejected(f"corrupt PDF: {exc}") from None
 
 
-def _check_docx(path: Path) -> None:
+def _check_docx(path: Path, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -167,12 +165,14 @@ def _check_docx(path: Path) -> None:
             if "word/document.xml" not in names:
                 raise Rejected("unsupported file type: a zip archive that is not a .docx "
                                f"(no word/document.xml); supported: {SUPPORTED_TEXT}")
-            unpacked = sum(i.file_size for i in infos)
-            if unpacked > MAX_DOCX_UNPACKED_BYTES:
-                raise Rejected(f"the .docx would unpack to {unpacked / 1e6:.0f} MB (limit "
-                               f"{MAX_DOCX_UNPACKED_BYTES / 1e6:.0f} MB): refused as a zip bomb")
     except zipfile.BadZipFile as exc:
         raise Rejected(f"corrupt .docx (not a readable zip): {exc}") from None
+    # A zip bomb is refused from the sizes the zip declares, before anything unpacks it, by the
+    # same check and limits (ASSISTANT_MAX_EXPANDED_BYTES, ..._COMPRESSION_RATIO) as the loader.
+    try:
+        check_archive(path, limits)
+    except LoadError as exc:
+        raise Rejected(f"refused as a zip bomb: {exc}") from None
 
 
 # --- stored originals and upload records -------------------------------------------------------
@@ -345,7 +345,7 @@ class Documents:
                 try:
                     name = check_name(p.name)
                     entry["name"] = name
-                    kind = sniff(p.tmp, name)
+                    kind = sniff(p.tmp, name, Limits.from_settings(self.settings))
                 except Rejected as exc:
                     entry.update(status="rejected", reason=str(exc),
                                  name=entry["name"] or _shown(p.name))
