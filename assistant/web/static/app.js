@@ -604,7 +604,10 @@ function openPassage(card, opener) {
 
 // ---- wiring ----
 document.addEventListener("DOMContentLoaded", async () => {
-  if (window.matchMedia("(max-width: 700px)").matches) $("docs-panel").open = false;
+  if (window.matchMedia("(max-width: 700px)").matches) {  // a phone: fold the documents away
+    $("docs-panel").open = false;
+    $("question").placeholder = "Ask about the documents…";
+  }
   $("ask-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const q = $("question").value;
