@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test browser eval eval-tradepress bench train-answerer perf load local-llm slack lock clean
+.PHONY: install run ingest test browser screenshots eval eval-tradepress bench train-answerer perf load local-llm slack lock clean
 
 install: $(VENV)/.installed
 
@@ -53,11 +53,19 @@ ingest: install
 test: install browser
 	$(PY) -m pytest -q
 
-# The web page's end-to-end tests drive Debian's Chromium (Playwright's own download fails here).
+# The web page's end-to-end tests drive Debian's Chromium (Playwright's own download fails here);
+# fonts-noto-color-emoji draws the emoji some documents carry (DejaVu, already there, the symbols).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@fc-list : family | grep -q "Noto Color Emoji" || { \
+	  echo "installing fonts-noto-color-emoji for the web page's emoji"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; }
+
+# The README's screenshots of the web page (real server on the corpus, 1280x800 and 375x800).
+screenshots: install browser
+	$(PY) -m eval.screenshots
 
 # Corpus eval: retrieval side by side with baselines, answer quality (about 30 s).
 eval: install

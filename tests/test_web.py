@@ -59,7 +59,7 @@ def page(browser):
 
 def open_site(page, base):
     page.goto(base + "/")
-    page.wait_for_selector("#doc-list li")
+    page.wait_for_selector("#doc-list li", state="attached")  # folded away on a phone
 
 
 def ask(page, question: str, turn: int):
@@ -93,7 +93,7 @@ def test_a_marker_opens_its_passage_with_the_answer_words_highlighted(page, site
     dialog.wait_for(state="visible")
     assert "Innovent Sells CAR T-Cell Stake" in page.inner_text("#passage-title")
     marks = page.locator("#passage-text mark").all_inner_texts()
-    assert {"Gracell", "$1.2", "billion"} <= set(marks)
+    assert any("AstraZeneca acquired Gracell Biotechnologies for $1.2 billion" in m for m in marks)
     page.screenshot(path=str(tmp_path / "answer-with-passage.png"))
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
@@ -118,7 +118,7 @@ def test_filter_by_document(page, site):
     # The learned answerer declines a question that names nothing ("the company") more often
     # than the rules did; this test is about the filter, so the question names its subject.
     box = ask(page, "What did Novartis do to improve its CAR-T manufacturing?", 1)
-    titles = box.locator(".sources button").all_inner_texts()
+    titles = box.locator(".sources .card-title").all_inner_texts()
     assert titles and all(t.startswith("Cell, gene therapy manufacturing takes center stage")
                           for t in titles)
 
@@ -128,6 +128,8 @@ def test_abstention_is_shown_clearly(page, site):
     box = ask(page, "How much did Pfizer pay to acquire Seagen?", 1)
     assert "abstained" in box.get_attribute("class")
     assert box.locator(".badge").inner_text() == "The documents don't cover this"
+    assert box.inner_text().count("cover this") == 1  # said once, not in a badge and the text
+    assert "Seagen" in box.locator(".reason").inner_text()
 
 
 def test_errors_are_shown_in_words(page, site, tmp_path, embedder):
@@ -275,3 +277,245 @@ def test_another_origin_cannot_frame_the_page(strict_page, site):
         assert strict_page.frames[1].url.startswith("chrome-error://")
         assert strict_page.frame_locator("#app").locator("#ask-form").count() == 0
         assert site + "/" in strict_page.requests  # it was asked for, and refused
+
+
+# --- issue 12: upload, documents, scrolling, source cards, passages, examples, copy, fonts ---
+# Each runs at a desktop and a phone size.
+
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 800}}
+
+
+@pytest.fixture(params=list(SIZES))
+def sized(browser, request):
+    context = browser.new_context(viewport=SIZES[request.param], bypass_csp=True,
+                                  permissions=["clipboard-read", "clipboard-write"])
+    pg = context.new_page()
+    pg.size = request.param
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.errors.append("dialog: " + d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+def no_horizontal_overflow(page):
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def open_documents(page):
+    if page.locator("#docs-panel").get_attribute("open") is None:
+        page.click("#docs-panel summary")
+    page.locator("#pick").wait_for()
+
+
+def in_viewport(page, selector_js: str) -> dict:
+    return page.evaluate(f"""() => {{ const r = ({selector_js}).getBoundingClientRect();
+        return {{top: r.top, bottom: r.bottom, h: innerHeight}}; }}""")
+
+
+def wait_upload_done(page):
+    page.wait_for_function("""() => { const rows = [...document.querySelectorAll('#upload-files li')];
+        return rows.length && rows.every(r => ['indexed', 'failed', 'rejected', 'duplicate']
+            .includes(r.dataset.status)); }""", timeout=120_000)
+
+
+def remove_document(page, title):
+    item = page.locator("#doc-list li", has_text=title)
+    item.locator("button.remove").click()
+    page.locator("#confirm").wait_for(state="visible")
+    assert title in page.inner_text("#confirm-text")
+    page.click("#confirm-ok")
+    page.locator("#doc-status", has_text="Removed").wait_for(timeout=120_000)
+    assert page.locator("#doc-list li", has_text=title).count() == 0
+
+
+def test_upload_with_the_picker_and_by_drop_then_remove(sized, site, tmp_path):
+    page = sized
+    open_site(page, site)
+    open_documents(page)
+    tag = page.size.capitalize()
+    picked = tmp_path / f"quorvane-{page.size}.txt"
+    picked.write_text(f"Quorvane {tag} Therapeutics licensing note\n\nQuorvane {tag} Therapeutics "
+                      f"licensed its QRV-{len(tag)} antibody to Helmora Bio for $42 million in "
+                      "June 2025. The deal includes milestones.\n", encoding="utf-8")
+    # the file picker
+    page.set_input_files("#file-input", str(picked))
+    page.locator("#upload").wait_for()
+    wait_upload_done(page)
+    row = page.locator("#upload-files li").first
+    assert row.get_attribute("data-status") == "indexed", row.inner_text()
+    assert page.locator("#upload-progress").get_attribute("value") == "100"
+    assert "ready to ask about" in page.inner_text("#upload-message")
+    title = f"Quorvane {tag} Therapeutics licensing note"
+    item = page.locator("#doc-list li", has_text=title)
+    item.wait_for(state="attached")
+    assert "passages" in item.inner_text()
+    # a synthetic drop of two files: one good, one refused, each with its status in words
+    page.evaluate("""([name, tag]) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([`Brintova ${tag} Pharma supply note\\n\\nBrintova ${tag} Pharma ` +
+            'signed a fill-finish supply agreement with Castellan CDMO in May 2025.\\n'],
+            name, {type: 'text/plain'}));
+        dt.items.add(new File([new Uint8Array([0, 1, 2, 3, 255, 254, 0, 0])], 'blob.bin'));
+        document.getElementById('drop').dispatchEvent(
+            new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }""", [f"brintova-{page.size}.txt", tag])
+    wait_upload_done(page)
+    statuses = dict(zip(page.locator("#upload-files .file-name").all_inner_texts(),
+                        page.locator("#upload-files li").evaluate_all(
+                            "rows => rows.map(r => r.dataset.status)")))
+    assert statuses == {f"brintova-{page.size}.txt": "indexed", "blob.bin": "rejected"}
+    refused = page.locator('#upload-files li[data-status="rejected"]').inner_text()
+    assert "refused" in refused and "blob.bin" in refused
+    no_horizontal_overflow(page)
+    # removal asks first (a dialog in the page); Cancel keeps the document
+    item.locator("button.remove").click()
+    page.locator("#confirm").wait_for(state="visible")
+    page.click("#confirm-cancel")
+    assert page.locator("#doc-list li", has_text=title).count() == 1
+    remove_document(page, title)
+    remove_document(page, f"Brintova {tag} Pharma supply note")
+    assert page.errors == []
+
+
+QUESTIONS = ["How much did AstraZeneca pay for Gracell Biotechnologies?",
+             "What did Novartis do to improve its CAR-T manufacturing?",
+             "What should a biotech verify before contracting a CDMO for late-stage trials?",
+             "Which antigen does Fucaso target?"]
+
+
+def test_the_newest_answer_and_the_question_box_stay_in_view(sized, site):
+    page = sized
+    open_site(page, site)
+    for turn, q in enumerate(QUESTIONS, 1):
+        ask(page, q, turn)
+        page.wait_for_timeout(100)
+        start = in_viewport(page, f"document.querySelectorAll('.turn')[{turn - 1}].querySelector('.answer')")
+        assert 0 <= start["top"] < start["h"] - 40, (turn, start)  # the answer's start shows
+        box = in_viewport(page, "document.getElementById('question')")
+        assert 0 <= box["top"] and box["bottom"] <= box["h"], (turn, box)
+        # the question above it is not hidden behind the question box
+        form = in_viewport(page, "document.getElementById('ask-form')")
+        assert start["top"] < form["top"]
+    no_horizontal_overflow(page)
+
+
+def test_source_cards_are_unique_and_quote_the_cited_sentence(sized, site):
+    page = sized
+    open_site(page, site)
+    box = ask(page, "What did Novartis do to improve its CAR-T manufacturing?", 1)
+    cards = box.locator(".sources .card")
+    assert cards.count() >= 2
+    keys = cards.evaluate_all("cs => cs.map(c => c.dataset.source + '|' + "
+                              "c.querySelector('.card-snippet').textContent)")
+    assert len(keys) == len(set(keys))
+    numbers = [n for ns in cards.evaluate_all("cs => cs.map(c => c.dataset.n)") for n in ns.split(",")]
+    assert len(numbers) == len(set(numbers))  # every [n] on exactly one card
+    answer = box.locator(".body").inner_text()
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        assert card.locator(".card-title").inner_text()
+        assert card.locator(".card-where").inner_text().endswith(".txt")
+        snippet = card.locator(".card-snippet")
+        text = snippet.text_content()
+        assert text and text[:40] in answer  # the sentence the answer quotes
+        lines = snippet.evaluate("e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)")
+        assert lines <= 2.05
+    no_horizontal_overflow(page)
+
+
+def test_a_card_opens_the_passage_with_only_the_used_sentences_highlighted(sized, site):
+    page = sized
+    open_site(page, site)
+    box = ask(page, "How much did AstraZeneca pay for Gracell Biotechnologies?", 1)
+    box.locator(".sources .card").first.click()
+    page.locator("#passage").wait_for(state="visible")
+    marks = page.locator("#passage-text mark").all_inner_texts()
+    passage = page.inner_text("#passage-text")
+    answer = box.locator(".body").inner_text()
+    assert marks and sum(map(len, marks)) < len(passage) / 2  # sentences, not the passage
+    for m in marks:
+        assert m.strip().rstrip(".") [:30] in answer
+    # the highlight is scrolled into view inside the passage box
+    seen = page.evaluate("""() => { const m = document.querySelector('#passage-text mark').getBoundingClientRect();
+        const b = document.getElementById('passage-text').getBoundingClientRect();
+        return m.top >= b.top - 1 && m.top < b.bottom; }""")
+    assert seen
+    link = page.locator("#passage-open")
+    href = link.get_attribute("href")
+    import re
+    assert re.fullmatch(r"/v1/documents/[0-9a-f]{16}/file", href), href
+    import httpx
+    r = httpx.get(site + href)
+    assert r.status_code == 200 and "Gracell" in r.text
+    no_horizontal_overflow(page)
+    page.keyboard.press("Escape")
+
+
+def test_empty_state_offers_questions_from_the_documents(sized, site):
+    page = sized
+    open_site(page, site)
+    examples = page.locator("#examples .example")
+    examples.first.wait_for()
+    assert examples.count() >= 3
+    titles = page.evaluate("fetch('/v1/sources').then(r => r.json()).then(b => b.sources.map(s => s.title))")
+    first = examples.first.inner_text()
+    assert any(t in first for t in titles)
+    examples.first.click()
+    page.locator(".turn").first.wait_for()
+    page.wait_for_function("() => { const a = document.querySelector('.turn .answer');"
+                           " return a && !a.classList.contains('streaming'); }")
+    box = page.locator(".turn .answer").first
+    assert "abstained" not in box.get_attribute("class")
+    assert box.locator(".marker").count() >= 1
+    assert page.locator("#empty").is_hidden()
+    page.click("#new-conversation")
+    assert page.locator("#empty").is_visible()
+    no_horizontal_overflow(page)
+
+
+def test_a_declined_answer_is_said_once_with_its_reason(sized, site):
+    page = sized
+    open_site(page, site)
+    box = ask(page, "How much did Pfizer pay to acquire Seagen?", 1)
+    text = box.inner_text()
+    assert text.count("don't cover this") == 1
+    assert "No passage mentions “Seagen”." in text
+    no_horizontal_overflow(page)
+
+
+def test_copy_answer_gives_markdown_with_its_sources(sized, site):
+    page = sized
+    open_site(page, site)
+    box = ask(page, "What did Novartis do to improve its CAR-T manufacturing?", 1)
+    box.get_by_role("button", name="Copy answer").click()
+    box.get_by_text("Copied as Markdown.").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("**Q:** What did Novartis do to improve its CAR-T manufacturing?")
+    assert box.locator(".body").inner_text().split("[1]")[0].strip() in copied
+    assert "**Sources**" in copied
+    assert "*Cell, gene therapy manufacturing takes center stage as Novartis, Amazon join forces*" in copied
+    assert "`novartis-aws-cell-gene-therapy-manufacturing.txt`" in copied
+    assert "\n  > " in copied  # the quoted sentence
+
+
+def test_symbols_render_with_a_font_that_has_them(page, site):
+    """The documents use emoji and symbols (📸 → • —): Chromium draws them with a real font
+    (DejaVu Sans for symbols, Noto Color Emoji for emoji, both Debian packages), never tofu."""
+    import subprocess
+
+    installed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout
+    if "Noto Color Emoji" not in installed:
+        pytest.skip("fonts-noto-color-emoji is not installed (make browser installs it)")
+    open_site(page, site)
+    page.evaluate("""() => { const s = document.createElement('span'); s.id = 'sym';
+        s.textContent = '📸 → • —'; document.querySelector('.chat').append(s); }""")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#sym"})["nodeId"]
+    fonts = {f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]}
+    assert "Noto Color Emoji" in fonts, fonts
+    assert fonts <= {"Noto Color Emoji", "DejaVu Sans", "Liberation Sans"}, fonts
