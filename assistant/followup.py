@@ -57,6 +57,8 @@ def _names(text: str) -> list[str]:
     return out
 
 
+_REGULATORS = frozenset("FDA EMA MHRA PMDA NMPA CDE HEALTH CANADA TGA SWISSMEDIC ANVISA CMS WHO "
+                        "US FDA THE FDA".split())
 _POSSESSIVE_PRONOUN = re.compile(r"\b(its|their|his|her)\b", re.IGNORECASE)
 _SUBJECT_PRONOUN = re.compile(r"\b(it|they|them|he|she|the company|the drug|the therapy|"
                               r"this one|that one)\b", re.IGNORECASE)
@@ -108,6 +110,14 @@ class RuleRewriter:
         core = core[:1].upper() + core[1:]
         entity = old_names[0] if old_names else None
         if entity is None:
+            return _cap(core)
+        # A pronoun after a name of the question's own refers to that name: "What did Novartis
+        # do to improve its manufacturing?" is about Novartis, whatever the previous turn named.
+        # (A regulator is where things happen, not what they are about: "What did the FDA say
+        # about its safety?" still asks about the previous turn's product.)
+        first_pronoun = re.search(r"\b(its|their|his|her|it|they|them|he|she)\b", core, re.I)
+        own = [n for n in new_names if n.upper() not in _REGULATORS]
+        if first_pronoun and any(0 <= core.find(n) < first_pronoun.start() for n in own):
             return _cap(core)
         # PRONOUNS: "its" -> "Novartis's", "it"/"they" -> "Novartis".
         resolved = _POSSESSIVE_PRONOUN.sub(f"{entity}'s", core)

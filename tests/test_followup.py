@@ -53,3 +53,11 @@ def test_two_hundred_chained_follow_ups_stay_bounded_and_unnested():
         lengths.append(len(s))
         h = h[-5:] + [turn(s)]
     assert max(lengths) < 200, max(lengths)
+
+
+def test_a_pronoun_after_the_question_s_own_name_refers_to_that_name():
+    q = "What did Novartis do to improve its CAR-T manufacturing?"
+    assert R.rewrite(q, [turn("How did AstraZeneca expand in CAR-T?")]) == q
+    # a regulator named first is not what "its" refers to
+    assert "Fucaso" in R.rewrite("What did the FDA say about its safety?",
+                                 [turn("When was Fucaso approved in China?")])
