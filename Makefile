@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test browser screenshots eval eval-tradepress bench train-answerer perf load local-llm slack lock clean
+.PHONY: install run ingest test browser screenshots eval eval-tradepress bench train-answerer perf load conversation-memory local-llm slack lock clean
 
 install: $(VENV)/.installed
 
@@ -92,6 +92,10 @@ perf: install
 # switch the index (about 3 min); LOAD_ARGS="--ingests 0" gives the baseline.
 load: install
 	$(PY) -m eval.load $(LOAD_ARGS)
+
+# Server memory after 10 and after 1,000 follow-ups in one conversation (a few minutes).
+conversation-memory: install
+	$(PY) -m eval.conversation_memory
 
 clean:
 	rm -rf $(VENV) .data
