@@ -49,6 +49,10 @@ class DiskFullError(StoreError):
     """The disk filled up while writing; what was half-written has been removed."""
 
 
+class StoreTimeout(StoreError):
+    """A store call did not return within ASSISTANT_STORE_TIMEOUT_SECONDS."""
+
+
 @dataclass(frozen=True)
 class Record:
     id: str
@@ -58,6 +62,21 @@ class Record:
 
 
 def make_client(settings: Settings):
+    """The Chroma client, every call through a `StoreGuard` (assistant/guard.py): a time limit,
+    full-disk errors as `DiskFullError`, a fresh client after a failure."""
+    from assistant.guard import GuardedClient, StoreGuard
+
+    client = _raw_client(settings)  # fails here (StoreError) when the store cannot be reached
+    first = [client]
+
+    def factory():
+        return first.pop() if first else _raw_client(settings)
+
+    path = None if settings.server_mode else str(settings.chroma_path)
+    return GuardedClient(StoreGuard(factory, settings.store_timeout_seconds, path))
+
+
+def _raw_client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
