@@ -71,7 +71,7 @@ class StoreGuard:
             _forget_identifier(self.path)
         free = self.free_bytes()
         if is_disk_full(exc) or (free is not None and free < 1 << 20):
-            return DiskFullError(f"the store is out of disk space (cannot open it: {exc})")
+            return DiskFullError(f"disk full: the store cannot be opened ({exc})")
         return StoreError(f"cannot open the store: {exc}")
 
     def reset(self, why: str) -> None:
@@ -114,7 +114,7 @@ class StoreGuard:
             if is_disk_full(exc):
                 self._fail("out of disk space")
                 self.reset("disk full")
-                raise DiskFullError(f"the store is out of disk space: {exc}") from exc
+                raise DiskFullError(f"disk full: {exc}") from exc
             raise
         self.failure = None
         self.last_ok = time.time()

@@ -66,14 +66,20 @@ def make_client(settings: Settings):
     full-disk errors as `DiskFullError`, a fresh client after a failure."""
     from assistant.guard import GuardedClient, StoreGuard
 
-    client = _raw_client(settings)  # fails here (StoreError) when the store cannot be reached
-    first = [client]
+    path = None if settings.server_mode else str(settings.chroma_path)
 
     def factory():
         return first.pop() if first else _raw_client(settings)
 
-    path = None if settings.server_mode else str(settings.chroma_path)
-    return GuardedClient(StoreGuard(factory, settings.store_timeout_seconds, path))
+    guard = StoreGuard(factory, settings.store_timeout_seconds, path)
+    first: list = []
+    try:  # fails here (StoreError, DiskFullError) when the store cannot be opened
+        first.append(_raw_client(settings))
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise guard._open_failed(exc) from exc
+    return GuardedClient(guard)
 
 
 def _raw_client(settings: Settings):
