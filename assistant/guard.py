@@ -79,7 +79,7 @@ class StoreGuard:
         with self._lock:
             if self._client is None:
                 return
-            log.warning("store client retired (%s); the next call opens a fresh one", why)
+            log.info("store client retired (%s); the next call opens a fresh one", why)
             old, self._client = self._client, None
         _forget_shared_system(old)
 

@@ -152,7 +152,8 @@ def test_ingest_on_a_full_disk_says_so_in_one_line_and_the_index_keeps_answering
     new = big_documents(tmp_path / "new")
     filler = fill(small_fs, leave)
     done = run_ingest(env, CORPUS, new)
-    errors = [line for line in done.stderr.splitlines() if not line.startswith("Loading weights")]
+    errors = [line for line in done.stderr.splitlines()
+              if line.strip() and not line.startswith("Loading weights")]
     assert done.returncode != 0
     assert len(errors) == 1 and "disk full" in errors[0], done.stderr
     assert "Traceback" not in done.stderr
