@@ -74,12 +74,16 @@ def serve(
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
+    # On SIGTERM, requests still running after the grace period (a store call that hangs) are
+    # abandoned: the server stops within it instead of waiting for them for ever.
+    grace = get_settings().shutdown_grace_seconds
     if workers > 1:
-        uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers,
+                    timeout_graceful_shutdown=grace)
     else:
         from assistant.api import create_app
 
-        uvicorn.run(create_app(), host=host, port=port)
+        uvicorn.run(create_app(), host=host, port=port, timeout_graceful_shutdown=grace)
 
 
 def _loopback(host: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -120,11 +121,23 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         log.error("store error: %s", exc)
         return JSONResponse(status_code=503, content={"detail": store_unavailable(exc)})
 
-    @app.get("/health", response_model=HealthResponse, responses=unavailable)
-    def health(assistant: AssistantDep):
-        """Open to everyone, so it says nothing about the documents."""
-        assistant.retriever.snapshot()
-        return {"status": "ok"}
+    @app.get("/health", response_model=HealthResponse, responses=unavailable,
+             response_model_exclude_none=True)
+    async def health(assistant: AssistantDep):
+        """Open to everyone, so it says nothing about the documents. `{"status": "degraded",
+        "reason": ...}` (HTTP 200: the process is alive, restarting it would not help) while the
+        store is out of disk space or not answering; answers within 2 s even then."""
+        guard = getattr(assistant.store.client, "guard", None)
+        problem = guard.status() if guard is not None else None
+        if problem is None:
+            try:  # off the request thread pool, which hung store calls may be holding
+                await asyncio.wait_for(asyncio.to_thread(assistant.retriever.snapshot), 2.0)
+            except EmptyIndexError:
+                raise
+            except (StoreError, asyncio.TimeoutError) as exc:
+                problem = "the store did not answer within 2 s" if isinstance(
+                    exc, asyncio.TimeoutError) else store_unavailable(exc)
+        return {"status": "degraded", "reason": problem} if problem else {"status": "ok"}
 
     @app.get("/v1/sources", response_model=SourcesResponse, responses=unavailable)
     def sources(assistant: AssistantDep, principal: ReaderDep):

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Chroma server host; set to use `chroma run`.")
     chroma_port: int = Field(8001, description="Chroma server port.")
     collection_prefix: str = Field("chunks", description="Name prefix of the chunk collections.")
+    store_timeout_seconds: float = Field(
+        10.0, gt=0, description="Time limit of one store call (vector store, manifest, "
+        "conversations, feedback, keys); past it the request fails with 503 instead of waiting.")
+    shutdown_grace_seconds: float = Field(
+        5.0, ge=0, description="On SIGTERM, requests still running after this are abandoned and "
+                               "the server exits (uvicorn's timeout_graceful_shutdown).")
 
     # --- uploaded documents and ingest jobs (assistant/documents.py, assistant/jobs.py) ---
     documents_dir: Path | None = Field(

@@ -13,7 +13,18 @@ NO_INDEX = ("The index is empty: nothing has been ingested yet. Run `make ingest
 INTERNAL_ERROR = "The assistant could not answer this question because of an internal error."
 
 
+DISK_FULL = ("The index/conversation store is out of disk space; answers resume when space is "
+             "freed.")
+STORE_TIMEOUT = ("The index/conversation store did not answer in time; try again shortly.")
+
+
 def store_unavailable(exc: Exception) -> str:
+    from assistant.store import DiskFullError, StoreTimeout, is_disk_full
+
+    if isinstance(exc, DiskFullError) or is_disk_full(exc):
+        return DISK_FULL
+    if isinstance(exc, StoreTimeout):
+        return STORE_TIMEOUT
     return f"The index is unavailable: {exc}"
 
 

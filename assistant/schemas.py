@@ -157,7 +157,8 @@ class SourcesResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: str
+    status: str  # "ok" or "degraded"
+    reason: str | None = None  # why it is degraded (for example: out of disk space)
 
 
 class ErrorResponse(BaseModel):

@@ -49,6 +49,10 @@ class DiskFullError(StoreError):
     """The disk filled up while writing; what was half-written has been removed."""
 
 
+class StoreTimeout(StoreError):
+    """A store call did not return within ASSISTANT_STORE_TIMEOUT_SECONDS."""
+
+
 @dataclass(frozen=True)
 class Record:
     id: str
@@ -58,6 +62,27 @@ class Record:
 
 
 def make_client(settings: Settings):
+    """The Chroma client, every call through a `StoreGuard` (assistant/guard.py): a time limit,
+    full-disk errors as `DiskFullError`, a fresh client after a failure."""
+    from assistant.guard import GuardedClient, StoreGuard
+
+    path = None if settings.server_mode else str(settings.chroma_path)
+
+    def factory():
+        return first.pop() if first else _raw_client(settings)
+
+    guard = StoreGuard(factory, settings.store_timeout_seconds, path)
+    first: list = []
+    try:  # fails here (StoreError, DiskFullError) when the store cannot be opened
+        first.append(_raw_client(settings))
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise guard._open_failed(exc) from exc
+    return GuardedClient(guard)
+
+
+def _raw_client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

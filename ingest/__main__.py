@@ -34,7 +34,7 @@ def main(
         raise typer.Exit(2)
 
     from assistant.embedding import EmbedderError, LazyEmbedder
-    from assistant.store import ChunkStore, StoreError
+    from assistant.store import ChunkStore, StoreError, is_disk_full
     from ingest.pipeline import Ingestor
 
     try:
@@ -64,6 +64,11 @@ def main(
         raise typer.Exit(3)
     except (StoreError, EmbedderError) as exc:  # includes DiskFullError: what was half-written is removed
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3)
+    except Exception as exc:  # a full disk anywhere else (a cache, a lock file): one line too
+        if not is_disk_full(exc):
+            raise
+        typer.echo(f"error: disk full ({exc}); the previous index keeps answering", err=True)
         raise typer.Exit(3)
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), indent=2))
