@@ -399,8 +399,21 @@ class Documents:
     def run_job(self, job: dict, save) -> None:
         from ingest.pipeline import IngestBusy, Ingestor
 
+        last = [0.0]
+
+        def progress(stage: str, done: int, total: int) -> None:
+            """Files read, then chunks embedded, saved at most twice a second."""
+            now = time.monotonic()
+            if now - last[0] < 0.5 and done < total:
+                return
+            last[0] = now
+            job["progress"].update(stage=stage, stage_done=done, stage_total=total)
+            if stage == "reading":
+                job["progress"]["done"] = min(done, job["progress"]["total"])
+            save(job)
+
         ingestor = Ingestor(self.settings, self.assistant.store, self.assistant.embedder,
-                            progress=False)
+                            progress=False, on_progress=progress)
         while True:
             try:
                 if job["kind"] == "upload":
@@ -440,7 +453,7 @@ class Documents:
                 f["status"] = "indexed"
                 f["chunks"] = int(live.get(rec["source"], {}).get("chunks", 0))
                 self.store.update(rec["sha256"], status="indexed", reason=None)
-        job["progress"]["done"] = len(job["files"])
+        job["progress"].update(done=len(job["files"]), stage="done")
         job["status"], job["finished_at"] = "done", time.time()
         save(job)
 

@@ -214,7 +214,8 @@ class Ingestor:
     def __init__(self, settings: Settings, store: ChunkStore, embedder: Embedder,
                  root: Path | None = None, progress: bool = True,
                  on_event: Callable[[str], None] | None = None,
-                 reembed: bool | None = None) -> None:
+                 reembed: bool | None = None,
+                 on_progress: Callable[[str, int, int], None] | None = None) -> None:
         self.settings = settings
         # May a run whose embedder differs from the index's re-embed every document?
         self.reembed = settings.reembed if reembed is None else reembed
@@ -223,6 +224,9 @@ class Ingestor:
         self.root = root if root is not None else settings.corpus_dir
         self.progress = progress
         self.say = on_event or (lambda msg: None)
+        # (stage, done, total): "reading" per file, "embedding" per batch of chunks (the jobs
+        # of the documents API show it).
+        self.on_progress = on_progress or (lambda stage, done, total: None)
         self.fingerprint = pipeline_fingerprint(settings, embedder.name)
         self.limits = Limits.from_settings(settings)
         self.fail_at: str | None = None  # crash tests: a kill point of IndexWriter
@@ -341,7 +345,8 @@ class Ingestor:
             failed_now: dict[str, list[str]] = {}
             todo: list[tuple[_Plan, str, list[Chunk]]] = []
             updates: list[dict] = []
-            for plan in plans:
+            for done, plan in enumerate(plans):
+                self.on_progress("reading", done, len(plans))
                 f, src = plan.path, plan.source
                 seen.add(src)
                 digest = ""
@@ -566,5 +571,6 @@ class Ingestor:
                 for (slot, _), v in zip(batch, vectors):
                     slot.embedding = v
                 bar.update(len(batch))
+                self.on_progress("embedding", min(i + bs, len(pending)), len(pending))
         finally:
             bar.close()

@@ -99,7 +99,8 @@ def test_upload_is_ingested_in_the_background_and_served_back(env):
     job = wait_job(base, body["job_id"])
     assert job["status"] == "done", job
     assert job["files"][0]["status"] == "indexed" and job["files"][0]["chunks"] >= 1
-    assert job["progress"] == {"total": 1, "done": 1}
+    assert job["progress"]["total"] == job["progress"]["done"] == 1
+    assert job["progress"]["stage"] == "done"
 
     docs = {d["id"]: d for d in listing(base)}
     d = docs[f["document_id"]]

@@ -179,3 +179,18 @@ def test_reingest_keeps_conversations_and_feedback(tmp_path, corpus_copy, counti
     after = Assistant(settings, store, embedder)
     assert len(after.conversations.history("keep-me")) == 1
     assert len(after.feedback.all()) == 1
+
+
+def test_progress_is_reported_per_file_and_per_embedding_batch(tmp_path, embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"note-{i}.txt").write_text(f"Note {i}. " + "Lonza expanded its site. " * 20)
+    settings = make_settings(tmp_path, docs, embed_batch_size=2)
+    seen = []
+    Ingestor(settings, ChunkStore(settings), embedder, progress=False,
+             on_progress=lambda stage, done, total: seen.append((stage, done, total))).run([docs])
+    assert [s for s in seen if s[0] == "reading"] == [("reading", i, 3) for i in range(3)]
+    embedding = [s for s in seen if s[0] == "embedding"]
+    assert embedding and embedding[-1][1] == embedding[-1][2]
+    assert [d for _, d, _ in embedding] == sorted(d for _, d, _ in embedding)
