@@ -28,6 +28,7 @@ import httpx
 import typer
 
 from assistant.config import PROJECT_ROOT, Settings
+from eval.load import wait_healthy
 from eval.report import print_table, write_json
 
 DEFAULT_EVAL_DATA = PROJECT_ROOT.parent / "shared" / "eval-data"
@@ -127,20 +128,6 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _wait_healthy(base: str, server: subprocess.Popen) -> float:
-    """Seconds until `base/health` answers 200; fails if the server exits or takes 2 minutes."""
-    t0 = time.perf_counter()
-    while True:
-        try:
-            if httpx.get(base + "/health", timeout=2).status_code == 200:
-                return time.perf_counter() - t0
-        except httpx.HTTPError:
-            pass
-        if time.perf_counter() - t0 > 120 or server.poll() is not None:
-            raise RuntimeError("the server did not become healthy")
-        time.sleep(0.2)
-
-
 def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="perf-api-"))
     env = {**env, "ASSISTANT_CHROMA_PATH": str(work / "db"), "ASSISTANT_CORPUS_DIR": str(corpus)}
@@ -151,7 +138,7 @@ def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) ->
                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        startup = _wait_healthy(base, server)
+        startup = wait_healthy(base, server, limit=120)
         latencies, first_delta, final = [], [], []
         with httpx.Client(timeout=60) as client:
             client.post(base + "/v1/chat", json={"question": "warm-up question about CDMOs"})
@@ -208,7 +195,7 @@ def measure_auth_overhead(corpus: Path, env: dict, questions: list[str], port: i
     headers = [{}, {"Authorization": f"Bearer {key}"}]
     try:
         for base, server in zip(bases, servers):
-            _wait_healthy(base, server)
+            wait_healthy(base, server, limit=120)
         lat: list[list[float]] = [[], []]
         with httpx.Client(timeout=60) as client:
             for i in (0, 1):
