@@ -35,6 +35,7 @@ from assistant.responses import (
 )
 from assistant.retrieval import EmptyIndexError
 from assistant.schemas import (
+    SLACK_CONVERSATION_PREFIX,
     ChatRequest,
     ChatResponse,
     ErrorResponse,
@@ -143,7 +144,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def sources(assistant: AssistantDep, principal: ReaderDep):
         return {"sources": list(assistant.retriever.sources().values())}
 
+    def check_conversation(conversation_id: str | None) -> None:
+        # A Slack thread's conversation (`slack-<team>-<channel>-<ts>`) is Slack's alone: over
+        # HTTP it is an unknown conversation, never its history (issue 13, point 4).
+        if conversation_id and conversation_id.startswith(SLACK_CONVERSATION_PREFIX):
+            raise HTTPException(status_code=404, detail="unknown conversation")
+
     def check_sources(body: ChatRequest, assistant: Assistant) -> None:
+        check_conversation(body.conversation_id)
         if body.sources:
             known = assistant.retriever.sources()
             unknown = [s for s in body.sources if s not in known]
@@ -194,6 +202,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.post("/v1/feedback", response_model=FeedbackResponse, status_code=201)
     def feedback(body: FeedbackRequest, assistant: AssistantDep, principal: ReaderDep):
+        check_conversation(body.conversation_id)
         fid = assistant.feedback.add(Feedback(
             helpful=body.helpful, question=body.question, answer=body.answer,
             citations=body.citations, channel="web", standalone=body.standalone,

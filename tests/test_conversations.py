@@ -57,6 +57,22 @@ def test_bad_conversation_id_is_a_422(indexed):
     assert r.status_code == 422 and "conversation_id" in r.text
 
 
+def test_a_slack_thread_s_conversation_is_unknown_over_http(indexed):
+    settings, _, assistant = indexed
+    from assistant.slack.text import conversation_id
+
+    cid = conversation_id("T1", "C1", "1700000000.000100")
+    assistant.ask("What cell therapy deals did AstraZeneca do in 2023?", conversation_id=cid)
+    with serve(create_app(settings, assistant)) as api:
+        for path, body in (("/v1/chat", {"question": "And what about them?"}),
+                           ("/v1/chat/stream", {"question": "And what about them?"}),
+                           ("/v1/feedback", {"helpful": True, "question": "q", "answer": "a"})):
+            r = httpx.post(f"{api}{path}", json={**body, "conversation_id": cid}, timeout=60)
+            assert r.status_code == 404 and "AstraZeneca" not in r.text, (path, r.text)
+    # the Slack thread's own history is untouched
+    assert assistant.conversations.history(cid)[-1].question.startswith("What cell therapy deals")
+
+
 def test_conversations_expire(indexed):
     _, store, _ = indexed
     now = [1_000_000.0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.schemas import SLACK_CONVERSATION_PREFIX
+
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
@@ -32,7 +34,7 @@ def clean_question(text: str, bot_user_id: str | None = None) -> str:
 
 def conversation_id(team: str | None, channel: str, thread_ts: str) -> str:
     """`slack-<team>-<channel>-<thread_ts>`: one conversation per Slack thread."""
-    raw = f"slack-{team or 'T'}-{channel}-{thread_ts}"
+    raw = f"{SLACK_CONVERSATION_PREFIX}{team or 'T'}-{channel}-{thread_ts}"
     return _ID_CHARS.sub("_", raw)[:128]
 
 
