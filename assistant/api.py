@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant.answers import Delta
 from assistant.answers.llm import GenerationError
-from assistant.auth.deps import Auth, ChatLimitDep, ReaderDep
+from assistant.auth.deps import Auth, ChatLimitDep, FeedbackLimitDep, ReaderDep
 from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
 from assistant import documents
@@ -201,7 +201,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.post("/v1/feedback", response_model=FeedbackResponse, status_code=201)
-    def feedback(body: FeedbackRequest, assistant: AssistantDep, principal: ReaderDep):
+    def feedback(body: FeedbackRequest, assistant: AssistantDep, principal: FeedbackLimitDep):
         check_conversation(body.conversation_id)
         fid = assistant.feedback.add(Feedback(
             helpful=body.helpful, question=body.question, answer=body.answer,

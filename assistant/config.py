@@ -162,6 +162,9 @@ class Settings(BaseSettings):
         "memory://", description="`limits` storage URI: memory:// (per process) or redis://host:port.")
     rate_limit_chat_per_key: str = Field("60/minute", description="Questions per key.")
     rate_limit_chat_per_address: str = Field("120/minute", description="Questions per client address.")
+    rate_limit_feedback: str = Field(
+        "30/minute", description="Feedback records per key and per client address (650 were "
+        "posted in 15 s before there was a limit).")
     rate_limit_failed_auth_per_address: str = Field(
         "20/minute", description="Failed authentications per client address before 429.")
     max_request_bytes: int = Field(

@@ -111,6 +111,20 @@ def test_questions_are_rate_limited_per_key(indexed, tmp_path):
         assert r.status_code == 429 and "retry-after" in r.headers
 
 
+def test_feedback_is_rate_limited_per_key(indexed, tmp_path):
+    settings, store, assistant = indexed
+    cfg = make_settings(tmp_path, settings.corpus_dir, chroma_path=settings.chroma_path,
+                        collection_prefix=f"rl{uuid.uuid4().hex[:8]}", auth="on",
+                        rate_limit_feedback="3/minute")
+    key, _ = KeyStore(store.client, cfg.collection_prefix).create("chatty", "reader", ["*"])
+    body = {"helpful": True, "question": "q", "answer": "a"}
+    with serve(create_app(cfg, assistant)) as base:
+        rs = [httpx.post(f"{base}/v1/feedback", json=body, headers=bearer(key), timeout=60)
+              for _ in range(4)]
+    assert [r.status_code for r in rs] == [201, 201, 201, 429]
+    assert int(rs[-1].headers["retry-after"]) >= 1
+
+
 def test_page_session_cookie_and_csrf(secured):
     base, keys, _ = secured
     key, _ = keys.create("web", "reader", ["*"])

@@ -66,7 +66,8 @@ class Auth:
         self.keys = KeyStore(client, settings.collection_prefix)
         self.limiter = RateLimiter(settings.rate_limit_storage, settings.rate_limit_chat_per_key,
                                    settings.rate_limit_chat_per_address,
-                                   settings.rate_limit_failed_auth_per_address)
+                                   settings.rate_limit_failed_auth_per_address,
+                                   settings.rate_limit_feedback)
         self.audit = AuditLog(settings.audit_path, settings.audit_retention_days)
         secret = (settings.session_secret.get_secret_value() if settings.session_secret
                   else load_or_create_secret(JsonRecords(client, f"{settings.collection_prefix}-auth")))
@@ -163,7 +164,17 @@ def chat_limit(request: Request, p: Annotated[Principal, Depends(require("reader
     return p
 
 
+def feedback_limit(request: Request, p: Annotated[Principal, Depends(require("reader"))]) -> Principal:
+    address = request.client.host if request.client else "?"
+    v = get_auth(request).limiter.feedback(p.name if p.key_id else None, address)
+    if not v.allowed:
+        raise HTTPException(429, "Too much feedback at once; try again shortly.",
+                            headers={"Retry-After": str(v.retry_after)})
+    return p
+
+
 ReaderDep = Annotated[Principal, Depends(require("reader"))]
 WriterDep = Annotated[Principal, Depends(require("writer"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]
 ChatLimitDep = Annotated[Principal, Depends(chat_limit)]
+FeedbackLimitDep = Annotated[Principal, Depends(feedback_limit)]

@@ -1,4 +1,4 @@
-"""Rate limits on `/v1/chat*` per key and per client address, and on failed authentication per
+"""Rate limits on `/v1/chat*` and `/v1/feedback` per key and per client address, and on failed authentication per
 address, with the `limits` library (moving windows).
 
 The storage is a `limits` storage URI: `memory://` (the default) counts within one API process;
@@ -25,12 +25,13 @@ class Verdict:
 
 class RateLimiter:
     def __init__(self, storage_uri: str, chat_per_key: str, chat_per_address: str,
-                 failed_auth_per_address: str) -> None:
+                 failed_auth_per_address: str, feedback: str = "30/minute") -> None:
         self.storage = storage_from_string(storage_uri)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.chat_key = parse(chat_per_key)
         self.chat_address = parse(chat_per_address)
         self.failed_auth = parse(failed_auth_per_address)
+        self.feedback_limit = parse(feedback)
 
     def _hit(self, item, *ids: str) -> Verdict:
         if self.limiter.hit(item, *ids):
@@ -43,6 +44,12 @@ class RateLimiter:
         if not v.allowed or key_name is None:
             return v
         return self._hit(self.chat_key, "chat-key", key_name)
+
+    def feedback(self, key_name: str | None, address: str) -> Verdict:
+        v = self._hit(self.feedback_limit, "feedback-addr", address)
+        if not v.allowed or key_name is None:
+            return v
+        return self._hit(self.feedback_limit, "feedback-key", key_name)
 
     def auth_blocked(self, address: str) -> Verdict:
         """Is this address over its failed-authentication budget (without counting a hit)?"""
