@@ -519,3 +519,35 @@ def test_symbols_render_with_a_font_that_has_them(page, site):
     fonts = {f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]}
     assert "Noto Color Emoji" in fonts, fonts
     assert fonts <= {"Noto Color Emoji", "DejaVu Sans", "Liberation Sans"}, fonts
+
+
+def test_sign_in_with_a_key_then_sign_out(browser, indexed, tmp_path):
+    """With keys, the page asks for one, keeps only the session cookie, and signs out."""
+    import uuid
+
+    from assistant.auth.keys import KeyStore
+
+    settings, store, assistant = indexed
+    cfg = make_settings(tmp_path, settings.corpus_dir, chroma_path=settings.chroma_path,
+                        collection_prefix=f"web{uuid.uuid4().hex[:8]}")
+    key, _ = KeyStore(store.client, cfg.collection_prefix).create("web", "reader", ["*"])
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    pg = context.new_page()
+    try:
+        with serve(create_app(cfg, assistant)) as base:
+            pg.goto(base + "/")
+            pg.wait_for_selector("#sign-in:not([hidden])")
+            assert pg.locator("#sign-out").is_hidden()
+            pg.fill("#api-key", key)
+            pg.locator("#sign-in button[type=submit]").click()
+            pg.wait_for_selector("#sign-in", state="hidden")
+            pg.wait_for_selector("#sign-out:not([hidden])")
+            assert key not in pg.evaluate("JSON.stringify(localStorage) + document.cookie")
+            pg.locator("#sign-out").click()
+            pg.wait_for_selector("#sign-in:not([hidden])")
+            assert pg.locator("#sign-out").is_hidden()
+            # the cookie is gone: the server no longer knows this page
+            status = pg.evaluate("fetch('/v1/session').then(r => r.status)")
+            assert status == 401
+    finally:
+        context.close()

@@ -41,7 +41,11 @@ function api(url, opts = {}) {
 async function loadSession() {
   try {
     const r = await fetch("/v1/session", { credentials: "same-origin" });
-    if (r.ok) { csrfToken = (await r.json()).csrf_token || null; return true; }
+    if (r.ok) {
+      csrfToken = (await r.json()).csrf_token || null;
+      $("sign-out").hidden = !csrfToken; // signed in with a key through the session cookie
+      return true;
+    }
     if (r.status === 401) { $("sign-in").hidden = false; return false; }
   } catch (e) { /* the document list reports an unreachable server */ }
   return true;
@@ -60,7 +64,16 @@ async function signIn(e) {
   csrfToken = body.csrf_token || null;
   $("api-key").value = "";
   $("sign-in").hidden = true;
+  $("sign-out").hidden = !csrfToken;
   refreshDocuments();
+}
+
+async function signOut() {
+  await api("/v1/session", { method: "DELETE" }).catch(() => null);
+  csrfToken = null;
+  $("sign-out").hidden = true;
+  $("sign-in").hidden = false;
+  $("sign-in-status").textContent = "Signed out.";
 }
 
 // ---- errors in words ----
@@ -630,6 +643,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     $("question").focus();
   });
   $("sign-in").addEventListener("submit", signIn);
+  $("sign-out").addEventListener("click", signOut);
   // upload: the picker, and drops anywhere on the documents panel
   $("pick").addEventListener("click", () => $("file-input").click());
   $("file-input").addEventListener("change", (e) => { uploadFiles(e.target.files); e.target.value = ""; });
