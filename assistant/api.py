@@ -45,7 +45,7 @@ from assistant.schemas import (
     SourcesResponse,
 )
 from assistant.service import Assistant
-from assistant.store import StoreError
+from assistant.store import EmbedderMismatch, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     async def health(assistant: AssistantDep):
         """Open to everyone, so it says nothing about the documents. `{"status": "degraded",
         "reason": ...}` (HTTP 200: the process is alive, restarting it would not help) while the
-        store is out of disk space or not answering; answers within 2 s even then."""
+        store is out of disk space or not answering; answers within 2 s even then. 503 when
+        there is no index yet, or the index was built with another embedding model (a setting
+        to fix, then a restart)."""
         guard = getattr(assistant.store.client, "guard", None)
         problem = guard.status() if guard is not None else None
         if problem is None:
             try:  # off the request thread pool, which hung store calls may be holding
                 await asyncio.wait_for(asyncio.to_thread(assistant.retriever.snapshot), 2.0)
-            except EmptyIndexError:
-                raise
+            except (EmptyIndexError, EmbedderMismatch):
+                raise  # 503: nothing to answer from, or the wrong model for this index
             except (StoreError, asyncio.TimeoutError) as exc:
                 problem = "the store did not answer within 2 s" if isinstance(
                     exc, asyncio.TimeoutError) else store_unavailable(exc)

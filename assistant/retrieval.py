@@ -27,7 +27,7 @@ from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.keyword_index import KeywordIndex, Segment
 from assistant.rerank import CrossEncoderReranker, get_reranker
-from assistant.store import ChunkStore, StoreError
+from assistant.store import ChunkStore, EmbedderMismatch, StoreError
 from assistant.text import terms
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ class HybridRetriever:
 
     def _load(self, state: dict) -> IndexView:
         if state["embedder"] not in (None, self.embedder.name) and state["segments"]:
-            raise StoreError(
+            raise EmbedderMismatch(
                 f"the index was built with the embedding model {state['embedder']!r} but this "
                 f"process embeds questions with {self.embedder.name!r} (ASSISTANT_EMBED_MODEL); "
                 f"its vectors cannot be compared. Start it with ASSISTANT_EMBED_MODEL="

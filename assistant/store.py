@@ -49,6 +49,11 @@ class DiskFullError(StoreError):
     """The disk filled up while writing; what was half-written has been removed."""
 
 
+class EmbedderMismatch(StoreError):
+    """The index was built with another embedding model than this process's: a setting to fix
+    (or a re-embed), not a passing failure of the store."""
+
+
 class StoreTimeout(StoreError):
     """A store call did not return within ASSISTANT_STORE_TIMEOUT_SECONDS."""
 
