@@ -155,22 +155,22 @@ def require(role: str):
     return dependency
 
 
-def chat_limit(request: Request, p: Annotated[Principal, Depends(require("reader"))]) -> Principal:
-    address = request.client.host if request.client else "?"
-    v = get_auth(request).limiter.chat(p.name if p.key_id else None, address)
-    if not v.allowed:
-        raise HTTPException(429, "Too many questions; slow down and try again shortly.",
-                            headers={"Retry-After": str(v.retry_after)})
-    return p
+def _rate_limited(check: str, message: str):
+    """A reader dependency that also counts the request against `RateLimiter.<check>` (per
+    client address, and per key when there is one): 429 with Retry-After over the limit."""
+
+    def dependency(request: Request, p: Annotated[Principal, Depends(require("reader"))]) -> Principal:
+        address = request.client.host if request.client else "?"
+        v = getattr(get_auth(request).limiter, check)(p.name if p.key_id else None, address)
+        if not v.allowed:
+            raise HTTPException(429, message, headers={"Retry-After": str(v.retry_after)})
+        return p
+
+    return dependency
 
 
-def feedback_limit(request: Request, p: Annotated[Principal, Depends(require("reader"))]) -> Principal:
-    address = request.client.host if request.client else "?"
-    v = get_auth(request).limiter.feedback(p.name if p.key_id else None, address)
-    if not v.allowed:
-        raise HTTPException(429, "Too much feedback at once; try again shortly.",
-                            headers={"Retry-After": str(v.retry_after)})
-    return p
+chat_limit = _rate_limited("chat", "Too many questions; slow down and try again shortly.")
+feedback_limit = _rate_limited("feedback", "Too much feedback at once; try again shortly.")
 
 
 ReaderDep = Annotated[Principal, Depends(require("reader"))]
