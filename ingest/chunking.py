@@ -21,6 +21,7 @@ from ingest.offline_nlp import offline_pipeline
 _RUN_IN_HEADING = re.compile(r"^([A-Z][\w/&,'’ -]{2,60}?):\s+\S")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # "...clinical settings.1 As of April 2024" -- a footnote number glued to the full stop.
+_CONTINUES = re.compile(r"[a-z]")
 _FOOTNOTE_BREAK = re.compile(r"(?<=[a-z)][.!?])\d{1,2}(?=\s+[A-Z])")
 
 
@@ -58,6 +59,7 @@ def sentence_spans(text: str) -> list[list[int]]:
                 else:
                     units.append([start, stop, True])
             else:
+                first = len(units)
                 for sent in nlp(block).sents:
                     base = pos + sent.start_char
                     cuts = [0] + [x.end() for x in _FOOTNOTE_BREAK.finditer(sent.text)] + [len(sent.text)]
@@ -65,7 +67,13 @@ def sentence_spans(text: str) -> list[list[int]]:
                         piece = sent.text[a:b]
                         if piece.strip():
                             s0 = base + a + (len(piece) - len(piece.lstrip()))
-                            units.append([s0, s0 + len(piece.strip()), False])
+                            if len(units) > first and _CONTINUES.match(piece.lstrip()) \
+                                    and text[units[-1][1] - 1] == ".":
+                                # A sentence does not begin in lower case: the full stop before it
+                                # ended an abbreviation ("population of Ae. aegypti").
+                                units[-1][1] = s0 + len(piece.strip())
+                            else:
+                                units.append([s0, s0 + len(piece.strip()), False])
         pos = m.end() if m else len(text)
     return [[a, b] for a, b in _join_open_quotes(text, [[a, b] for a, b, _ in units])]
 

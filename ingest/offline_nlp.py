@@ -45,6 +45,12 @@ def _verb_tagger(doc):
     return doc
 
 
+SCIENTIFIC_ABBREVIATIONS = (
+    "al.", "Fig.", "Figs.", "fig.", "figs.", "No.", "Nos.", "no.", "Eq.", "Eqs.", "Ref.", "Refs.",
+    "approx.", "ca.", "cf.", "vol.", "Vol.", "pp.", "Suppl.", "resp.", "incl.", "est.", "Approx.",
+)
+
+
 @lru_cache(maxsize=1)
 def offline_pipeline():
     """A blank English pipeline: sentence boundaries plus the lexical verb tagger.
@@ -55,6 +61,11 @@ def offline_pipeline():
     if "verb_tagger" not in Language.factories:
         Language.component("verb_tagger", func=_verb_tagger)
     nlp = spacy.blank("en")
+    # Abbreviations of scientific and business writing that spaCy's English exceptions lack:
+    # one token each, so the sentencizer does not end a sentence at their full stop
+    # ("Smith et al. reported", "in Fig. 2", "No. 3 plant").
+    for abbr in SCIENTIFIC_ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(abbr, [{"ORTH": abbr}])
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("verb_tagger")
     return nlp
