@@ -5,7 +5,8 @@ article with a fixed seed (`eval.answer_data.split`). The held-out articles are 
 Three logistic regressions (scikit-learn, seeded, deterministic solver):
 0. prefilter: the sentence model without the embedding features, trained on every candidate;
 1. sentence: does this candidate sentence hold the gold answer? (features.SENTENCE_FEATURES,
-   trained on the prefilter's top PREFILTER candidates of each question, as used at question time)
+   trained on the prefilter's top candidates of each question, as used at question time; how many
+   is chosen out of fold among PREFILTER_CHOICES)
 2. question: do the passages answer the question at all? (features.QUESTION_FEATURES over the
    sentence model's out-of-fold probabilities, so it learns from honest scores)
 Thresholds are chosen on out-of-fold predictions of the training articles (5-fold, grouped by
@@ -26,7 +27,6 @@ import numpy as np
 from assistant.answers.features import (QUESTION_FEATURES, SENTENCE_FEATURES, Candidate,
                                         candidates, question_features, sentence_features)
 from assistant.answers.model import MODEL_PATH, AnswererModel, Logistic
-from assistant.answers.extractive import PREFILTER
 from assistant.answers.question import _Question, analyse
 from eval.answer_data import (COVIDQA_HELDOUT_SHARE, SPLIT_SEED, SQUAD_HELDOUT_ARTICLES, Example,
                               covidqa_articles, covidqa_examples, split, squad_articles,
@@ -45,6 +45,10 @@ ANSWER_RECALL = 0.9
 # ASSISTANT_MAX_ANSWER_SENTENCES): the conciseness budget the keep threshold is chosen for.
 SENTENCE_BUDGET = 3.0
 MAX_SENTENCES = 4
+# How many of the prefilter's best candidates are embedded and re-scored at question time. Each
+# costs an embedding (most of a question's time), so the smallest whose out-of-fold answers hold
+# the answer within one standard error of the best is used ("one-standard-error rule").
+PREFILTER_CHOICES = (4, 6, 8)
 
 
 @dataclass
@@ -82,11 +86,11 @@ def featurise(examples: list[Example], embedder, progress: bool = False) -> list
     return out
 
 
-def apply_prefilter(prefilter: Logistic, items: list[Featurised]) -> None:
-    """Keep each question's PREFILTER best candidates and compute their full features, exactly
+def apply_prefilter(prefilter: Logistic, items: list[Featurised], keeps: int) -> None:
+    """Keep each question's `keeps` best candidates and compute their full features, exactly
     as the answerer does at question time."""
     for it in items:
-        top = [int(i) for i in np.argsort(-prefilter.predict(it.X0))[:PREFILTER]]
+        top = [int(i) for i in np.argsort(-prefilter.predict(it.X0))[:keeps]]
         it.sub = top
         it.X = sentence_features(it.q, [it.cands[i] for i in top], it.example.stats, it.sims[top])
 
@@ -131,13 +135,29 @@ GRID = np.round(np.arange(0.02, 0.981, 0.01), 2)
 
 
 def train(items: list[Featurised]) -> tuple[AnswererModel, dict]:
+    """Trains at each of PREFILTER_CHOICES and keeps the smallest within one standard error of
+    the best (out-of-fold share of answers holding the answer, averaged over the datasets)."""
+    prefilter = _fit(np.vstack([it.X0 for it in items]), np.concatenate([it.y for it in items]),
+                     SENTENCE_FEATURES)
+    runs = {k: _train_at(items, prefilter, k) for k in PREFILTER_CHOICES}
+    best = max(runs.values(), key=lambda r: r[1]["answer_holds_answer_at_keep_threshold"])[1]
+    floor = best["answer_holds_answer_at_keep_threshold"] - best["answer_holds_standard_error"]
+    keeps = min(k for k, r in runs.items() if r[1]["answer_holds_answer_at_keep_threshold"] >= floor)
+    model, cv = runs[keeps]
+    apply_prefilter(prefilter, items, keeps)  # leave the items as the chosen model sees them
+    cv["prefilter_choices"] = {str(k): {"answer_holds_answer_at_keep_threshold": r[1]["answer_holds_answer_at_keep_threshold"],
+                                        "top1_sentence_holds_answer_answerable": r[1]["top1_sentence_holds_answer_answerable"],
+                                        "prefilter_keeps_answer": r[1]["prefilter_keeps_answer"]}
+                               for k, r in runs.items()}
+    return model, cv
+
+
+def _train_at(items: list[Featurised], prefilter: Logistic, keeps: int) -> tuple[AnswererModel, dict]:
     from sklearn.model_selection import GroupKFold
 
     groups = np.array([it.example.article for it in items])
     folds = list(GroupKFold(n_splits=FOLDS).split(np.zeros(len(items)), groups=groups))
-    prefilter = _fit(np.vstack([it.X0 for it in items]), np.concatenate([it.y for it in items]),
-                     SENTENCE_FEATURES)
-    apply_prefilter(prefilter, items)
+    apply_prefilter(prefilter, items, keeps)
     oof: list[np.ndarray] = [np.zeros(0)] * len(items)
     for tr, te in folds:
         m = _fit(np.vstack([items[i].X for i in tr]), np.concatenate([items[i].ysub for i in tr]))
@@ -174,9 +194,11 @@ def train(items: list[Featurised]) -> tuple[AnswererModel, dict]:
             per.setdefault(d, []).append((bool(it.ysub[sel].any()), len(sel)))
         holds = float(np.mean([np.mean([h for h, _ in v]) for v in per.values()]))
         length = float(np.mean([np.mean([n for _, n in v]) for v in per.values()]))
-        keep_rows.append((float(t), holds, length))
+        # standard error of the mean over datasets of per-dataset shares
+        se = float(np.sqrt(sum(np.var([h for h, _ in v]) / len(v) for v in per.values())) / len(per))
+        keep_rows.append((float(t), holds, length, se))
     within = [r for r in keep_rows if r[2] <= SENTENCE_BUDGET]
-    t_keep, keep_holds, keep_len = min(within, key=lambda r: r[0]) if within else keep_rows[-1]
+    t_keep, keep_holds, keep_len, keep_se = min(within, key=lambda r: r[0]) if within else keep_rows[-1]
     has = [it.y.any() for it in items]
     per_dataset = {}
     for d in np.unique(datasets):
@@ -198,16 +220,17 @@ def train(items: list[Featurised]) -> tuple[AnswererModel, dict]:
           "answerable_answered_at_answer_threshold": round(tpr_at, 4),
           "unanswerable_abstained_at_answer_threshold": round(tnr_at, 4),
           "answer_holds_answer_at_keep_threshold": round(keep_holds, 4),
+          "answer_holds_standard_error": round(keep_se, 4),
           "mean_sentences_at_keep_threshold": round(keep_len, 3),
           "per_dataset": per_dataset,
-          "keep_threshold_curve": [[t, round(h, 4), round(n, 3)] for t, h, n in keep_rows
+          "keep_threshold_curve": [[t, round(h, 4), round(n, 3)] for t, h, n, _ in keep_rows
                                    if abs(t * 100 % 5) < 1e-6]}
-    return AnswererModel(prefilter, sentence, question, t_answer, t_keep, True, {}), cv
+    return AnswererModel(prefilter, sentence, question, t_answer, t_keep, True, {}, keeps), cv
 
 
 def evaluate(model: AnswererModel, items: list[Featurised], n_questions: int) -> dict:
     """Held-out: is the best sentence right, and is the answer/abstain decision right."""
-    apply_prefilter(model.prefilter, items)
+    apply_prefilter(model.prefilter, items, model.prefilter_keeps)
     top1 = decide = answered_right = abstained_right = n_ans = 0
     for it in items:
         answerable = bool(it.y.any())
@@ -264,7 +287,7 @@ def run(eval_data: Path, embedder, out: Path = MODEL_PATH, progress: bool = True
     payload = {
         "prefilter": model.prefilter.to_dict(), "sentence": model.sentence.to_dict(), "question": model.question.to_dict(),
         "thresholds": {"answer": model.answer_threshold, "keep": model.keep_threshold},
-        "uses_similarity": True, "prefilter_keeps": PREFILTER,
+        "uses_similarity": True, "prefilter_keeps": model.prefilter_keeps,
         "meta": {k: v for k, v in report.items() if k != "seconds"},
     }
     out.parent.mkdir(parents=True, exist_ok=True)

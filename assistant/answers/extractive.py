@@ -8,8 +8,8 @@ How an answer is made:
 1. Candidates: every sentence of the retrieved passages, minus page chrome (headings, captions,
    share buttons).
 2. Each candidate gets the features of `features.SENTENCE_FEATURES`. A first logistic regression
-   without the embedding features ranks all of them; the best `PREFILTER` are embedded and
-   re-scored by the full model (P(the sentence holds the answer)).
+   without the embedding features ranks all of them; the best `model.prefilter_keeps` (chosen
+   by `python -m eval train-answerer`, out of fold) are embedded and re-scored by the full model (P(the sentence holds the answer)).
 3. A second model decides whether to answer at all (P(the best sentence answers the question)).
 4. The answer is the best sentence, plus further sentences whose probability reaches the learned
    `keep` threshold, up to `max_answer_sentences`; a list question gets one sentence per document;
@@ -38,11 +38,6 @@ from assistant.config import Settings
 from assistant.retrieval import Passage
 from assistant.text import terms
 
-# Candidates re-scored with embedding similarity. Measured on the held-out articles (best
-# sentence right, answerable questions; SQuAD 2.0 / COVID-QA): 4 -> 0.803 / 0.575, 6 -> 0.800 /
-# 0.567, 8 -> 0.795 / 0.563, 12 -> 0.795 / 0.544. Fewer is no worse and each one costs an
-# embedding (about 10 ms on 2 cores); 6 leaves room for a list's one-per-document items.
-PREFILTER = 6
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
 # and how many following chunks of its document it may run into.
 MAX_LIST_ITEMS = 12
@@ -87,7 +82,7 @@ class ExtractiveGenerator:
         """The prefilter's best candidates, each with P(it holds the answer) set, best first."""
         X = sentence_features(q, cands, stats, None)
         if self.model.uses_similarity:
-            top = np.argsort(-self.model.prefilter.predict(X))[:PREFILTER]
+            top = np.argsort(-self.model.prefilter.predict(X))[:self.model.prefilter_keeps]
             cands = [cands[i] for i in top]
             query = self.embedder.embed_query(q.text)  # usually retrieval's, already computed
             vecs = self.embedder.embed_texts([c.text for c in cands])

@@ -55,6 +55,8 @@ class AnswererModel:
     keep_threshold: float  # a further sentence joins the answer when its P is at least this
     uses_similarity: bool  # the sentence-embedding features are used (costs an embedding call)
     meta: dict
+    # Candidates the prefilter passes on to be embedded and re-scored (each costs an embedding).
+    prefilter_keeps: int = 6
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "AnswererModel":
@@ -67,7 +69,8 @@ class AnswererModel:
         return cls(Logistic.from_dict(d["prefilter"]), Logistic.from_dict(d["sentence"]),
                    Logistic.from_dict(d["question"]),
                    float(d["thresholds"]["answer"]), float(d["thresholds"]["keep"]),
-                   bool(d.get("uses_similarity", True)), d.get("meta", {}))
+                   bool(d.get("uses_similarity", True)), d.get("meta", {}),
+                   int(d.get("prefilter_keeps", 6)))
 
 
 @lru_cache(maxsize=4)
