@@ -113,6 +113,7 @@ class IndexView:
         self._cache: OrderedDict[str, Passage | None] = OrderedDict()
         self._lock = threading.Lock()
         self._scoped: dict[tuple[str, ...], IndexView] = {}
+        self._present: frozenset[str] | None = None
 
     def scoped(self, collections: Sequence[str] | None) -> IndexView:
         """This state restricted to documents of `collections` (None: all). The view itself
@@ -120,9 +121,12 @@ class IndexView:
         wanted = scope(collections)
         if wanted is None or self.collections is not None and set(self.collections) <= set(wanted):
             return self
-        if self.collections is not None:
-            wanted = tuple(sorted(set(wanted) & set(self.collections)))
-        if all(collection_of(d) in wanted for d in self.docs.values()):
+        if self.collections is not None:  # narrower than this scope: a scope of the whole
+            return self.base.scoped(tuple(sorted(set(wanted) & set(self.collections))))
+        with self._lock:
+            if self._present is None:  # the collections this state holds, counted once
+                self._present = frozenset(collection_of(d) for d in self.docs.values())
+        if self._present <= set(wanted):
             return self
         with self._lock:
             view = self._scoped.get(wanted)
@@ -479,6 +483,7 @@ class ScopedView(IndexView):
         self._cache = OrderedDict()
         self._lock = threading.Lock()
         self._scoped = {}
+        self._present = None
         self._df: dict[str, int] = {}
 
     def doc_freq(self, term: str) -> int:
