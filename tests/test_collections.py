@@ -428,15 +428,12 @@ def test_slack_channels_search_only_their_mapped_collections(env):
     assert other["collections"] == ["beta"] and other["cited"] == [B_DOC]
 
 
-def test_slack_collections_setting_is_validated(tmp_path):
+def test_slack_collections_setting_is_validated(tmp_path, monkeypatch):
     from assistant.config import Settings
 
     s = Settings(chroma_path=tmp_path / "c", slack_collections={"C1": ["deals"], "default": ["*"]})
     assert s.slack_collections["C1"] == ["deals"]
     with pytest.raises(ValueError, match="invalid collection name"):
         Settings(chroma_path=tmp_path / "c", slack_collections={"C1": ["no such"]})
-    os.environ["ASSISTANT_SLACK_COLLECTIONS"] = '{"C9": ["deals", "cdmo"]}'
-    try:
-        assert Settings(chroma_path=tmp_path / "c").slack_collections == {"C9": ["deals", "cdmo"]}
-    finally:
-        del os.environ["ASSISTANT_SLACK_COLLECTIONS"]
+    monkeypatch.setenv("ASSISTANT_SLACK_COLLECTIONS", '{"C9": ["deals", "cdmo"]}')
+    assert Settings(chroma_path=tmp_path / "c").slack_collections == {"C9": ["deals", "cdmo"]}
