@@ -23,6 +23,7 @@ from assistant.auth.deps import Auth, ChatLimitDep, FeedbackLimitDep, ReaderDep
 from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
 from assistant import documents
+from assistant.collections import shown
 from assistant.config import Settings, get_settings
 from assistant.feedback import Feedback
 from assistant.headers import SecurityHeadersMiddleware, add_docs
@@ -144,7 +145,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.get("/v1/sources", response_model=SourcesResponse, responses=unavailable)
     def sources(assistant: AssistantDep, principal: ReaderDep):
-        return {"sources": list(assistant.retriever.sources().values())}
+        """The documents this key's collections hold."""
+        return {"sources": list(assistant.retriever.sources(principal.collections).values())}
 
     def check_conversation(conversation_id: str | None) -> None:
         # A Slack thread's conversation (`slack-<team>-<channel>-<ts>`) is Slack's alone: over
@@ -152,10 +154,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         if conversation_id and conversation_id.startswith(SLACK_CONVERSATION_PREFIX):
             raise HTTPException(status_code=404, detail="unknown conversation")
 
-    def check_sources(body: ChatRequest, assistant: Assistant) -> None:
+    def check_sources(body: ChatRequest, assistant: Assistant, principal) -> None:
         check_conversation(body.conversation_id)
         if body.sources:
-            known = assistant.retriever.sources()
+            # A document of a collection this key does not see is unknown, word for word.
+            known = assistant.retriever.sources(principal.collections)
             unknown = [s for s in body.sources if s not in known]
             if unknown:
                 raise HTTPException(
@@ -165,9 +168,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.post("/v1/chat", response_model=ChatResponse, responses=unavailable)
     def chat(body: ChatRequest, assistant: AssistantDep, principal: ChatLimitDep, request: Request):
-        check_sources(body, assistant)
+        check_sources(body, assistant, principal)
         result = assistant.ask(body.question, top_k=body.top_k, sources=body.sources,
-                               conversation_id=body.conversation_id)
+                               conversation_id=body.conversation_id,
+                               collections=principal.collections)
         response = build_response(result)
         audit_answer(request, body.question, response)
         return response
@@ -180,13 +184,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         """Server-Sent Events: `question` (what is searched), `delta` (answer text as it is
         ready), then `final` (the verified answer with its citations, as /v1/chat returns it),
         or `error`."""
-        check_sources(body, assistant)
+        check_sources(body, assistant, principal)
         assistant.retriever.snapshot()  # a missing index is a 503 before the stream starts
 
         def events():
             try:
                 for item in assistant.stream(body.question, top_k=body.top_k, sources=body.sources,
-                                             conversation_id=body.conversation_id):
+                                             conversation_id=body.conversation_id,
+                                             collections=principal.collections):
                     if isinstance(item, Delta):
                         yield sse("delta", {"text": item.text})
                     elif isinstance(item, dict):
@@ -239,8 +244,8 @@ def audit_answer(request: Request, question: str, response: dict) -> None:
     principal = getattr(request.state, "principal", None)
     request.state.audit = {
         "question": question,
-        "collections": (None if principal is None or principal.collections is None
-                        else list(principal.collections)),
+        # the collections searched: "*" for all
+        "collections": shown(None if principal is None else principal.collections),
         "cited": sorted({c["source"] for c in response.get("citations", [])}),
         "abstained": response.get("abstained"),
     }

@@ -181,6 +181,25 @@ class Settings(BaseSettings):
     slack_allowed_channels: list[str] = Field(
         default_factory=list, description="Channel ids the bot answers in (empty: all). DMs always.")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    slack_collections: dict[str, list[str]] | None = Field(
+        None, description="JSON: Slack channel id (or workspace/team id) -> the collections the "
+        "bot searches there, with the key \"default\" for every other channel (DMs included); "
+        "[\"*\"] is every collection. A channel that maps to nothing is not answered. Unset: "
+        "the bot searches every collection. Example: "
+        "{\"C0123DEALS\": [\"deals\"], \"default\": [\"default\"]}.")
+
+    @model_validator(mode="after")
+    def _check_slack_collections(self) -> "Settings":
+        from assistant.collections import ALL, check_collection
+
+        for where, names in (self.slack_collections or {}).items():
+            for name in names:
+                if name != ALL:
+                    try:
+                        check_collection(name)
+                    except ValueError as exc:
+                        raise ValueError(f"ASSISTANT_SLACK_COLLECTIONS[{where!r}]: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _check_chunking(self) -> "Settings":

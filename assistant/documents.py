@@ -34,6 +34,7 @@ from filelock import FileLock
 from starlette.concurrency import run_in_threadpool
 
 from assistant.auth.deps import ReaderDep, WriterDep
+from assistant.collections import DEFAULT, CollectionError, check_collection, collection_of
 from assistant.config import Settings
 from assistant.jobs import JobStore, JobWorker, read_json, write_json_atomic
 from ingest.loading import LIMITS, Limits, LoadError, check_archive
@@ -232,11 +233,13 @@ class _Part:
         self.fh = None
         self.size = 0
         self.sha = hashlib.sha256()
+        self.data = b""  # a plain form field's value
 
 
-async def read_uploads(request: Request, incoming: Path, max_bytes: int, max_files: int
-                       ) -> list[_Part]:
-    """The file parts of a multipart body, each written to a temporary file as it arrives."""
+async def read_uploads(request: Request, incoming: Path, max_bytes: int, max_files: int,
+                       fields: dict[str, str] | None = None) -> list[_Part]:
+    """The file parts of a multipart body, each written to a temporary file as it arrives;
+    plain form fields (`collection`) go into `fields`."""
     from python_multipart.multipart import MultipartParser, parse_options_header
 
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
@@ -274,9 +277,10 @@ async def read_uploads(request: Request, incoming: Path, max_bytes: int, max_fil
         p = current[0]
         chunk = data[start:end]
         p.size += len(chunk)
-        if p.fh is None:  # a plain form field: ignored, but bounded
+        if p.fh is None:  # a plain form field: bounded
             if p.size > 65536:
                 raise HTTPException(413, "form field too large")
+            p.data += chunk
             return
         if p.size > max_bytes:
             shown = (p.name or b"").decode("utf-8", "replace")[:100]
@@ -290,6 +294,8 @@ async def read_uploads(request: Request, incoming: Path, max_bytes: int, max_fil
         if p.fh is not None:
             p.fh.close()
             parts.append(p)
+        elif fields is not None and p.form_name:
+            fields[p.form_name.decode("utf-8", "replace")] = p.data.decode("utf-8", "replace")
 
     parser = MultipartParser(boundary, {
         "on_part_begin": on_part_begin, "on_header_field": on_header_field,
@@ -334,8 +340,11 @@ class Documents:
         self.worker = JobWorker(self.jobs, self.run_job)
 
     # uploads
-    def accept(self, parts: list[_Part]) -> dict:
-        """Validate each stored part; register the accepted ones; one job for the new ones."""
+    def accept(self, parts: list[_Part], collection: str = DEFAULT,
+               visible: tuple[str, ...] | None = None) -> dict:
+        """Validate each stored part; register the accepted ones (in `collection`); one job for
+        the new ones. `visible`: the uploader's collections (None: all), for what a duplicate
+        may say."""
         results, new = [], []
         live = self.assistant.store.live_docs()
         try:
@@ -358,15 +367,24 @@ class Documents:
                         entry.update(status="rejected", document_id=rec["id"],
                                      reason="the same content is being deleted; upload it again "
                                             "when that has finished")
+                    elif rec is not None and rec.get("status") != "failed" and \
+                            collection_of(rec) != collection and \
+                            not (visible is None or collection_of(rec) in visible):
+                        # Never named: it lives in a collection this key does not see.
+                        entry.update(status="rejected",
+                                     reason=f"this content cannot be added to collection "
+                                            f"{collection!r}")
                     elif rec is not None and rec.get("status") != "failed":
                         entry.update(status="duplicate", document_id=rec["id"],
                                      reason=f"the same content was already uploaded as "
-                                            f"{rec['name']!r}: one document")
+                                            f"{rec['name']!r} (collection "
+                                            f"{collection_of(rec)!r}): one document")
                     else:
                         if rec is None:
                             rec = self._new_record(sha, name, kind, p.size, live)
                         else:  # a failed upload sent again: try again
                             rec.update(status="queued", reason=None)
+                        rec["collection"] = collection
                         os.replace(p.tmp, self.store.original(rec))
                         self.store.save(rec)
                         entry.update(status="queued", document_id=rec["id"])
@@ -379,7 +397,8 @@ class Documents:
         if new:
             job = self.jobs.create("upload", [
                 {"document_id": r["id"], "sha256": r["sha256"], "name": r["name"],
-                 "status": "queued", "reason": None, "chunks": None} for r in new])
+                 "status": "queued", "reason": None, "chunks": None} for r in new],
+                collection=collection)
             for r in new:
                 self.store.update(r["sha256"], job_id=job["id"])
             self.worker.wake()
@@ -428,7 +447,7 @@ class Documents:
                 time.sleep(0.5)
 
     def _run_upload(self, job: dict, save, ingestor) -> None:
-        names, paths, by_path = {}, [], {}
+        names, paths, by_path, collections = {}, [], {}, {}
         for f in job["files"]:
             rec = self.store.record(f["sha256"])
             if rec is None or rec.get("status") == "deleting":
@@ -437,12 +456,14 @@ class Documents:
             path = self.store.original(rec)
             paths.append(path)
             names[path] = (rec["source"], rec["name"])
+            collections[path] = collection_of(rec)
             by_path[str(path)] = (f, rec)
             f["status"] = "ingesting"
             self.store.update(rec["sha256"], status="ingesting")
         job["status"], job["message"] = "running", None
         save(job)
-        summary = ingestor.run(paths, prune=False, origin="upload", names=names) if paths else None
+        summary = ingestor.run(paths, prune=False, origin="upload", names=names,
+                               collections=collections) if paths else None
         failed = {x.path: x.reason for x in summary.failed} if summary else {}
         live = self.assistant.store.live_docs()
         for path, (f, rec) in by_path.items():
@@ -474,7 +495,12 @@ class Documents:
         save(job)
 
     # listing
-    def listing(self) -> list[dict]:
+    def listing(self, collections: tuple[str, ...] | None = None) -> list[dict]:
+        """The documents of `collections` (None: all)."""
+        return [e for e in self._listing()
+                if collections is None or e["collection"] in collections]
+
+    def _listing(self) -> list[dict]:
         store = self.assistant.store
         live = store.live_docs()
         failures = store.failures()
@@ -485,12 +511,13 @@ class Documents:
             out.append(self._entry(src, d, rec, failures.get(src)))
         for src, rec in sorted(recs.items()):  # uploads not (yet) in the index
             out.append(self._entry(src, None, rec, None))
-        for src, (sha, reason) in sorted(failures.items()):
+        for src, (sha, reason, *rest) in sorted(failures.items()):
             if src not in live and not any(e["source"] == src for e in out):
                 out.append({"id": doc_id(src), "name": src, "source": src, "title": None,
                             "type": SUFFIX_KIND.get(Path(src).suffix.lower()), "size": None,
                             "sha256": sha or None, "added_at": None, "chunks": 0,
                             "status": "failed", "reason": reason,
+                            "collection": rest[0] if rest and rest[0] else DEFAULT,
                             "origin": {"kind": None, "path": None}})
         return out
 
@@ -506,6 +533,7 @@ class Documents:
                     "type": rec["type"], "size": rec["size"], "sha256": rec["sha256"],
                     "added_at": rec["added_at"], "chunks": int(d.get("chunks", 0)),
                     "status": status, "reason": reason,
+                    "collection": collection_of(d) if d else collection_of(rec),
                     "origin": {"kind": "upload", "path": None}, "job_id": rec.get("job_id")}
         size = None
         if path is not None:
@@ -517,11 +545,13 @@ class Documents:
                 "type": SUFFIX_KIND.get(Path(src).suffix.lower()), "size": size,
                 "sha256": d.get("file_hash"), "added_at": d.get("ingested_at"),
                 "chunks": int(d.get("chunks", 0)), "status": "indexed",
-                "reason": failure[1] if failure else None,
+                "reason": failure[1] if failure else None, "collection": collection_of(d),
                 "origin": {"kind": d.get("origin_kind"), "path": d.get("origin")}}
 
-    def find(self, document_id: str) -> dict:
-        for e in self.listing():
+    def find(self, document_id: str, collections: tuple[str, ...] | None = None) -> dict:
+        """The document, or 404; a document of a collection outside `collections` is a 404
+        with the same text as one that does not exist."""
+        for e in self.listing(collections):
             if e["id"] == document_id:
                 return e
         raise HTTPException(404, f"no document with id {document_id!r}")
@@ -545,21 +575,39 @@ router = APIRouter(tags=["documents"])
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["files"],
-    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
+    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                   "collection": {"type": "string", "default": "default"}}}}}}}
 
 
 @router.post("/v1/documents", status_code=202, openapi_extra=_UPLOAD_BODY, responses={
     413: {"description": "A file over ASSISTANT_MAX_UPLOAD_BYTES (refused while it streams)."},
     422: {"description": "No file was accepted; `files` says why for each."}})
 async def upload_documents(request: Request, docs: DocumentsDep, principal: WriterDep):
-    """Upload one or more files (multipart field `files`). 202 with the background job's id and,
+    """Upload one or more files (multipart field `files`; optional field `collection`, default
+    `default`, one the key sees or 403). 202 with the background job's id and,
     per file, its document id and status: queued (ingesting in the background), duplicate (the
     same content is already a document) or rejected (with the reason; nothing stored)."""
     s = docs.settings
-    parts = await read_uploads(request, docs.store.incoming, s.max_upload_bytes, s.max_upload_files)
-    if not parts:
-        raise HTTPException(422, "no file in the request: send multipart/form-data with files")
-    result = await run_in_threadpool(docs.accept, parts)
+    fields: dict[str, str] = {}
+    parts = await read_uploads(request, docs.store.incoming, s.max_upload_bytes, s.max_upload_files,
+                               fields)
+    try:
+        try:
+            collection = check_collection(fields.get("collection")
+                                          or request.query_params.get("collection"))
+        except CollectionError as exc:
+            raise HTTPException(422, str(exc)) from None
+        if not principal.sees(collection):
+            raise HTTPException(403, f"This key cannot add documents to collection "
+                                     f"{collection!r}; it sees: "
+                                     f"{', '.join(principal.collections or ())}.")
+        if not parts:
+            raise HTTPException(422, "no file in the request: send multipart/form-data with files")
+    except HTTPException:
+        for p in parts:
+            p.tmp.unlink(missing_ok=True)
+        raise
+    result = await run_in_threadpool(docs.accept, parts, collection, principal.collections)
     if not any(f["status"] in ("queued", "duplicate") for f in result["files"]):
         return JSONResponse(status_code=422, content={
             "detail": "no file was accepted: " + "; ".join(
@@ -569,14 +617,14 @@ async def upload_documents(request: Request, docs: DocumentsDep, principal: Writ
 
 @router.get("/v1/documents")
 def list_documents(docs: DocumentsDep, principal: ReaderDep):
-    """Every document: indexed ones of any origin (folder, file, upload) and uploads that are
-    queued, ingesting or failed."""
-    return {"documents": docs.listing()}
+    """Every document of the key's collections: indexed ones of any origin (folder, file,
+    upload) and uploads that are queued, ingesting or failed."""
+    return {"documents": docs.listing(principal.collections)}
 
 
 @router.get("/v1/documents/{document_id}")
 def get_document(document_id: str, docs: DocumentsDep, principal: ReaderDep):
-    entry = docs.find(document_id)
+    entry = docs.find(document_id, principal.collections)
     entry = dict(entry, url=f"/v1/documents/{document_id}/file")
     if entry["type"] == "pdf":
         entry["page_url"] = f"/v1/documents/{document_id}/file#page={{page}}"
@@ -590,7 +638,7 @@ def get_document_file(document_id: str, docs: DocumentsDep, principal: ReaderDep
                       page: Annotated[int | None, Query(ge=1, le=100_000)] = None):
     """The original file, inline, with its content type; `?page=N` on a PDF redirects to
     `#page=N` so that a browser's viewer opens at that page."""
-    entry = docs.find(document_id)
+    entry = docs.find(document_id, principal.collections)
     if entry["origin"]["kind"] == "upload":
         rec = docs.store.record(entry["sha256"])
         path = docs.store.original(rec) if rec else None
@@ -613,7 +661,7 @@ def delete_document(document_id: str, docs: DocumentsDep, principal: WriterDep):
     """Remove an uploaded document from the index (one manifest switch, in a background job)
     and its stored original. Documents from a folder or file run live in that folder: remove
     the file there and run the ingest again (409 here)."""
-    entry = docs.find(document_id)
+    entry = docs.find(document_id, principal.collections)
     if entry["origin"]["kind"] != "upload":
         raise HTTPException(409, f"{entry['source']!r} comes from a {entry['origin']['kind']} run "
                                  f"({entry['origin']['path']}): remove the file there and run "
@@ -625,7 +673,8 @@ def delete_document(document_id: str, docs: DocumentsDep, principal: WriterDep):
         rec["status"] = "deleting"
         docs.store.save(rec)
     job = docs.jobs.create("delete", [{"document_id": rec["id"], "sha256": rec["sha256"],
-                                       "name": rec["name"], "status": "queued", "reason": None}])
+                                       "name": rec["name"], "status": "queued", "reason": None}],
+                           collection=entry["collection"])
     docs.worker.wake()
     return {"job_id": job["id"], "document_id": document_id}
 
@@ -635,7 +684,7 @@ def get_job(job_id: str, docs: DocumentsDep, principal: ReaderDep):
     """A background job: status (queued, waiting, running, done, failed), progress, and per-file
     results (indexed with its chunk count, or failed with the reason)."""
     job = docs.jobs.get(job_id)
-    if job is None:
+    if job is None or not principal.sees(job.get("collection") or DEFAULT):
         raise HTTPException(404, f"no job with id {job_id!r}")
     job.pop("worker", None)
     for f in job["files"]:

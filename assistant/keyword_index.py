@@ -54,8 +54,11 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_segment(folder: Path, docs: Sequence[tuple[str, str]],
-                  chunks: Iterable[tuple[int, int, list[str]]]) -> int:
-    """Write a segment atomically; `chunks` yields (doc row, chunk index, terms). Returns bytes."""
+                  chunks: Iterable[tuple[int, int, list[str]]], meta: dict | None = None) -> int:
+    """Write a segment atomically; `chunks` yields (doc row, chunk index, terms); `meta`: extra
+    fields for meta.json (`collections`: every chunk of the vector segment of the same name
+    carries a `collection` field). Returns bytes."""
+    extra_meta = dict(meta or {})
     folder = Path(folder)
     tmp = folder.parent / f".tmp-{folder.name}-{uuid.uuid4().hex[:6]}"
     tmp.mkdir(parents=True)
@@ -108,7 +111,7 @@ def write_segment(folder: Path, docs: Sequence[tuple[str, str]],
             np.save(tmp / name, arr)
         (tmp / "docs.json").write_text(json.dumps([list(d) for d in docs]), encoding="utf-8")
         meta = {"chunks": n_chunks, "total_len": int(sum(lens)), "terms": len(terms_sorted),
-                "postings": int(len(d_all)), "format": 1}
+                "postings": int(len(d_all)), "format": 1, **extra_meta}
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         for f in tmp.iterdir():
             with open(f, "rb+") as fh:
@@ -156,7 +159,11 @@ class Segment:
         self.folder = Path(folder)
         self.name = self.folder.name
         meta = json.loads((self.folder / "meta.json").read_text(encoding="utf-8"))
+        self.meta = meta
         self.n_chunks = int(meta["chunks"])
+        # Do the chunks of this segment's vectors carry `collection`? (Not in segments written
+        # before collections existed: their documents are all `default`.)
+        self.has_collections = bool(meta.get("collections"))
         self.total_len = int(meta["total_len"])
         load = lambda n: np.load(self.folder / n, mmap_mode="r")  # noqa: E731
         self.term_off = load("term_off.npy")

@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Literal, Sequence
 
 import numpy as np
 
+from assistant.collections import collection_of, scope
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.keyword_index import KeywordIndex, Segment
@@ -84,7 +85,12 @@ class _Seg:
 
 class IndexView:
     """One consistent state of the index (the answerer's `CorpusStats`): the segments a manifest
-    state lists and the live document versions. Immutable once built."""
+    state lists and the live document versions. Immutable once built.
+
+    `scoped(collections)` is the same state seen by a key that sees only those collections
+    (`ScopedView`); `collections` is None here: every collection."""
+
+    collections: tuple[str, ...] | None = None
 
     def __init__(self, seq: int, docs: dict[str, dict], segments: list[_Seg],
                  store: ChunkStore, current: Callable[[], IndexView] | None = None) -> None:
@@ -106,6 +112,29 @@ class IndexView:
         self.size = sum(int(d.get("chunks", 0)) for d in docs.values())
         self._cache: OrderedDict[str, Passage | None] = OrderedDict()
         self._lock = threading.Lock()
+        self._scoped: dict[tuple[str, ...], IndexView] = {}
+        self._present: frozenset[str] | None = None
+
+    def scoped(self, collections: Sequence[str] | None) -> IndexView:
+        """This state restricted to documents of `collections` (None: all). The view itself
+        when every live document is in them; one ScopedView per scope, kept with this view."""
+        wanted = scope(collections)
+        if wanted is None or self.collections is not None and set(self.collections) <= set(wanted):
+            return self
+        if self.collections is not None:  # narrower than this scope: a scope of the whole
+            return self.base.scoped(tuple(sorted(set(wanted) & set(self.collections))))
+        with self._lock:
+            if self._present is None:  # the collections this state holds, counted once
+                self._present = frozenset(collection_of(d) for d in self.docs.values())
+        if self._present <= set(wanted):
+            return self
+        with self._lock:
+            view = self._scoped.get(wanted)
+            if view is None:
+                if len(self._scoped) >= 64:
+                    self._scoped.pop(next(iter(self._scoped)))
+                view = self._scoped[wanted] = ScopedView(self, wanted)
+            return view
 
     # --- CorpusStats ---
     def idf(self, term: str) -> float:
@@ -241,36 +270,46 @@ class HybridRetriever:
         self._open = opened
         return IndexView(state["seq"], docs, segs, self.store, current=self.snapshot)
 
-    def sources(self) -> dict[str, dict]:
-        view = self.snapshot()
+    def sources(self, collections: Sequence[str] | None = None) -> dict[str, dict]:
+        """The live documents of `collections` (None: all)."""
+        view = self.snapshot().scoped(collections)
         return {src: {"source": src, "title": d.get("title", ""), "chunks": int(d.get("chunks", 0))}
                 for src, d in sorted(view.docs.items())}
 
     # --- search ---
     def retrieve(self, question: str, top_k: int | None = None,
-                 sources: Sequence[str] | None = None, mode: Mode = "hybrid") -> list[Passage]:
-        return self.search(question, top_k, sources, mode)[0]
+                 sources: Sequence[str] | None = None, mode: Mode = "hybrid",
+                 collections: Sequence[str] | None = None) -> list[Passage]:
+        return self.search(question, top_k, sources, mode, collections=collections)[0]
 
     def search(self, question: str, top_k: int | None = None,
                sources: Sequence[str] | None = None, mode: Mode = "hybrid",
-               view: IndexView | None = None) -> tuple[list[Passage], IndexView]:
+               view: IndexView | None = None,
+               collections: Sequence[str] | None = None) -> tuple[list[Passage], IndexView]:
         """The passages and the index view they came from (`view`: one the caller already took
-        with `snapshot()` for this question, so the state is read once)."""
+        with `snapshot()` for this question, so the state is read once). `collections`: search
+        only documents of these collections (None: all); a scoped `view` already says so."""
+        if view is not None and view.collections is not None:
+            collections = view.collections if collections is None else \
+                tuple(set(collections) & set(view.collections))
         try:
-            return self._retrieve(question, top_k, sources, mode, refresh=False, view=view)
+            return self._retrieve(question, top_k, sources, mode, refresh=False, view=view,
+                                  collections=collections)
         except EmptyIndexError:
             raise
         except Exception as exc:
             # A segment we hold may have been merged away and dropped after its grace period:
             # reload the state once and retry; a second failure is real.
             log.info("retrying a search against a fresh view: %s", exc)
-            return self._retrieve(question, top_k, sources, mode, refresh=True)
+            return self._retrieve(question, top_k, sources, mode, refresh=True,
+                                  collections=collections)
 
     def _retrieve(self, question: str, top_k: int | None, sources: Sequence[str] | None,
-                  mode: Mode, refresh: bool,
-                  view: IndexView | None = None) -> tuple[list[Passage], IndexView]:
+                  mode: Mode, refresh: bool, view: IndexView | None = None,
+                  collections: Sequence[str] | None = None) -> tuple[list[Passage], IndexView]:
         if view is None or refresh:
             view = self.snapshot(refresh=refresh)
+        view = view.scoped(collections)
         top_k = top_k or self.settings.top_k
         if sources:
             if not any(s in view.docs for s in sources):
@@ -320,20 +359,39 @@ class HybridRetriever:
     def _dense(self, question: str, view: IndexView, n: int,
                sources: Sequence[str] | None) -> list[tuple[str, float]]:
         vector = self.embedder.embed_query(question)
-        where = {"source": {"$in": list(sources)}} if sources else None
         hits: list[tuple[str, float]] = []
         for seg in view.segments:
             if seg.n_live == 0:
                 continue
             dead = seg.keyword.n_chunks - seg.n_live
             k = min(seg.keyword.n_chunks, n + min(dead, 3 * n))
-            res = seg.collection.query(query_embeddings=[vector], n_results=k, where=where,
+            res = seg.collection.query(query_embeddings=[vector], n_results=k,
+                                       where=self._where(view, seg, sources),
                                        include=["distances"])
             for id_, dist in zip(res["ids"][0], res["distances"][0]):
                 if id_.split(":", 1)[0] in view.live_versions:
                     hits.append((id_, 1.0 - float(dist)))
         hits.sort(key=lambda h: -h[1])
         return hits[:n]
+
+    @staticmethod
+    def _where(view: IndexView, seg: _Seg, sources: Sequence[str] | None) -> dict | None:
+        """The Chroma filter of a dense query: the source filter and the view's collections,
+        so that the store itself never returns a chunk of another collection. Segments written
+        before chunks carried `collection` (all `default`) are filtered by document names."""
+        parts = []
+        if sources:
+            parts.append({"source": {"$in": list(sources)}})
+        if view.collections is not None:
+            if seg.keyword.has_collections:
+                parts.append({"collection": {"$in": list(view.collections)}})
+            else:
+                names = sorted({src for src, ver in seg.keyword.docs
+                                if view.live_versions.get(ver) == src})
+                parts.append({"source": {"$in": names or [""]}})
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"$and": parts}
 
     def _bm25(self, question: str, view: IndexView, n: int,
               sources: Sequence[str] | None) -> list[tuple[str, float]]:
@@ -387,6 +445,80 @@ class HybridRetriever:
                     norm = (s - lo) / (hi - lo) if hi > lo else 1.0
                     fused[id_] = fused.get(id_, 0.0) + weight * norm
         return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class ScopedView(IndexView):
+    """An index state as a key that sees only some collections sees it. Everything that reads
+    chunks goes through the restricted document list: the segments' live masks (the keyword
+    search masks with them before its top-k), the live versions (dense hits, `fetch`, `neighbor`),
+    `docs` (`header`, source filters), and the speller's vocabulary and document frequencies
+    (a name found only in another collection is never suggested). The BM25 weights (idf) and
+    average length stay those of the whole index, so scores do not depend on who asks (idf of
+    a word is a number over all chunks, never a passage or a name)."""
+
+    def __init__(self, base: IndexView, collections: tuple[str, ...]) -> None:
+        allowed = set(collections)
+        docs = {src: d for src, d in base.docs.items() if collection_of(d) in allowed}
+        versions = {d["version"] for d in docs.values()}
+        segments = []
+        for seg in base.segments:
+            rows = np.fromiter((ver in versions for _, ver in seg.keyword.docs), dtype=bool,
+                               count=len(seg.keyword.docs))
+            mask = rows[np.asarray(seg.keyword.chunk_doc)] if seg.keyword.n_chunks else \
+                np.zeros(0, bool)
+            live = seg.live & mask
+            segments.append(_Seg(seg.name, seg.collection, seg.keyword, live, int(live.sum())))
+        self.base = base
+        self.collections = collections
+        self.seq = base.seq
+        self.name = f"{base.name}:{','.join(collections)}"
+        self.docs = docs
+        self.segments = segments
+        self.store = base.store
+        self._current = base._current
+        self.keyword = base.keyword  # global statistics (see above)
+        self.live_versions = {d["version"]: src for src, d in docs.items()}
+        self.segment_of = {v: seg for v, seg in base.segment_of.items() if v in versions}
+        self.size = sum(int(d.get("chunks", 0)) for d in docs.values())
+        self._cache = OrderedDict()
+        self._lock = threading.Lock()
+        self._scoped = {}
+        self._present = None
+        self._df: dict[str, int] = {}
+
+    def doc_freq(self, term: str) -> int:
+        """Chunks of the visible documents that hold `term` (the speller's "is it known?")."""
+        df = self._df.get(term)
+        if df is None:
+            df = 0
+            for seg in self.segments:
+                if seg.n_live == 0:
+                    continue
+                t = seg.keyword.term_id(term)
+                if t >= 0:
+                    a, b = int(seg.keyword.indptr[t]), int(seg.keyword.indptr[t + 1])
+                    df += int(seg.live[np.asarray(seg.keyword.post_doc[a:b])].sum())
+            if len(self._df) < 200_000:
+                self._df[term] = df
+        return df
+
+    def vocabulary(self) -> Iterable[str]:
+        """The terms of the visible documents only."""
+        seen: set[str] = set()
+        for seg in self.segments:
+            kw = seg.keyword
+            if seg.n_live == 0 or kw.n_terms == 0:
+                continue
+            hits = seg.live[np.asarray(kw.post_doc)].astype(np.int64)
+            counts = np.concatenate([[0], np.cumsum(hits)])
+            indptr = np.asarray(kw.indptr)
+            present = np.flatnonzero(counts[indptr[1:]] - counts[indptr[:-1]] > 0)
+            blob, off = bytes(kw.terms), kw.term_off
+            for i in present.tolist():
+                t = blob[off[i]:off[i + 1]].decode("utf-8")
+                if t not in seen:
+                    seen.add(t)
+                    yield t
 
 
 # The old name, kept for code that imports it.

@@ -62,21 +62,27 @@ class Assistant:
             abstained=a.abstained, sources=[c.source for c in a.citations]))
 
     def ask(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
-            conversation_id: str | None = None) -> Result:
+            conversation_id: str | None = None,
+            collections: Sequence[str] | None = None) -> Result:
         result = None
-        for item in self.stream(question, top_k, sources, conversation_id):
+        for item in self.stream(question, top_k, sources, conversation_id, collections):
             if isinstance(item, Result):
                 result = item
         assert result is not None
         return result
 
     def stream(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
-               conversation_id: str | None = None) -> Iterator[Result | Delta | dict]:
-        """Yields {"standalone": ...} first, then answer deltas, then the final Result."""
+               conversation_id: str | None = None,
+               collections: Sequence[str] | None = None) -> Iterator[Result | Delta | dict]:
+        """Yields {"standalone": ...} first, then answer deltas, then the final Result.
+        `collections`: the collections the asker sees (None: all). Everything after the
+        follow-up rewrite (which reads only this conversation's own turns) works on the index
+        as seen from them: spelling corrections, retrieval, and the answerer's neighbour and
+        header look-ups."""
         t0 = time.perf_counter()
         standalone, conversation_id = self._prepare(question, conversation_id)
         # A misspelt name ("Fucasso") is searched as the nearest name the index knows.
-        view = self.retriever.snapshot()
+        view = self.retriever.snapshot().scoped(collections)
         standalone, corrections = correct(standalone, view)
         yield {"question": question, "standalone": standalone, "conversation_id": conversation_id}
         passages, index = self.retriever.search(standalone, top_k=top_k, sources=sources, view=view)

@@ -32,6 +32,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from assistant.collections import collection_of
 from assistant.config import Settings
 
 log = logging.getLogger(__name__)
@@ -430,6 +431,7 @@ class IndexWriter:
                         meta = dict(c.metadata)
                         meta["source"] = info["source"]
                         meta["doc_version"] = info["version"]
+                        meta["collection"] = collection_of(info)
                         idx = int(meta["chunk_index"])
                         ids.append(f"{info['version']}:{idx}")
                         docs.append(c.text)
@@ -447,7 +449,8 @@ class IndexWriter:
                         self._check("mid_vectors")
                 written = len(ids)
                 self._check("after_vectors")
-                write_segment(store.keyword_dir / name, doc_rows, kw_rows)
+                write_segment(store.keyword_dir / name, doc_rows, kw_rows,
+                              meta={"collections": 1})
                 self._check("after_keyword")
         except BaseException as exc:
             if name is not None:
@@ -517,8 +520,10 @@ class IndexWriter:
 
         store = self.store
         state = store.state()
-        live = {s: d["version"] for s, d in store.live_docs().items()}
+        live_docs = store.live_docs()
+        live = {s: d["version"] for s, d in live_docs.items()}
         versions = set(live.values())
+        collection_by_version = {d["version"]: collection_of(d) for d in live_docs.values()}
         sizes: dict[str, tuple[int, int]] = {}
         for name in state["segments"]:
             try:
@@ -556,6 +561,11 @@ class IndexWriter:
                     for rec in iter_records(store.segment(name), include_embeddings=True):
                         if rec.metadata.get("doc_version") not in versions:
                             continue
+                        # Chunks written before collections existed get theirs stamped now.
+                        rec = Record(rec.id, rec.text, dict(
+                            rec.metadata,
+                            collection=collection_by_version[rec.metadata["doc_version"]]),
+                            rec.embedding)
                         buf.append(rec)
                         src, ver = rec.metadata["source"], rec.metadata["doc_version"]
                         if ver not in row_of:
@@ -567,7 +577,8 @@ class IndexWriter:
                             self._copy(col, buf)
                             buf = []
                     self._copy(col, buf)
-                write_segment(store.keyword_dir / merged_name, doc_rows, kw_rows)
+                write_segment(store.keyword_dir / merged_name, doc_rows, kw_rows,
+                              meta={"collections": 1})
             except BaseException:
                 store.drop_segment(merged_name)
                 raise

@@ -22,12 +22,21 @@ def main(
     if_stale: Annotated[bool, typer.Option("--if-stale", help="Do nothing when the index is up to date.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    collection: Annotated[Optional[str], typer.Option("--collection", help="Put every document of this run into this collection (default: a document keeps its collection; new ones go to 'default'). Keys and Slack channels see only their collections.")] = None,
     reembed: Annotated[bool, typer.Option("--reembed", help="ASSISTANT_EMBED_MODEL differs from the index's model: re-embed every document into a new index (refused otherwise).")] = False,
 ) -> None:
     """Index documents. Exit code 0: all files indexed; 1: some files failed; 2: nothing usable."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     targets = paths or [settings.corpus_dir]
+    if collection is not None:
+        from assistant.collections import CollectionError, check_collection
+
+        try:
+            collection = check_collection(collection)
+        except CollectionError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)
     missing = [p for p in targets if not p.exists()]
     if missing:
         typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
@@ -50,15 +59,15 @@ def main(
     embedder = LazyEmbedder(settings.embed_model, settings.ingest_torch_threads)
     ingestor = Ingestor(settings, store, embedder, progress=not quiet and not as_json,
                         on_event=say, reembed=reembed or settings.reembed)
-    if if_stale and not ingestor.is_stale(targets):
+    if if_stale and not ingestor.is_stale(targets, collection):
         typer.echo("index is up to date", err=True)
-        for src, (_, reason) in sorted(store.failures().items()):
+        for src, (_, reason, *_) in sorted(store.failures().items()):
             typer.echo(f"note: {src} could not be ingested earlier: {reason}", err=True)
         return
     from ingest.pipeline import IngestBusy
 
     try:
-        summary = ingestor.run(targets, prune=prune)
+        summary = ingestor.run(targets, prune=prune, collection=collection)
     except IngestBusy as exc:  # exit 3: refused, nothing changed
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(3)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from assistant.collections import DEFAULT, check_collection, collection_of
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.files import file_sha256
@@ -208,6 +209,7 @@ class _Plan:
     origin: str
     skip: str | None = None  # why the file is reported as failed without being read
     display: str | None = None  # an upload's file name, for the title fallback
+    collection: str = DEFAULT
 
 
 class Ingestor:
@@ -288,10 +290,21 @@ class Ingestor:
                 return name
             name = "/".join(parts[-depth:])
 
+    @staticmethod
+    def _collections(plans: list[_Plan], live: dict[str, dict], collection: str | None,
+                     collections: dict[Path, str] | None) -> None:
+        """Each plan's collection: the caller's for that file (uploads), else the run's
+        (`--collection`), else the one the document already has, else `default`."""
+        for plan in plans:
+            chosen = (collections or {}).get(plan.path) or collection
+            if chosen is None:
+                chosen = collection_of(live[plan.source]) if plan.source in live else DEFAULT
+            plan.collection = check_collection(chosen)
+
     def _live(self) -> dict[str, dict]:
         return {} if self.store.legacy_layout() else self.store.live_docs()
 
-    def is_stale(self, paths: Iterable[Path]) -> bool:
+    def is_stale(self, paths: Iterable[Path], collection: str | None = None) -> bool:
         """Would `run(paths)` change the index? (Cheap: hashes files, partitions nothing.)"""
         paths = [Path(p) for p in paths]
         live = self._live()
@@ -299,7 +312,9 @@ class Ingestor:
             return True
         failed = self.store.failures()
         seen = set()
-        for plan in self._plan(paths, live, None):
+        plans = self._plan(paths, live, None)
+        self._collections(plans, live, collection, None)
+        for plan in plans:
             if plan.skip:
                 continue
             try:
@@ -310,7 +325,8 @@ class Ingestor:
             digest = file_sha256(plan.path)
             doc = live.get(plan.source)
             if doc is not None and doc.get("file_hash") == digest and \
-                    doc.get("fingerprint") == self.fingerprint:
+                    doc.get("fingerprint") == self.fingerprint and \
+                    collection_of(doc) == plan.collection:
                 continue
             if failed.get(plan.source, [None])[0] == digest:
                 continue
@@ -325,9 +341,14 @@ class Ingestor:
                       and src not in seen)
 
     def run(self, paths: Iterable[Path], prune: bool = True, origin: str | None = None,
-            names: dict[Path, tuple[str, str]] | None = None) -> Summary:
+            names: dict[Path, tuple[str, str]] | None = None, collection: str | None = None,
+            collections: dict[Path, str] | None = None) -> Summary:
         """`names`: file -> (source, display name) for files whose citation name the caller
-        chooses (uploads, stored under their content hash)."""
+        chooses (uploads, stored under their content hash). `collection`: the collection of
+        every file of this run (None: a document keeps the one it has, a new one gets
+        `default`); `collections`: file -> collection, for the files the caller decides."""
+        if collection is not None:
+            collection = check_collection(collection)
         start = time.perf_counter()
         paths = [Path(p) for p in paths]
         summary = Summary()
@@ -340,6 +361,7 @@ class Ingestor:
             writer = self.writer()
             writer.replace = old_embedder is not None
             plans = self._plan(paths, live, origin, names)
+            self._collections(plans, live, collection, collections)
             summary.files = len(plans)
             seen: set[str] = set()
             failed_now: dict[str, list[str]] = {}
@@ -356,8 +378,11 @@ class Ingestor:
                     check_file(f, self.limits)
                     digest = file_sha256(f)
                     doc = live.get(src)
+                    # A document moved to another collection gets a new version: its chunks
+                    # carry the collection (their stored embeddings are reused).
                     if doc is not None and doc.get("file_hash") == digest and \
-                            doc.get("fingerprint") == self.fingerprint:
+                            doc.get("fingerprint") == self.fingerprint and \
+                            collection_of(doc) == plan.collection:
                         summary.files_unchanged += 1
                         summary.chunks_unchanged += int(doc.get("chunks", 0))
                         if (doc.get("origin_kind"), doc.get("origin"), doc.get("path")) != \
@@ -377,7 +402,8 @@ class Ingestor:
                     if not isinstance(exc, LoadError):
                         log.exception("processing %s failed", f)
                     summary.failed.append(Failure(str(f), reason))
-                    failed_now[src] = [digest if digest else "", reason]
+                    # (the collection: a listing shows the failure only to keys that see it)
+                    failed_now[src] = [digest if digest else "", reason, plan.collection]
                     self.say(f"skipped {f}: {reason}")
                     if src in live:  # keep what was indexed before
                         summary.chunks_unchanged += int(live[src].get("chunks", 0))
@@ -551,7 +577,7 @@ class Ingestor:
             writer.add({"source": plan.source, "title": title, "file_hash": digest,
                         "fingerprint": self.fingerprint, "origin_kind": plan.origin_kind,
                         "origin": plan.origin, "path": str(plan.path.resolve()),
-                        "ingested_at": time.time()}, slots)
+                        "collection": plan.collection, "ingested_at": time.time()}, slots)
 
     def _embed(self, pending: list, summary: Summary) -> None:
         if not pending:

@@ -102,17 +102,25 @@ class Speller:
 
 
 _lock = threading.Lock()
-_cached: tuple[object, Speller] | None = None  # (the index view, its speller)
+_cached: list[tuple[object, Speller]] = []  # (index view, its speller), most recent last
+MAX_SPELLERS = 8  # the whole index plus the scopes of a few keys' collections
 
 
 def speller_for(view) -> Speller:
     """One speller per index view: a new ingest gives a new view object, and two stores in one
-    process (an eval beside the product) never share one (names like "seq-1" repeat)."""
-    global _cached
+    process (an eval beside the product) never share one (names like "seq-1" repeat). A view
+    scoped to some collections (`retrieval.ScopedView`) is its own view with its own vocabulary,
+    so a name found only in a collection the asker cannot see is never suggested."""
     with _lock:
-        if _cached is None or _cached[0] is not view:
-            _cached = (view, Speller(view.vocabulary()))
-        return _cached[1]
+        for i, (v, speller) in enumerate(_cached):
+            if v is view:
+                _cached.append(_cached.pop(i))
+                return speller
+    speller = Speller(view.vocabulary())
+    with _lock:
+        _cached.append((view, speller))
+        del _cached[:-MAX_SPELLERS]
+    return speller
 
 
 def correct(question: str, view) -> tuple[str, list[Correction]]:

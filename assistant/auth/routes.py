@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from assistant.auth.deps import AdminDep, Auth, Principal, ReaderDep, current, get_auth  # noqa: F401
 from assistant.auth.keys import KeyError_
 from assistant.auth.session import COOKIE
+from assistant.collections import shown
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
@@ -140,6 +141,8 @@ class AuditMiddleware:
             return
         p = state.get("principal")
         extra = state.get("audit") or {}
+        if p is not None and "collections" not in extra:  # what this key may see ("*": all)
+            extra = {"collections": shown(p.collections), **extra}
         try:
             auth.audit.write(
                 key=getattr(p, "name", None), via=getattr(p, "via", None),

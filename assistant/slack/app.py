@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -30,6 +31,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from assistant.auth.audit import AuditLog
+from assistant.collections import scope, shown
 from assistant.config import Settings
 from assistant.responses import build_response  # the /v1/chat JSON: one answering path
 from assistant.schemas import MAX_QUESTION_CHARS, ChatRequest
@@ -100,6 +103,7 @@ class SlackBot:
         self._answers: AnswerLog | None = None
         self._answers_client = None
         self._identified = False
+        self.audit = AuditLog(settings.audit_path, settings.audit_retention_days)
 
     # --- shared state -------------------------------------------------------------------------
 
@@ -113,6 +117,19 @@ class SlackBot:
 
     def channel_allowed(self, channel: str | None, is_dm: bool) -> bool:
         return is_dm or not self.allowed or channel in self.allowed
+
+    def collections_for(self, team: str | None, channel: str | None):
+        """The collections searched for a question in `channel` (ASSISTANT_SLACK_COLLECTIONS:
+        the channel's entry, else its workspace's, else "default"): a tuple, None for every
+        collection, or False when nothing is mapped there (the bot does not answer)."""
+        mapping = self.settings.slack_collections
+        if mapping is None:
+            return None
+        for where in (channel, team, "default"):
+            if where and where in mapping:
+                names = mapping[where]
+                return scope(names) if names else False
+        return False
 
     # --- before the acknowledgement -----------------------------------------------------------
 
@@ -195,8 +212,10 @@ class SlackBot:
         team = body.get("team_id") or event.get("team")
         event_id = body.get("event_id") or f"{channel}:{ts}"
         is_dm = event.get("channel_type") == "im" or channel.startswith("D")
-        if not self.channel_allowed(channel, is_dm):
-            log.info("Slack event %s: channel %s is not in the allow-list", event_id, channel)
+        collections = self.collections_for(team, channel)
+        if not self.channel_allowed(channel, is_dm) or collections is False:
+            log.info("Slack event %s: channel %s is not in the allow-list or maps to no "
+                     "collection", event_id, channel)
             self._call(client.chat_postEphemeral, event_id, channel=channel, user=user,
                        **blocks.notice(NOT_ENABLED).kwargs())
             return
@@ -204,7 +223,7 @@ class SlackBot:
         conv = conversation_id(team, channel, thread_ts)
         log.info("Slack event %s: answering in %s (thread %s)", event_id, channel, thread_ts)
         for message in self.answer(question, conv, ref=event_id, user=user, channel=channel,
-                                   team=team, thread_ts=thread_ts):
+                                   team=team, thread_ts=thread_ts, collections=collections):
             if not self._post(client, channel, thread_ts, message, event_id):
                 break
 
@@ -216,13 +235,15 @@ class SlackBot:
         if not question:
             ack(response_type="ephemeral", text=HELP)
             return
-        if not self.channel_allowed(channel, is_dm):
+        collections = self.collections_for(command.get("team_id"), channel)
+        if not self.channel_allowed(channel, is_dm) or collections is False:
             ack(response_type="ephemeral", text=NOT_ENABLED)
             return
         ack()
         ref = command.get("trigger_id") or "slash-command"
         for message in self.answer(question, None, ref=ref, user=command.get("user_id"),
-                                   channel=channel, team=command.get("team_id"), show_question=True):
+                                   channel=channel, team=command.get("team_id"), show_question=True,
+                                   collections=collections, route="slack:/ask"):
             if not self._respond(respond, message, ref):
                 break
 
@@ -255,8 +276,10 @@ class SlackBot:
 
     def answer(self, question: str, conv: str | None, *, ref: str, user: str | None,
                channel: str | None, team: str | None, thread_ts: str | None = None,
-               show_question: bool = False) -> list[Message]:
-        """The messages to post for one question: the answer, help, or a short error (logged)."""
+               show_question: bool = False, collections=None,
+               route: str = "slack:event") -> list[Message]:
+        """The messages to post for one question: the answer, help, or a short error (logged).
+        `collections`: what the channel may see (`collections_for`; None: all)."""
         if not question:
             return [blocks.notice(HELP)]
         try:
@@ -264,13 +287,21 @@ class SlackBot:
         except ValidationError:
             return [blocks.error_message(
                 f"That question is too long: the limit is {MAX_QUESTION_CHARS:,} characters.")]
+        start = time.perf_counter()
+        audit = {"key": f"slack:{team}/{channel}", "via": "slack", "route": route,
+                 "question": req.question, "collections": shown(collections)}
         try:
             assistant = self.get_assistant()
-            result = assistant.ask(req.question, conversation_id=req.conversation_id)
+            result = assistant.ask(req.question, conversation_id=req.conversation_id,
+                                   collections=collections)
             response = build_response(result)
         except Exception as exc:
             log.exception("Slack: answering failed (event %s)", ref)
+            self._audit(audit, start, status=500)
             return [blocks.error_message(public_error(exc, ref))]
+        self._audit(audit, start, status=200,
+                    cited=sorted({c["source"] for c in response.get("citations", [])}),
+                    abstained=response.get("abstained"))
         answer_id = None
         try:
             answer_id = self.answers.save(asked=req.question, response=response, user=user,
@@ -279,6 +310,14 @@ class SlackBot:
             log.exception("Slack: could not keep the answer for feedback (event %s)", ref)
         return blocks.answer_messages(response, asked=req.question, answer_id=answer_id,
                                       show_question=show_question)
+
+    def _audit(self, entry: dict, start: float, **more) -> None:
+        """One audit line per question (the HTTP API's format; key `slack:<team>/<channel>`)."""
+        try:
+            self.audit.write(**entry, **more,
+                             latency_ms=round((time.perf_counter() - start) * 1000, 1))
+        except Exception:  # auditing must not keep the answer from going out
+            log.exception("could not write the audit log")
 
     # --- talking to Slack ---------------------------------------------------------------------
 
