@@ -19,11 +19,12 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant.answers import Delta
 from assistant.answers.llm import GenerationError
-from assistant.auth.deps import Auth, ChatLimitDep, FeedbackLimitDep, ReaderDep
+from assistant.auth.deps import Auth, ChatLimitDep, FeedbackLimitDep, Principal, ReaderDep
 from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
 from assistant import documents
 from assistant.config import Settings, get_settings
+from assistant.conversations import UnknownConversation
 from assistant.feedback import Feedback
 from assistant.headers import SecurityHeadersMiddleware, add_docs
 from assistant.limits import PATH_LIMITS, BodyLimitMiddleware
@@ -113,6 +114,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     async def _empty(request: Request, exc: EmptyIndexError):
         return JSONResponse(status_code=503, content={"detail": NO_INDEX})
 
+    @app.exception_handler(UnknownConversation)
+    async def _unknown_conversation(request: Request, exc: UnknownConversation):
+        return JSONResponse(status_code=404, content={"detail": UnknownConversation.public})
+
     @app.exception_handler(GenerationError)
     async def _generation(request: Request, exc: GenerationError):
         return JSONResponse(status_code=exc.status, content={"detail": exc.public})
@@ -146,14 +151,25 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def sources(assistant: AssistantDep, principal: ReaderDep):
         return {"sources": list(assistant.retriever.sources().values())}
 
-    def check_conversation(conversation_id: str | None) -> None:
-        # A Slack thread's conversation (`slack-<team>-<channel>-<ts>`) is Slack's alone: over
-        # HTTP it is an unknown conversation, never its history (issue 13, point 4).
-        if conversation_id and conversation_id.startswith(SLACK_CONVERSATION_PREFIX):
-            raise HTTPException(status_code=404, detail="unknown conversation")
+    def check_conversation(conversation_id: str | None, assistant: Assistant,
+                           principal: Principal) -> None:
+        """404 "unknown conversation" unless the conversation exists and is this caller's
+        (issue 13, point 4): an id that never existed, expired, or belongs to another key, or
+        to a Slack thread (`slack-<team>-<channel>-<ts>`), gets the same answer, so nothing
+        tells them apart and nothing of another's history is read or changed. Clients never
+        choose new ids: a conversation starts with no id and the server returns one."""
+        if conversation_id is None:
+            return
+        if conversation_id.startswith(SLACK_CONVERSATION_PREFIX):
+            raise UnknownConversation(UnknownConversation.public)
+        assistant.conversations.require(conversation_id, principal.owner)
+
+    def conversation(body: ChatRequest, assistant: Assistant, principal: Principal) -> str:
+        """The id of the conversation this question continues, or of a new one (server-made)."""
+        check_conversation(body.conversation_id, assistant, principal)
+        return body.conversation_id or assistant.conversations.new_id()
 
     def check_sources(body: ChatRequest, assistant: Assistant) -> None:
-        check_conversation(body.conversation_id)
         if body.sources:
             known = assistant.retriever.sources()
             unknown = [s for s in body.sources if s not in known]
@@ -165,9 +181,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.post("/v1/chat", response_model=ChatResponse, responses=unavailable)
     def chat(body: ChatRequest, assistant: AssistantDep, principal: ChatLimitDep, request: Request):
+        cid = conversation(body, assistant, principal)
         check_sources(body, assistant)
         result = assistant.ask(body.question, top_k=body.top_k, sources=body.sources,
-                               conversation_id=body.conversation_id)
+                               conversation_id=cid, owner=principal.owner)
         response = build_response(result)
         audit_answer(request, body.question, response)
         return response
@@ -179,14 +196,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                     request: Request):
         """Server-Sent Events: `question` (what is searched), `delta` (answer text as it is
         ready), then `final` (the verified answer with its citations, as /v1/chat returns it),
-        or `error`."""
+        or `error`. Every event but `delta` and `error` carries the `conversation_id`."""
+        cid = conversation(body, assistant, principal)
         check_sources(body, assistant)
         assistant.retriever.snapshot()  # a missing index is a 503 before the stream starts
 
         def events():
             try:
                 for item in assistant.stream(body.question, top_k=body.top_k, sources=body.sources,
-                                             conversation_id=body.conversation_id):
+                                             conversation_id=cid, owner=principal.owner):
                     if isinstance(item, Delta):
                         yield sse("delta", {"text": item.text})
                     elif isinstance(item, dict):
@@ -204,11 +222,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.post("/v1/feedback", response_model=FeedbackResponse, status_code=201)
     def feedback(body: FeedbackRequest, assistant: AssistantDep, principal: FeedbackLimitDep):
-        check_conversation(body.conversation_id)
+        """With a `conversation_id`, only that conversation's owner may give feedback on it
+        (404 "unknown conversation" otherwise). The record keeps the key's name and owner."""
+        check_conversation(body.conversation_id, assistant, principal)
         fid = assistant.feedback.add(Feedback(
             helpful=body.helpful, question=body.question, answer=body.answer,
             citations=body.citations, channel="web", standalone=body.standalone,
-            comment=body.comment, conversation_id=body.conversation_id))
+            comment=body.comment, conversation_id=body.conversation_id,
+            user=principal.name, owner=principal.owner))
         return {"id": fid}
 
     if settings.slack_bot_token and settings.slack_signing_secret:

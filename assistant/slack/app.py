@@ -37,7 +37,7 @@ from assistant.slack import blocks
 from assistant.slack.blocks import HELPFUL, NOT_HELPFUL, Message
 from assistant.slack.dedup import HandledEvents
 from assistant.slack.feedback import AnswerLog, record
-from assistant.slack.text import clean_question, conversation_id, shorten
+from assistant.slack.text import clean_question, conversation_id, owner, shorten
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,8 @@ class SlackBot:
                 f"That question is too long: the limit is {MAX_QUESTION_CHARS:,} characters.")]
         try:
             assistant = self.get_assistant()
-            result = assistant.ask(req.question, conversation_id=req.conversation_id)
+            result = assistant.ask(req.question, conversation_id=req.conversation_id,
+                                   owner=owner(team) if req.conversation_id else None)
             response = build_response(result)
         except Exception as exc:
             log.exception("Slack: answering failed (event %s)", ref)
