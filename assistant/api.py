@@ -29,7 +29,9 @@ from assistant.feedback import Feedback
 from assistant.headers import SecurityHeadersMiddleware, add_docs
 from assistant.limits import PATH_LIMITS, BodyLimitMiddleware
 from assistant.responses import (
+    DISK_FULL,
     NO_INDEX,
+    STORE_TIMEOUT,
     build_response,
     public_error,
     store_unavailable,
@@ -127,24 +129,31 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         log.error("store error: %s", exc)
         return JSONResponse(status_code=503, content={"detail": store_unavailable(exc)})
 
-    @app.get("/health", response_model=HealthResponse, responses=unavailable,
-             response_model_exclude_none=True)
+    @app.get("/health", response_model=HealthResponse, responses={
+        503: {"model": ErrorResponse, "description": "Misconfigured: not ready to answer."}},
+        response_model_exclude_none=True)
     async def health(assistant: AssistantDep):
-        """Open to everyone, so it says nothing about the documents. `{"status": "degraded",
-        "reason": ...}` (HTTP 200: the process is alive, restarting it would not help) while the
-        store is out of disk space or not answering; answers within 2 s even then. 503 when
-        there is no index yet, or the index was built with another embedding model (a setting
-        to fix, then a restart)."""
+        """Open to everyone, so it says nothing about the documents: neither the body nor the
+        status depends on whether any are indexed (an empty index is `{"status": "ok"}`; the
+        page and the documents API work, and `/v1/chat` says why it cannot answer yet).
+        `{"status": "degraded", "reason": ...}` (HTTP 200: the process is alive, restarting it
+        would not help) while the store is out of disk space or not answering; answers within
+        2 s even then. 503 `{"detail": "not ready"}` when the index was built with another
+        embedding model (a setting to fix, then a restart; the log and the authenticated routes
+        say which)."""
         guard = getattr(assistant.store.client, "guard", None)
         problem = guard.status() if guard is not None else None
         if problem is None:
             try:  # off the request thread pool, which hung store calls may be holding
                 await asyncio.wait_for(asyncio.to_thread(assistant.retriever.snapshot), 2.0)
-            except (EmptyIndexError, EmbedderMismatch):
-                raise  # 503: nothing to answer from, or the wrong model for this index
+            except EmptyIndexError:
+                pass  # nothing ingested yet: not this route's business to say so
+            except EmbedderMismatch as exc:
+                log.debug("health: not ready: %s", exc)
+                return JSONResponse(status_code=503, content={"detail": NOT_READY})
             except (StoreError, asyncio.TimeoutError) as exc:
-                problem = "the store did not answer within 2 s" if isinstance(
-                    exc, asyncio.TimeoutError) else store_unavailable(exc)
+                problem = STORE_TIMEOUT_HEALTH if isinstance(
+                    exc, asyncio.TimeoutError) else store_problem(exc)
         return {"status": "degraded", "reason": problem} if problem else {"status": "ok"}
 
     @app.get("/v1/sources", response_model=SourcesResponse, responses=unavailable)
@@ -253,6 +262,18 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+NOT_READY = "not ready"
+STORE_TIMEOUT_HEALTH = "the store did not answer within 2 s"
+
+
+def store_problem(exc: Exception) -> str:
+    """/health's reason for a store error: generic words only (the exception's own text can
+    name collections or paths; the log has it)."""
+    text = store_unavailable(exc)
+    if text in (DISK_FULL, STORE_TIMEOUT):
+        return text
+    log.warning("health: the store is unavailable: %s", exc)
+    return "The index/conversation store is unavailable."
 
 
 def audit_answer(request: Request, question: str, response: dict) -> None:
