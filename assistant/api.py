@@ -130,25 +130,23 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return JSONResponse(status_code=503, content={"detail": store_unavailable(exc)})
 
     @app.get("/health", response_model=HealthResponse, responses={
-        503: {"model": ErrorResponse, "description": "Misconfigured: not ready to answer."}},
+        503: {"model": ErrorResponse, "description": "Not ready to answer (no index yet, or "
+                                                     "another embedding model's index)."}},
         response_model_exclude_none=True)
     async def health(assistant: AssistantDep):
-        """Open to everyone, so it says nothing about the documents: neither the body nor the
-        status depends on whether any are indexed (an empty index is `{"status": "ok"}`; the
-        page and the documents API work, and `/v1/chat` says why it cannot answer yet).
-        `{"status": "degraded", "reason": ...}` (HTTP 200: the process is alive, restarting it
-        would not help) while the store is out of disk space or not answering; answers within
-        2 s even then. 503 `{"detail": "not ready"}` when the index was built with another
-        embedding model (a setting to fix, then a restart; the log and the authenticated routes
-        say which)."""
+        """Open to everyone, so it says nothing about the documents: no names, no counts, and
+        one generic body for every reason it cannot answer. `{"status": "ok"}` when questions
+        can be answered; `{"status": "degraded", "reason": ...}` (HTTP 200: the process is
+        alive, restarting it would not help) while the store is out of disk space or not
+        answering, within 2 s even then; 503 `{"detail": "not ready"}` when there is no index
+        yet or the index was built with another embedding model (the authenticated routes, such
+        as /v1/chat, and the log say which and what to do)."""
         guard = getattr(assistant.store.client, "guard", None)
         problem = guard.status() if guard is not None else None
         if problem is None:
             try:  # off the request thread pool, which hung store calls may be holding
                 await asyncio.wait_for(asyncio.to_thread(assistant.retriever.snapshot), 2.0)
-            except EmptyIndexError:
-                pass  # nothing ingested yet: not this route's business to say so
-            except EmbedderMismatch as exc:
+            except (EmptyIndexError, EmbedderMismatch) as exc:
                 log.debug("health: not ready: %s", exc)
                 return JSONResponse(status_code=503, content={"detail": NOT_READY})
             except (StoreError, asyncio.TimeoutError) as exc:
