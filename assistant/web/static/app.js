@@ -68,6 +68,8 @@ async function signIn(e) {
 async function signOut() {
   await api("/v1/session", { method: "DELETE" }).catch(() => null);
   csrfToken = null;
+  conversationId = null; // it was the signed-out key's: the next key starts its own
+  conversationEpoch += 1;
   $("sign-out").hidden = true;
   $("sign-in").hidden = false;
   $("sign-in-status").textContent = "Signed out.";
