@@ -19,17 +19,20 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant.answers import Delta
 from assistant.answers.llm import GenerationError
-from assistant.auth.deps import Auth, ChatLimitDep, FeedbackLimitDep, ReaderDep
+from assistant.auth.deps import Auth, ChatLimitDep, FeedbackLimitDep, Principal, ReaderDep
 from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
 from assistant import documents
 from assistant.collections import shown
 from assistant.config import Settings, get_settings
+from assistant.conversations import UnknownConversation
 from assistant.feedback import Feedback
 from assistant.headers import SecurityHeadersMiddleware, add_docs
 from assistant.limits import PATH_LIMITS, BodyLimitMiddleware
 from assistant.responses import (
+    DISK_FULL,
     NO_INDEX,
+    STORE_TIMEOUT,
     build_response,
     public_error,
     store_unavailable,
@@ -114,6 +117,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     async def _empty(request: Request, exc: EmptyIndexError):
         return JSONResponse(status_code=503, content={"detail": NO_INDEX})
 
+    @app.exception_handler(UnknownConversation)
+    async def _unknown_conversation(request: Request, exc: UnknownConversation):
+        return JSONResponse(status_code=404, content={"detail": UnknownConversation.public})
+
     @app.exception_handler(GenerationError)
     async def _generation(request: Request, exc: GenerationError):
         return JSONResponse(status_code=exc.status, content={"detail": exc.public})
@@ -123,24 +130,29 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         log.error("store error: %s", exc)
         return JSONResponse(status_code=503, content={"detail": store_unavailable(exc)})
 
-    @app.get("/health", response_model=HealthResponse, responses=unavailable,
-             response_model_exclude_none=True)
+    @app.get("/health", response_model=HealthResponse, responses={
+        503: {"model": ErrorResponse, "description": "Not ready to answer (no index yet, or "
+                                                     "another embedding model's index)."}},
+        response_model_exclude_none=True)
     async def health(assistant: AssistantDep):
-        """Open to everyone, so it says nothing about the documents. `{"status": "degraded",
-        "reason": ...}` (HTTP 200: the process is alive, restarting it would not help) while the
-        store is out of disk space or not answering; answers within 2 s even then. 503 when
-        there is no index yet, or the index was built with another embedding model (a setting
-        to fix, then a restart)."""
+        """Open to everyone, so it says nothing about the documents: no names, no counts, and
+        one generic body for every reason it cannot answer. `{"status": "ok"}` when questions
+        can be answered; `{"status": "degraded", "reason": ...}` (HTTP 200: the process is
+        alive, restarting it would not help) while the store is out of disk space or not
+        answering, within 2 s even then; 503 `{"detail": "not ready"}` when there is no index
+        yet or the index was built with another embedding model (the authenticated routes, such
+        as /v1/chat, and the log say which and what to do)."""
         guard = getattr(assistant.store.client, "guard", None)
         problem = guard.status() if guard is not None else None
         if problem is None:
             try:  # off the request thread pool, which hung store calls may be holding
                 await asyncio.wait_for(asyncio.to_thread(assistant.retriever.snapshot), 2.0)
-            except (EmptyIndexError, EmbedderMismatch):
-                raise  # 503: nothing to answer from, or the wrong model for this index
+            except (EmptyIndexError, EmbedderMismatch) as exc:
+                log.debug("health: not ready: %s", exc)
+                return JSONResponse(status_code=503, content={"detail": NOT_READY})
             except (StoreError, asyncio.TimeoutError) as exc:
-                problem = "the store did not answer within 2 s" if isinstance(
-                    exc, asyncio.TimeoutError) else store_unavailable(exc)
+                problem = STORE_TIMEOUT_HEALTH if isinstance(
+                    exc, asyncio.TimeoutError) else store_problem(exc)
         return {"status": "degraded", "reason": problem} if problem else {"status": "ok"}
 
     @app.get("/v1/sources", response_model=SourcesResponse, responses=unavailable)
@@ -148,14 +160,25 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         """The documents this key's collections hold."""
         return {"sources": list(assistant.retriever.sources(principal.collections).values())}
 
-    def check_conversation(conversation_id: str | None) -> None:
-        # A Slack thread's conversation (`slack-<team>-<channel>-<ts>`) is Slack's alone: over
-        # HTTP it is an unknown conversation, never its history (issue 13, point 4).
-        if conversation_id and conversation_id.startswith(SLACK_CONVERSATION_PREFIX):
-            raise HTTPException(status_code=404, detail="unknown conversation")
+    def check_conversation(conversation_id: str | None, assistant: Assistant,
+                           principal: Principal) -> None:
+        """404 "unknown conversation" unless the conversation exists and is this caller's
+        (issue 13, point 4): an id that never existed, expired, or belongs to another key, or
+        to a Slack thread (`slack-<team>-<channel>-<ts>`), gets the same answer, so nothing
+        tells them apart and nothing of another's history is read or changed. Clients never
+        choose new ids: a conversation starts with no id and the server returns one."""
+        if conversation_id is None:
+            return
+        if conversation_id.startswith(SLACK_CONVERSATION_PREFIX):
+            raise UnknownConversation(UnknownConversation.public)
+        assistant.conversations.require(conversation_id, principal.owner)
+
+    def conversation(body: ChatRequest, assistant: Assistant, principal: Principal) -> str:
+        """The id of the conversation this question continues, or of a new one (server-made)."""
+        check_conversation(body.conversation_id, assistant, principal)
+        return body.conversation_id or assistant.conversations.new_id()
 
     def check_sources(body: ChatRequest, assistant: Assistant, principal) -> None:
-        check_conversation(body.conversation_id)
         if body.sources:
             # A document of a collection this key does not see is unknown, word for word.
             known = assistant.retriever.sources(principal.collections)
@@ -168,9 +191,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.post("/v1/chat", response_model=ChatResponse, responses=unavailable)
     def chat(body: ChatRequest, assistant: AssistantDep, principal: ChatLimitDep, request: Request):
+        cid = conversation(body, assistant, principal)
         check_sources(body, assistant, principal)
         result = assistant.ask(body.question, top_k=body.top_k, sources=body.sources,
-                               conversation_id=body.conversation_id,
+                               conversation_id=cid, owner=principal.owner,
                                collections=principal.collections)
         response = build_response(result)
         audit_answer(request, body.question, response)
@@ -183,14 +207,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                     request: Request):
         """Server-Sent Events: `question` (what is searched), `delta` (answer text as it is
         ready), then `final` (the verified answer with its citations, as /v1/chat returns it),
-        or `error`."""
+        or `error`. Every event but `delta` and `error` carries the `conversation_id`."""
+        cid = conversation(body, assistant, principal)
         check_sources(body, assistant, principal)
         assistant.retriever.snapshot()  # a missing index is a 503 before the stream starts
 
         def events():
             try:
                 for item in assistant.stream(body.question, top_k=body.top_k, sources=body.sources,
-                                             conversation_id=body.conversation_id,
+                                             conversation_id=cid, owner=principal.owner,
                                              collections=principal.collections):
                     if isinstance(item, Delta):
                         yield sse("delta", {"text": item.text})
@@ -209,11 +234,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.post("/v1/feedback", response_model=FeedbackResponse, status_code=201)
     def feedback(body: FeedbackRequest, assistant: AssistantDep, principal: FeedbackLimitDep):
-        check_conversation(body.conversation_id)
+        """With a `conversation_id`, only that conversation's owner may give feedback on it
+        (404 "unknown conversation" otherwise). The record keeps the key's name and owner."""
+        check_conversation(body.conversation_id, assistant, principal)
         fid = assistant.feedback.add(Feedback(
             helpful=body.helpful, question=body.question, answer=body.answer,
             citations=body.citations, channel="web", standalone=body.standalone,
-            comment=body.comment, conversation_id=body.conversation_id))
+            comment=body.comment, conversation_id=body.conversation_id,
+            user=principal.name, owner=principal.owner))
         return {"id": fid}
 
     if settings.slack_bot_token and settings.slack_signing_secret:
@@ -237,6 +265,18 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+NOT_READY = "not ready"
+STORE_TIMEOUT_HEALTH = "the store did not answer within 2 s"
+
+
+def store_problem(exc: Exception) -> str:
+    """/health's reason for a store error: generic words only (the exception's own text can
+    name collections or paths; the log has it)."""
+    text = store_unavailable(exc)
+    if text in (DISK_FULL, STORE_TIMEOUT):
+        return text
+    log.warning("health: the store is unavailable: %s", exc)
+    return "The index/conversation store is unavailable."
 
 
 def audit_answer(request: Request, question: str, response: dict) -> None:

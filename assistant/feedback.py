@@ -19,7 +19,8 @@ class Feedback:
     channel: str  # "web" or "slack"
     standalone: str | None = None
     comment: str | None = None
-    user: str | None = None
+    user: str | None = None  # the Slack user, or the API key's name ("local" without keys)
+    owner: str | None = None  # web: the key's owner string (`Principal.owner`)
     conversation_id: str | None = None
     at: float = field(default_factory=time.time)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)

@@ -52,11 +52,14 @@ def build_response(result: "Result") -> dict:
 def public_error(exc: Exception) -> str:
     """A one-line, user-safe description of why a question could not be answered."""
     from assistant.answers.llm import GenerationError
+    from assistant.conversations import UnknownConversation
     from assistant.retrieval import EmptyIndexError
     from assistant.store import StoreError
 
     if isinstance(exc, GenerationError):
         return exc.public
+    if isinstance(exc, UnknownConversation):
+        return UnknownConversation.public
     if isinstance(exc, EmptyIndexError):
         return NO_INDEX
     if isinstance(exc, StoreError):

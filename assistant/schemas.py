@@ -69,8 +69,11 @@ class ChatRequest(RequestModel):
         None, description="Only search these documents (paths as listed by /v1/sources).")
     conversation_id: StrictStr | None = Field(
         None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
-        description="Keeps the history: follow-ups in the same conversation are rewritten into "
-                    "standalone questions. Any id the client chooses (letters, digits, _.:-).")
+        description="Continues a conversation: follow-ups are rewritten into standalone "
+                    "questions using its history. Only an id this server returned to the same "
+                    "API key (the response's `conversation_id`); leave it out to start a new "
+                    "conversation. Any other id, another key's included, is a 404 "
+                    "\"unknown conversation\".")
 
     @field_validator("question")
     @classmethod
@@ -123,7 +126,9 @@ class ChatResponse(BaseModel):
     reason: str | None = Field(None, description="Why the assistant abstained, when it did.")
     question: str = Field(description="What was searched: the question, or the follow-up "
                                       "rewritten into a standalone question.")
-    conversation_id: str | None = None
+    conversation_id: str | None = Field(
+        None, description="The conversation this answer belongs to (made by the server when the "
+                          "request had none): send it with the next question to follow up.")
     unsupported: list[UnsupportedOut] | None = Field(
         None, description="LLM generators: sentences removed by verification, with the reason.")
     fallback: FallbackOut | None = Field(
@@ -140,7 +145,9 @@ class FeedbackRequest(RequestModel):
     answer: StrictStr = Field(..., max_length=50_000)
     citations: list[dict] = Field(default_factory=list, max_length=50)
     standalone: StrictStr | None = Field(None, max_length=MAX_QUESTION_CHARS * 2)
-    conversation_id: StrictStr | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$")
+    conversation_id: StrictStr | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
+        description="The answer's conversation; must be one of this API key's (404 otherwise).")
     comment: StrictStr | None = Field(None, max_length=2000)
 
 

@@ -47,25 +47,26 @@ class Assistant:
         return cls(settings, ChunkStore(settings),
                    get_embedder(settings.torch_threads, settings.embed_model))
 
-    def _prepare(self, question: str, conversation_id: str | None) -> tuple[str, str | None]:
+    def _prepare(self, question: str, conversation_id: str | None,
+                 owner: str | None) -> tuple[str, str | None]:
         if conversation_id is None:
             return question, None
-        history = self.conversations.history(conversation_id)
+        history = self.conversations.history(conversation_id, owner)
         return self.rewriter.rewrite(question, history), conversation_id
 
-    def _remember(self, result: Result) -> None:
+    def _remember(self, result: Result, owner: str | None) -> None:
         if result.conversation_id is None:
             return
         a = result.answer
         self.conversations.append(result.conversation_id, Turn(
             question=result.question, standalone=result.standalone, answer=a.answer,
-            abstained=a.abstained, sources=[c.source for c in a.citations]))
+            abstained=a.abstained, sources=[c.source for c in a.citations]), owner)
 
     def ask(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
-            conversation_id: str | None = None,
+            conversation_id: str | None = None, owner: str | None = None,
             collections: Sequence[str] | None = None) -> Result:
         result = None
-        for item in self.stream(question, top_k, sources, conversation_id, collections):
+        for item in self.stream(question, top_k, sources, conversation_id, owner, collections):
             if isinstance(item, Result):
                 result = item
         assert result is not None
@@ -73,14 +74,20 @@ class Assistant:
 
     def stream(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
                conversation_id: str | None = None,
+               owner: str | None = None,
                collections: Sequence[str] | None = None) -> Iterator[Result | Delta | dict]:
         """Yields {"standalone": ...} first, then answer deltas, then the final Result.
+
+        With a `conversation_id` the question continues that conversation (creating it when it
+        is new) on behalf of `owner`: another owner's conversation is an UnknownConversation,
+        never read or changed. `owner` None is a trusted in-process caller (CLI, evals); the
+        HTTP API and the Slack bot always pass theirs.
         `collections`: the collections the asker sees (None: all). Everything after the
         follow-up rewrite (which reads only this conversation's own turns) works on the index
         as seen from them: spelling corrections, retrieval, and the answerer's neighbour and
         header look-ups."""
         t0 = time.perf_counter()
-        standalone, conversation_id = self._prepare(question, conversation_id)
+        standalone, conversation_id = self._prepare(question, conversation_id, owner)
         # A misspelt name ("Fucasso") is searched as the nearest name the index knows.
         view = self.retriever.snapshot().scoped(collections)
         standalone, corrections = correct(standalone, view)
@@ -113,5 +120,5 @@ class Assistant:
                         conversation_id=conversation_id,
                         timings={"retrieve_ms": (t1 - t0) * 1000, "generate_ms": (t2 - t1) * 1000,
                                  "first_delta_ms": ((first or t2) - t0) * 1000})
-        self._remember(result)
+        self._remember(result, owner)
         yield result

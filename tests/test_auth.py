@@ -197,3 +197,148 @@ def test_cli_keys_and_safe_default(tmp_path):
     row = [line for line in _cli(tmp_path, "keys", "list").stdout.splitlines() if line.startswith("ops")][0]
     assert row.rstrip().endswith(tuple("0123456789"))  # the revoked column holds a time
     assert _cli(tmp_path, "keys", "revoke", "ops").returncode == 2
+
+
+def test_secrets_never_appear_in_any_log(tmp_path):
+    """A real server process (`python -m assistant serve`, its own logging set-up) used with a
+    valid key, wrong keys, a revoked key, the page's sign-in and the Slack bot: none of the
+    secrets (the keys, their hashes, the session secret and cookie, the CSRF token, the Slack
+    bot token and signing secret) is in its output, the audit log or any other file it wrote
+    outside the store (issue 13, point 8)."""
+    import shutil
+    import signal
+    import time
+    from pathlib import Path
+
+    from slack_sdk.signature import SignatureVerifier
+
+    from tests.conftest import CORPUS, free_port
+    from tests.fake_slack import FakeSlack
+
+    data = tmp_path / "data"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(CORPUS / "innovent-iaso-fucaso-car-t-stake-2024.txt", docs)
+    session_secret = "sess-" + uuid.uuid4().hex + uuid.uuid4().hex
+    signing_secret = "sign-" + uuid.uuid4().hex
+    bot_token = "xoxb-" + uuid.uuid4().hex
+    wrong = "bpa_" + "W" * 20 + uuid.uuid4().hex
+    with FakeSlack() as fake:
+        env = {"ASSISTANT_CHROMA_PATH": str(data / "chroma"),
+               "ASSISTANT_AUDIT_PATH": str(data / "audit.jsonl"),
+               "ASSISTANT_CORPUS_DIR": str(docs), "ASSISTANT_AUTH": "auto",
+               "ASSISTANT_SESSION_SECRET": session_secret,
+               "ASSISTANT_SLACK_BOT_TOKEN": bot_token,
+               "ASSISTANT_SLACK_SIGNING_SECRET": signing_secret,
+               "ASSISTANT_SLACK_API_URL": fake.api_url,
+               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+               "UNSTRUCTURED_DISABLE_NOTICE": "1"}
+        outputs = []
+        done = subprocess.run([sys.executable, "-m", "ingest", "-q", str(docs)], cwd=ROOT,
+                              env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        made = {}
+        for name, role in (("alice", "reader"), ("root", "admin"), ("gone", "reader")):
+            r = _cli(tmp_path, "keys", "create", "--name", name, "--role", role, env=env)
+            assert r.returncode == 0, r.stderr
+            made[name] = r.stdout.strip()
+            outputs.append(r.stderr)  # the CLI shows the key once, on stdout, by design
+        alice, root, gone = made["alice"], made["root"], made["gone"]
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log_path = tmp_path / "server.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+                                    cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)
+        cookie = csrf = None
+        try:
+            deadline = time.time() + 180
+            while True:
+                try:
+                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert proc.poll() is None and time.time() < deadline, log_path.read_text()
+                time.sleep(0.3)
+            # a valid key: a question, a follow-up, feedback, sources
+            r = httpx.post(f"{base}/v1/chat", json=Q, headers=bearer(alice), timeout=60)
+            assert r.status_code == 200, r.text
+            cid = r.json()["conversation_id"]
+            assert httpx.post(f"{base}/v1/chat/stream", headers=bearer(alice), timeout=60, json={
+                "question": "And what about Innovent?", "conversation_id": cid}).status_code == 200
+            assert httpx.post(f"{base}/v1/feedback", headers=bearer(alice), json={
+                "helpful": False, "question": Q["question"], "answer": "a",
+                "conversation_id": cid}).status_code == 201
+            assert httpx.get(f"{base}/v1/sources", headers=bearer(alice)).status_code == 200
+            # wrong keys, in every place one could be sent
+            assert httpx.post(f"{base}/v1/chat", json=Q, headers=bearer(wrong)).status_code == 401
+            assert httpx.get(f"{base}/v1/sources",
+                             headers={"Authorization": f"Basic {wrong}"}).status_code == 401
+            assert httpx.post(f"{base}/v1/session", json={"key": wrong}).status_code == 401
+            assert httpx.post(f"{base}/v1/session", json={"key": [wrong]}).status_code in (401, 422)
+            assert httpx.get(f"{base}/v1/sources",
+                             cookies={"bpa_session": wrong}).status_code == 401
+            # the page's sign-in: the key once, then the cookie and the CSRF token
+            with httpx.Client(base_url=base, timeout=60) as c:
+                r = c.post("/v1/session", json={"key": alice})
+                assert r.status_code == 200
+                cookie, csrf = c.cookies.get("bpa_session"), r.json()["csrf_token"]
+                assert c.post("/v1/chat", json=Q, headers={"x-csrf-token": csrf}).status_code == 200
+                assert c.post("/v1/chat", json=Q, headers={"x-csrf-token": "0" * 64}).status_code == 403
+                assert c.delete("/v1/session", headers={"x-csrf-token": csrf}).status_code == 204
+            # admin routes, and a revoked key
+            assert httpx.get(f"{base}/v1/keys", headers=bearer(root)).status_code == 200
+            assert httpx.delete(f"{base}/v1/keys/gone", headers=bearer(root)).status_code == 200
+            assert httpx.get(f"{base}/v1/sources", headers=bearer(gone)).status_code == 401
+            assert httpx.get(f"{base}/v1/audit", headers=bearer(root)).status_code == 200
+            # Slack: a signed mention is answered (with the bot token); a forged one refused
+            ts = str(int(time.time()))
+            body = json.dumps({"token": "legacy", "team_id": "T0TEST", "api_app_id": "A0TEST",
+                               "type": "event_callback", "event_id": "EvSECRETS1",
+                               "event_time": int(ts), "event": {
+                                   "type": "app_mention", "user": "U0ALICE", "channel": "C0GEN",
+                                   "text": "<@UBOT> " + Q["question"], "ts": ts + ".000100",
+                                   "event_ts": ts + ".000100", "team": "T0TEST"}}).encode()
+            signature = SignatureVerifier(signing_secret).generate_signature(timestamp=ts, body=body)
+            headers = {"content-type": "application/json", "x-slack-request-timestamp": ts}
+            r = httpx.post(f"{base}/slack/events", content=body, timeout=30,
+                           headers={**headers, "x-slack-signature": signature})
+            assert r.status_code == 200, r.text
+            r = httpx.post(f"{base}/slack/events", content=body, timeout=30,
+                           headers={**headers, "x-slack-signature": "v0=" + "0" * 64})
+            assert r.status_code == 401
+            fake.wait_for("chat.postMessage")
+            assert any(bot_token in (c.auth or "") for c in fake.recorded())  # it was used
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    outputs.append(log_path.read_text(errors="replace"))
+    server_log = outputs[-1]
+    assert "Uvicorn running" in server_log or "Started server" in server_log, server_log
+    assert "POST /v1/chat" in server_log  # the access log is on: requests were logged
+    audit = (data / "audit.jsonl").read_text()
+    assert audit.count("\n") >= 15 and '"status":401' in audit
+    written = [p for p in data.rglob("*") if p.is_file() and not p.is_relative_to(data / "chroma")]
+    assert data / "audit.jsonl" in written
+    files = {str(p): p.read_bytes().decode("utf-8", "replace") for p in written}
+    secrets = {"alice's key": alice, "root's key": root, "the revoked key": gone,
+               "the wrong key": wrong, "alice's key hash": hash_key(alice),
+               "root's key hash": hash_key(root), "the revoked key's hash": hash_key(gone),
+               "the session secret": session_secret, "the session cookie": cookie,
+               "the CSRF token": csrf, "the Slack bot token": bot_token,
+               "the Slack signing secret": signing_secret}
+    assert all(secrets.values())
+    for where, text in {"CLI and server output": "\n".join(outputs), **files}.items():
+        for what, secret in secrets.items():
+            assert secret not in text, f"{what} is in {where}"
+    # the store keeps key hashes, never the keys, the session secret given in the environment
+    # or the Slack credentials
+    stored = b"".join(p.read_bytes() for p in (data / "chroma").rglob("*") if p.is_file())
+    for what in ("alice's key", "root's key", "the wrong key", "the session secret",
+                 "the Slack bot token", "the Slack signing secret"):
+        assert secrets[what].encode() not in stored, f"{what} is in the store"

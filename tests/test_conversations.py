@@ -33,17 +33,16 @@ def test_follow_up_through_the_api_and_after_a_restart(indexed):
     settings, store, assistant = indexed
     with serve(create_app(settings, assistant)) as api:
         first = httpx.post(f"{api}/v1/chat", json={
-            "question": "What cell therapy deals did AstraZeneca do in 2023?",
-            "conversation_id": "conv-restart-1"}, timeout=60).json()
+            "question": "What cell therapy deals did AstraZeneca do in 2023?"}, timeout=60).json()
         assert "Gracell" in first["answer"]
+    cid = first["conversation_id"]  # the server's id (the client sent none)
     # A new process over the same store (a restart) continues the conversation.
     restarted = Assistant(settings, ChunkStore(settings), assistant.embedder)
     with serve(create_app(settings, restarted)) as api:
         second = httpx.post(f"{api}/v1/chat", json={
-            "question": "And what did Novartis do?", "conversation_id": "conv-restart-1"},
-            timeout=60).json()
+            "question": "And what did Novartis do?", "conversation_id": cid}, timeout=60).json()
     assert second["question"] == "What cell therapy deals did Novartis do in 2023?"
-    assert second["conversation_id"] == "conv-restart-1"
+    assert second["conversation_id"] == cid
     assert "Legend Biotech" in second["answer"]
     # Without the id, the same words are a new question.
     alone = restarted.ask("And what did Novartis do?")

@@ -69,9 +69,13 @@ def fill(folder: Path, leave: int = 0) -> Path:
     return path
 
 
-def ask(base, cid, path="/v1/chat", timeout=30):
-    return httpx.post(base + path, json={"question": "What did Novartis agree with AWS?",
-                                         "conversation_id": cid}, timeout=timeout)
+def ask(base, cid=None, path="/v1/chat", timeout=30):
+    """A question; without `cid` the server starts (and stores) a new conversation, so every
+    call writes conversation history."""
+    body = {"question": "What did Novartis agree with AWS?"}
+    if cid:
+        body["conversation_id"] = cid
+    return httpx.post(base + path, json=body, timeout=timeout)
 
 
 def feedback(base):
@@ -91,11 +95,11 @@ def test_a_full_disk_is_a_503_health_says_degraded_and_freeing_space_recovers(sm
     assert not Ingestor(settings, store, embedder, progress=False).run([CORPUS]).failed
     app = create_app(settings, Assistant(settings, store, embedder))
     with serve(app, ready_path="/health") as base:
-        assert ask(base, "c0").status_code == 200
+        assert ask(base).status_code == 200
         filler = fill(small_fs)
         for i in range(4):  # the 3rd used to hang for good
             t0 = time.monotonic()
-            r = ask(base, f"c{i + 1}")
+            r = ask(base)
             assert r.status_code == 503, r.text
             assert r.json() == {"detail": DISK_FULL}
             assert time.monotonic() - t0 < 5
@@ -104,7 +108,7 @@ def test_a_full_disk_is_a_503_health_says_degraded_and_freeing_space_recovers(sm
         assert time.monotonic() - t0 < 2.5
         assert h.status_code == 200
         assert h.json()["status"] == "degraded" and "disk space" in h.json()["reason"]
-        r = ask(base, "s1", "/v1/chat/stream")
+        r = ask(base, path="/v1/chat/stream")
         if r.status_code == 200:  # the stream started: an `error` event ends it
             assert "event: error" in r.text and DISK_FULL in r.text
         else:
@@ -114,12 +118,12 @@ def test_a_full_disk_is_a_503_health_says_degraded_and_freeing_space_recovers(sm
 
         filler.unlink()
         t0 = time.monotonic()
-        r = ask(base, "c9")
+        r = ask(base)
         assert r.status_code == 200, r.text  # the very next request, no restart
         print(f"recovered {time.monotonic() - t0:.2f} s after the space was freed")
         assert httpx.get(base + "/health", timeout=5).json() == {"status": "ok"}
         assert feedback(base).status_code == 201
-        assert ask(base, "c9").status_code == 200  # the conversation continues
+        assert ask(base, r.json()["conversation_id"]).status_code == 200  # it continues
 
 
 def run_ingest(settings_env: dict, *paths) -> subprocess.CompletedProcess:
@@ -241,20 +245,20 @@ def faulty(indexed):
 
 def test_injected_enospc_is_a_503_and_health_says_degraded(faulty):
     base, faults, guard = faulty
-    assert ask(base, "f0").status_code == 200
+    assert ask(base).status_code == 200
     faults.mode = "enospc"
-    r = ask(base, "f1")
+    r = ask(base)
     assert r.status_code == 503 and r.json() == {"detail": DISK_FULL}
     r = feedback(base)
     assert r.status_code == 503 and r.json() == {"detail": DISK_FULL}
-    r = ask(base, "f2", "/v1/chat/stream")  # fails at the end, inside the started stream
+    r = ask(base, path="/v1/chat/stream")  # fails at the end, inside the started stream
     assert r.status_code == 200
     events = [line for line in r.text.splitlines() if line.startswith("event:")]
     assert events[-1] == "event: error" and DISK_FULL in r.text
     h = httpx.get(base + "/health", timeout=5)
     assert h.status_code == 200 and h.json()["status"] == "degraded"
     faults.mode = None
-    assert ask(base, "f3").status_code == 200
+    assert ask(base).status_code == 200
     assert httpx.get(base + "/health", timeout=5).json() == {"status": "ok"}
 
 
@@ -262,12 +266,12 @@ def test_a_hanging_store_call_times_out_and_health_keeps_answering(faulty):
     base, faults, guard = faulty
     faults.mode = "hang"
     t0 = time.monotonic()
-    r = ask(base, "h1")
+    r = ask(base)
     took = time.monotonic() - t0
     assert r.status_code == 503 and r.json() == {"detail": STORE_TIMEOUT}
     assert took < 5
     # several more hung requests at once must not stop /health
-    pending = [threading.Thread(target=lambda i=i: ask(base, f"h{i + 2}")) for i in range(6)]
+    pending = [threading.Thread(target=lambda: ask(base)) for i in range(6)]
     for t in pending:
         t.start()
     time.sleep(0.3)
@@ -279,7 +283,7 @@ def test_a_hanging_store_call_times_out_and_health_keeps_answering(faulty):
         t.join(30)
     faults.mode = None
     faults.release.set()  # the abandoned calls return; the next request succeeds
-    assert ask(base, "h9").status_code == 200
+    assert ask(base).status_code == 200
 
 
 SERVE_HANGING = """
@@ -318,7 +322,7 @@ def test_sigterm_stops_the_server_within_10_s_while_a_store_call_hangs(indexed, 
                 time.sleep(0.3)
         else:
             pytest.fail("server did not start")
-        hung = threading.Thread(target=lambda: _ignore(lambda: ask(base, "t1", timeout=90)))
+        hung = threading.Thread(target=lambda: _ignore(lambda: ask(base, timeout=90)))
         hung.start()
         time.sleep(2)  # the request is inside the hanging store call now
         t0 = time.monotonic()

@@ -105,7 +105,8 @@ def test_embed_model_setting_end_to_end_and_refused_change(tmp_path, docs, model
     # A server started with the other embedder says why it cannot answer (no wrong answers).
     with serve(create_app(b)) as base:
         h = httpx.get(f"{base}/health")
-        assert h.status_code == 503
+        assert h.status_code == 503  # open to everyone: which models, only the log says
+        assert h.json() == {"detail": "not ready"}
         r = httpx.post(f"{base}/v1/chat", json={"question": QUESTION}, timeout=60)
         assert r.status_code == 503
         detail = r.json()["detail"]

@@ -100,16 +100,34 @@ def test_a_marker_opens_its_passage_with_the_answer_words_highlighted(page, site
     assert page.evaluate("document.activeElement.classList.contains('marker')")
 
 
+def sent_conversation_ids(page) -> list:
+    """The conversation_id of every question the page sends (None: a new conversation)."""
+    import json
+
+    sent = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data).get("conversation_id"))
+            if r.url.endswith("/v1/chat/stream") else None)
+    return sent
+
+
 def test_follow_up_shows_what_was_searched(page, site):
+    import re
+
+    sent = sent_conversation_ids(page)
     open_site(page, site)
     ask(page, "What cell therapy deals did AstraZeneca do in 2023?", 1)
     box = ask(page, "And what did Novartis do?", 2)
     assert page.locator(".turn").nth(1).locator(".searched").inner_text() == \
         "Searched: What cell therapy deals did Novartis do in 2023?"
     assert "Legend Biotech" in box.inner_text()
+    # The page starts without an id and follows up with the one the server made.
+    assert sent[0] is None and re.fullmatch(r"[0-9a-f]{48}", sent[1] or ""), sent
     # A new conversation forgets the context.
     page.click("#new-conversation")
     assert page.locator(".turn").count() == 0
+    ask(page, "And what did Novartis do?", 1)
+    assert page.locator(".turn").nth(0).locator(".searched").is_hidden()
+    assert sent[2] is None, sent
 
 
 def test_filter_by_document(page, site):
@@ -543,6 +561,12 @@ def test_sign_in_with_a_key_then_sign_out(browser, indexed, tmp_path):
             pg.wait_for_selector("#sign-in", state="hidden")
             pg.wait_for_selector("#sign-out:not([hidden])")
             assert key not in pg.evaluate("JSON.stringify(localStorage) + document.cookie")
+            # signed in, a follow-up continues the key's own conversation
+            pg.wait_for_selector("#doc-list li", state="attached")
+            ask(pg, "What cell therapy deals did AstraZeneca do in 2023?", 1)
+            ask(pg, "And what did Novartis do?", 2)
+            assert pg.locator(".turn").nth(1).locator(".searched").inner_text() == \
+                "Searched: What cell therapy deals did Novartis do in 2023?"
             pg.locator("#sign-out").click()
             pg.wait_for_selector("#sign-in:not([hidden])")
             assert pg.locator("#sign-out").is_hidden()

@@ -13,6 +13,7 @@ loopback unless `off` was set explicitly, see `assistant.__main__.serve`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -53,8 +54,14 @@ class Principal:
 
     @property
     def owner(self) -> str:
-        """The owner recorded on conversations and feedback."""
-        return f"key:{self.name}" if self.key_id else "local"
+        """The owner recorded on conversations and feedback: `key:<name>:<tag>` for an API key,
+        where the tag is derived from the key's hash (not the hash itself), so a key created
+        later under a revoked key's name owns nothing of the old one's; "local" when
+        authentication is off."""
+        if not self.key_id:
+            return "local"
+        tag = hashlib.sha256(f"owner:{self.key_id}".encode()).hexdigest()[:16]
+        return f"key:{self.name}:{tag}"
 
 
 LOCAL = Principal(name="local", role="admin", collections=None)

@@ -40,7 +40,7 @@ from assistant.slack import blocks
 from assistant.slack.blocks import HELPFUL, NOT_HELPFUL, Message
 from assistant.slack.dedup import HandledEvents
 from assistant.slack.feedback import AnswerLog, record
-from assistant.slack.text import clean_question, conversation_id, shorten
+from assistant.slack.text import clean_question, conversation_id, owner, shorten
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +293,7 @@ class SlackBot:
         try:
             assistant = self.get_assistant()
             result = assistant.ask(req.question, conversation_id=req.conversation_id,
+                                   owner=owner(team) if req.conversation_id else None,
                                    collections=collections)
             response = build_response(result)
         except Exception as exc:

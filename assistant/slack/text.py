@@ -38,6 +38,12 @@ def conversation_id(team: str | None, channel: str, thread_ts: str) -> str:
     return _ID_CHARS.sub("_", raw)[:128]
 
 
+def owner(team: str | None) -> str:
+    """The owner recorded on a Slack thread's conversation (`slack:<team>`): no HTTP caller's
+    owner (`key:...`, `local`) is ever equal to it."""
+    return f"slack:{team or 'T'}"
+
+
 def escape(text: str) -> str:
     """Slack mrkdwn escaping: only &, < and > are special."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

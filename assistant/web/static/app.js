@@ -5,15 +5,12 @@
 
 const $ = (id) => document.getElementById(id);
 
-function newId() {
-  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-  const bytes = new Uint8Array(16);
-  (window.crypto || {}).getRandomValues ? crypto.getRandomValues(bytes)
-    : bytes.forEach((_, i) => { bytes[i] = Math.floor(Math.random() * 256); });
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-let conversationId = newId();
+// The conversation's id is the server's: a new conversation sends none, and the id in the
+// answer's `final` event is sent with the follow-ups (the server refuses ids it did not make for
+// this key). `conversationEpoch` changes with "New conversation", so an answer still streaming
+// from the old conversation cannot bring its id back.
+let conversationId = null;
+let conversationEpoch = 0;
 let busy = false;
 let csrfToken = null; // set when the page is signed in with a session cookie (assistant/auth)
 let docsBySource = new Map(); // source -> GET /v1/documents entry (for links to originals)
@@ -71,6 +68,8 @@ async function signIn(e) {
 async function signOut() {
   await api("/v1/session", { method: "DELETE" }).catch(() => null);
   csrfToken = null;
+  conversationId = null; // it was the signed-out key's: the next key starts its own
+  conversationEpoch += 1;
   $("sign-out").hidden = true;
   $("sign-in").hidden = false;
   $("sign-in-status").textContent = "Signed out.";
@@ -298,7 +297,9 @@ async function ask(question) {
   updateEmpty();
   showTurn(item);
 
-  const payload = { question, conversation_id: conversationId };
+  const payload = { question };
+  if (conversationId) payload.conversation_id = conversationId;
+  const epoch = conversationEpoch;
   const sources = selectedSources();
   if (sources) payload.sources = sources;
   try {
@@ -307,6 +308,12 @@ async function ask(question) {
     });
     if (!r.ok) {
       const err = await r.json().catch(() => ({}));
+      if (r.status === 404 && payload.conversation_id && epoch === conversationEpoch) {
+        // expired (or no longer this key's): the next question starts a new conversation
+        conversationId = null;
+        showError(box, "This conversation has expired. Ask again to start a new one.");
+        return;
+      }
       showError(box, errorText(r.status, err));
       return;
     }
@@ -324,6 +331,7 @@ async function ask(question) {
         box.setAttribute("data-streamed", "yes");
       } else if (event === "final") {
         finished = true;
+        if (data.conversation_id && epoch === conversationEpoch) conversationId = data.conversation_id;
         renderAnswer(box, data, question);
       } else if (event === "error") {
         finished = true;
@@ -637,7 +645,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("passage-close").addEventListener("click", () => $("passage").close());
   $("passage").addEventListener("close", () => { if (returnFocus) returnFocus.focus(); });
   $("new-conversation").addEventListener("click", () => {
-    conversationId = newId();
+    conversationId = null;
+    conversationEpoch += 1;
     $("log").replaceChildren();
     updateEmpty();
     $("question").focus();
