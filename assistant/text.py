@@ -95,14 +95,28 @@ def _stemmed(text: str, stop: frozenset[str]) -> list[str]:
     return [w if _NUMBER.match(w) else stem(w) for w in words(text) if w not in stop]
 
 
+# The answerer tokenizes each candidate sentence and passage several times per question (features,
+# vocabularies, anchors), and the same passages come back across questions: the term lists of
+# recent texts are kept (a profile put a fifth of a question's time in `words`; 4,096 texts of
+# about a passage each stay within a few tens of MB).
+@lru_cache(maxsize=4096)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(_stemmed(text, _STOP))
+
+
+@lru_cache(maxsize=4096)
+def _question_terms(text: str) -> tuple[str, ...]:
+    return tuple(_stemmed(text, _QUESTION_STOP))
+
+
 def terms(text: str) -> list[str]:
     """Search terms: words minus stopwords, stemmed (numbers kept as they are)."""
-    return _stemmed(text, _STOP)
+    return list(_terms(text))
 
 
 def question_terms(text: str) -> list[str]:
     """Content terms of a question or sentence, for answer scoring: `terms` minus phrasing."""
-    return _stemmed(text, _QUESTION_STOP)
+    return list(_question_terms(text))
 
 
 # --- figures: amounts, percentages, counts and dates stated in a text ---
