@@ -30,8 +30,8 @@ What is measured, for each size:
 - adding one 10-chunk document: a real text file ingested by the real `Ingestor` (partitioned,
   chunked, embedded by the real embedder, written as a new segment, switched), in this process
   after a warm-up ingest elsewhere (imports and the model loaded, as in a running API worker);
-  seconds, bytes written (/proc/self/io write_bytes, the block-layer bytes this process caused,
-  and wchar, bytes passed to write calls) and the growth of the data folder (du); then the time
+  seconds, bytes written (/proc/PID/io write_bytes, the block-layer bytes this process and a
+  Chroma server caused, and wchar, bytes passed to write calls) and the growth of the data folder (du); then the time
   until a retriever's search returns the new document; then removing it (`Ingestor.remove`, one
   manifest write), measured the same way. The live chunk count is checked to move by exactly
   +10 and -10.
@@ -186,11 +186,13 @@ def _proc_status(pid: int | str, key: str) -> float:
     return float("nan")
 
 
-def _io() -> dict[str, int]:
-    out = {}
-    for line in Path("/proc/self/io").read_text().splitlines():
-        k, v = line.split(":")
-        out[k] = int(v)
+def _io(*pids: int | str) -> dict[str, int]:
+    """/proc/PID/io summed over this process and `pids` (a Chroma server)."""
+    out: dict[str, int] = {}
+    for pid in ("self", *pids):
+        for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+            k, v = line.split(":")
+            out[k] = out.get(k, 0) + int(v)
     return out
 
 
@@ -246,9 +248,52 @@ class _Precomputed:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def bench_settings(data: Path) -> Settings:
+def bench_settings(data: Path, chroma_port: int | None = None) -> Settings:
+    """Embedded Chroma in `data/chroma`, or (`chroma_port`) a `chroma run` server on loopback
+    whose files are there; the keyword segments in `data/chroma-keyword` either way."""
+    server = {"chroma_host": "127.0.0.1", "chroma_port": chroma_port} if chroma_port else {}
     return Settings(chroma_path=data / "chroma", corpus_dir=data / "docs",
-                    audit_path=data / "audit.jsonl")
+                    audit_path=data / "audit.jsonl", keyword_path=data / "chroma-keyword",
+                    **server)
+
+
+class ChromaServer:
+    """`chroma run` over `path` on a loopback port (server mode)."""
+
+    def __init__(self, path: Path, port: int) -> None:
+        import httpx
+
+        self.port = port
+        path.mkdir(parents=True, exist_ok=True)
+        self.log = open(path.parent / "chroma-server.log", "wb")
+        self.proc = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path",
+                                      str(path), "--host", "127.0.0.1", "--port", str(port)],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat",
+                             timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("chroma run did not start")
+
+    def rss_mb(self) -> float:
+        return _proc_status(self.proc.pid, "VmRSS")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
 
 
 def build(settings: Settings, n: int, maker: ChunkMaker, titles: list[str], seed: int,
@@ -347,11 +392,15 @@ def serve(settings: Settings, data: Path, queries: list[str], port: int) -> dict
     from eval.load import wait_healthy
 
     env = {**os.environ, "ASSISTANT_CHROMA_PATH": str(settings.chroma_path),
+           "ASSISTANT_KEYWORD_PATH": str(settings.keyword_path),
            "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
            "ASSISTANT_AUDIT_PATH": str(settings.audit_path),
            "ASSISTANT_RATE_LIMIT_CHAT_PER_KEY": "1000000/minute",
            "ASSISTANT_RATE_LIMIT_CHAT_PER_ADDRESS": "1000000/minute",
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    if settings.chroma_host:
+        env.update(ASSISTANT_CHROMA_HOST=settings.chroma_host,
+                   ASSISTANT_CHROMA_PORT=str(settings.chroma_port))
     log = open(data / "server.log", "wb")
     t0 = time.perf_counter()
     server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
@@ -437,7 +486,8 @@ def added_text(maker: ChunkMaker) -> str:
     return "\n\n".join(paras) + "\n"
 
 
-def add_remove(settings: Settings, data: Path, maker: ChunkMaker, embedder) -> dict:
+def add_remove(settings: Settings, data: Path, maker: ChunkMaker, embedder,
+               other_pids: tuple[int, ...] = ()) -> dict:
     from assistant.retrieval import HybridRetriever
     from assistant.store import ChunkStore
     from ingest.pipeline import Ingestor
@@ -447,7 +497,7 @@ def add_remove(settings: Settings, data: Path, maker: ChunkMaker, embedder) -> d
     warm = data / "warm"
     (warm / "docs").mkdir(parents=True, exist_ok=True)
     (warm / "docs" / "w.txt").write_text(added_text(maker), encoding="utf-8")
-    wcfg = bench_settings(warm)
+    wcfg = bench_settings(warm)  # embedded, whatever the mode
     Ingestor(wcfg, ChunkStore(wcfg), embedder, progress=False).run([warm / "docs"])
     shutil.rmtree(warm, ignore_errors=True)
 
@@ -462,7 +512,7 @@ def add_remove(settings: Settings, data: Path, maker: ChunkMaker, embedder) -> d
     out = {}
     before = store.count()
     for step in ("add", "remove"):
-        d0, io0 = du(data), _io()
+        d0, io0 = du(data), _io(*other_pids)
         t, c = time.perf_counter(), time.process_time()
         if step == "add":
             summary = ingestor.run([path])
@@ -470,7 +520,7 @@ def add_remove(settings: Settings, data: Path, maker: ChunkMaker, embedder) -> d
             summary = ingestor.remove([ADDED])
         seconds = time.perf_counter() - t
         cpu = time.process_time() - c
-        io1 = _io()
+        io1 = _io(*other_pids)
         # Until a retriever (holding the previous view) answers with the change.
         while True:
             found = any(p.source == ADDED for p in retriever.retrieve(probe, mode="bm25"))
@@ -496,15 +546,16 @@ def add_remove(settings: Settings, data: Path, maker: ChunkMaker, embedder) -> d
 
 def run_size(n: int, work: Path, sentences: list[str], titles: list[str], queries: list[str],
              embedder, port: int, seed: int = 11, segment_chunks: int = 0, keep: bool = False,
-             progress: bool = True, reuse: bool = False) -> dict:
+             progress: bool = True, reuse: bool = False, chroma_port: int | None = None) -> dict:
     data = work / f"scale-{n}"
     built = data / "build.json"
     reused = reuse and built.exists()
     if not reused:
         shutil.rmtree(data, ignore_errors=True)
         data.mkdir(parents=True)
-    settings = bench_settings(data)
+    settings = bench_settings(data, chroma_port)
     maker = ChunkMaker(sentences, seed)
+    chroma = ChromaServer(settings.chroma_path, chroma_port) if chroma_port else None
     say = (lambda m: typer.echo(m, err=True)) if progress else (lambda m: None)
     result: dict = {"chunks": n}
     try:
@@ -519,6 +570,8 @@ def run_size(n: int, work: Path, sentences: list[str], titles: list[str], querie
             f"{result['disk']['total_bytes'] / 1e6:.0f} MB; starting the API ...")
         result["load_average"] = {"api_start": _load()}
         result["api"] = serve(settings, data, queries, port)
+        if chroma is not None:
+            result["api"]["chroma_server_rss_mb"] = round(chroma.rss_mb())
         say(f"{n:,}: healthy after {result['api']['startup_to_healthy_seconds']} s; "
             f"retrieval in process ...")
         result["load_average"]["retrieval_start"] = _load()
@@ -526,9 +579,15 @@ def run_size(n: int, work: Path, sentences: list[str], titles: list[str], querie
         say(f"{n:,}: hybrid p95 {result['retrieval']['real_query_embedding']['p95_ms']} ms; "
             f"adding and removing a 10-chunk document ...")
         result["load_average"]["incremental_start"] = _load()
-        result["incremental"] = add_remove(settings, data, maker, embedder)
+        result["incremental"] = add_remove(settings, data, maker, embedder,
+                                           (chroma.proc.pid,) if chroma is not None else ())
         result["load_average"]["end"] = _load()
+        if chroma is not None:
+            result["chroma_server"] = {"rss_mb": round(chroma.rss_mb()),
+                                       "rss_peak_mb": round(_proc_status(chroma.proc.pid, "VmHWM"))}
     finally:
+        if chroma is not None:
+            chroma.stop()
         if not keep:
             shutil.rmtree(data, ignore_errors=True)
     return result
@@ -699,6 +758,8 @@ def main(
                                "--work instead of building it again."),
     merge: bool = typer.Option(True, help="Merge into an existing scale.json by size."),
     seed: int = typer.Option(11),
+    chroma_server: bool = typer.Option(False, help="Chroma in server mode (`chroma run` on "
+                                       "loopback, port + 1) instead of embedded."),
 ) -> None:
     from assistant.embedding import get_embedder
     from eval.report import git_commit
@@ -717,7 +778,7 @@ def main(
                                  f"is {embedder.name}")
     root = work or Path(tempfile.mkdtemp(prefix="scale-"))
     root.mkdir(parents=True, exist_ok=True)
-    path = out / "scale.json"
+    path = out / ("scale-chroma-server.json" if chroma_server else "scale.json")
     report = json.loads(path.read_text(encoding="utf-8")) if merge and path.exists() else {}
     report.setdefault("sizes", {})
     report.update({"kind": "scale", "commit": git_commit(), "machine": {
@@ -731,19 +792,20 @@ def main(
     try:
         for n in wanted:
             res = run_size(n, root, sentences, titles, qs, embedder, port, seed, segment_chunks,
-                           keep, reuse=reuse)
+                           keep, reuse=reuse, chroma_port=port + 1 if chroma_server else None)
+            res["chroma"] = "server" if chroma_server else "embedded"
             res["created"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             res["commit"] = git_commit()
             res["targets"] = targets(res)
             report["sizes"][str(n)] = res
             out.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(report, indent=2), encoding="utf-8")
-            plot(report, out / "scale.png")
+            plot(report, path.with_suffix(".png"))
     finally:
         if work is None and not keep:
             shutil.rmtree(root, ignore_errors=True)
     print(markdown(report))
-    typer.echo(f"wrote {path} and {out / 'scale.png'}", err=True)
+    typer.echo(f"wrote {path} and {path.with_suffix('.png')}", err=True)
 
 
 def parse_size(s: str) -> int:
