@@ -99,7 +99,7 @@ load: install
 # `make scale SIZES=10000` for one size; SCALE_ARGS="--work /big/disk" (1M chunks: about 13 GB).
 SIZES ?= 10000,100000,1000000
 scale: install
-	$(PY) -m eval.scale --sizes $(SIZES) --segment-chunks 200000 $(SCALE_ARGS)
+	$(PY) -m eval.scale --sizes $(SIZES) $(SCALE_ARGS)
 
 # Server memory after 10 and after 1,000 follow-ups in one conversation (a few minutes).
 conversation-memory: install

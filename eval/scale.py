@@ -14,8 +14,9 @@ What is built, for each size N:
 - **Index**: written by the product's own `assistant.store.IndexWriter` (one Chroma segment
   collection + one memory-mapped keyword segment + one manifest write), exactly as an ingest run
   writes it; only partitioning, chunking and embedding are bypassed. Keyword terms are computed
-  by the writer from the text, as in an ingest. By default all N chunks go into one commit (one
-  segment), as one `python -m ingest` run of a large folder does.
+  by the writer from the text, as in an ingest. One commit per 200,000 chunks (`--segment-chunks`):
+  10k and 100k are one segment, 1M five, as five ingest runs of 200k would leave them (segments of
+  200k are never merged). One commit of N chunks holds them all in memory (about 15 KB each).
 
 What is measured, for each size:
 - build time (the writer's commit: Chroma add incl. HNSW, terms, keyword segment, switch), peak
@@ -787,8 +788,8 @@ def main(
     out: Path = typer.Option(RESULTS, help="Folder of scale.json and scale.png."),
     queries: int = typer.Option(200, min=1, help="Questions asked per size."),
     port: int = typer.Option(8790, help="Loopback port of the API server."),
-    segment_chunks: int = typer.Option(0, help="Commit every this many chunks (0: one commit, "
-                                       "one segment)."),
+    segment_chunks: int = typer.Option(200_000, help="Commit every this many chunks, one segment "
+                                       "each (0: everything in one commit)."),
     keep: bool = typer.Option(False, help="Keep the built indexes."),
     reuse: bool = typer.Option(False, help="Measure an index an earlier --keep run left in "
                                "--work instead of building it again."),

@@ -6,7 +6,8 @@ BM25 search (`HybridRetriever._bm25`, 30 candidates) timed over the same questio
     python -m eval.scale_bm25 /tmp/scale/scale-100000 --factor 10
 
 Needs an index kept by `python -m eval.scale --keep`. Not a substitute for building 1M chunks:
-it measures BM25 scoring only (no Chroma, no HNSW), on one segment.
+it measures BM25 scoring only (no Chroma, no HNSW), on one segment. Also times scoring alone
+with a dense per-chunk accumulator instead of the product's gather-and-`np.unique`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 import typer
 
-from assistant.keyword_index import KeywordIndex, Segment
+from assistant.keyword_index import B, K1, KeywordIndex, Segment
 from eval.scale import DEFAULT_EVAL_DATA, _proc_status, load_pool, pct, pick_queries
 
 
@@ -85,6 +86,43 @@ def time_bm25(folder: Path, queries: list[str]) -> dict:
             "load_average": round(os.getloadavg()[0], 2)}
 
 
+def accumulator_probe(folder: Path, queries: list[str], n: int = 30) -> dict:
+    """CPU of scoring alone, top `n` chosen: `Segment.score` (gather, `np.unique`) against a
+    dense per-chunk accumulator (postings of one term name distinct chunks, so `acc[docs] +=`
+    is exact). A candidate next step for the keyword index, not the product's code."""
+    from assistant.text import terms
+
+    seg = Segment(folder)
+    index = KeywordIndex([seg])
+    doclen = np.asarray(seg.doclen, dtype=np.float32)
+    out = {}
+    for name in ("product", "dense_accumulator"):
+        cpu = []
+        for q in queries:
+            weights = index.weights(terms(q))
+            c = time.process_time()
+            if name == "product":
+                docs, scores = seg.score(weights, index.avgdl)
+                if len(docs) > n:
+                    np.argpartition(-scores, n - 1)[:n]
+            else:
+                acc = np.zeros(seg.n_chunks, np.float32)
+                for term, idf in weights.items():
+                    t = seg.term_id(term)
+                    if t < 0:
+                        continue
+                    a, b = int(seg.indptr[t]), int(seg.indptr[t + 1])
+                    docs = seg.post_doc[a:b]
+                    tf = seg.post_tf[a:b].astype(np.float32)
+                    acc[docs] += idf * tf * (K1 + 1) / (
+                        tf + K1 * (1 - B + B * doclen[docs] / index.avgdl))
+                np.argpartition(-acc, n - 1)[:n]
+            cpu.append((time.process_time() - c) * 1000)
+        out[name] = {"cpu_p50_ms": round(statistics.median(cpu), 1),
+                     "cpu_p95_ms": round(pct(cpu, 95), 1)}
+    return out
+
+
 def main(index: Path = typer.Argument(..., help="A kept `make scale` index folder (scale-N)."),
          factor: int = typer.Option(10, min=2), queries: int = typer.Option(200),
          seed: int = typer.Option(11),
@@ -100,9 +138,11 @@ def main(index: Path = typer.Argument(..., help="A kept `make scale` index folde
     tiled = tile(src, index / f"bm25-x{factor}", factor)
     tile_s = time.perf_counter() - t
     big = time_bm25(tiled, qs)
+    scoring = accumulator_probe(tiled, qs)
     shutil.rmtree(tiled, ignore_errors=True)
     result = {"index_chunks": state["build"]["chunks"], "factor": factor, "queries": len(qs),
-              "base": base, "tiled": big, "tile_seconds": round(tile_s, 1)}
+              "base": base, "tiled": big, "tile_seconds": round(tile_s, 1),
+              "scoring_only_tiled": scoring}
     print(json.dumps(result, indent=2))
     if out:
         out.write_text(json.dumps(result, indent=2), encoding="utf-8")
