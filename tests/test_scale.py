@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from assistant.config import Settings
 from eval.scale import DEFAULT_EVAL_DATA, markdown
 from tests.conftest import ROOT, free_port
 
@@ -66,7 +67,7 @@ def test_report_has_every_measure(report):
     for mode in ("precomputed_query_vectors", "real_query_embedding"):
         m = ret[mode]
         assert 0 < m["p50_ms"] <= m["p95_ms"] <= m["max_ms"]
-        assert m["min_results"] == 8  # top_k passages for every question
+        assert m["min_results"] == Settings().top_k  # top_k passages for every question
     assert set(r["targets"]) == {"retrieval_p95_ms", "add_seconds", "api_rss_mb",
                                  "startup_seconds"}
 
