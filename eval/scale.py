@@ -24,21 +24,26 @@ What is measured, for each size:
 - start-up to healthy of a real `python -m assistant serve` subprocess on the index (poll of
   /health), its RSS (VmRSS) right after, the first /v1/chat (cold: HNSW loaded on first use),
   then the queries over HTTP /v1/chat one after another (full answers), RSS again and peak (VmHWM);
-- hybrid retrieval latency in process (`HybridRetriever.search`, default settings: 30 candidates
-  per retriever, top 8): p50/p95 over the queries (default 200: SciFact claims, COVID-QA and
-  SQuAD questions, seeded sample) twice: with query vectors embedded beforehand (the index's
-  cost alone) and with the real embedder embedding each question (what a question costs);
+- hybrid retrieval latency in process (`HybridRetriever.search`, default settings): p50/p95 over
+  the queries (default 200: SciFact claims, COVID-QA and SQuAD questions, seeded sample) with
+  query vectors embedded beforehand (the index's cost alone), with the real embedder embedding
+  each question (what a question costs; wall clock and this process's CPU time), and dense alone
+  and BM25 alone (precomputed vectors);
 - adding one 10-chunk document: a real text file ingested by the real `Ingestor` (partitioned,
   chunked, embedded by the real embedder, written as a new segment, switched), in this process
   after a warm-up ingest elsewhere (imports and the model loaded, as in a running API worker);
   seconds, bytes written (/proc/PID/io write_bytes, the block-layer bytes this process and a
-  Chroma server caused, and wchar, bytes passed to write calls) and the growth of the data folder (du); then the time
+  Chroma server caused, and wchar, bytes passed to write calls) and the growth of the data
+  folder (du); then the time
   until a retriever's search returns the new document; then removing it (`Ingestor.remove`, one
   manifest write), measured the same way. The live chunk count is checked to move by exactly
   +10 and -10.
 
 Results: `eval/results/scale.json` (merged by size with an earlier run), `eval/results/scale.png`
-(growth curves) and a Markdown table printed at the end (the README's).
+(growth curves) and a Markdown table printed at the end (the README's). `--chroma-server` runs
+the same against a `chroma run` process (`scale-chroma-server.json`); `--keep` / `--reuse` keep
+an index and measure it again without rebuilding. The machine's load average is recorded with
+each phase: on a shared machine, compare CPU times.
 """
 
 from __future__ import annotations
