@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test browser screenshots eval eval-tradepress bench train-answerer perf load conversation-memory local-llm slack lock clean
+.PHONY: install run ingest test browser screenshots eval eval-tradepress bench train-answerer perf load scale conversation-memory local-llm slack lock clean
 
 install: $(VENV)/.installed
 
@@ -92,6 +92,14 @@ perf: install
 # switch the index (about 3 min); LOAD_ARGS="--ingests 0" gives the baseline.
 load: install
 	$(PY) -m eval.load $(LOAD_ARGS)
+
+# Scale: indexes of 10k, 100k and 1M chunks (real sentences of ../shared/eval-data, random vectors)
+# built by the product's IndexWriter; build time, disk, hybrid retrieval p50/p95, API RSS and
+# start-up, adding and removing a 10-chunk document. Results in eval/results/scale.{json,png}.
+# `make scale SIZES=10000` for one size; SCALE_ARGS="--work /big/disk" (1M chunks: about 13 GB).
+SIZES ?= 10000,100000,1000000
+scale: install
+	$(PY) -m eval.scale --sizes $(SIZES) $(SCALE_ARGS)
 
 # Server memory after 10 and after 1,000 follow-ups in one conversation (a few minutes).
 conversation-memory: install
