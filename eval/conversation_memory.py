@@ -20,7 +20,7 @@ import httpx
 import psutil
 import typer
 
-from eval.load import free_port, run_ingest, wait_healthy
+from eval.load import free_port, run_ingest, stop_server, wait_healthy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FOLLOW_UPS = ["Which of those were in 2023?", "And what about Novartis?", "How much did it cost?",
@@ -71,8 +71,7 @@ def main(
                     report["follow_ups"][i] = {"rss_mb": round(proc.memory_info().rss / 2**20, 1),
                                                "longest_searched_question": longest}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
         shutil.rmtree(work, ignore_errors=True)
     a, b = report["follow_ups"][first]["rss_mb"], report["follow_ups"][total]["rss_mb"]
     report["growth_percent"] = round(100 * (b - a) / a, 1)

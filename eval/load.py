@@ -155,6 +155,16 @@ def ingest_loop(k: int, seconds: float, docs: Path, env: dict, work: Path, t0: f
                        "end_s": round(start + took, 2), "seconds": round(took, 2), "rc": rc})
 
 
+def stop_server(server: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop a server process: SIGTERM (its graceful shutdown), then SIGKILL after `timeout`."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def wait_healthy(base: str, server: subprocess.Popen, limit: float = 180) -> float:
     t0 = time.perf_counter()
     while True:
@@ -298,11 +308,7 @@ def main(
         ingester.join()
         elapsed = time.perf_counter() - t0
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
         server_log.close()
     text = server_log_path.read_text(encoding="utf-8", errors="replace")
     summary = summarise(outcomes, elapsed, clients, events, text)

@@ -28,7 +28,7 @@ import httpx
 import typer
 
 from assistant.config import PROJECT_ROOT, Settings
-from eval.load import wait_healthy
+from eval.load import stop_server, wait_healthy
 from eval.report import print_table, write_json
 
 DEFAULT_EVAL_DATA = PROJECT_ROOT.parent / "shared" / "eval-data"
@@ -159,8 +159,7 @@ def measure_latency(corpus: Path, env: dict, questions: list[str], port: int) ->
                 first_delta.append(first if first is not None else final[-1])
         rss = _rss_mb(server.pid)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
         shutil.rmtree(work, ignore_errors=True)
     def pct(values: list[float], p: float) -> float:
         values = sorted(values)
@@ -209,8 +208,7 @@ def measure_auth_overhead(corpus: Path, env: dict, questions: list[str], port: i
                     r.raise_for_status()
     finally:
         for server in servers:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
         shutil.rmtree(work, ignore_errors=True)
     diffs = [b - a for a, b in zip(lat[0], lat[1])]
     return {"requests_each": len(lat[0]), "chat_p50_ms_no_auth": statistics.median(lat[0]),

@@ -405,7 +405,7 @@ def disk(data: Path, settings: Settings) -> dict:
 def serve(settings: Settings, data: Path, queries: list[str], port: int) -> dict:
     import httpx
 
-    from eval.load import wait_healthy
+    from eval.load import stop_server, wait_healthy
 
     env = {**os.environ, "ASSISTANT_CHROMA_PATH": str(settings.chroma_path),
            "ASSISTANT_KEYWORD_PATH": str(settings.keyword_path),
@@ -445,12 +445,7 @@ def serve(settings: Settings, data: Path, queries: list[str], port: int) -> dict
         rss_after = _proc_status(server.pid, "VmRSS")
         peak = _proc_status(server.pid, "VmHWM")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server, timeout=60)
         log.close()
     return {"startup_to_healthy_seconds": round(startup, 2),
             "startup_cpu_seconds": round(startup_cpu, 2), "rss_after_startup_mb": round(rss_start),

@@ -46,6 +46,8 @@ def ask(page, question: str, turn: int) -> None:
 def shoot(base: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
+    from eval.load import stop_server
+
     saved = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox",
@@ -100,8 +102,7 @@ def main() -> int:
             for path in shoot(base, OUT):
                 print(path.relative_to(ROOT))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
     return 0
 
 
