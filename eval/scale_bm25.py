@@ -6,8 +6,9 @@ BM25 search (`HybridRetriever._bm25`, 30 candidates) timed over the same questio
     python -m eval.scale_bm25 /tmp/scale/scale-100000 --factor 10
 
 Needs an index kept by `python -m eval.scale --keep`. Not a substitute for building 1M chunks:
-it measures BM25 scoring only (no Chroma, no HNSW), on one segment. Also times scoring alone
-with a dense per-chunk accumulator instead of the product's gather-and-`np.unique`.
+it measures BM25 scoring only (no Chroma, no HNSW), on one segment. Also times scoring alone:
+the product's dense per-chunk accumulator (`Segment.score`, since 2026-12-03) against the
+gather-and-`np.unique` it replaced.
 """
 
 from __future__ import annotations
@@ -87,36 +88,39 @@ def time_bm25(folder: Path, queries: list[str]) -> dict:
 
 
 def accumulator_probe(folder: Path, queries: list[str], n: int = 30) -> dict:
-    """CPU of scoring alone, top `n` chosen: `Segment.score` (gather, `np.unique`) against a
-    dense per-chunk accumulator (postings of one term name distinct chunks, so `acc[docs] +=`
-    is exact). A candidate next step for the keyword index, not the product's code."""
+    """CPU of scoring alone, top `n` chosen: the product's `Segment.score` (a dense per-chunk
+    accumulator) against the gather-and-`np.unique` it replaced (kept here for comparison)."""
     from assistant.text import terms
 
     seg = Segment(folder)
     index = KeywordIndex([seg])
     doclen = np.asarray(seg.doclen, dtype=np.float32)
     out = {}
-    for name in ("product", "dense_accumulator"):
+    for name in ("gather_unique_before", "product_accumulator"):
         cpu = []
         for q in queries:
             weights = index.weights(terms(q))
             c = time.process_time()
-            if name == "product":
+            if name == "product_accumulator":
                 docs, scores = seg.score(weights, index.avgdl)
-                if len(docs) > n:
-                    np.argpartition(-scores, n - 1)[:n]
             else:
-                acc = np.zeros(seg.n_chunks, np.float32)
+                parts_doc, parts_score = [], []
                 for term, idf in weights.items():
                     t = seg.term_id(term)
                     if t < 0:
                         continue
                     a, b = int(seg.indptr[t]), int(seg.indptr[t + 1])
-                    docs = seg.post_doc[a:b]
+                    d = np.asarray(seg.post_doc[a:b])
                     tf = seg.post_tf[a:b].astype(np.float32)
-                    acc[docs] += idf * tf * (K1 + 1) / (
-                        tf + K1 * (1 - B + B * doclen[docs] / index.avgdl))
-                np.argpartition(-acc, n - 1)[:n]
+                    parts_doc.append(d)
+                    parts_score.append(idf * tf * (K1 + 1) / (
+                        tf + K1 * (1 - B + B * doclen[d] / index.avgdl)))
+                if not parts_doc:
+                    continue
+                uniq, inv = np.unique(np.concatenate(parts_doc), return_inverse=True)
+                docs, scores = uniq, np.bincount(inv, weights=np.concatenate(parts_score))
+            if len(docs) > n:
+                np.argpartition(-scores, n - 1)[:n]
             cpu.append((time.process_time() - c) * 1000)
         out[name] = {"cpu_p50_ms": round(statistics.median(cpu), 1),
                      "cpu_p95_ms": round(pct(cpu, 95), 1)}
