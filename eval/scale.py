@@ -147,6 +147,23 @@ def load_pool(eval_data: Path) -> tuple[list[str], list[str], dict[str, list[str
     return sentences, titles, questions
 
 
+def load_corpus_pool(root: Path = PROJECT_ROOT) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """The same from the repository itself, for a checkout without `../shared/eval-data` (the CI
+    smoke run of a clean clone): the sentences of `corpus/` and the corpus eval set's questions.
+    A far smaller vocabulary, so only for checking that the benchmark runs, never for figures."""
+    sentences: list[str] = []
+    titles: list[str] = []
+    for f in sorted((root / "corpus").glob("*.txt")):
+        text = f.read_text(encoding="utf-8")
+        sentences.extend(_sentences(text))
+        titles.append(f.stem.replace("-", " "))
+    questions = {"corpus_eval": [json.loads(line)["question"] for line in open(
+        root / "eval" / "data" / "corpus_eval.jsonl", encoding="utf-8") if line.strip()]}
+    if not sentences:
+        raise FileNotFoundError(f"no text files under {root / 'corpus'}")
+    return sentences, titles, questions
+
+
 def pick_queries(questions: dict[str, list[str]], n: int, seed: int) -> list[str]:
     """`n` distinct questions, as evenly as possible from each set (seeded)."""
     rng = random.Random(seed)
@@ -783,6 +800,10 @@ def main(
     sizes: str = typer.Option("10000,100000,1000000", help="Comma-separated chunk counts (10k, "
                               "1M and 100_000 also work)."),
     eval_data: Path = typer.Option(DEFAULT_EVAL_DATA, help="Folder of SciFact, COVID-QA, SQuAD 2.0."),
+    text_from: str = typer.Option("eval-data", help="Where the chunks' sentences and the questions "
+                                  "come from: eval-data (the figures), or corpus (this repository's "
+                                  "documents and corpus eval questions: a smoke run where the eval "
+                                  "data is not present)."),
     work: Optional[Path] = typer.Option(None, help="Where the indexes are built (default: a "
                                         "temporary folder; 1M chunks need about 10 GB)."),
     out: Path = typer.Option(RESULTS, help="Folder of scale.json and scale.png."),
@@ -802,7 +823,9 @@ def main(
     from eval.report import git_commit
 
     wanted = [parse_size(s) for s in sizes.split(",") if s.strip()]
-    sentences, titles, questions = load_pool(eval_data)
+    if text_from not in ("eval-data", "corpus"):
+        raise typer.BadParameter("--text-from is eval-data or corpus")
+    sentences, titles, questions = load_pool(eval_data) if text_from == "eval-data" else load_corpus_pool()
     qs = pick_queries(questions, queries, seed)
     typer.echo(f"{len(sentences):,} sentences, {len(titles):,} titles, {len(qs)} questions "
                f"({', '.join(f'{k} {len(v):,}' for k, v in questions.items())})", err=True)
@@ -823,10 +846,12 @@ def main(
                                                  * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
         "chroma": "server" if chroma_server else "embedded",
         "vectors": "normalised random (standard normal, L2-normalised), 384 dimensions",
-        "text": "sentences of SciFact, COVID-QA and SQuAD 2.0 recombined into 500-1150 character "
-                "chunks, 20 per document",
-        "queries": f"{len(qs)} questions: SciFact claims, COVID-QA and SQuAD 2.0 questions "
-                   f"(seed {seed}); not judged", "segment_chunks": segment_chunks or None})
+        "text": ("sentences of SciFact, COVID-QA and SQuAD 2.0" if text_from == "eval-data" else
+                 "sentences of corpus/ (smoke run)")
+                + " recombined into 500-1150 character chunks, 20 per document",
+        "queries": f"{len(qs)} questions: " + ("SciFact claims, COVID-QA and SQuAD 2.0 questions"
+                                               if text_from == "eval-data" else "corpus eval set")
+                   + f" (seed {seed}); not judged", "segment_chunks": segment_chunks or None})
     try:
         for n in wanted:
             res = run_size(n, root, sentences, titles, qs, embedder, port, seed, segment_chunks,
