@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from eval.load import stop_server
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "assistant" / "web"
 CHROMIUM = "/usr/bin/chromium"
@@ -45,8 +47,6 @@ def ask(page, question: str, turn: int) -> None:
 
 def shoot(base: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
-
-    from eval.load import stop_server
 
     saved = []
     with sync_playwright() as p:
