@@ -16,11 +16,15 @@ from typing import Iterable, Sequence
 
 DEFAULT = "default"
 ALL = "*"  # a key's "every collection"
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # the rule keys.py applies to a key's collections
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # also the rule for a key's collections (keys.py)
 
 
 class CollectionError(ValueError):
     """A collection name that is not allowed."""
+
+
+def valid_name(name: str) -> bool:
+    return bool(_NAME.match(name))
 
 
 def check_collection(name: str | None) -> str:
@@ -28,7 +32,7 @@ def check_collection(name: str | None) -> str:
     if name is None or not str(name).strip():
         return DEFAULT
     name = str(name).strip()
-    if not _NAME.match(name):
+    if not valid_name(name):
         raise CollectionError(f"invalid collection name {name!r}: use 1-64 letters, digits, "
                               f"'_', '.' or '-'")
     return name

@@ -24,7 +24,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.auth.audit import AuditLog
-from assistant.auth.keys import ALL_COLLECTIONS, KeyStore
+from assistant.auth.keys import KeyStore
+from assistant.collections import scope
 from assistant.auth.ratelimit import RateLimiter
 from assistant.auth.session import COOKIE, CSRF_HEADER, Sessions, load_or_create_secret
 from assistant.config import Settings
@@ -104,7 +105,7 @@ class Auth:
 
     @staticmethod
     def principal(key, via: str) -> Principal:
-        collections = None if ALL_COLLECTIONS in key.collections else tuple(key.collections)
+        collections = scope(key.collections)
         return Principal(name=key.name, role=key.role, collections=collections, key_id=key.id, via=via)
 
     def authenticate(self, request: Request, bearer: HTTPAuthorizationCredentials | None) -> Principal:

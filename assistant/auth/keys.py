@@ -17,15 +17,15 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from assistant.collections import ALL, valid_name
 from assistant.records import JsonRecords
 
 Role = Literal["reader", "writer", "admin"]
 ROLES: tuple[str, ...] = ("reader", "writer", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
-ALL_COLLECTIONS = "*"
+ALL_COLLECTIONS = ALL  # a key's "every collection"
 PREFIX = "bpa_"
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-_COLLECTION = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 # A key's last use is written at most this often (a write per request would cost latency).
 LAST_USED_EVERY_S = 60.0
 
@@ -66,7 +66,7 @@ def validate_collections(collections: list[str]) -> list[str]:
         c = c.strip()
         if not c:
             continue
-        if c != ALL_COLLECTIONS and not _COLLECTION.match(c):
+        if c != ALL_COLLECTIONS and not valid_name(c):
             raise KeyError_(f"invalid collection name {c!r}: use letters, digits, '_', '.', '-'")
         out.append(c)
     if not out:
