@@ -468,22 +468,11 @@ class ScopedView(IndexView):
                 np.zeros(0, bool)
             live = seg.live & mask
             segments.append(_Seg(seg.name, seg.collection, seg.keyword, live, int(live.sum())))
+        super().__init__(base.seq, docs, segments, base.store, base._current)
         self.base = base
         self.collections = collections
-        self.seq = base.seq
         self.name = f"{base.name}:{','.join(collections)}"
-        self.docs = docs
-        self.segments = segments
-        self.store = base.store
-        self._current = base._current
-        self.keyword = base.keyword  # global statistics (see above)
-        self.live_versions = {d["version"]: src for src, d in docs.items()}
-        self.segment_of = {v: seg for v, seg in base.segment_of.items() if v in versions}
-        self.size = sum(int(d.get("chunks", 0)) for d in docs.values())
-        self._cache = OrderedDict()
-        self._lock = threading.Lock()
-        self._scoped = {}
-        self._present = None
+        self.keyword = base.keyword  # global statistics (see above), and their cache
         self._df: dict[str, int] = {}
 
     def doc_freq(self, term: str) -> int:
