@@ -589,8 +589,11 @@ class IndexWriter:
             counts = None
         records = []
         for info, _ in self._adds:
-            # (the segment holding this version: the merge check's counts use it)
-            records.append(dict(info, seq=seq, segment=name, segment_version=info["version"]))
+            # The segment holding this version (the counts use it). Without a segment (no chunk
+            # written) the hint is voided explicitly: an upsert would keep the old one.
+            hint = {"segment": name, "segment_version": info["version"]} if name is not None \
+                else {"segment_version": ""}
+            records.append(dict(info, seq=seq, **hint))
         added = {r["source"] for r in records}
         for rec in self.updates:
             if rec["source"] not in added:
@@ -637,13 +640,15 @@ class IndexWriter:
         for info, chunks in self._adds:  # (one record per source: the last one written wins)
             added[info["source"]] = len(chunks)
         if self.replace:  # the new segment replaces every listed one
-            return {name: [sum(added.values())] * 2} if name is not None else {}
+            return {name: [sum(len(c) for _, c in self._adds), sum(added.values())]} \
+                if name is not None else {}
         counts = state["counts"]
         if counts is None:
             return None
         counts = {k: list(v) for k, v in counts.items()}
         touched = set(added) | set(self._removes)
         old = self.store.live_records(touched) if touched else {}
+        old = {s: d for s, d in old.items() if int(d.get("chunks", 0))}  # (nothing to take off)
         holder = {src: hinted_segment(rec) for src, rec in old.items()}
         lost = {old[src]["version"]: src for src, seg in holder.items() if seg not in counts}
         if lost:  # records written before the hints, or by a merge that died half-way
