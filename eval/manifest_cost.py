@@ -65,7 +65,8 @@ def build(data: Path, n_docs: int) -> float:
         source = f"bench/doc-{d:06d}.txt"
         chunks = []
         texts = [f"Document {d} part {i}: Acme Bio licensed compound XJ-{d}-{i} to Foo Pharma "
-                 f"for {d + i} million dollars in upfront and milestone payments." for i in range(2)]
+                 f"for {d + i} million dollars in upfront and milestone payments."
+                 for i in range(2)]
         for i, (t, v) in enumerate(zip(texts, emb.embed_texts(texts))):
             chunks.append(NewChunk(text=t, metadata={"title": source, "kind": "text",
                                                      "chunk_index": i}, embedding=v))

@@ -6,11 +6,11 @@ Cost is proportional to the change:
   embedding, only new chunk texts are embedded;
 - a removed file costs one manifest record (a tombstone); its chunks are garbage-collected later.
 A run's new versions go into one new immutable segment (vectors + keyword postings) and become
-visible with one manifest write (see `assistant.store`). A run reads the manifest records of the
-files it is given (and, to prune a folder, the names of that folder's documents), never the whole
-manifest: adding one document to a large index reads one record. A run that dies before that write leaves
+visible with one manifest write (see `assistant.store`). A run that dies before that write leaves
 every document answering with its previous version; its half-written segment is removed by the
-next run.
+next run. A run reads the manifest records of the files it is given (and, to prune a folder, the
+names of that folder's documents), never the whole manifest: adding one document to a large index
+reads that document's record.
 
 Provenance: every document records where it came from (`origin_kind` "folder" with the absolute
 folder, "file" with the absolute path, or "upload"). Pruning removes only documents whose origin is
