@@ -346,7 +346,6 @@ class Documents:
         the new ones. `visible`: the uploader's collections (None: all), for what a duplicate
         may say."""
         results, new = [], []
-        live = self.assistant.store.live_docs()
         try:
             for p in parts:
                 entry: dict[str, Any] = {"name": None, "document_id": None, "status": None,
@@ -381,7 +380,7 @@ class Documents:
                                             f"{collection_of(rec)!r}): one document")
                     else:
                         if rec is None:
-                            rec = self._new_record(sha, name, kind, p.size, live)
+                            rec = self._new_record(sha, name, kind, p.size)
                         else:  # a failed upload sent again: try again
                             rec.update(status="queued", reason=None)
                         rec["collection"] = collection
@@ -404,9 +403,10 @@ class Documents:
             self.worker.wake()
         return {"job_id": job["id"] if job else None, "files": results}
 
-    def _new_record(self, sha: str, name: str, kind: str, size: int, live: dict) -> dict:
+    def _new_record(self, sha: str, name: str, kind: str, size: int) -> dict:
         taken = {r["source"]: r["sha256"] for r in self.store.records()}
         source = f"uploads/{name}"
+        live = self.assistant.store.live_records([source])  # (that one record only)
         if taken.get(source, sha) != sha or (source in live and
                                               live[source].get("origin_kind") != "upload"):
             source = f"uploads/{sha[:8]}-{name}"
@@ -465,7 +465,7 @@ class Documents:
         summary = ingestor.run(paths, prune=False, origin="upload", names=names,
                                collections=collections) if paths else None
         failed = {x.path: x.reason for x in summary.failed} if summary else {}
-        live = self.assistant.store.live_docs()
+        live = self.assistant.store.live_records(rec["source"] for _, rec in by_path.values())
         for path, (f, rec) in by_path.items():
             if path in failed:
                 f["status"], f["reason"] = "failed", failed[path]
@@ -479,7 +479,8 @@ class Documents:
         save(job)
 
     def _run_delete(self, job: dict, save, ingestor) -> None:
-        live = self.assistant.store.live_docs()
+        recs = [self.store.record(f["sha256"]) for f in job["files"]]
+        live = self.assistant.store.live_records(r["source"] for r in recs if r is not None)
         for f in job["files"]:
             rec = self.store.record(f["sha256"])
             if rec is None:
@@ -643,7 +644,7 @@ def get_document_file(document_id: str, docs: DocumentsDep, principal: ReaderDep
         rec = docs.store.record(entry["sha256"])
         path = docs.store.original(rec) if rec else None
     else:
-        live = docs.assistant.store.live_docs().get(entry["source"], {})
+        live = docs.assistant.store.live_records([entry["source"]]).get(entry["source"], {})
         path = Path(live["path"]) if live.get("path") else None
     if path is None or not path.is_file() or entry["type"] not in KINDS:
         raise HTTPException(404, "the original file is no longer available")

@@ -6,8 +6,12 @@ on-disk keyword segments. Design (see notes/scale.md):
   name. Nothing that a reader may hold is ever modified. Cost of a run: the chunks it adds.
 - **Documents are versioned.** Every added document gets a fresh version id; its chunks are stored
   as `<version>:<chunk index>`. A manifest collection (`<prefix>-docs`) holds one record per
-  document (`source` -> active version, origin, file hash, title, chunk count, `seq`) and one
-  `__state__` record (the listed segments, the embedder, a sequence number).
+  document, its id the document's source name (`source` -> active version, origin, file hash,
+  title, chunk count, `seq`, and the segment holding that version) and one `__state__` record (the
+  listed segments with their total and live chunk counts, the embedder, a sequence number).
+- **A change reads what it changes.** A run reads the records of the sources it touches (one
+  `get(ids=...)`, `ChunkStore.records`), never the whole manifest; the merge check decides from
+  the live-chunk counts in `__state__`, which each switch updates from the records it replaces.
 - **One store write switches.** A run's new versions, removals (tombstones: version "") and the
   new segment list go into the manifest with ONE `upsert` call. Readers keep only the chunks whose
   (source, version) the manifest names, so a document answers with its old version until that
@@ -39,6 +43,12 @@ log = logging.getLogger(__name__)
 
 GET_PAGE = 2000
 STATE_ID = "__state__"
+# Rows per Chroma `add` when writing a segment (an ingest's commit and a merge's copy). Each add is
+# one guarded store call, limited by ASSISTANT_STORE_TIMEOUT_SECONDS (10 s by default); one add of
+# 5,000 rows (text, metadata, a 384-d vector each) timed out at that limit on a loaded two-core
+# machine, so a segment is written in adds of 1,000 rows: about a fifth of the time per call, the
+# same limit for every store call, and no setting to add. (Per-row cost is unchanged.)
+ADD_BATCH = 1000
 _DUMMY = [0.0]  # manifest records carry a 1-dimensional placeholder vector
 
 
@@ -155,16 +165,33 @@ class ChunkStore:
         return self._manifest_col
 
     def state(self) -> dict[str, Any]:
-        """The `__state__` record: seq, segments, retired, embedder, dimension, failed."""
+        """The `__state__` record: seq, segments, retired, embedder, dimension, failed, counts.
+
+        `counts`: segment -> [chunks, live chunks] of every listed segment, or None when unknown
+        (an index written before the counts existed, or by a writer that does not keep them: the
+        counts are only trusted when written with the state's current `seq` and naming exactly
+        the listed segments; the merge check then counts the old way and stores them)."""
         got = self._manifest().get(ids=[STATE_ID], include=["metadatas"])
         meta = dict(got["metadatas"][0] or {}) if got["ids"] else {}
+        seq = int(meta.get("seq", 0))
+        segments = json.loads(meta.get("segments") or "[]")
+        counts = None if segments else {}  # (no segment: nothing to count)
+        if meta.get("counts") and meta.get("counts_seq") == seq:
+            try:
+                parsed = {str(k): [int(v[0]), int(v[1])]
+                          for k, v in json.loads(meta["counts"]).items()}
+            except (ValueError, TypeError, IndexError, AttributeError):
+                parsed = None
+            if parsed is not None and set(parsed) == set(segments):
+                counts = parsed
         return {
-            "seq": int(meta.get("seq", 0)),
-            "segments": json.loads(meta.get("segments") or "[]"),
+            "seq": seq,
+            "segments": segments,
             "retired": json.loads(meta.get("retired") or "[]"),
             "embedder": meta.get("embedder"),
             "dimension": meta.get("dimension"),
             "failed": json.loads(meta.get("failed") or "{}"),
+            "counts": counts,
         }
 
     def docs(self, since_seq: int = 0) -> list[dict[str, Any]]:
@@ -182,8 +209,63 @@ class ChunkStore:
             offset += len(page["ids"])
 
     def live_docs(self) -> dict[str, dict[str, Any]]:
-        """source -> record of every document that currently answers."""
+        """source -> record of every document that currently answers. Reads the WHOLE manifest
+        (every document record, tombstones included: about 0.1 s per 1,000 documents): for
+        listings and whole-index work (re-embedding, counting an old index). A change to some
+        documents reads theirs with `records` / `live_records`."""
         return {d["source"]: d for d in self.docs() if d.get("version")}
+
+    def records(self, sources: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """source -> manifest record (tombstones included) of just these sources. A document's
+        record id is its source name (see `commit`), so this is one `get(ids=...)` per GET_PAGE
+        sources: its cost is the number of sources asked for, not the size of the index."""
+        wanted = [s for s in dict.fromkeys(sources) if s != STATE_ID]
+        out: dict[str, dict[str, Any]] = {}
+        col = self._manifest()
+        for i in range(0, len(wanted), GET_PAGE):
+            page = col.get(ids=wanted[i:i + GET_PAGE], include=["metadatas"])
+            for id_, meta in zip(page["ids"], page["metadatas"]):
+                out[id_] = dict(meta or {})
+        return out
+
+    def live_records(self, sources: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """source -> record of those of `sources` that currently answer."""
+        return {s: d for s, d in self.records(sources).items() if d.get("version")}
+
+    def folder_sources(self, folders: Iterable[str]) -> list[str]:
+        """Source names of the live documents whose origin is one of these (absolute) folders:
+        what pruning a folder run must know. Cost: Chroma filters the manifest by metadata and
+        returns ids only (no records), so it is proportional to the documents of those folders
+        (which the run hashes anyway), not to the whole index; the records of the few sources a
+        run does not already hold are then read with `records`."""
+        folders = sorted(set(folders))
+        if not folders:
+            return []
+        # (a tombstone keeps its old origin fields: an upsert merges metadata; hence the version)
+        where = {"$and": [{"origin_kind": "folder"}, {"origin": {"$in": folders}},
+                          {"version": {"$ne": ""}}]}
+        col = self._manifest()
+        out, offset = [], 0
+        while True:
+            page = col.get(where=where, include=[], limit=GET_PAGE, offset=offset)
+            out.extend(i for i in page["ids"] if i != STATE_ID)
+            if len(page["ids"]) < GET_PAGE:
+                return out
+            offset += len(page["ids"])
+
+    def has_live(self) -> bool:
+        """Does any document answer? (One small `get`: at most two ids.)"""
+        # `$ne` also matches the state record, which has no version field.
+        got = self._manifest().get(where={"version": {"$ne": ""}}, include=[], limit=2)
+        return any(i != STATE_ID for i in got["ids"])
+
+    def live_chunks(self) -> int:
+        """Chunks that answer: the sum of the state's counts (the whole manifest when the index
+        has none yet)."""
+        counts = self.state()["counts"]
+        if counts is not None:
+            return sum(alive for _, alive in counts.values())
+        return sum(int(d.get("chunks", 0)) for d in self.live_docs().values())
 
     def commit(self, state: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
         """Write the state and document records in one upsert (batched only beyond Chroma's
@@ -197,6 +279,12 @@ class ChunkStore:
         for key in ("embedder", "dimension"):
             if state.get(key) is not None:
                 meta[key] = state[key]
+        # The counts hold for this seq only; "" clears them (an upsert merges metadata, so a
+        # missing key would keep the old value).
+        counts = state.get("counts")
+        meta["counts"] = "" if counts is None else json.dumps(
+            {k: [int(v[0]), int(v[1])] for k, v in sorted(counts.items())})
+        meta["counts_seq"] = int(state["seq"])
         ids = [STATE_ID] + [r["source"] for r in records]
         metas = [meta] + [{k: v for k, v in r.items() if v is not None} for r in records]
         limit = max(1, self.client.get_max_batch_size())
@@ -289,10 +377,7 @@ class ChunkStore:
     # --- reading live chunks (tests, evals) ---
     def iter_live(self, include_embeddings: bool = False,
                   sources: Iterable[str] | None = None) -> Iterator[Record]:
-        live = self.live_docs()
-        if sources is not None:
-            wanted = set(sources)
-            live = {s: d for s, d in live.items() if s in wanted}
+        live = self.live_docs() if sources is None else self.live_records(sources)
         versions = {d["version"] for d in live.values()}
         for name in self.state()["segments"]:
             for rec in iter_records(self.segment(name), include_embeddings):
@@ -327,6 +412,41 @@ class _LiveChunks:
         return {"ids": [r.id for r in recs], "documents": [r.text for r in recs],
                 "metadatas": [r.metadata for r in recs],
                 "embeddings": [r.embedding for r in recs]}
+
+
+def hinted_segment(record: dict[str, Any]) -> str | None:
+    """The segment holding a document record's current version, as its record says (written
+    with the version, re-pointed by merges); None when the record has no hint for this version.
+    Trust it only when the segment is listed (a merge that died before re-pointing leaves it
+    naming a retired one)."""
+    if record.get("segment") and record.get("segment_version") == record.get("version"):
+        return record["segment"]
+    return None
+
+
+def segment_docs(store: ChunkStore, name: str) -> list[tuple[str, str]] | None:
+    """(source, version) of every document a segment holds (its keyword segment's docs.json);
+    None when that cannot be read."""
+    try:
+        raw = (store.keyword_dir / name / "docs.json").read_text(encoding="utf-8")
+        return [(str(s), str(v)) for s, v in json.loads(raw)]
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def locate_versions(store: ChunkStore, versions: Iterable[str],
+                    segments: Sequence[str]) -> dict[str, str]:
+    """version -> segment, for the given versions found in the listed segments' document lists
+    (a fallback for records without a segment hint: reads those lists until all are found)."""
+    wanted = set(versions)
+    found: dict[str, str] = {}
+    for name in reversed(list(segments)):  # the newest first: recent versions live there
+        for _, ver in segment_docs(store, name) or ():
+            if ver in wanted:
+                found[ver] = name
+        if len(found) == len(wanted):
+            break
+    return found
 
 
 def iter_records(collection, include_embeddings: bool = False, where=None) -> Iterator[Record]:
@@ -440,7 +560,7 @@ class IndexWriter:
                         toks = c.terms if c.terms is not None else (
                             terms(c.text) + terms(meta.get("title", "")))
                         kw_rows.append((row, idx, toks))
-                batch = max(1, min(5000, store.client.get_max_batch_size()))
+                batch = max(1, min(ADD_BATCH, store.client.get_max_batch_size()))
                 for i in range(0, len(ids), batch):
                     col.add(ids=ids[i:i + batch], documents=docs[i:i + batch],
                             metadatas=metas[i:i + batch],
@@ -462,9 +582,18 @@ class IndexWriter:
             raise
         # The switch: one manifest write.
         seq = state["seq"] + 1
+        try:
+            counts = self._counts_after(state, name)
+        except Exception as exc:  # unknown counts only delay a merge: the merge check recounts
+            log.warning("could not update the live-chunk counts (recounted next): %s", exc)
+            counts = None
         records = []
         for info, _ in self._adds:
-            records.append(dict(info, seq=seq))
+            # The segment holding this version (the counts use it). Without a segment (no chunk
+            # written) the hint is voided explicitly: an upsert would keep the old one.
+            hint = {"segment": name, "segment_version": info["version"]} if name is not None \
+                else {"segment_version": ""}
+            records.append(dict(info, seq=seq, **hint))
         added = {r["source"] for r in records}
         for rec in self.updates:
             if rec["source"] not in added:
@@ -473,7 +602,8 @@ class IndexWriter:
             if source not in added:
                 records.append({"source": source, "version": "", "chunks": 0, "seq": seq,
                                 "removed_at": time.time()})
-        new_state = dict(state, seq=seq, embedder=self.embedder, dimension=self.dimension)
+        new_state = dict(state, seq=seq, embedder=self.embedder, dimension=self.dimension,
+                         counts=counts)
         if self.replace:
             new_state["segments"] = [name] if name is not None else []
             new_state["retired"] = state["retired"] + [[n, time.time()] for n in state["segments"]]
@@ -499,6 +629,67 @@ class IndexWriter:
         self._adds, self._removes, self.updates = [], [], []
         return info
 
+    # --- live-chunk counts per segment (the merge check's input) ---
+    def _counts_after(self, state: dict[str, Any], name: str | None) -> dict | None:
+        """The state's counts once this commit's switch is written: the new segment's chunks all
+        live, and the versions it replaces (or removes) taken off the segments holding them.
+        Reads only the manifest records of the sources this commit touches. None (unknown: the
+        merge check counts the old way) when the old counts are unknown or a replaced version
+        cannot be found."""
+        added: dict[str, int] = {}
+        for info, chunks in self._adds:  # (one record per source: the last one written wins)
+            added[info["source"]] = len(chunks)
+        if self.replace:  # the new segment replaces every listed one
+            return {name: [sum(len(c) for _, c in self._adds), sum(added.values())]} \
+                if name is not None else {}
+        counts = state["counts"]
+        if counts is None:
+            return None
+        counts = {k: list(v) for k, v in counts.items()}
+        touched = set(added) | set(self._removes)
+        old = self.store.live_records(touched) if touched else {}
+        old = {s: d for s, d in old.items() if int(d.get("chunks", 0))}  # (nothing to take off)
+        holder = {src: hinted_segment(rec) for src, rec in old.items()}
+        lost = {old[src]["version"]: src for src, seg in holder.items() if seg not in counts}
+        if lost:  # records written before the hints, or by a merge that died half-way
+            for version, seg_name in locate_versions(self.store, lost, state["segments"]).items():
+                holder[lost[version]] = seg_name
+        for src, rec in old.items():
+            seg = holder.get(src)
+            if seg not in counts:
+                log.info("the segment of %s's version %s was not found: live-chunk counts will "
+                         "be recounted", src, rec.get("version"))
+                return None
+            counts[seg][1] -= int(rec.get("chunks", 0))
+            if counts[seg][1] < 0:
+                return None
+        if name is not None:
+            counts[name] = [sum(len(c) for _, c in self._adds), sum(added.values())]
+        return counts
+
+    def _count_live(self, state: dict[str, Any]) -> tuple[dict[str, list[int]], bool,
+                                                          dict[str, dict[str, Any]]]:
+        """The counts the old way, for an index whose state has none: every live document record
+        (the whole manifest) against each segment's document list. Returns (counts, complete,
+        live records); `complete` is False when a segment's keyword files could not be read
+        (that segment is left out, as the merge check always did)."""
+        from assistant.keyword_index import Segment
+
+        live_docs = self.store.live_docs()
+        live = {s: d["version"] for s, d in live_docs.items()}
+        counts: dict[str, list[int]] = {}
+        complete = True
+        for name in state["segments"]:
+            try:
+                seg = Segment(self.store.keyword_dir / name)
+            except (OSError, ValueError):
+                complete = False
+                continue
+            rows_live = np.array([live.get(src) == ver for src, ver in seg.docs], dtype=bool)
+            n_live = int(rows_live[np.asarray(seg.chunk_doc)].sum()) if seg.n_chunks else 0
+            counts[name] = [seg.n_chunks, n_live]
+        return counts, complete, live_docs
+
     # --- garbage collection and tiered merging ---
     def maintain(self) -> list[str]:
         """Merge small or mostly-dead segments, then collect garbage. Failures here never undo
@@ -515,24 +706,19 @@ class IndexWriter:
         return merged
 
     def _merge(self) -> list[str]:
-        from assistant.keyword_index import Segment, write_segment
+        from assistant.keyword_index import write_segment
         from assistant.text import terms
 
         store = self.store
         state = store.state()
-        live_docs = store.live_docs()
-        live = {s: d["version"] for s, d in live_docs.items()}
-        versions = set(live.values())
-        collection_by_version = {d["version"]: collection_of(d) for d in live_docs.values()}
-        sizes: dict[str, tuple[int, int]] = {}
-        for name in state["segments"]:
-            try:
-                seg = Segment(store.keyword_dir / name)
-            except (OSError, ValueError):
-                continue
-            rows_live = np.array([live.get(src) == ver for src, ver in seg.docs], dtype=bool)
-            n_live = int(rows_live[np.asarray(seg.chunk_doc)].sum()) if seg.n_chunks else 0
-            sizes[name] = (seg.n_chunks, n_live)
+        counts = state["counts"]
+        everything: dict[str, dict[str, Any]] | None = None  # every live record, if read
+        if counts is None:  # an index written before the counts: count the old way, once
+            counts, complete, everything = self._count_live(state)
+            if complete:  # store them (same seq: nothing a reader uses changes)
+                store.commit(dict(state, counts=counts), [])
+        sizes: dict[str, tuple[int, int]] = {n: (counts[n][0], counts[n][1])
+                                             for n in state["segments"] if n in counts}
         # Segments with no live chunk at all are simply unlisted.
         empty = [n for n, (total, alive) in sizes.items() if alive == 0]
         # Mostly-dead segments are rewritten; small ones merge by tier (powers of merge_factor).
@@ -549,7 +735,31 @@ class IndexWriter:
         if not candidates and not empty:
             return []
         merged_name = None
+        moved: list[dict[str, Any]] = []  # records of the versions copied, to re-point
+        copied = 0
+        # What the counts say is checked against the records before anything is dropped: an
+        # "empty" segment is unlisted, and a candidate copied, only as their documents' records
+        # say (a wrong count can delay or hasten a merge, never drop a live chunk).
+        held = {n: segment_docs(store, n) for n in set(candidates) | set(empty)}
+        unreadable = {n for n, docs in held.items() if docs is None}
+        candidates = [n for n in candidates if n not in unreadable]
+        empty = [n for n in empty if n not in unreadable]
+        sources = {src for docs in held.values() for src, _ in docs or ()}
+        live_docs = everything if everything is not None else store.live_records(sources)
+        live_pairs = {(s, d["version"]) for s, d in live_docs.items() if s in sources}
+        not_empty = [n for n in empty if any(pair in live_pairs for pair in held[n])]
+        if not_empty:
+            log.warning("segments counted as empty still hold live documents: %s (recounted)",
+                        ", ".join(not_empty))
+            empty = [n for n in empty if n not in not_empty]
+            store.commit(dict(state, counts=None), [])  # (same seq: recounted next time)
+            counts = {}
+        if not candidates and not empty:
+            return []
         if candidates:
+            # The live versions among the candidates' documents: their records only (the
+            # candidates' own document lists name them), unless every record was read above.
+            versions = {d["version"]: d for s, d in live_docs.items() if s in sources}
             merged_name = store.new_segment_name()
             col = store.create_segment(merged_name, self.embedder, self.dimension)
             doc_rows: list[tuple[str, str]] = []
@@ -564,7 +774,7 @@ class IndexWriter:
                         # Chunks written before collections existed get theirs stamped now.
                         rec = Record(rec.id, rec.text, dict(
                             rec.metadata,
-                            collection=collection_by_version[rec.metadata["doc_version"]]),
+                            collection=collection_of(versions[rec.metadata["doc_version"]])),
                             rec.embedding)
                         buf.append(rec)
                         src, ver = rec.metadata["source"], rec.metadata["doc_version"]
@@ -573,7 +783,7 @@ class IndexWriter:
                             doc_rows.append((src, ver))
                         kw_rows.append((row_of[ver], int(rec.metadata["chunk_index"]),
                                         terms(rec.text) + terms(rec.metadata.get("title", ""))))
-                        if len(buf) >= 2000:
+                        if len(buf) >= ADD_BATCH:
                             self._copy(col, buf)
                             buf = []
                     self._copy(col, buf)
@@ -582,14 +792,27 @@ class IndexWriter:
             except BaseException:
                 store.drop_segment(merged_name)
                 raise
+            copied = len(kw_rows)
+            # Same version, same seq (readers see no change): only where the version now lives.
+            moved = [dict(versions[ver], segment=merged_name, segment_version=ver)
+                     for _, ver in doc_rows]
         gone = set(candidates) | set(empty)
         state = store.state()
         now = time.time()
-        state["segments"] = [n for n in state["segments"] if n not in gone] + (
-            [merged_name] if merged_name else [])
+        kept = [n for n in state["segments"] if n not in gone]
+        state["segments"] = kept + ([merged_name] if merged_name else [])
         state["retired"] = state["retired"] + [[n, now] for n in sorted(gone)]
         state["seq"] += 1
-        store.commit(state, [])
+        if all(n in counts for n in kept):
+            state["counts"] = {n: counts[n] for n in kept}
+            if merged_name:
+                state["counts"][merged_name] = [copied, copied]
+        else:
+            state["counts"] = None
+        # The state goes first in this write (see ChunkStore.commit): a crash before the moved
+        # records are re-pointed leaves hints naming a retired segment, which `_counts_after`
+        # does not trust (it finds the version in the listed segments' document lists).
+        store.commit(state, moved)
         return sorted(gone)
 
     @staticmethod

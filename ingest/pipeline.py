@@ -8,7 +8,9 @@ Cost is proportional to the change:
 A run's new versions go into one new immutable segment (vectors + keyword postings) and become
 visible with one manifest write (see `assistant.store`). A run that dies before that write leaves
 every document answering with its previous version; its half-written segment is removed by the
-next run.
+next run. A run reads the manifest records of the files it is given (and, to prune a folder, the
+names of that folder's documents), never the whole manifest: adding one document to a large index
+reads that document's record.
 
 Provenance: every document records where it came from (`origin_kind` "folder" with the absolute
 folder, "file" with the absolute path, or "upload"). Pruning removes only documents whose origin is
@@ -201,6 +203,42 @@ def ingest_lock(settings: Settings, store: ChunkStore | None = None) -> Iterator
         lock.release()
 
 
+class _Manifest:
+    """The manifest records one run needs, read when first asked for: a document's record id is
+    its source name, so each batch is one `get(ids=...)` (`ChunkStore.live_records`) and costs
+    the sources asked for, not the size of the index. `everything`: every live record, already
+    read (a re-embedding run, which is whole-index work anyway; a legacy index: nothing)."""
+
+    def __init__(self, store: ChunkStore, everything: dict[str, dict] | None = None) -> None:
+        self.store = store
+        self.complete = everything is not None
+        self._cache: dict[str, dict | None] = dict(everything or {})
+
+    def load(self, sources: Iterable[str]) -> None:
+        if self.complete:
+            return
+        missing = [s for s in dict.fromkeys(sources) if s not in self._cache]
+        if missing:
+            got = self.store.live_records(missing)
+            self._cache.update({s: got.get(s) for s in missing})
+
+    def get(self, source: str) -> dict | None:
+        self.load([source])
+        return self._cache.get(source)
+
+    def load_folders(self, paths: list[Path]) -> None:
+        """The live documents whose origin is one of these folders (what pruning needs): their
+        names by a metadata filter (ids only, see `ChunkStore.folder_sources`), then the records
+        of those not read yet."""
+        folders = [str(p.resolve()) for p in paths if p.is_dir()]
+        if folders and not self.complete:
+            self.load(self.store.folder_sources(folders))
+
+    def live(self) -> dict[str, dict]:
+        """source -> record of every live document read so far."""
+        return {s: d for s, d in self._cache.items() if d is not None}
+
+
 @dataclass
 class _Plan:
     path: Path
@@ -242,13 +280,16 @@ class Ingestor:
         return w
 
     # --- planning: which files, under which names, from which origin ---
-    def _plan(self, paths: list[Path], live: dict[str, dict], origin: str | None,
+    def _plan(self, paths: list[Path], manifest: _Manifest, origin: str | None,
               names: dict[Path, tuple[str, str]] | None = None) -> list[_Plan]:
         plans: list[_Plan] = []
         taken: dict[str, str] = {}  # source -> absolute path, this run
         for p in paths:
             skipped: list[tuple[Path, str]] = []
             files = discover([p], skipped)
+            # The records of the names these files would take, in one read (a longer name, for
+            # a file whose name another file holds, is read when it is tried).
+            manifest.load(source_name(f, self.root) for f in files if f not in (names or {}))
             if origin is not None:
                 kind, where = ("upload", origin) if origin == "upload" else ("custom", origin)
             elif p.is_dir():
@@ -260,7 +301,7 @@ class Ingestor:
                 if named is not None:  # (source, display name) chosen by the caller
                     plans.append(_Plan(f, named[0], kind, where, display=named[1]))
                     continue
-                plans.append(_Plan(f, self._source(f, live, taken), kind, where))
+                plans.append(_Plan(f, self._source(f, manifest, taken), kind, where))
             for f, reason in skipped:  # named by the link itself, never by where it points
                 plans.append(_Plan(f, self._link_source(f), kind, where, skip=reason))
         return plans
@@ -272,7 +313,7 @@ class Ingestor:
         except ValueError:
             return link.name
 
-    def _source(self, f: Path, live: dict[str, dict], taken: dict[str, str]) -> str:
+    def _source(self, f: Path, manifest: _Manifest, taken: dict[str, str]) -> str:
         """The citation name: the path under the corpus root; outside it the file name, made
         longer with parent folders when another file already uses that name."""
         resolved = str(f.resolve())
@@ -280,7 +321,7 @@ class Ingestor:
         parts = Path(resolved).parts
         depth = 1
         while True:
-            owner = taken.get(name) or live.get(name, {}).get("path")
+            owner = taken.get(name) or (manifest.get(name) or {}).get("path")
             if owner in (None, resolved):
                 taken[name] = resolved
                 return name
@@ -301,18 +342,26 @@ class Ingestor:
                 chosen = collection_of(live[plan.source]) if plan.source in live else DEFAULT
             plan.collection = check_collection(chosen)
 
-    def _live(self) -> dict[str, dict]:
-        return {} if self.store.legacy_layout() else self.store.live_docs()
+    def _read(self, paths: list[Path], origin: str | None, names, prune: bool,
+              everything: dict[str, dict] | None) -> tuple[list[_Plan], dict[str, dict]]:
+        """The run's plans and the live records it needs: those of its files' sources and, when
+        it prunes, those of the documents of the folders it is given."""
+        manifest = _Manifest(self.store, everything)
+        plans = self._plan(paths, manifest, origin, names)
+        manifest.load(p.source for p in plans)
+        if prune:
+            manifest.load_folders(paths)
+        return plans, manifest.live()
 
     def is_stale(self, paths: Iterable[Path], collection: str | None = None) -> bool:
-        """Would `run(paths)` change the index? (Cheap: hashes files, partitions nothing.)"""
+        """Would `run(paths)` change the index? (Cheap: hashes files, partitions nothing, and
+        reads the records of these files' documents only.)"""
         paths = [Path(p) for p in paths]
-        live = self._live()
-        if not live:
+        if self.store.legacy_layout() or not self.store.has_live():
             return True
         failed = self.store.failures()
         seen = set()
-        plans = self._plan(paths, live, None)
+        plans, live = self._read(paths, None, None, True, None)
         self._collections(plans, live, collection, None)
         for plan in plans:
             if plan.skip:
@@ -356,11 +405,15 @@ class Ingestor:
             legacy = self.store.legacy_layout()
             if legacy:
                 self.say("the index uses an older layout: rebuilding it")
-            live = {} if legacy else self.store.live_docs()
-            old_embedder = self._check_embedder(live, legacy)
+            everything = {} if legacy else None
+            state = self.store.state()
+            if not legacy and state["segments"] and \
+                    state["embedder"] not in (None, self.embedder.name):
+                everything = self.store.live_docs()  # re-embedding: whole-index work
+            old_embedder = self._check_embedder(everything or {}, legacy)
             writer = self.writer()
             writer.replace = old_embedder is not None
-            plans = self._plan(paths, live, origin, names)
+            plans, live = self._read(paths, origin, names, prune and origin is None, everything)
             self._collections(plans, live, collection, collections)
             summary.files = len(plans)
             seen: set[str] = set()
@@ -432,7 +485,7 @@ class Ingestor:
                               set(removed), {u["source"]: u for u in updates}, summary)
             if not todo and not removed and not updates and failures == old_failed and not legacy \
                     and old_embedder is None:
-                summary.chunks_total = sum(int(d.get("chunks", 0)) for d in live.values())
+                summary.chunks_total = self.store.live_chunks()
                 summary.seconds = time.perf_counter() - start
                 return summary
             info = writer.commit()
@@ -441,12 +494,8 @@ class Ingestor:
                 self.store.drop_legacy()
             summary.generation = info.segment
             summary.chunks_written = info.chunks_written
-            total = {s: int(d.get("chunks", 0)) for s, d in live.items()}
-            for s in removed:
-                total.pop(s, None)
-            for plan, _, chunks in todo:
-                total[plan.source] = len(chunks)
-            summary.chunks_total = sum(total.values())
+            # (the state's live-chunk counts, which the commit and its merge check keep)
+            summary.chunks_total = self.store.live_chunks()
         summary.seconds = time.perf_counter() - start
         return summary
 
@@ -456,7 +505,7 @@ class Ingestor:
         sources = list(dict.fromkeys(sources))
         summary = Summary()
         with ingest_lock(self.settings, self.store):
-            live = self._live()
+            live = {} if self.store.legacy_layout() else self.store.live_records(sources)
             unknown = [s for s in sources if s not in live]
             if unknown:
                 raise KeyError(f"no such document(s) in the index: {', '.join(unknown)}")
@@ -469,8 +518,7 @@ class Ingestor:
             writer.failed = {k: v for k, v in failed.items() if k not in sources}
             writer.commit()
             remove_orphan_vector_folders(self.settings)
-            summary.chunks_total = sum(int(d.get("chunks", 0)) for s, d in live.items()
-                                       if s not in sources)
+            summary.chunks_total = self.store.live_chunks()
         summary.seconds = time.perf_counter() - start
         return summary
 
@@ -536,10 +584,15 @@ class Ingestor:
 
     def _old_embeddings(self, doc: dict) -> dict[str, list[float]]:
         """content id -> stored embedding of a document's current version."""
+        from assistant.store import hinted_segment
+
         out: dict[str, list[float]] = {}
-        if self.store.state().get("embedder") != self.embedder.name:
+        state = self.store.state()
+        if state.get("embedder") != self.embedder.name:
             return out
-        for name in self.store.state()["segments"]:
+        # The segment the record names for this version, if listed; else every listed one.
+        hint = hinted_segment(doc)
+        for name in [hint] if hint in state["segments"] else state["segments"]:
             try:
                 col = self.store.segment(name)
             except Exception:
