@@ -786,9 +786,13 @@ def plot(report: dict, path: Path) -> Path:
         ax.set_xlabel("chunks")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle(f"make scale ({report.get('chroma', 'embedded')} Chroma, commit "
-                 f"{report.get('commit', '?')}, {os.cpu_count()} cores shared; wall clock, and "
-                 f"CPU time where the machine's load distorts it)", fontsize=10)
+    # Sizes merged from runs at different commits say which commit measured each.
+    per_size = {k: v.get("commit", "?") for k, v in sorted(report["sizes"].items(), key=lambda kv: int(kv[0]))}
+    commits = (next(iter(per_size.values())) if len(set(per_size.values())) == 1 else
+               ", ".join(f"{int(k):,}: {c}" for k, c in per_size.items()))
+    fig.suptitle(f"make scale ({report.get('chroma', 'embedded')} Chroma; commit {commits}; "
+                 f"{os.cpu_count()} cores shared; wall clock, and CPU time where the machine's "
+                 f"load distorts it)", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
