@@ -481,8 +481,7 @@ class Documents:
     def _run_delete(self, job: dict, save, ingestor) -> None:
         recs = [self.store.record(f["sha256"]) for f in job["files"]]
         live = self.assistant.store.live_records(r["source"] for r in recs if r is not None)
-        for f in job["files"]:
-            rec = self.store.record(f["sha256"])
+        for f, rec in zip(job["files"], recs):
             if rec is None:
                 f["status"] = "removed"
                 continue

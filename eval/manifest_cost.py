@@ -31,52 +31,57 @@ DIM = 384
 NAME = "bench-hash"
 
 
+def hash_vector(text: str, dim: int = DIM) -> np.ndarray:
+    """A normalised random vector seeded by the text (deterministic, no model)."""
+    seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+    v = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
 class HashEmbedder:
     name, dimension = NAME, DIM
 
-    def _vec(self, text: str) -> np.ndarray:
-        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        v = np.random.default_rng(seed).standard_normal(DIM).astype(np.float32)
-        return v / np.linalg.norm(v)
-
     def embed_texts(self, texts, batch_size: int = 32):
-        return np.stack([self._vec(t) for t in texts])
+        return np.stack([hash_vector(t) for t in texts])
 
     def embed_query(self, text: str):
-        return self._vec(text)
+        return hash_vector(text)
 
 
 def settings_for(data: Path) -> Settings:
-    return Settings(chroma_path=data / "chroma", corpus_dir=data / "docs",
-                    audit_path=data / "audit.jsonl", keyword_path=data / "chroma-keyword",
-                    store_timeout_seconds=600.0)
+    from eval.scale import bench_settings
+
+    # (the build's one commit of 10,000 rows is far beyond the store's 10-s default call limit)
+    return bench_settings(data).model_copy(update={"store_timeout_seconds": 600.0})
 
 
-def build(data: Path, n_docs: int) -> float:
+def doc_source(d: int) -> str:
+    return f"bench/doc-{d:06d}.txt"
+
+
+def build_index(settings: Settings, n_docs: int, embedder_name: str = NAME, dim: int = DIM,
+                folder: str = "/nonexistent/bench") -> tuple["ChunkStore", float]:
+    """An index of `n_docs` two-chunk documents (`doc_source(d)`, hash vectors) from `folder`,
+    written by the product's `IndexWriter` in one commit: (the store, the commit's seconds)."""
     from assistant.store import ChunkStore, IndexWriter, NewChunk
     from ingest.pipeline import pipeline_fingerprint
 
-    settings = settings_for(data)
     store = ChunkStore(settings)
-    emb = HashEmbedder()
-    fp = pipeline_fingerprint(settings, NAME)
-    writer = IndexWriter(store, NAME, DIM)
+    fp = pipeline_fingerprint(settings, embedder_name)
+    writer = IndexWriter(store, embedder_name, dim)
     for d in range(n_docs):
-        source = f"bench/doc-{d:06d}.txt"
-        chunks = []
+        source = doc_source(d)
         texts = [f"Document {d} part {i}: Acme Bio licensed compound XJ-{d}-{i} to Foo Pharma "
                  f"for {d + i} million dollars in upfront and milestone payments."
                  for i in range(2)]
-        for i, (t, v) in enumerate(zip(texts, emb.embed_texts(texts))):
-            chunks.append(NewChunk(text=t, metadata={"title": source, "kind": "text",
-                                                     "chunk_index": i}, embedding=v))
+        chunks = [NewChunk(text=t, metadata={"title": source, "kind": "text", "chunk_index": i},
+                           embedding=hash_vector(t, dim)) for i, t in enumerate(texts)]
         writer.add({"source": source, "title": source, "file_hash": hashlib.sha256(
             source.encode()).hexdigest(), "fingerprint": fp, "origin_kind": "folder",
-            "origin": "/nonexistent/bench", "path": "/nonexistent/bench/" + source,
-            "ingested_at": time.time()}, chunks)
+            "origin": folder, "path": f"{folder}/{source}", "ingested_at": time.time()}, chunks)
     t = time.perf_counter()
     writer.commit()
-    return time.perf_counter() - t
+    return store, time.perf_counter() - t
 
 
 def ten_chunks(tag: str) -> str:
@@ -89,22 +94,26 @@ def ten_chunks(tag: str) -> str:
     return "\n\n".join(paras) + "\n"
 
 
-class Spy:
-    """Counts the records the manifest collection's `get` returns."""
+class ManifestSpy:
+    """Counts the records the manifest collection's `get` returns (every manifest read goes
+    through it: the store caches its manifest collection)."""
 
     def __init__(self, store) -> None:
         self.records = 0
-        self.calls = 0
         col = store._manifest()
         real = col.get
 
         def get(*a, **k):
             got = real(*a, **k)
-            self.calls += 1
             self.records += len(got["ids"])
             return got
 
         col.get = get
+
+    def take(self) -> int:
+        """Records read since the last call."""
+        n, self.records = self.records, 0
+        return n
 
 
 def measure(data: Path, repeat: int) -> dict:
@@ -113,7 +122,7 @@ def measure(data: Path, repeat: int) -> dict:
 
     settings = settings_for(data)
     store = ChunkStore(settings)
-    spy = Spy(store)
+    spy = ManifestSpy(store)
     ing = Ingestor(settings, store, HashEmbedder(), progress=False)
     folder = data / "added"
     folder.mkdir(parents=True, exist_ok=True)
@@ -124,7 +133,7 @@ def measure(data: Path, repeat: int) -> dict:
         for step in ("add", "change", "remove"):
             if step != "remove":
                 path.write_text(ten_chunks(f"{step} {round_}"), encoding="utf-8")
-            spy.records = spy.calls = 0
+            spy.take()
             t = time.perf_counter()
             if step == "remove":
                 s = ing.remove(["added-memo.txt"])
@@ -137,7 +146,7 @@ def measure(data: Path, repeat: int) -> dict:
                 assert s.files_changed == 1, s
             if round_:
                 out[step].append(sec)
-                reads[step].append(spy.records)
+                reads[step].append(spy.take())
     t = time.perf_counter()
     live = store.live_docs()
     whole = time.perf_counter() - t
@@ -157,7 +166,7 @@ def main(docs: list[int] = typer.Option([500, 5000], help="index sizes in docume
         base = work / f"base-{n}"
         if not (base / "chroma").exists():
             shutil.rmtree(base, ignore_errors=True)
-            secs = build(base, n)
+            _, secs = build_index(settings_for(base), n)
             print(f"built {n} documents ({2 * n} chunks) in {secs:.1f} s")
         run = work / f"run-{n}"
         shutil.rmtree(run, ignore_errors=True)

@@ -8,55 +8,20 @@ document each test adds)."""
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
 
 import assistant.store as store_mod
 from assistant.store import STATE_ID, ChunkStore, IndexWriter, NewChunk
-from ingest.pipeline import Ingestor, pipeline_fingerprint
+from ingest.pipeline import Ingestor
+from eval.manifest_cost import ManifestSpy, build_index, doc_source
 from tests.conftest import make_settings
 
 
 def build(settings, embedder, n: int, folder: str = "/nonexistent/bench") -> ChunkStore:
     """An index of `n` two-chunk documents from `folder` (one commit)."""
-    store = ChunkStore(settings)
-    rng = np.random.default_rng(n)
-    writer = IndexWriter(store, embedder.name, embedder.dimension)
-    fp = pipeline_fingerprint(settings, embedder.name)
-    for d in range(n):
-        source = f"bench/doc-{d:04d}.txt"
-        vecs = rng.standard_normal((2, embedder.dimension)).astype(np.float32)
-        chunks = [NewChunk(text=f"Document {d} part {i}: compound XJ-{d}-{i} licensed.",
-                           metadata={"title": source, "kind": "text", "chunk_index": i},
-                           embedding=vecs[i]) for i in range(2)]
-        writer.add({"source": source, "title": source, "file_hash": f"h{d}", "fingerprint": fp,
-                    "origin_kind": "folder", "origin": folder, "path": f"{folder}/{source}",
-                    "ingested_at": time.time()}, chunks)
-    writer.commit()
-    return store
-
-
-class ManifestSpy:
-    """Counts the records the manifest collection's `get` returns (every read goes through it:
-    the store caches its manifest collection)."""
-
-    def __init__(self, store: ChunkStore) -> None:
-        self.records = 0
-        col = store._manifest()
-        real = col.get
-
-        def get(*args, **kwargs):
-            got = real(*args, **kwargs)
-            self.records += len(got["ids"])
-            return got
-
-        col.get = get
-
-    def take(self) -> int:
-        n, self.records = self.records, 0
-        return n
+    return build_index(settings, n, embedder.name, embedder.dimension, folder)[0]
 
 
 def recount(store: ChunkStore) -> dict:
@@ -97,7 +62,7 @@ def one_doc_reads(tmp_path, embedder, n: int) -> dict[str, int]:
     s = ing.run([folder])
     reads["prune"] = spy.take()
     assert s.files_removed == 1 and s.files_unchanged == 1
-    assert set(store.live_docs()) == {f"bench/doc-{d:04d}.txt" for d in range(n)} | {"a.md"}
+    assert set(store.live_docs()) == {doc_source(d) for d in range(n)} | {"a.md"}
     assert store.state()["counts"] == recount(store)
     return reads
 
@@ -143,7 +108,7 @@ def test_an_index_without_counts_still_ingests_and_merges(tmp_path, embedder):
     state = store.state()
     assert state["counts"] is not None and state["counts"] == recount(store)
     live = store.live_docs()
-    bench = {f"bench/doc-{d:04d}.txt" for d in range(6)}
+    bench = {doc_source(d) for d in range(6)}
     assert set(live) == bench | {"m0.md", "m2.md", "m9.md"}
     assert live["m2.md"]["version"] == live_before["m2.md"]
     assert s.chunks_total == store.count() == sum(a for _, a in state["counts"].values())
