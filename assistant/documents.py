@@ -29,13 +29,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from filelock import FileLock
 from starlette.concurrency import run_in_threadpool
 
 from assistant.auth.deps import ReaderDep, WriterDep
 from assistant.collections import DEFAULT, CollectionError, check_collection, collection_of
 from assistant.config import Settings
+from assistant.files import UnsafeFile, iter_fd, open_verified
 from assistant.jobs import JobStore, JobWorker, read_json, write_json_atomic
 from ingest.loading import LIMITS, Limits, LoadError, check_archive
 
@@ -54,6 +55,9 @@ SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", 
 SUPPORTED_TEXT = "txt, md, html, pdf, docx"
 MAX_NAME_CHARS = 255
 SNIFF_BYTES = 64 * 1024
+
+
+ORIGINAL_GONE = "the original file is no longer available"
 
 
 class Rejected(Exception):
@@ -548,6 +552,30 @@ class Documents:
                 "reason": failure[1] if failure else None, "collection": collection_of(d),
                 "origin": {"kind": d.get("origin_kind"), "path": d.get("origin")}}
 
+    def open_original(self, entry: dict, request: Request | None = None) -> int:
+        """An open descriptor of the document's original, verified by `open_verified` (a regular
+        file inside the corpus folder, the upload folder or the folder it was ingested from,
+        holding the indexed bytes), or a 404; a refusal is logged and put on the audit line."""
+        roots = [self.settings.corpus_dir, self.store.folder]
+        if entry["origin"]["kind"] == "upload":
+            rec = self.store.record(entry["sha256"] or "")
+            path = self.store.original(rec) if rec else None
+        else:
+            live = self.assistant.store.live_records([entry["source"]]).get(entry["source"], {})
+            path = Path(live["path"]) if live.get("path") else None
+            origin = live.get("origin")
+            if origin:  # the folder (or the file's folder) the operator ingested it from
+                roots.append(Path(origin) if live.get("origin_kind") == "folder" else Path(origin).parent)
+        if path is None:
+            raise HTTPException(404, ORIGINAL_GONE)
+        try:
+            return open_verified(path, roots, entry["sha256"])
+        except UnsafeFile as exc:
+            log.warning("refused to serve %s: %s", entry["source"], exc)
+            if request is not None:
+                request.state.audit = {"refused": str(exc)[:300], "source": entry["source"]}
+            raise HTTPException(404, ORIGINAL_GONE) from None
+
     def find(self, document_id: str, collections: tuple[str, ...] | None = None) -> dict:
         """The document, or 404; a document of a collection outside `collections` is a 404
         with the same text as one that does not exist."""
@@ -634,26 +662,22 @@ def get_document(document_id: str, docs: DocumentsDep, principal: ReaderDep):
 @router.get("/v1/documents/{document_id}/file", responses={
     200: {"description": "The original bytes."},
     307: {"description": "`?page=N` of a PDF: to the file at `#page=N`."}})
-def get_document_file(document_id: str, docs: DocumentsDep, principal: ReaderDep,
+def get_document_file(document_id: str, request: Request, docs: DocumentsDep, principal: ReaderDep,
                       page: Annotated[int | None, Query(ge=1, le=100_000)] = None):
     """The original file, inline, with its content type; `?page=N` on a PDF redirects to
     `#page=N` so that a browser's viewer opens at that page."""
     entry = docs.find(document_id, principal.collections)
-    if entry["origin"]["kind"] == "upload":
-        rec = docs.store.record(entry["sha256"])
-        path = docs.store.original(rec) if rec else None
-    else:
-        live = docs.assistant.store.live_records([entry["source"]]).get(entry["source"], {})
-        path = Path(live["path"]) if live.get("path") else None
-    if path is None or not path.is_file() or entry["type"] not in KINDS:
-        raise HTTPException(404, "the original file is no longer available")
+    if entry["type"] not in KINDS:
+        raise HTTPException(404, ORIGINAL_GONE)
+    fd = docs.open_original(entry, request)
     if page is not None and entry["type"] == "pdf":
+        os.close(fd)
         return RedirectResponse(f"/v1/documents/{document_id}/file#page={page}", status_code=307)
     headers = {"Content-Disposition": content_disposition(entry["name"].rsplit("/", 1)[-1]),
-               "X-Content-Type-Options": "nosniff"}
+               "X-Content-Type-Options": "nosniff", "Content-Length": str(os.fstat(fd).st_size)}
     if entry["type"] == "html":  # never run an uploaded page's scripts on this origin
         headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-    return FileResponse(path, media_type=KINDS[entry["type"]][1], headers=headers)
+    return StreamingResponse(iter_fd(fd), media_type=KINDS[entry["type"]][1], headers=headers)
 
 
 @router.delete("/v1/documents/{document_id}", status_code=202)
