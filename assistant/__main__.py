@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.config import get_settings
+from assistant.core.config import get_settings
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 
@@ -25,12 +25,12 @@ def ask(
     """Answer one question and print the answer with its sources."""
     from pydantic import ValidationError
 
-    from assistant.responses import NO_INDEX, build_response
-    from assistant.retrieval import EmptyIndexError
-    from assistant.schemas import ChatRequest
-    from assistant.service import Assistant
-    from assistant.embedding import EmbedderError
-    from assistant.store import StoreError
+    from assistant.service.responses import NO_INDEX, build_response
+    from assistant.retrieval.hybrid import EmptyIndexError
+    from assistant.api.schemas import ChatRequest
+    from assistant.service.assistant import Assistant
+    from assistant.retrieval.embedding import EmbedderError
+    from assistant.index.store import StoreError
 
     try:
         req = ChatRequest(question=question, top_k=top_k, sources=source)
@@ -78,10 +78,10 @@ def serve(
     # abandoned: the server stops within it instead of waiting for them for ever.
     grace = get_settings().shutdown_grace_seconds
     if workers > 1:
-        uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers,
+        uvicorn.run("assistant.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                     timeout_graceful_shutdown=grace)
     else:
-        from assistant.api import create_app
+        from assistant.api.app import create_app
 
         uvicorn.run(create_app(), host=host, port=port, timeout_graceful_shutdown=grace)
 
@@ -99,7 +99,7 @@ def _loopback(host: str) -> bool:
 
 def _key_store():
     from assistant.auth.keys import KeyStore
-    from assistant.store import make_client
+    from assistant.index.store import make_client
 
     settings = get_settings()
     return KeyStore(make_client(settings), settings.collection_prefix)

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.config import PROJECT_ROOT, get_settings
+from assistant.core.config import PROJECT_ROOT, get_settings
 from eval.report import compare as compare_reports
 from eval.report import (CATEGORY_COLUMNS, category_rows, markdown_table, plot_recall, print_table,
                          write_json)
@@ -39,7 +39,7 @@ ANSWER_ROWS = [
 
 
 def _embedder(cached: bool):
-    from assistant.embedding import get_embedder
+    from assistant.retrieval.embedding import get_embedder
     from eval.cache import CachedEmbedder
 
     inner = get_embedder(get_settings().torch_threads, get_settings().embed_model)
@@ -240,8 +240,8 @@ def feedback(
     """Helpful / not helpful feedback from the web page and Slack, read from the store."""
     from dataclasses import asdict
 
-    from assistant.feedback import FeedbackStore
-    from assistant.store import ChunkStore
+    from assistant.service.feedback import FeedbackStore
+    from assistant.index.store import ChunkStore
 
     settings = get_settings()
     items = FeedbackStore(ChunkStore(settings).client, settings.collection_prefix).all()

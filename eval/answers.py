@@ -1,4 +1,4 @@
-"""Answer-quality eval through the same code path as `/v1/chat` (`assistant.api.build_response`)."""
+"""Answer-quality eval through the same code path as `/v1/chat` (`assistant.service.responses.build_response`)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.embedding import Embedder
+from assistant.retrieval.embedding import Embedder
 
 
 class CachedEmbedder:

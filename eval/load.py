@@ -35,7 +35,7 @@ from pathlib import Path
 import httpx
 import typer
 
-from assistant.config import PROJECT_ROOT
+from assistant.core.config import PROJECT_ROOT
 
 EDIT_SENTENCE = ("\n\nLoad-test note {n}: the agreement was amended on day {n} with no change to "
                  "the headline terms.\n")

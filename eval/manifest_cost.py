@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 
 DIM = 384
 NAME = "bench-hash"
@@ -63,7 +63,7 @@ def build_index(settings: Settings, n_docs: int, embedder_name: str = NAME, dim:
                 folder: str = "/nonexistent/bench") -> tuple["ChunkStore", float]:
     """An index of `n_docs` two-chunk documents (`doc_source(d)`, hash vectors) from `folder`,
     written by the product's `IndexWriter` in one commit: (the store, the commit's seconds)."""
-    from assistant.store import ChunkStore, IndexWriter, NewChunk
+    from assistant.index.store import ChunkStore, IndexWriter, NewChunk
     from ingest.pipeline import pipeline_fingerprint
 
     store = ChunkStore(settings)
@@ -117,7 +117,7 @@ class ManifestSpy:
 
 
 def measure(data: Path, repeat: int) -> dict:
-    from assistant.store import ChunkStore
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     settings = settings_for(data)

@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import typer
 
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.core.config import PROJECT_ROOT, Settings
 from eval.load import stop_server, wait_healthy
 from eval.report import print_table, write_json
 
@@ -47,7 +47,7 @@ def _covidqa_texts(eval_data: Path, limit: int) -> list[tuple[str, str]]:
 
 
 def measure_ingest(settings: Settings, corpus: Path, extra: list[tuple[str, str]], embedder) -> dict:
-    from assistant.store import ChunkStore
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     work = Path(tempfile.mkdtemp(prefix="perf-"))
@@ -106,7 +106,7 @@ def measure_reingest_cli(corpus: Path, env: dict) -> dict:
 
 
 def measure_reingest_in_process(settings: Settings, corpus: Path, embedder) -> dict:
-    from assistant.store import ChunkStore
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     work = Path(tempfile.mkdtemp(prefix="perf-re-"))
@@ -223,7 +223,7 @@ def main(
     port: int = typer.Option(8765, help="Loopback port for the latency server."),
     out: Path = typer.Option(PROJECT_ROOT / "eval" / "reports", help="Where the JSON goes."),
 ) -> None:
-    from assistant.embedding import get_embedder
+    from assistant.retrieval.embedding import get_embedder
     from eval.dataset import load
 
     settings = Settings()

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from assistant.config import PROJECT_ROOT
+from assistant.core.config import PROJECT_ROOT
 
 
 def git_commit() -> str:

@@ -107,7 +107,7 @@ def naive_baseline(corpus_dir: Path, embedder) -> RetrieverFn:
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant.embedding import LangChainEmbeddings
+    from assistant.retrieval.embedding import LangChainEmbeddings
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
     docs = []

@@ -11,7 +11,7 @@ What is built, for each size N:
   cluster structure, the hard case for an HNSW graph. The index is recorded as built by the
   product's embedder (`all-MiniLM-L6-v2`), so the real API and ingest accept it. No quality is
   measured here: which chunks come back is meaningless by design.
-- **Index**: written by the product's own `assistant.store.IndexWriter` (one Chroma segment
+- **Index**: written by the product's own `assistant.index.store.IndexWriter` (one Chroma segment
   collection + one memory-mapped keyword segment + one manifest write), exactly as an ingest run
   writes it; only partitioning, chunking and embedding are bypassed. Keyword terms are computed
   by the writer from the text, as in an ingest. One commit per 200,000 chunks (`--segment-chunks`):
@@ -66,7 +66,7 @@ from typing import Optional
 import numpy as np
 import typer
 
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.core.config import PROJECT_ROOT, Settings
 
 
 
@@ -322,11 +322,11 @@ class ChromaServer:
 def build(settings: Settings, n: int, maker: ChunkMaker, titles: list[str], seed: int,
           segment_chunks: int = 0, progress: bool = True) -> dict:
     """N chunks through the product's IndexWriter, precomputed (random) vectors."""
-    import assistant.keyword_index as kw
-    import assistant.text as text_mod
+    import assistant.index.keyword as kw
+    import assistant.core.text as text_mod
     from tqdm import tqdm
 
-    from assistant.store import ChunkStore, IndexWriter, NewChunk
+    from assistant.index.store import ChunkStore, IndexWriter, NewChunk
     from ingest.chunking import chunk_id
     from ingest.pipeline import pipeline_fingerprint
 
@@ -409,7 +409,7 @@ def build(settings: Settings, n: int, maker: ChunkMaker, titles: list[str], seed
 
 
 def disk(data: Path, settings: Settings) -> dict:
-    from assistant.store import keyword_root
+    from assistant.index.store import keyword_root
 
     chroma = settings.chroma_path
     sqlite_b = sum(du(p) if p.is_dir() else (p.stat().st_blocks * 512)
@@ -473,8 +473,8 @@ def serve(settings: Settings, data: Path, queries: list[str], port: int) -> dict
 
 
 def retrieval(settings: Settings, queries: list[str], embedder) -> dict:
-    from assistant.retrieval import HybridRetriever
-    from assistant.store import ChunkStore
+    from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.index.store import ChunkStore
 
     vectors = dict(zip(queries, embedder.embed_texts(queries, batch_size=32)))
     store = ChunkStore(settings)
@@ -526,8 +526,8 @@ def added_text(maker: ChunkMaker) -> str:
 
 def add_remove(settings: Settings, data: Path, maker: ChunkMaker, embedder,
                other_pids: tuple[int, ...] = ()) -> dict:
-    from assistant.retrieval import HybridRetriever
-    from assistant.store import ChunkStore
+    from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     # Warm-up in a throwaway store: imports, the partitioner, the model (a running API worker
@@ -823,7 +823,7 @@ def main(
     chroma_server: bool = typer.Option(False, help="Chroma in server mode (`chroma run` on "
                                        "loopback, port + 1) instead of embedded."),
 ) -> None:
-    from assistant.embedding import get_embedder
+    from assistant.retrieval.embedding import get_embedder
     from eval.report import git_commit
 
     wanted = [parse_size(s) for s in sizes.split(",") if s.strip()]

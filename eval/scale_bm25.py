@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import numpy as np
 import typer
 
-from assistant.keyword_index import B, K1, KeywordIndex, Segment
+from assistant.index.keyword import B, K1, KeywordIndex, Segment
 from eval.scale import DEFAULT_EVAL_DATA, _proc_status, load_pool, pct, pick_queries
 
 
@@ -65,7 +65,7 @@ def tile(src: Path, dst: Path, k: int) -> Path:
 
 
 def time_bm25(folder: Path, queries: list[str]) -> dict:
-    from assistant.retrieval import HybridRetriever, _Seg
+    from assistant.retrieval.hybrid import HybridRetriever, _Seg
 
     rss0 = _proc_status("self", "VmRSS")
     seg = Segment(folder)
@@ -90,7 +90,7 @@ def time_bm25(folder: Path, queries: list[str]) -> dict:
 def accumulator_probe(folder: Path, queries: list[str], n: int = 30) -> dict:
     """CPU of scoring alone, top `n` chosen: the product's `Segment.score` (a dense per-chunk
     accumulator) against the gather-and-`np.unique` it replaced (kept here for comparison)."""
-    from assistant.text import terms
+    from assistant.core.text import terms
 
     seg = Segment(folder)
     index = KeywordIndex([seg])

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.config import get_settings
+from assistant.core.config import get_settings
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
@@ -30,7 +30,7 @@ def main(
     settings = get_settings()
     targets = paths or [settings.corpus_dir]
     if collection is not None:
-        from assistant.collections import CollectionError, check_collection
+        from assistant.core.collections import CollectionError, check_collection
 
         try:
             collection = check_collection(collection)
@@ -42,8 +42,8 @@ def main(
         typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
         raise typer.Exit(2)
 
-    from assistant.embedding import EmbedderError, LazyEmbedder
-    from assistant.store import ChunkStore, StoreError, is_disk_full
+    from assistant.retrieval.embedding import EmbedderError, LazyEmbedder
+    from assistant.index.store import ChunkStore, StoreError, is_disk_full
     from ingest.pipeline import Ingestor
 
     try:

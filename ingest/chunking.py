@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 from ingest.loading import Element, LoadedDocument
 from ingest.offline_nlp import offline_pipeline
 

@@ -6,7 +6,7 @@ Cost is proportional to the change:
   embedding, only new chunk texts are embedded;
 - a removed file costs one manifest record (a tombstone); its chunks are garbage-collected later.
 A run's new versions go into one new immutable segment (vectors + keyword postings) and become
-visible with one manifest write (see `assistant.store`). A run that dies before that write leaves
+visible with one manifest write (see `assistant.index.store`). A run that dies before that write leaves
 every document answering with its previous version; its half-written segment is removed by the
 next run. A run reads the manifest records of the files it is given (and, to prune a folder, the
 names of that folder's documents), never the whole manifest: adding one document to a large index
@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from assistant.collections import DEFAULT, check_collection, collection_of
-from assistant.config import Settings
-from assistant.embedding import Embedder
-from assistant.files import file_sha256
-from assistant.store import ChunkStore, IndexWriter, NewChunk, StoreError, iter_records
+from assistant.core.collections import DEFAULT, check_collection, collection_of
+from assistant.core.config import Settings
+from assistant.retrieval.embedding import Embedder
+from assistant.core.files import file_sha256
+from assistant.index.store import ChunkStore, IndexWriter, NewChunk, StoreError, iter_records
 from ingest import chrome
 from ingest.chunking import Chunk, chunk_document
 from ingest.loading import (
@@ -103,8 +103,8 @@ class Summary:
 
 def pipeline_fingerprint(settings: Settings, embedder_name: str) -> str:
     here = Path(__file__).resolve().parent
-    # The tokenizer (assistant/text.py) decides the keyword index's terms: a change re-indexes.
-    tokenizer = here.parent / "assistant" / "text.py"
+    # The tokenizer (assistant/core/text.py) decides the keyword index's terms: a change re-indexes.
+    tokenizer = here.parent / "assistant" / "core" / "text.py"
     code = hashlib.sha256(b"".join((here / m).read_bytes() for m in _PIPELINE_MODULES)
                           + tokenizer.read_bytes()).hexdigest()
     parts = [PIPELINE_VERSION, code, embedder_name, settings.chunk_max_chars,
@@ -187,7 +187,7 @@ def ingest_lock(settings: Settings, store: ChunkStore | None = None) -> Iterator
     server mode is the folder every machine shares, so it holds across machines too."""
     from filelock import FileLock, Timeout
 
-    from assistant.store import keyword_root
+    from assistant.index.store import keyword_root
 
     folder = (store.keyword_dir if store is not None else keyword_root(settings)).parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -584,7 +584,7 @@ class Ingestor:
 
     def _old_embeddings(self, doc: dict) -> dict[str, list[float]]:
         """content id -> stored embedding of a document's current version."""
-        from assistant.store import hinted_segment
+        from assistant.index.store import hinted_segment
 
         out: dict[str, list[float]] = {}
         state = self.store.state()

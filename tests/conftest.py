@@ -37,7 +37,7 @@ def _no_network(monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from assistant.embedding import get_embedder
+    from assistant.retrieval.embedding import get_embedder
 
     return get_embedder(threads=2)
 
@@ -70,7 +70,7 @@ def counting(embedder):
 
 
 def make_settings(tmp: Path, corpus: Path, **overrides):
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
     overrides.setdefault("audit_path", tmp / "audit.jsonl")
     overrides.setdefault("chroma_path", tmp / "chroma")
@@ -87,8 +87,8 @@ def corpus_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def indexed(tmp_path_factory, embedder):
     """The project corpus ingested once into an embedded store: (settings, store, assistant)."""
-    from assistant.service import Assistant
-    from assistant.store import ChunkStore
+    from assistant.service.assistant import Assistant
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     tmp = tmp_path_factory.mktemp("indexed")

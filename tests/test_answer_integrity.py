@@ -21,7 +21,7 @@ MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _check(assistant, questions) -> list[str]:
-    from assistant.responses import build_response
+    from assistant.service.responses import build_response
 
     problems = []
     for q in questions:
@@ -44,8 +44,8 @@ def test_every_marker_of_the_corpus_set_names_a_citation(indexed):
 
 @pytest.fixture(scope="module")
 def tradepress(tmp_path_factory, embedder):
-    from assistant.service import Assistant
-    from assistant.store import ChunkStore
+    from assistant.service.assistant import Assistant
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     tmp = tmp_path_factory.mktemp("tradepress")

@@ -12,9 +12,9 @@ import pytest
 from assistant.answers.extractive import ExtractiveGenerator
 from assistant.answers.features import clean
 from assistant.answers.question import question_anchors
-from assistant.config import Settings
-from assistant.retrieval import passage_from
-from assistant.text import terms
+from assistant.core.config import Settings
+from assistant.retrieval.hybrid import passage_from
+from assistant.core.text import terms
 from ingest.chunking import sentence_spans
 
 

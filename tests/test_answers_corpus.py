@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from assistant.responses import build_response
+from assistant.service.responses import build_response
 
 
 def ask(assistant, question, conversation_id=None):

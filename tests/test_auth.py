@@ -12,7 +12,7 @@ import uuid
 import httpx
 import pytest
 
-from assistant.api import create_app
+from assistant.api.app import create_app
 from assistant.auth.keys import KeyStore, hash_key
 from tests.conftest import ROOT, make_settings
 from tests.server import serve

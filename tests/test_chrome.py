@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.store import iter_records
+from assistant.index.store import iter_records
 from ingest.chrome import Piece, chrome_mask
 
 # Lines of page chrome from the scraped corpus files: none may be indexed.

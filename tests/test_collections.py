@@ -21,11 +21,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from assistant.api import create_app
+from assistant.api.app import create_app
 from assistant.auth.keys import KeyStore
-from assistant.retrieval import HybridRetriever
-from assistant.service import Assistant
-from assistant.store import ChunkStore
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.service.assistant import Assistant
+from assistant.index.store import ChunkStore
 from ingest.pipeline import Ingestor
 from tests.conftest import CORPUS, ROOT, make_settings
 from tests.server import serve
@@ -429,7 +429,7 @@ def test_slack_channels_search_only_their_mapped_collections(env):
 
 
 def test_slack_collections_setting_is_validated(tmp_path, monkeypatch):
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
     s = Settings(chroma_path=tmp_path / "c", slack_collections={"C1": ["deals"], "default": ["*"]})
     assert s.slack_collections["C1"] == ["deals"]

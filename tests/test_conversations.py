@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx
 
-from assistant.api import create_app
-from assistant.conversations import ConversationStore, Turn
-from assistant.followup import RuleRewriter
-from assistant.service import Assistant
-from assistant.store import ChunkStore
+from assistant.api.app import create_app
+from assistant.service.conversations import ConversationStore, Turn
+from assistant.retrieval.followup import RuleRewriter
+from assistant.service.assistant import Assistant
+from assistant.index.store import ChunkStore
 from tests.server import serve
 
 

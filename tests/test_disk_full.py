@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.responses import DISK_FULL, STORE_TIMEOUT
+from assistant.service.responses import DISK_FULL, STORE_TIMEOUT
 from tests.conftest import CORPUS, ROOT, free_port, make_settings
 from tests.server import serve
 
@@ -84,9 +84,9 @@ def feedback(base):
 
 
 def test_a_full_disk_is_a_503_health_says_degraded_and_freeing_space_recovers(small_fs, embedder):
-    from assistant.api import create_app
-    from assistant.service import Assistant
-    from assistant.store import ChunkStore
+    from assistant.api.app import create_app
+    from assistant.service.assistant import Assistant
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     settings = make_settings(small_fs, CORPUS, chroma_path=small_fs / "chroma",
@@ -164,8 +164,8 @@ def test_ingest_on_a_full_disk_says_so_in_one_line_and_the_index_keeps_answering
     filler.unlink()
     assert sorted(p.name for p in keyword.iterdir()) == before  # no half-built keyword segment
     check = subprocess.run([sys.executable, "-c", (
-        "from assistant.config import get_settings\n"
-        "from assistant.store import ChunkStore\n"
+        "from assistant.core.config import get_settings\n"
+        "from assistant.index.store import ChunkStore\n"
         "s = ChunkStore(get_settings())\n"
         "import json; print(json.dumps([s.segment_names(), s.state()['segments']]))")],
         cwd=ROOT, env={**ENV, **env}, capture_output=True, text=True, timeout=300)
@@ -227,10 +227,10 @@ class Faults:
 
 @pytest.fixture
 def faulty(indexed):
-    from assistant.api import create_app
-    from assistant.guard import GuardedClient, StoreGuard
-    from assistant.service import Assistant
-    from assistant.store import ChunkStore, _raw_client
+    from assistant.api.app import create_app
+    from assistant.index.guard import GuardedClient, StoreGuard
+    from assistant.service.assistant import Assistant
+    from assistant.index.store import ChunkStore, _raw_client
 
     settings, _, base_assistant = indexed
     settings = settings.model_copy(update={"store_timeout_seconds": 1.0})
@@ -288,7 +288,7 @@ def test_a_hanging_store_call_times_out_and_health_keeps_answering(faulty):
 
 SERVE_HANGING = """
 import sys, threading
-import assistant.records as records
+import assistant.index.json_records as records
 real_put = records.JsonRecords.put
 def put(self, id_, doc, metadata):
     if not self.name.endswith("-conversations"):

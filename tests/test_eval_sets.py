@@ -116,9 +116,9 @@ def test_no_document_is_in_the_corpus(texts):
 def test_every_document_ingests(tmp_path, embedder):
     import shutil
 
-    from assistant.config import Settings
-    from assistant.retrieval import HybridRetriever
-    from assistant.store import ChunkStore
+    from assistant.core.config import Settings
+    from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     docs = tmp_path / "docs"
@@ -135,7 +135,7 @@ def test_every_document_ingests(tmp_path, embedder):
 
 def test_runner_rejects_docs_without_the_gold_sources(tmp_path):
     """`--docs` pointing at the wrong folder fails up front, naming what is missing."""
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from eval.corpus import run_corpus_eval
 
     (tmp_path / "other.txt").write_text("Source: https://example.org\nnothing here\n", encoding="utf-8")

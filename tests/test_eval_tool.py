@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from assistant.feedback import Feedback, FeedbackStore
+from assistant.service.feedback import Feedback, FeedbackStore
 from eval import scoring
 from eval.dataset import DatasetError, EvalQuestion, Gold, load
 from eval.report import compare

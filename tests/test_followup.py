@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.conversations import Turn
-from assistant.followup import RuleRewriter
-from assistant.schemas import MAX_QUESTION_CHARS
+from assistant.service.conversations import Turn
+from assistant.retrieval.followup import RuleRewriter
+from assistant.api.schemas import MAX_QUESTION_CHARS
 
 
 def turn(standalone: str) -> Turn:

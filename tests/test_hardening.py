@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from assistant import limits
-from assistant.api import create_app
-from assistant.config import Settings
-from assistant.store import ChunkStore
+from assistant.api.app import create_app
+from assistant.core.config import Settings
+from assistant.index.store import ChunkStore
 from ingest.pipeline import Ingestor
 from tests.conftest import make_settings
 from tests.server import serve
@@ -50,7 +50,7 @@ def test_symlink_out_of_the_folder_is_skipped_and_reported(tmp_path, embedder):
     sources = {r.metadata["source"] for r in store.iter_live()}
     assert sources == {"deal.txt"}
     # the secret is not findable through retrieval either
-    from assistant.service import Assistant
+    from assistant.service.assistant import Assistant
 
     passages = Assistant(settings, store, embedder).retriever.retrieve(SECRET, top_k=5)
     assert passages and not any(SECRET in p.text for p in passages)

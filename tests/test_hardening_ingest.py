@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from assistant.config import Settings
-from assistant.store import ChunkStore, keyword_root
+from assistant.core.config import Settings
+from assistant.index.store import ChunkStore, keyword_root
 from eval.ingest_memory import make_docx, make_text
 from ingest.pipeline import Ingestor
 from tests.conftest import ROOT, make_settings

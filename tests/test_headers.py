@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from assistant.api import create_app
+from assistant.api.app import create_app
 from tests.server import serve
 
 LIMIT = 5000

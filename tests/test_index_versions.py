@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from assistant.store import ChunkStore
+from assistant.index.store import ChunkStore
 from ingest.pipeline import Ingestor
 from tests.conftest import make_settings
 

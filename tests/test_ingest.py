@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from assistant.service import Assistant
-from assistant.store import ChunkStore
+from assistant.service.assistant import Assistant
+from assistant.index.store import ChunkStore
 from ingest.pipeline import Ingestor
 from tests.conftest import ROOT, make_settings
 from tests.formats import write_all
@@ -164,7 +164,7 @@ def test_cli_reports_failures_with_exit_code_and_summary(tmp_path, corpus_copy):
 
 
 def test_reingest_keeps_conversations_and_feedback(tmp_path, corpus_copy, counting, embedder):
-    from assistant.feedback import Feedback
+    from assistant.service.feedback import Feedback
 
     settings = make_settings(tmp_path, corpus_copy)
     store, _ = ingest(settings, counting())

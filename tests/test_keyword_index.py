@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.keyword_index import B, K1, KeywordIndex, Segment, bm25_scores, write_segment
-from assistant.text import terms
+from assistant.index.keyword import B, K1, KeywordIndex, Segment, bm25_scores, write_segment
+from assistant.core.text import terms
 
 TEXTS = [
     "Novartis expanded its CAR-T manufacturing capacity by 60% with AWS.",

@@ -70,15 +70,15 @@ def test_cycle_finder_finds_a_cycle():
 
 def test_no_import_cycles():
     graph = _graph()
-    assert "assistant.answers.extractive" in graph and "assistant.responses" in graph
+    assert "assistant.answers.extractive" in graph and "assistant.service.responses" in graph
     assert _cycles(graph) == []
 
 
 def test_answer_contract_has_one_home():
-    """build_response and the user-facing errors live in assistant.responses; the API, Slack,
+    """build_response and the user-facing errors live in assistant.service.responses; the API, Slack,
     the CLI and the evals import them from there."""
-    for f in ("assistant/api.py", "assistant/slack/app.py", "assistant/__main__.py",
+    for f in ("assistant/api/app.py", "assistant/slack/app.py", "assistant/__main__.py",
               "eval/corpus.py", "eval/covidqa.py"):
         text = (ROOT / f).read_text()
-        assert "from assistant.responses import" in text, f
+        assert "from assistant.service.responses import" in text, f
         assert "def build_response" not in text, f

@@ -16,8 +16,8 @@ import httpx
 from pydantic import SecretStr
 import pytest
 
-from assistant.api import create_app
-from assistant.service import Assistant
+from assistant.api.app import create_app
+from assistant.service.assistant import Assistant
 from tests.conftest import free_port
 from tests.server import serve
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 from ingest.chunking import chunk_document
 from ingest.loading import LoadError, check_file
 from ingest.pipeline import load_document

@@ -12,8 +12,8 @@ import json
 import numpy as np
 import pytest
 
-import assistant.store as store_mod
-from assistant.store import STATE_ID, ChunkStore, IndexWriter, NewChunk
+import assistant.index.store as store_mod
+from assistant.index.store import STATE_ID, ChunkStore, IndexWriter, NewChunk
 from ingest.pipeline import Ingestor
 from eval.manifest_cost import ManifestSpy, build_index, doc_source
 from tests.conftest import make_settings

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answers.matching import correct, place_in
+from assistant.retrieval.spelling import correct, place_in
 from assistant.answers.question import anchor_in, question_anchors
-from assistant.text import terms
+from assistant.core.text import terms
 
 
 @pytest.mark.parametrize("a, b", [
@@ -77,7 +77,7 @@ def test_known_and_distant_words_are_left_alone():
 
 
 def test_lookups_per_question_are_bounded():
-    from assistant.answers.matching import MAX_LOOKUPS
+    from assistant.retrieval.spelling import MAX_LOOKUPS
 
     names = ["Alvarex", "Bentora", "Cordexa", "Dravinol", "Elbarix", "Fentoral", "Gorvexa"]
     view = View(" ".join(names))

@@ -13,9 +13,9 @@ import httpx
 import numpy as np
 import pytest
 
-from assistant.api import create_app
-from assistant.service import Assistant
-from assistant.store import ChunkStore, StoreError
+from assistant.api.app import create_app
+from assistant.service.assistant import Assistant
+from assistant.index.store import ChunkStore, StoreError
 from ingest.pipeline import EmbedderChanged, Ingestor
 from tests.conftest import make_settings
 from tests.server import serve
@@ -72,7 +72,7 @@ def cited_ok(answer) -> bool:
 
 
 def test_embed_model_setting_end_to_end_and_refused_change(tmp_path, docs, models):
-    from assistant.embedding import get_embedder
+    from assistant.retrieval.embedding import get_embedder
 
     a = make_settings(tmp_path, docs, embed_model=str(models["embed_a"]))
     b = a.model_copy(update={"embed_model": str(models["embed_b"])})
@@ -116,7 +116,7 @@ def test_embed_model_setting_end_to_end_and_refused_change(tmp_path, docs, model
 
 
 def test_reembed_builds_a_new_index_and_switches(tmp_path, docs, models):
-    from assistant.embedding import get_embedder
+    from assistant.retrieval.embedding import get_embedder
 
     a = make_settings(tmp_path, docs, embed_model=str(models["embed_a"]))
     b = a.model_copy(update={"embed_model": str(models["embed_b"])})
@@ -157,7 +157,7 @@ def test_reembed_builds_a_new_index_and_switches(tmp_path, docs, models):
 
 
 def test_reranker_reorders_the_fused_candidates(tmp_path, docs, models, embedder):
-    from assistant.rerank import get_reranker
+    from assistant.retrieval.rerank import get_reranker
 
     plain = make_settings(tmp_path, docs, top_k=3)
     store = ChunkStore(plain)
@@ -190,8 +190,8 @@ def test_reranker_reorders_the_fused_candidates(tmp_path, docs, models, embedder
 
 
 def test_a_missing_model_folder_is_a_clear_error(tmp_path):
-    from assistant.embedding import EmbedderError, get_embedder
-    from assistant.rerank import get_reranker
+    from assistant.retrieval.embedding import EmbedderError, get_embedder
+    from assistant.retrieval.rerank import get_reranker
 
     with pytest.raises(EmbedderError, match="ASSISTANT_EMBED_MODEL"):
         get_embedder(1, str(tmp_path / "no-such-model"))
@@ -201,7 +201,7 @@ def test_a_missing_model_folder_is_a_clear_error(tmp_path):
 
 
 def test_query_path_uses_one_torch_thread_by_default():
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
     s = Settings(_env_file=None)
     assert s.torch_threads == 1 and s.ingest_torch_threads == 2
@@ -211,7 +211,7 @@ def test_query_path_uses_one_torch_thread_by_default():
 def test_ingest_cli_refuses_another_embedder_then_reembeds(tmp_path, docs, models, monkeypatch):
     from typer.testing import CliRunner
 
-    from assistant.config import get_settings
+    from assistant.core.config import get_settings
     from ingest.__main__ import app
 
     def run(model, *args):

@@ -14,12 +14,12 @@ import uuid
 import httpx
 import pytest
 
-from assistant.api import create_app
+from assistant.api.app import create_app
 from assistant.auth.keys import KeyStore, hash_key
-from assistant.conversations import ConversationStore, Turn, UnknownConversation
-from assistant.responses import NO_INDEX
-from assistant.service import Assistant
-from assistant.store import ChunkStore
+from assistant.service.conversations import ConversationStore, Turn, UnknownConversation
+from assistant.service.responses import NO_INDEX
+from assistant.service.assistant import Assistant
+from assistant.index.store import ChunkStore
 from tests.conftest import CORPUS, make_settings
 from tests.server import serve
 

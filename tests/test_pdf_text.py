@@ -42,7 +42,7 @@ def make_pdf(path):
 
 
 def test_pdf_sentences_and_sections(tmp_path, embedder):
-    from assistant.store import ChunkStore
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     docs = tmp_path / "docs"
@@ -74,7 +74,7 @@ def test_pdf_sentences_and_sections(tmp_path, embedder):
 
 
 def test_a_long_pdf_paragraph_is_chunked_at_sentence_ends(tmp_path, embedder):
-    from assistant.store import ChunkStore
+    from assistant.index.store import ChunkStore
     from ingest.pipeline import Ingestor
 
     docs = tmp_path / "docs"

@@ -9,9 +9,9 @@ import shutil
 import httpx
 import pytest
 
-from assistant.api import create_app
-from assistant.service import Assistant
-from assistant.store import ChunkStore
+from assistant.api.app import create_app
+from assistant.service.assistant import Assistant
+from assistant.index.store import ChunkStore
 from ingest.pipeline import Ingestor
 from tests.conftest import CORPUS, make_settings
 from tests.server import serve

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 from eval.scale import DEFAULT_EVAL_DATA, markdown
 from tests.conftest import ROOT, free_port
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.service import Assistant
-from assistant.store import ChunkStore, StoreError
+from assistant.service.assistant import Assistant
+from assistant.index.store import ChunkStore, StoreError
 from ingest.pipeline import Ingestor
 from tests.conftest import free_port, make_settings
 

@@ -23,8 +23,8 @@ import yaml
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
-from assistant.api import create_app
-from assistant.feedback import FeedbackStore
+from assistant.api.app import create_app
+from assistant.service.feedback import FeedbackStore
 from assistant.slack import blocks
 from assistant.slack.app import HELP, NOT_ENABLED, build_app
 from assistant.slack.dedup import HandledEvents

@@ -34,9 +34,9 @@ from assistant.answers.model import AnswererModel, load_model
 from assistant.answers.question import Anchor, _Question, analyse, anchor_in
 from assistant.answers.types import (NOT_COVERED, Answer, Citation, CorpusStats, Delta,
                                      stream_sentences)
-from assistant.config import Settings
-from assistant.retrieval import Passage
-from assistant.text import terms
+from assistant.core.config import Settings
+from assistant.retrieval.hybrid import Passage
+from assistant.core.text import terms
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
 # and how many following chunks of its document it may run into.
@@ -69,7 +69,7 @@ class ExtractiveGenerator:
     @property
     def embedder(self):
         if self._embedder is None:
-            from assistant.embedding import get_embedder
+            from assistant.retrieval.embedding import get_embedder
 
             # Always the packaged MiniLM: the sentence model's similarity features were learned
             # with it. With the default ASSISTANT_EMBED_MODEL this is retrieval's own instance

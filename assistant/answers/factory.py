@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.answers.types import Generator
-from assistant.config import Settings
+from assistant.core.config import Settings
 
 
 def make_generator(settings: Settings) -> Generator:

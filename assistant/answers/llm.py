@@ -19,10 +19,10 @@ from assistant.answers.extractive import ExtractiveGenerator
 from assistant.answers.prompts import Prompts, load_prompts
 from assistant.answers.types import NOT_COVERED, Answer, Citation, CorpusStats, Delta
 from assistant.answers.verification import is_abstention, verify
-from assistant.config import Settings
-from assistant.conversations import Turn
-from assistant.followup import RuleRewriter
-from assistant.retrieval import Passage
+from assistant.core.config import Settings
+from assistant.service.conversations import Turn
+from assistant.retrieval.followup import RuleRewriter
+from assistant.retrieval.hybrid import Passage
 
 log = logging.getLogger(__name__)
 

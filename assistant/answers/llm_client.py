@@ -8,7 +8,7 @@ import socket
 import threading
 from pathlib import Path
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 
 log = logging.getLogger(__name__)
 

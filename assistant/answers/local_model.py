@@ -18,8 +18,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.config import get_settings
-from assistant.files import file_sha256
+from assistant.core.config import get_settings
+from assistant.core.files import file_sha256
 
 PARTS = 22
 VERSION = "0.2.0"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 
-from assistant.config import PROJECT_ROOT
+from assistant.core.config import PROJECT_ROOT
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 EXPECTED = {

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answers.types import CorpusStats
-from assistant.text import question_terms, terms
+from assistant.core.text import question_terms, terms
 
 # Capitalised words in questions that are phrasing, not subjects.
 _PHRASING = frozenset(
@@ -81,7 +81,7 @@ def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
     if anchor.numeric:
         return False
     # "Swiss" -> "Switzerland", "U.S." -> "United States": the table of places.
-    from assistant.answers.matching import place_in
+    from assistant.retrieval.spelling import place_in
 
     if place_in(anchor.surface, vocabulary):
         return True

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol, Sequence
 
-from assistant.retrieval import Passage
+from assistant.retrieval.hybrid import Passage
 
 NOT_COVERED = "The documents don't cover this."
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from assistant.text import figure_in, figures, terms
+from assistant.core.text import figure_in, figures, terms
 
 MIN_OVERLAP = 0.6
 

@@ -25,11 +25,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.auth.audit import AuditLog
 from assistant.auth.keys import KeyStore
-from assistant.collections import scope
+from assistant.core.collections import scope
 from assistant.auth.ratelimit import RateLimiter
 from assistant.auth.session import COOKIE, CSRF_HEADER, Sessions, load_or_create_secret
-from assistant.config import Settings
-from assistant.records import JsonRecords
+from assistant.core.config import Settings
+from assistant.index.json_records import JsonRecords
 
 log = logging.getLogger(__name__)
 

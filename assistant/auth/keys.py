@@ -17,8 +17,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from assistant.collections import ALL, valid_name
-from assistant.records import JsonRecords
+from assistant.core.collections import ALL, valid_name
+from assistant.index.json_records import JsonRecords
 
 Role = Literal["reader", "writer", "admin"]
 ROLES: tuple[str, ...] = ("reader", "writer", "admin")

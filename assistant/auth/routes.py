@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from assistant.auth.deps import AdminDep, Auth, Principal, ReaderDep, current, get_auth  # noqa: F401
 from assistant.auth.keys import KeyError_
 from assistant.auth.session import COOKIE
-from assistant.collections import shown
+from assistant.core.collections import shown
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])

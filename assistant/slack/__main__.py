@@ -16,11 +16,11 @@ import threading
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("assistant.slack")
-    from assistant.config import get_settings
-    from assistant.retrieval import EmptyIndexError
-    from assistant.service import Assistant
+    from assistant.core.config import get_settings
+    from assistant.retrieval.hybrid import EmptyIndexError
+    from assistant.service.assistant import Assistant
     from assistant.slack.socket_mode import socket_mode_handler
-    from assistant.store import StoreError
+    from assistant.index.store import StoreError
 
     settings = get_settings()
     if settings.slack_app_token is None or settings.slack_bot_token is None:

@@ -1,6 +1,6 @@
 """The Bolt app: @mentions, direct messages, `/ask` and the feedback buttons.
 
-Every question goes through `Assistant.ask` and `assistant.api.build_response`, the path behind
+Every question goes through `Assistant.ask` and `assistant.service.responses.build_response`, the path behind
 `/v1/chat`; the answer is formatted by `blocks.answer_messages`.
 
 - **@mention in a channel** (`app_mention`): answered in the thread of the question. A later
@@ -32,10 +32,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from assistant.auth.audit import AuditLog
-from assistant.collections import scope, shown
-from assistant.config import Settings
-from assistant.responses import build_response  # the /v1/chat JSON: one answering path
-from assistant.schemas import MAX_QUESTION_CHARS, ChatRequest
+from assistant.core.collections import scope, shown
+from assistant.core.config import Settings
+from assistant.service.responses import build_response  # the /v1/chat JSON: one answering path
+from assistant.api.schemas import MAX_QUESTION_CHARS, ChatRequest
 from assistant.slack import blocks
 from assistant.slack.blocks import HELPFUL, NOT_HELPFUL, Message
 from assistant.slack.dedup import HandledEvents
@@ -356,8 +356,8 @@ class SlackBot:
 def public_error(exc: Exception, ref: str) -> str:
     """A short message for the user; details stay in the log under `ref`."""
     from assistant.answers.llm import GenerationError
-    from assistant.retrieval import EmptyIndexError
-    from assistant.store import StoreError
+    from assistant.retrieval.hybrid import EmptyIndexError
+    from assistant.index.store import StoreError
 
     if isinstance(exc, GenerationError):
         return f"{exc.public} (ref {ref})"

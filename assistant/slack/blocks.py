@@ -1,6 +1,6 @@
 """Block Kit messages for answers: the answer with its [n] markers, then the sources (title, page,
 a short quote), then helpful / not helpful buttons. Built from the `/v1/chat` JSON
-(`assistant.api.build_response`), so Slack shows exactly what the API returns.
+(`assistant.service.responses.build_response`), so Slack shows exactly what the API returns.
 
 Slack's limits: a section's text holds at most 3,000 characters and a message at most 50 blocks;
 longer answers are split over several sections and, if needed, several messages (the buttons go

@@ -21,7 +21,7 @@ import time
 import uuid
 from typing import Callable
 
-from assistant.records import JsonRecords
+from assistant.index.json_records import JsonRecords
 
 log = logging.getLogger(__name__)
 

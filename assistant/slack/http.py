@@ -18,7 +18,7 @@ from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.concurrency import run_in_threadpool
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 from assistant.slack.app import build_app
 from assistant.slack.verify import Rejected, check
 

@@ -9,7 +9,7 @@ import logging
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 from assistant.slack.app import build_app
 
 log = logging.getLogger(__name__)

@@ -30,9 +30,9 @@ from assistant.answers.types import (
     Delta,
     stream_sentences,
 )
-from assistant.config import Settings
-from assistant.retrieval import Passage
-from assistant.text import question_terms, terms, words
+from assistant.core.config import Settings
+from assistant.retrieval.hybrid import Passage
+from assistant.core.text import question_terms, terms, words
 
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are|include|includes|including)\b)",
                          re.IGNORECASE)

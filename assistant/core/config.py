@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(BaseSettings):
@@ -36,7 +36,7 @@ class Settings(BaseSettings):
         5.0, ge=0, description="On SIGTERM, requests still running after this are abandoned and "
                                "the server exits (uvicorn's timeout_graceful_shutdown).")
 
-    # --- uploaded documents and ingest jobs (assistant/documents.py, assistant/jobs.py) ---
+    # --- uploaded documents and ingest jobs (assistant/documents/service.py, assistant/documents/jobs.py) ---
     documents_dir: Path | None = Field(
         None, description="Where uploaded originals are kept, named by their sha256 (default: "
                           "`documents` next to the Chroma folder). Several API machines: a shared folder.")
@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of dense in 'weighted'.")
 
-    # --- index layout and scale (scale helper: assistant/store.py, keyword_index.py) ---
+    # --- index layout and scale (scale helper: assistant/index/store.py, keyword_index.py) ---
     keyword_path: Path | None = Field(
         None, description="Folder of the keyword (BM25) segments. Default: next to the embedded "
                           "store. Server mode with several machines: a folder every API machine "
@@ -170,7 +170,7 @@ class Settings(BaseSettings):
         "20/minute", description="Failed authentications per client address before 429.")
     max_request_bytes: int = Field(
         1_000_000, ge=1, description="Largest request body accepted (413 above it); a route may "
-                                     "have its own limit (assistant/limits.py PATH_LIMITS).")
+                                     "have its own limit (assistant/api/limits.py PATH_LIMITS).")
     audit_path: Path = Field(PROJECT_ROOT / ".data" / "audit.jsonl", description="Audit log (JSON lines).")
     audit_retention_days: float = Field(90.0, gt=0, description="Audit lines older than this are dropped.")
 
@@ -190,7 +190,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_slack_collections(self) -> "Settings":
-        from assistant.collections import ALL, check_collection
+        from assistant.core.collections import ALL, check_collection
 
         for where, names in (self.slack_collections or {}).items():
             for name in names:

@@ -22,14 +22,14 @@ from assistant.answers.llm import GenerationError
 from assistant.auth.deps import Auth, ChatLimitDep, FeedbackLimitDep, Principal, ReaderDep
 from assistant.auth.routes import AuditMiddleware
 from assistant.auth.routes import router as auth_router
-from assistant import documents
-from assistant.collections import shown
-from assistant.config import Settings, get_settings
-from assistant.conversations import UnknownConversation
-from assistant.feedback import Feedback
-from assistant.headers import SecurityHeadersMiddleware, add_docs
-from assistant.limits import PATH_LIMITS, BodyLimitMiddleware
-from assistant.responses import (
+from assistant.documents import service as documents
+from assistant.core.collections import shown
+from assistant.core.config import Settings, get_settings
+from assistant.service.conversations import UnknownConversation
+from assistant.service.feedback import Feedback
+from assistant.api.headers import SecurityHeadersMiddleware, add_docs
+from assistant.api.limits import PATH_LIMITS, BodyLimitMiddleware
+from assistant.service.responses import (
     DISK_FULL,
     NO_INDEX,
     STORE_TIMEOUT,
@@ -37,8 +37,8 @@ from assistant.responses import (
     public_error,
     store_unavailable,
 )
-from assistant.retrieval import EmptyIndexError
-from assistant.schemas import (
+from assistant.retrieval.hybrid import EmptyIndexError
+from assistant.api.schemas import (
     SLACK_CONVERSATION_PREFIX,
     ChatRequest,
     ChatResponse,
@@ -48,8 +48,8 @@ from assistant.schemas import (
     HealthResponse,
     SourcesResponse,
 )
-from assistant.service import Assistant
-from assistant.store import EmbedderMismatch, StoreError
+from assistant.service.assistant import Assistant
+from assistant.index.store import EmbedderMismatch, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     return app
 
 
-WEB_DIR = Path(__file__).resolve().parent / "web"
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 NOT_READY = "not ready"
 STORE_TIMEOUT_HEALTH = "the store did not answer within 2 s"
 

@@ -7,7 +7,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from assistant.records import JsonRecords
+from assistant.index.json_records import JsonRecords
 
 
 @dataclass

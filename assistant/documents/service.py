@@ -9,7 +9,7 @@
 - Accepted originals are kept in the documents folder under their sha256 (`<sha256>.<ext>`); the
   user's file name is only ever displayed (and, sanitised, offered in Content-Disposition).
   The same content uploaded twice is one document.
-- Ingestion runs in the background as a job (assistant/jobs.py) through the same `Ingestor` and
+- Ingestion runs in the background as a job (assistant/documents/jobs.py) through the same `Ingestor` and
   one-write manifest switch as `python -m ingest`, with origin "upload": folder runs never prune
   uploads, and uploads never prune anything.
 """
@@ -34,10 +34,10 @@ from filelock import FileLock
 from starlette.concurrency import run_in_threadpool
 
 from assistant.auth.deps import ReaderDep, WriterDep
-from assistant.collections import DEFAULT, CollectionError, check_collection, collection_of
-from assistant.config import Settings
-from assistant.files import UnsafeFile, iter_fd, open_verified
-from assistant.jobs import JobStore, JobWorker, read_json, write_json_atomic
+from assistant.core.collections import DEFAULT, CollectionError, check_collection, collection_of
+from assistant.core.config import Settings
+from assistant.core.files import UnsafeFile, iter_fd, open_verified
+from assistant.documents.jobs import JobStore, JobWorker, read_json, write_json_atomic
 from ingest.loading import LIMITS, Limits, LoadError, check_archive
 
 log = logging.getLogger(__name__)

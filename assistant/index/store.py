@@ -36,8 +36,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from assistant.collections import collection_of
-from assistant.config import Settings
+from assistant.core.collections import collection_of
+from assistant.core.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,9 @@ class Record:
 
 
 def make_client(settings: Settings):
-    """The Chroma client, every call through a `StoreGuard` (assistant/guard.py): a time limit,
+    """The Chroma client, every call through a `StoreGuard` (assistant/index/guard.py): a time limit,
     full-disk errors as `DiskFullError`, a fresh client after a failure."""
-    from assistant.guard import GuardedClient, StoreGuard
+    from assistant.index.guard import GuardedClient, StoreGuard
 
     path = None if settings.server_mode else str(settings.chroma_path)
 
@@ -527,8 +527,8 @@ class IndexWriter:
             raise RuntimeError(f"simulated crash at {point}")
 
     def commit(self) -> CommitInfo:
-        from assistant.keyword_index import write_segment
-        from assistant.text import terms
+        from assistant.index.keyword import write_segment
+        from assistant.core.text import terms
 
         t0 = time.perf_counter()
         store = self.store
@@ -673,7 +673,7 @@ class IndexWriter:
         (the whole manifest) against each segment's document list. Returns (counts, complete,
         live records); `complete` is False when a segment's keyword files could not be read
         (that segment is left out, as the merge check always did)."""
-        from assistant.keyword_index import Segment
+        from assistant.index.keyword import Segment
 
         live_docs = self.store.live_docs()
         live = {s: d["version"] for s, d in live_docs.items()}
@@ -706,8 +706,8 @@ class IndexWriter:
         return merged
 
     def _merge(self) -> list[str]:
-        from assistant.keyword_index import write_segment
-        from assistant.text import terms
+        from assistant.index.keyword import write_segment
+        from assistant.core.text import terms
 
         store = self.store
         state = store.state()

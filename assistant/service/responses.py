@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from assistant.service import Result
+    from assistant.service.assistant import Result
 
 NO_INDEX = ("The index is empty: nothing has been ingested yet. Run `make ingest` "
             "(or `python -m ingest PATH...`) and try again.")
@@ -19,7 +19,7 @@ STORE_TIMEOUT = ("The index/conversation store did not answer in time; try again
 
 
 def store_unavailable(exc: Exception) -> str:
-    from assistant.store import DiskFullError, StoreTimeout, is_disk_full
+    from assistant.index.store import DiskFullError, StoreTimeout, is_disk_full
 
     if isinstance(exc, DiskFullError) or is_disk_full(exc):
         return DISK_FULL
@@ -52,9 +52,9 @@ def build_response(result: "Result") -> dict:
 def public_error(exc: Exception) -> str:
     """A one-line, user-safe description of why a question could not be answered."""
     from assistant.answers.llm import GenerationError
-    from assistant.conversations import UnknownConversation
-    from assistant.retrieval import EmptyIndexError
-    from assistant.store import StoreError
+    from assistant.service.conversations import UnknownConversation
+    from assistant.retrieval.hybrid import EmptyIndexError
+    from assistant.index.store import StoreError
 
     if isinstance(exc, GenerationError):
         return exc.public

@@ -6,7 +6,7 @@ rank fusion or a weighted sum of min-max normalised scores (see README). An opti
 (`ASSISTANT_RERANK_MODEL`, off by default) then re-orders the first fused candidates.
 
 Nothing is rebuilt at start-up: the keyword index is a set of memory-mapped segments written by the
-ingest job (`assistant.keyword_index`), the vectors are Chroma segment collections, and a process
+ingest job (`assistant.index.keyword`), the vectors are Chroma segment collections, and a process
 keeps only the manifest (source -> active version) in memory. Each question reads one small
 `__state__` record; when its sequence number moved on, the process applies the changed document
 records and opens any new segments. Chunk texts and metadata are fetched by id for the top hits.
@@ -23,13 +23,13 @@ from typing import Callable, Iterable, Literal, Sequence
 
 import numpy as np
 
-from assistant.collections import collection_of, scope
-from assistant.config import Settings
-from assistant.embedding import Embedder
-from assistant.keyword_index import KeywordIndex, Segment
-from assistant.rerank import CrossEncoderReranker, get_reranker
-from assistant.store import ChunkStore, EmbedderMismatch, StoreError
-from assistant.text import terms
+from assistant.core.collections import collection_of, scope
+from assistant.core.config import Settings
+from assistant.retrieval.embedding import Embedder
+from assistant.index.keyword import KeywordIndex, Segment
+from assistant.retrieval.rerank import CrossEncoderReranker, get_reranker
+from assistant.index.store import ChunkStore, EmbedderMismatch, StoreError
+from assistant.core.text import terms
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.config import Settings
-from assistant.embedding import EmbedderError, _load_error, model_name
+from assistant.core.config import Settings
+from assistant.retrieval.embedding import EmbedderError, _load_error, model_name
 
 
 class RerankerError(EmbedderError):

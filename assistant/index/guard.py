@@ -65,7 +65,7 @@ class StoreGuard:
             return self._client
 
     def _open_failed(self, exc: Exception) -> Exception:
-        from assistant.store import DiskFullError, StoreError, is_disk_full
+        from assistant.index.store import DiskFullError, StoreError, is_disk_full
 
         if self.path is not None:  # a half-started system must not be reused by the next try
             _forget_identifier(self.path)
@@ -85,7 +85,7 @@ class StoreGuard:
 
     # --- calls ---
     def run(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
-        from assistant.store import DiskFullError, StoreError, StoreTimeout, is_disk_full
+        from assistant.index.store import DiskFullError, StoreError, StoreTimeout, is_disk_full
 
         fut: Future = Future()
         with self._lock:

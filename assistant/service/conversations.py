@@ -13,7 +13,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 
-from assistant.records import JsonRecords
+from assistant.index.json_records import JsonRecords
 
 MAX_TURNS = 20  # older turns are dropped from a conversation
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")

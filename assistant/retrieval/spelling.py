@@ -5,7 +5,7 @@
 - Misspelt names: a name of the question that the index does not know is matched to the nearest
   term it does know (one edit for names under 8 letters, two from 8), and the answer says which:
   "Showing results for Fucaso". Edit distance is RapidFuzz's Levenshtein.
-(Possessives, number formats and units are normalised by the tokenizer, `assistant.text.words`.)
+(Possessives, number formats and units are normalised by the tokenizer, `assistant.core.text.words`.)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from assistant.text import terms
+from assistant.core.text import terms
 
 _TABLE = Path(__file__).parent / "data" / "demonyms.tsv"
 
