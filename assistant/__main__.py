@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
 import sys
 import textwrap
 from typing import Annotated, Optional
@@ -25,12 +27,12 @@ def ask(
     """Answer one question and print the answer with its sources."""
     from pydantic import ValidationError
 
-    from assistant.service.responses import NO_INDEX, build_response
-    from assistant.retrieval.hybrid import EmptyIndexError
     from assistant.api.schemas import ChatRequest
-    from assistant.service.assistant import Assistant
-    from assistant.retrieval.embedding import EmbedderError
     from assistant.index.store import StoreError
+    from assistant.retrieval.embedding import EmbedderError
+    from assistant.retrieval.hybrid import EmptyIndexError
+    from assistant.service.assistant import Assistant
+    from assistant.service.responses import NO_INDEX, build_response
 
     try:
         req = ChatRequest(question=question, top_k=top_k, sources=source)
@@ -76,14 +78,31 @@ def serve(
         raise typer.Exit(2)
     # On SIGTERM, requests still running after the grace period (a store call that hangs) are
     # abandoned: the server stops within it instead of waiting for them for ever.
-    grace = get_settings().shutdown_grace_seconds
-    if workers > 1:
-        uvicorn.run("assistant.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    timeout_graceful_shutdown=grace)
-    else:
-        from assistant.api.app import create_app
+    settings = get_settings()
+    grace = settings.shutdown_grace_seconds
+    worker = _start_ingest_worker() if settings.ingest_worker else None
+    try:
+        if workers > 1:
+            uvicorn.run("assistant.api.app:create_app", factory=True, host=host, port=port,
+                        workers=workers, timeout_graceful_shutdown=grace)
+        else:
+            from assistant.api.app import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, timeout_graceful_shutdown=grace)
+            uvicorn.run(create_app(), host=host, port=port, timeout_graceful_shutdown=grace)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def _start_ingest_worker() -> subprocess.Popen:
+    """`python -m ingest.worker` beside the server: it runs upload and delete jobs from the jobs
+    folder in its own process (niced), and exits when this process does."""
+    env = dict(os.environ, ASSISTANT_WORKER_PARENT=str(os.getpid()))
+    return subprocess.Popen([sys.executable, "-m", "ingest.worker"], env=env)
 
 
 def _loopback(host: str) -> bool:

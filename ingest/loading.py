@@ -21,6 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from assistant.core.formats import (
+    LIMITS,
+    Limits,
+    LoadError,
+    check_archive,
+    check_pdf,
+    mb,
+    too_many_elements,
+    too_much_text,
+)
 from ingest import offline_nlp
 
 log = logging.getLogger(__name__)
@@ -29,51 +39,10 @@ SUPPORTED = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html"
              ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What one document may cost; see the ASSISTANT_MAX_* settings for the reasons."""
-
-    file_bytes: int = 50_000_000
-    expanded_bytes: int = 100_000_000
-    compression_ratio: float = 100.0
-    chars: int = 1_000_000
-    elements: int = 20_000
-    chunks: int = 3_000
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> Limits:
-        return cls(file_bytes=settings.max_file_bytes, expanded_bytes=settings.max_expanded_bytes,
-                   compression_ratio=settings.max_compression_ratio,
-                   chars=settings.max_document_chars, elements=settings.max_document_elements,
-                   chunks=settings.max_document_chunks)
-
-
-LIMITS = Limits()
-RATIO_MIN_BYTES = 1_000_000  # members smaller than this expanded are never called bombs
-MAX_ARCHIVE_MEMBERS = 10_000
-
-
-def _mb(n: float) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,.0f} bytes"
-
-
-def too_much_text(chars: int, limits: Limits, over: bool = False) -> LoadError:
-    return LoadError(f"too much text: {'over ' if over else ''}{chars:,} characters "
-                     f"(limit {limits.chars:,}, ASSISTANT_MAX_DOCUMENT_CHARS)")
-
-
-def too_many_elements(n: int, limits: Limits, over: bool = False) -> LoadError:
-    return LoadError(f"too many paragraphs: {'over ' if over else ''}{n:,} "
-                     f"(limit {limits.elements:,}, ASSISTANT_MAX_DOCUMENT_ELEMENTS)")
-
 # HTML elements that are page furniture, never article text.
 _HTML_CHROME_TAGS = ["nav", "header", "footer", "aside", "form", "script", "style", "noscript",
                      "iframe", "template", "button", "select", "svg"]
 _HTML_CHROME_ROLES = ["navigation", "banner", "contentinfo", "search", "complementary", "dialog"]
-
-
-class LoadError(Exception):
-    """A file that cannot be ingested; the message says why."""
 
 
 @dataclass
@@ -190,40 +159,13 @@ def check_file(path: Path, limits: Limits = LIMITS) -> str:
     if size == 0:
         raise LoadError("empty file")
     if size > limits.file_bytes:
-        shown, limit = _mb(size), _mb(limits.file_bytes)
+        shown, limit = mb(size), mb(limits.file_bytes)
         if shown == limit:  # "50.0 MB (limit 50.0 MB)" says nothing
             shown, limit = f"{size:,} bytes", f"{limits.file_bytes:,} bytes"
         raise LoadError(f"file too large: {shown} (limit {limit}, ASSISTANT_MAX_FILE_BYTES)")
     if kind == "docx":
         check_archive(path, limits)
     return kind
-
-
-def check_archive(path: Path, limits: Limits = LIMITS) -> None:
-    """Refuse a zip (.docx) that would expand too far, from the sizes its directory declares
-    (zipfile never inflates a member beyond its declared size, so they cannot lie)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return  # not a zip: reported when it is parsed (after hashing, so remembered by its hash)
-    if len(members) > MAX_ARCHIVE_MEMBERS:
-        raise LoadError(f"archive has {len(members):,} members (limit {MAX_ARCHIVE_MEMBERS:,})")
-    total = 0
-    for m in members:
-        if m.file_size > limits.expanded_bytes:
-            raise LoadError(f"archive member {m.filename} expands to {_mb(m.file_size)} (limit "
-                            f"{_mb(limits.expanded_bytes)}, ASSISTANT_MAX_EXPANDED_BYTES)")
-        ratio = m.file_size / max(m.compress_size, 1)
-        if m.file_size >= RATIO_MIN_BYTES and ratio > limits.compression_ratio:
-            raise LoadError(f"archive member {m.filename} is compressed {ratio:,.0f}:1 "
-                            f"({_mb(m.compress_size)} to {_mb(m.file_size)}; limit "
-                            f"{limits.compression_ratio:,.0f}:1, ASSISTANT_MAX_COMPRESSION_RATIO): "
-                            f"a decompression bomb")
-        total += m.file_size
-    if total > limits.expanded_bytes:
-        raise LoadError(f"archive expands to {_mb(total)} (limit {_mb(limits.expanded_bytes)}, "
-                        f"ASSISTANT_MAX_EXPANDED_BYTES)")
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -326,22 +268,6 @@ def _clean_html(html: str, limits: Limits = LIMITS) -> tuple[str, str | None]:
     return lxml.html.tostring(root, encoding="unicode"), title or None
 
 
-def _check_pdf(path: Path) -> None:
-    """unstructured returns no elements for a broken PDF; say it is broken instead."""
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
-
-    try:
-        with path.open("rb") as fh:
-            doc = PDFDocument(PDFParser(fh))
-            next(PDFPage.create_pages(doc))
-    except StopIteration:
-        raise LoadError("cannot be parsed as pdf: it has no pages") from None
-    except Exception as exc:
-        raise LoadError(f"cannot be parsed as pdf: {type(exc).__name__}: {exc}"[:300]) from exc
-
-
 def _pdf_title(path: Path) -> str | None:
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfparser import PDFParser
@@ -407,7 +333,7 @@ def partition(path: Path, kind: str, limits: Limits = LIMITS) -> tuple[list[Any]
         if kind == "pdf":
             from unstructured.partition.pdf import partition_pdf
 
-            _check_pdf(path)
+            check_pdf(path)
             return (join_pdf_lines(partition_pdf(filename=str(path), strategy="fast",
                                                  languages=["eng"])),
                     _pdf_title(path))

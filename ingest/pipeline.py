@@ -35,9 +35,15 @@ from typing import Callable, Iterable, Iterator
 
 from assistant.core.collections import DEFAULT, check_collection, collection_of
 from assistant.core.config import Settings
-from assistant.retrieval.embedding import Embedder
 from assistant.core.files import file_sha256
-from assistant.index.store import ChunkStore, IndexWriter, NewChunk, StoreError, iter_records
+from assistant.index.store import (
+    ChunkStore,
+    IndexWriter,
+    NewChunk,
+    StoreError,
+    iter_records,
+)
+from assistant.retrieval.embedding import Embedder
 from ingest import chrome
 from ingest.chunking import Chunk, chunk_document
 from ingest.loading import (

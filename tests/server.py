@@ -1,4 +1,5 @@
-"""Run an ASGI app under a real uvicorn server on a loopback port, in a thread."""
+"""Run an ASGI app under a real uvicorn server on a loopback port, in a thread, with the ingest
+worker beside it (as `python -m assistant serve` starts one) so that uploads are ingested."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.conftest import free_port
 
 
 @contextmanager
-def serve(app, ready_path: str = "/docs"):
+def serve(app, ready_path: str = "/docs", worker: bool = True):
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
@@ -29,8 +30,17 @@ def serve(app, ready_path: str = "/docs"):
             time.sleep(0.1)
     else:
         raise RuntimeError("server did not start")
+    jobs = None
+    state = getattr(app, "state", None)
+    if worker and getattr(state, "documents", None) is not None:
+        from ingest.worker import IngestWorker
+
+        a = state.assistant
+        jobs = IngestWorker(a.settings, a.store, a.embedder, poll_seconds=0.2).start()
     try:
         yield base
     finally:
+        if jobs is not None:
+            jobs.stop()
         server.should_exit = True
         thread.join(timeout=10)

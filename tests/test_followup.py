@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.service.conversations import Turn
 from assistant.retrieval.followup import RuleRewriter
-from assistant.api.schemas import MAX_QUESTION_CHARS
+from assistant.core.constants import MAX_QUESTION_CHARS
 
 
 def turn(standalone: str) -> Turn:

@@ -10,7 +10,7 @@ import socket
 import httpx
 import pytest
 
-from assistant import limits
+from assistant.api import limits
 from assistant.api.app import create_app
 from assistant.core.config import Settings
 from assistant.index.store import ChunkStore

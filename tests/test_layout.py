@@ -77,7 +77,7 @@ def test_no_import_cycles():
 def test_answer_contract_has_one_home():
     """build_response and the user-facing errors live in assistant.service.responses; the API, Slack,
     the CLI and the evals import them from there."""
-    for f in ("assistant/api/app.py", "assistant/slack/app.py", "assistant/__main__.py",
+    for f in ("assistant/api/routes/chat.py", "assistant/slack/app.py", "assistant/__main__.py",
               "eval/corpus.py", "eval/covidqa.py"):
         text = (ROOT / f).read_text()
         assert "from assistant.service.responses import" in text, f

@@ -9,7 +9,14 @@
 """
 
 from assistant.answers.factory import make_generator
-from assistant.answers.types import NOT_COVERED, Answer, Citation, CorpusStats, Delta, Generator
+from assistant.answers.types import (
+           NOT_COVERED,
+           Answer,
+           Citation,
+           CorpusStats,
+           Delta,
+           Generator,
+)
 
 __all__ = ["NOT_COVERED", "Answer", "Citation", "CorpusStats", "Delta", "Generator",
            "make_generator"]

@@ -27,16 +27,29 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from assistant.answers.features import (SENTENCE_FEATURES, Candidate, candidates, clean,
-                                        is_chrome, question_features, sentence_features,
-                                        vocabulary)
+from assistant.answers.features import (
+    SENTENCE_FEATURES,
+    Candidate,
+    candidates,
+    clean,
+    is_chrome,
+    question_features,
+    sentence_features,
+    vocabulary,
+)
 from assistant.answers.model import AnswererModel, load_model
 from assistant.answers.question import Anchor, _Question, analyse, anchor_in
-from assistant.answers.types import (NOT_COVERED, Answer, Citation, CorpusStats, Delta,
-                                     stream_sentences)
+from assistant.answers.types import (
+    NOT_COVERED,
+    Answer,
+    Citation,
+    CorpusStats,
+    Delta,
+    stream_sentences,
+)
 from assistant.core.config import Settings
-from assistant.retrieval.hybrid import Passage
 from assistant.core.text import terms
+from assistant.retrieval.hybrid import Passage
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
 # and how many following chunks of its document it may run into.

@@ -18,9 +18,9 @@ import numpy as np
 
 from assistant.answers.question import _Question, anchor_in
 from assistant.answers.types import CorpusStats
+from assistant.core.text import MARKER, question_terms, terms, words
 from assistant.index.keyword import bm25_scores
 from assistant.retrieval.hybrid import Passage
-from assistant.core.text import MARKER, question_terms, terms, words
 
 SENTENCE_FEATURES = [
     "coverage",          # IDF-weighted share of the question's content terms in the sentence

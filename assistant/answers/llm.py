@@ -20,9 +20,9 @@ from assistant.answers.prompts import Prompts, load_prompts
 from assistant.answers.types import NOT_COVERED, Answer, Citation, CorpusStats, Delta
 from assistant.answers.verification import is_abstention, verify
 from assistant.core.config import Settings
-from assistant.service.conversations import Turn
 from assistant.retrieval.followup import RuleRewriter
 from assistant.retrieval.hybrid import Passage
+from assistant.service.conversations import Turn
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,11 @@ from pydantic import (
     field_validator,
 )
 
-MAX_QUESTION_CHARS = 2000
-MAX_JSON_DEPTH = 32
-# Conversation ids of Slack threads start with this; the HTTP API never accepts them.
-SLACK_CONVERSATION_PREFIX = "slack-"
+from assistant.core.constants import (  # noqa: F401
+    MAX_JSON_DEPTH,
+    MAX_QUESTION_CHARS,
+    SLACK_CONVERSATION_PREFIX,
+)
 
 
 def check_json_value(value: Any) -> None:
@@ -172,3 +173,26 @@ class HealthResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+# --- auth: the page's session and key management
+
+class SessionRequest(BaseModel):
+    key: str = Field(min_length=1, max_length=200)
+
+
+class SessionResponse(BaseModel):
+    name: str
+    role: str
+    collections: list[str] | None
+    csrf_token: str | None
+    auth: bool
+
+
+class KeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    role: str = Field(pattern="^(reader|writer|admin)$")
+    collections: list[str] = Field(default_factory=lambda: ["default"], max_length=100)
+
+
+UNAVAILABLE = {503: {"model": ErrorResponse, "description": "No index, or the store is down."}}

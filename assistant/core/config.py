@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         50 * 1024 * 1024, ge=1, description="Largest uploaded file (413 while it streams in).")
     max_upload_files: int = Field(20, ge=1, le=1000, description="Files in one upload request.")
+    ingest_worker: bool = Field(
+        True, description="`python -m assistant serve` starts the ingest worker (`python -m "
+                          "ingest.worker`) that runs upload and delete jobs. false: another "
+                          "process or machine sharing the jobs folder and the store runs it.")
+    ingest_worker_nice: int = Field(
+        10, ge=0, le=19, description="CPU niceness of the ingest worker process, so that parsing "
+                                     "and embedding uploads yield the CPU to questions.")
 
     # --- embedding (and the optional reranker) ---
     embed_model: str = Field(

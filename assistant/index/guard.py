@@ -85,7 +85,12 @@ class StoreGuard:
 
     # --- calls ---
     def run(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
-        from assistant.index.store import DiskFullError, StoreError, StoreTimeout, is_disk_full
+        from assistant.index.store import (
+            DiskFullError,
+            StoreError,
+            StoreTimeout,
+            is_disk_full,
+        )
 
         fut: Future = Future()
         with self._lock:
@@ -171,7 +176,6 @@ def _forget_shared_system(client) -> None:
     """Chroma shares one `System` per folder between clients; drop ours from that cache (without
     stopping it: a wedged one may never stop) so the next client gets a new one."""
     try:
-        from chromadb.api.shared_system_client import SharedSystemClient
 
         ident = getattr(client, "_identifier", None)
         if ident is not None:

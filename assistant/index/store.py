@@ -527,8 +527,8 @@ class IndexWriter:
             raise RuntimeError(f"simulated crash at {point}")
 
     def commit(self) -> CommitInfo:
-        from assistant.index.keyword import write_segment
         from assistant.core.text import terms
+        from assistant.index.keyword import write_segment
 
         t0 = time.perf_counter()
         store = self.store
@@ -706,8 +706,8 @@ class IndexWriter:
         return merged
 
     def _merge(self) -> list[str]:
-        from assistant.index.keyword import write_segment
         from assistant.core.text import terms
+        from assistant.index.keyword import write_segment
 
         store = self.store
         state = store.state()

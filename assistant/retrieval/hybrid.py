@@ -25,11 +25,11 @@ import numpy as np
 
 from assistant.core.collections import collection_of, scope
 from assistant.core.config import Settings
-from assistant.retrieval.embedding import Embedder
-from assistant.index.keyword import KeywordIndex, Segment
-from assistant.retrieval.rerank import CrossEncoderReranker, get_reranker
-from assistant.index.store import ChunkStore, EmbedderMismatch, StoreError
 from assistant.core.text import terms
+from assistant.index.keyword import KeywordIndex, Segment
+from assistant.index.store import ChunkStore, EmbedderMismatch, StoreError
+from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.rerank import CrossEncoderReranker, get_reranker
 
 log = logging.getLogger(__name__)
 

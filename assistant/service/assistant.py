@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from assistant.answers import Answer, Delta, Generator, make_generator
-from assistant.retrieval.spelling import correct, surface_in
 from assistant.core.config import Settings
-from assistant.service.conversations import ConversationStore, Turn
+from assistant.index.store import ChunkStore
 from assistant.retrieval.embedding import Embedder, get_embedder
-from assistant.service.feedback import FeedbackStore
 from assistant.retrieval.followup import Rewriter, RuleRewriter
 from assistant.retrieval.hybrid import HybridRetriever, Passage
-from assistant.index.store import ChunkStore
+from assistant.retrieval.spelling import correct, surface_in
+from assistant.service.conversations import ConversationStore, Turn
+from assistant.service.feedback import FeedbackStore
 
 
 @dataclass

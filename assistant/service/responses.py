@@ -52,9 +52,9 @@ def build_response(result: "Result") -> dict:
 def public_error(exc: Exception) -> str:
     """A one-line, user-safe description of why a question could not be answered."""
     from assistant.answers.llm import GenerationError
-    from assistant.service.conversations import UnknownConversation
-    from assistant.retrieval.hybrid import EmptyIndexError
     from assistant.index.store import StoreError
+    from assistant.retrieval.hybrid import EmptyIndexError
+    from assistant.service.conversations import UnknownConversation
 
     if isinstance(exc, GenerationError):
         return exc.public

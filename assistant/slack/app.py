@@ -31,11 +31,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from assistant.api.schemas import MAX_QUESTION_CHARS, ChatRequest
 from assistant.auth.audit import AuditLog
 from assistant.core.collections import scope, shown
 from assistant.core.config import Settings
-from assistant.service.responses import build_response  # the /v1/chat JSON: one answering path
-from assistant.api.schemas import MAX_QUESTION_CHARS, ChatRequest
+from assistant.service.responses import (
+    build_response,  # the /v1/chat JSON: one answering path
+)
 from assistant.slack import blocks
 from assistant.slack.blocks import HELPFUL, NOT_HELPFUL, Message
 from assistant.slack.dedup import HandledEvents
@@ -356,8 +358,8 @@ class SlackBot:
 def public_error(exc: Exception, ref: str) -> str:
     """A short message for the user; details stay in the log under `ref`."""
     from assistant.answers.llm import GenerationError
-    from assistant.retrieval.hybrid import EmptyIndexError
     from assistant.index.store import StoreError
+    from assistant.retrieval.hybrid import EmptyIndexError
 
     if isinstance(exc, GenerationError):
         return f"{exc.public} (ref {ref})"

@@ -9,8 +9,8 @@ import logging
 import time
 import uuid
 
-from assistant.service.feedback import Feedback, FeedbackStore
 from assistant.index.json_records import JsonRecords
+from assistant.service.feedback import Feedback, FeedbackStore
 from assistant.slack.dedup import collection_name
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.api.schemas import SLACK_CONVERSATION_PREFIX
+from assistant.core.constants import SLACK_CONVERSATION_PREFIX
 
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")

@@ -23,13 +23,18 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from assistant.api.schemas import ChatRequest
 from assistant.auth.audit import AuditLog
-from assistant.auth.keys import KeyStore
-from assistant.core.collections import scope
+from assistant.auth.keys import RANK, KeyStore
 from assistant.auth.ratelimit import RateLimiter
 from assistant.auth.session import COOKIE, CSRF_HEADER, Sessions, load_or_create_secret
+from assistant.core.collections import scope
 from assistant.core.config import Settings
+from assistant.core.constants import SLACK_CONVERSATION_PREFIX
+from assistant.documents.service import Documents
 from assistant.index.json_records import JsonRecords
+from assistant.service.assistant import Assistant
+from assistant.service.conversations import UnknownConversation
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +158,6 @@ def current(request: Request,
 
 
 def require(role: str):
-    from assistant.auth.keys import RANK
-
     def dependency(p: Annotated[Principal, Depends(current)]) -> Principal:
         if RANK[p.role] < RANK[role]:
             raise HTTPException(403, f"This key's role ({p.role}) does not allow this; it needs {role}.")
@@ -186,3 +189,47 @@ WriterDep = Annotated[Principal, Depends(require("writer"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]
 ChatLimitDep = Annotated[Principal, Depends(chat_limit)]
 FeedbackLimitDep = Annotated[Principal, Depends(feedback_limit)]
+
+
+def get_assistant(request: Request) -> Assistant:
+    return request.app.state.assistant
+
+
+def get_documents(request: Request) -> Documents:
+    return request.app.state.documents
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+DocumentsDep = Annotated[Documents, Depends(get_documents)]
+
+
+# --- what a question may refer to: its conversation and its sources
+
+def check_conversation(conversation_id: str | None, assistant: Assistant,
+                       principal: Principal) -> None:
+    """404 "unknown conversation" unless the conversation exists and is this caller's
+    (issue 13, point 4): an id that never existed, expired, or belongs to another key, or
+    to a Slack thread (`slack-<team>-<channel>-<ts>`), gets the same answer, so nothing
+    tells them apart and nothing of another's history is read or changed. Clients never
+    choose new ids: a conversation starts with no id and the server returns one."""
+    if conversation_id is None:
+        return
+    if conversation_id.startswith(SLACK_CONVERSATION_PREFIX):
+        raise UnknownConversation(UnknownConversation.public)
+    assistant.conversations.require(conversation_id, principal.owner)
+
+def conversation(body: ChatRequest, assistant: Assistant, principal: Principal) -> str:
+    """The id of the conversation this question continues, or of a new one (server-made)."""
+    check_conversation(body.conversation_id, assistant, principal)
+    return body.conversation_id or assistant.conversations.new_id()
+
+def check_sources(body: ChatRequest, assistant: Assistant, principal: Principal) -> None:
+    if body.sources:
+        # A document of a collection this key does not see is unknown, word for word.
+        known = assistant.retriever.sources(principal.collections)
+        unknown = [s for s in body.sources if s not in known]
+        if unknown:
+            raise HTTPException(
+                status_code=422,
+                detail=f"unknown source(s): {', '.join(unknown)}; see GET /v1/sources",
+            )
