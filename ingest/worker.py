@@ -21,6 +21,7 @@ import time
 from assistant.core.collections import collection_of
 from assistant.core.config import Settings, get_settings
 from assistant.documents.jobs import JobStore, JobWorker
+from assistant.documents.states import DocumentStatus, FileStatus, JobStatus
 from assistant.documents.store import DocumentStore
 from assistant.index.store import ChunkStore
 from assistant.retrieval.embedding import Embedder, LazyEmbedder
@@ -72,8 +73,8 @@ class IngestWorker:
                     self._run_delete(job, save, ingestor)
                 return
             except IngestBusy as exc:
-                if job["status"] != "waiting":
-                    job["status"], job["message"] = "waiting", str(exc)
+                if job["status"] != JobStatus.WAITING:
+                    job["status"], job["message"] = JobStatus.WAITING, str(exc)
                     save(job)
                 time.sleep(0.5)
 
@@ -81,17 +82,17 @@ class IngestWorker:
         names, paths, by_path, collections = {}, [], {}, {}
         for f in job["files"]:
             rec = self.store.record(f["sha256"])
-            if rec is None or rec.get("status") == "deleting":
-                f["status"], f["reason"] = "failed", "deleted before it was ingested"
+            if rec is None or rec.get("status") == DocumentStatus.DELETING:
+                f["status"], f["reason"] = FileStatus.FAILED, "deleted before it was ingested"
                 continue
             path = self.store.original(rec)
             paths.append(path)
             names[path] = (rec["source"], rec["name"])
             collections[path] = collection_of(rec)
             by_path[str(path)] = (f, rec)
-            f["status"] = "ingesting"
-            self.store.update(rec["sha256"], status="ingesting")
-        job["status"], job["message"] = "running", None
+            f["status"] = FileStatus.INGESTING
+            self.store.update(rec["sha256"], status=DocumentStatus.INGESTING)
+        job["status"], job["message"] = JobStatus.RUNNING, None
         save(job)
         summary = ingestor.run(paths, prune=False, origin="upload", names=names,
                                collections=collections) if paths else None
@@ -99,14 +100,14 @@ class IngestWorker:
         live = self.chunks.live_records(rec["source"] for _, rec in by_path.values())
         for path, (f, rec) in by_path.items():
             if path in failed:
-                f["status"], f["reason"] = "failed", failed[path]
-                self.store.update(rec["sha256"], status="failed", reason=failed[path])
+                f["status"], f["reason"] = FileStatus.FAILED, failed[path]
+                self.store.update(rec["sha256"], status=DocumentStatus.FAILED, reason=failed[path])
             else:
-                f["status"] = "indexed"
+                f["status"] = FileStatus.INDEXED
                 f["chunks"] = int(live.get(rec["source"], {}).get("chunks", 0))
-                self.store.update(rec["sha256"], status="indexed", reason=None)
+                self.store.update(rec["sha256"], status=DocumentStatus.INDEXED, reason=None)
         job["progress"].update(done=len(job["files"]), stage="done")
-        job["status"], job["finished_at"] = "done", time.time()
+        job["status"], job["finished_at"] = JobStatus.DONE, time.time()
         save(job)
 
     def _run_delete(self, job: dict, save, ingestor) -> None:
@@ -114,15 +115,15 @@ class IngestWorker:
         live = self.chunks.live_records(r["source"] for r in recs if r is not None)
         for f, rec in zip(job["files"], recs):
             if rec is None:
-                f["status"] = "removed"
+                f["status"] = FileStatus.REMOVED
                 continue
             if rec["source"] in live:
                 ingestor.remove([rec["source"]])
             self.store.drop(rec)
-            f["status"] = "removed"
+            f["status"] = FileStatus.REMOVED
             job["progress"]["done"] += 1
             save(job)
-        job["status"], job["finished_at"] = "done", time.time()
+        job["status"], job["finished_at"] = JobStatus.DONE, time.time()
         save(job)
 
 

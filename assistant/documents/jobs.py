@@ -27,9 +27,11 @@ from typing import Any, Callable
 
 from filelock import FileLock
 
+from assistant.documents.states import FileStatus, JobStatus
+
 log = logging.getLogger(__name__)
 
-JOB_STATUSES = ("queued", "waiting", "running", "done", "failed")
+JOB_STATUSES = tuple(JobStatus)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -73,7 +75,7 @@ class JobStore:
 
     def create(self, kind: str, files: list[dict], **extra) -> dict:
         now = time.time()
-        job = {"id": uuid.uuid4().hex, "kind": kind, "status": "queued", "created_at": now,
+        job = {"id": uuid.uuid4().hex, "kind": kind, "status": JobStatus.QUEUED, "created_at": now,
                "updated_at": now, "started_at": None, "finished_at": None, "message": None,
                "progress": {"total": len(files), "done": 0}, "files": files, **extra}
         write_json_atomic(self._path(job["id"]), job)
@@ -98,13 +100,13 @@ class JobStore:
         left running by a process of this machine that has died is queued again."""
         with self._claim:
             for job in self.all():
-                if job["status"] in ("running", "waiting"):
+                if job["status"] in (JobStatus.RUNNING, JobStatus.WAITING):
                     host, _, pid = str(job.get("worker", "")).rpartition(":")
                     if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-                        job["status"] = "queued"
+                        job["status"] = JobStatus.QUEUED
                         job["message"] = "restarted: the process running it stopped"
-                if job["status"] == "queued":
-                    job["status"] = "running"
+                if job["status"] == JobStatus.QUEUED:
+                    job["status"] = JobStatus.RUNNING
                     job["worker"] = self.worker_id
                     job["started_at"] = time.time()
                     self.save(job)
@@ -152,10 +154,10 @@ class JobWorker:
                 self.handler(job, self.jobs.save)
             except Exception as exc:
                 log.exception("job %s failed", job["id"])
-                job["status"] = "failed"
+                job["status"] = JobStatus.FAILED
                 job["message"] = f"{type(exc).__name__}: {exc}"[:500]
                 job["finished_at"] = time.time()
                 for f in job["files"]:
-                    if f.get("status") in ("queued", "ingesting"):
-                        f["status"], f["reason"] = "failed", job["message"]
+                    if f.get("status") in (FileStatus.QUEUED, FileStatus.INGESTING):
+                        f["status"], f["reason"] = FileStatus.FAILED, job["message"]
                 self.jobs.save(job)

@@ -28,6 +28,7 @@ from assistant.core.config import Settings
 from assistant.core.files import UnsafeFile, open_verified
 from assistant.core.formats import Limits
 from assistant.documents.jobs import JobStore
+from assistant.documents.states import DocumentStatus, FileStatus, UploadResult
 from assistant.documents.store import DocumentStore
 from assistant.documents.uploads import (
     SUFFIX_KIND,
@@ -82,26 +83,26 @@ class Documents:
                     entry["name"] = name
                     kind = sniff(p.tmp, name, Limits.from_settings(self.settings))
                 except Rejected as exc:
-                    entry.update(status="rejected", reason=str(exc),
+                    entry.update(status=UploadResult.REJECTED, reason=str(exc),
                                  name=entry["name"] or _shown(p.name))
                     results.append(entry)
                     continue
                 sha = p.sha.hexdigest()
                 with self.store.lock:
                     rec = self.store.record(sha)
-                    if rec is not None and rec.get("status") == "deleting":
-                        entry.update(status="rejected", document_id=rec["id"],
+                    if rec is not None and rec.get("status") == DocumentStatus.DELETING:
+                        entry.update(status=UploadResult.REJECTED, document_id=rec["id"],
                                      reason="the same content is being deleted; upload it again "
                                             "when that has finished")
-                    elif rec is not None and rec.get("status") != "failed" and \
+                    elif rec is not None and rec.get("status") != DocumentStatus.FAILED and \
                             collection_of(rec) != collection and \
                             not (visible is None or collection_of(rec) in visible):
                         # Never named: it lives in a collection this key does not see.
-                        entry.update(status="rejected",
+                        entry.update(status=UploadResult.REJECTED,
                                      reason=f"this content cannot be added to collection "
                                             f"{collection!r}")
-                    elif rec is not None and rec.get("status") != "failed":
-                        entry.update(status="duplicate", document_id=rec["id"],
+                    elif rec is not None and rec.get("status") != DocumentStatus.FAILED:
+                        entry.update(status=UploadResult.DUPLICATE, document_id=rec["id"],
                                      reason=f"the same content was already uploaded as "
                                             f"{rec['name']!r} (collection "
                                             f"{collection_of(rec)!r}): one document")
@@ -109,11 +110,11 @@ class Documents:
                         if rec is None:
                             rec = self._new_record(sha, name, kind, p.size)
                         else:  # a failed upload sent again: try again
-                            rec.update(status="queued", reason=None)
+                            rec.update(status=DocumentStatus.QUEUED, reason=None)
                         rec["collection"] = collection
                         os.replace(p.tmp, self.store.original(rec))
                         self.store.save(rec)
-                        entry.update(status="queued", document_id=rec["id"])
+                        entry.update(status=UploadResult.QUEUED, document_id=rec["id"])
                         new.append(rec)
                 results.append(entry)
         finally:
@@ -123,7 +124,7 @@ class Documents:
         if new:
             job = self.jobs.create("upload", [
                 {"document_id": r["id"], "sha256": r["sha256"], "name": r["name"],
-                 "status": "queued", "reason": None, "chunks": None} for r in new],
+                 "status": FileStatus.QUEUED, "reason": None, "chunks": None} for r in new],
                 collection=collection)
             for r in new:
                 self.store.update(r["sha256"], job_id=job["id"])
@@ -137,7 +138,7 @@ class Documents:
                                               live[source].get("origin_kind") != "upload"):
             source = f"uploads/{sha[:8]}-{name}"
         return {"id": doc_id(source), "sha256": sha, "name": name, "source": source,
-                "type": kind, "size": size, "added_at": time.time(), "status": "queued",
+                "type": kind, "size": size, "added_at": time.time(), "status": DocumentStatus.QUEUED,
                 "reason": None, "job_id": None}
 
     # listing
@@ -162,7 +163,7 @@ class Documents:
                 out.append({"id": doc_id(src), "name": src, "source": src, "title": None,
                             "type": SUFFIX_KIND.get(Path(src).suffix.lower()), "size": None,
                             "sha256": sha or None, "added_at": None, "chunks": 0,
-                            "status": "failed", "reason": reason,
+                            "status": DocumentStatus.FAILED, "reason": reason,
                             "collection": rest[0] if rest and rest[0] else DEFAULT,
                             "origin": {"kind": None, "path": None}})
         return out
@@ -171,10 +172,10 @@ class Documents:
         d = d or {}
         path = Path(d["path"]) if d.get("path") else None
         if rec is not None:
-            status = "indexed" if d else rec["status"]
+            status = DocumentStatus.INDEXED if d else rec["status"]
             reason = None if d else rec.get("reason")
-            if rec.get("status") == "deleting":
-                status = "deleting"
+            if rec.get("status") == DocumentStatus.DELETING:
+                status = DocumentStatus.DELETING
             return {"id": rec["id"], "name": rec["name"], "source": src, "title": d.get("title"),
                     "type": rec["type"], "size": rec["size"], "sha256": rec["sha256"],
                     "added_at": rec["added_at"], "chunks": int(d.get("chunks", 0)),
@@ -190,7 +191,7 @@ class Documents:
         return {"id": doc_id(src), "name": src, "source": src, "title": d.get("title"),
                 "type": SUFFIX_KIND.get(Path(src).suffix.lower()), "size": size,
                 "sha256": d.get("file_hash"), "added_at": d.get("ingested_at"),
-                "chunks": int(d.get("chunks", 0)), "status": "indexed",
+                "chunks": int(d.get("chunks", 0)), "status": DocumentStatus.INDEXED,
                 "reason": failure[1] if failure else None, "collection": collection_of(d),
                 "origin": {"kind": d.get("origin_kind"), "path": d.get("origin")}}
 
@@ -226,12 +227,12 @@ class Documents:
                            f"`python -m ingest` on it again")
         with self.store.lock:
             rec = self.store.record(entry["sha256"])
-            if rec is None or rec.get("status") == "deleting":
+            if rec is None or rec.get("status") == DocumentStatus.DELETING:
                 raise Conflict("this document is already being deleted")
-            rec["status"] = "deleting"
+            rec["status"] = DocumentStatus.DELETING
             self.store.save(rec)
         return self.jobs.create("delete", [{"document_id": rec["id"], "sha256": rec["sha256"],
-                                            "name": rec["name"], "status": "queued",
+                                            "name": rec["name"], "status": FileStatus.QUEUED,
                                             "reason": None}], collection=entry["collection"])
 
     def job(self, job_id: str, collections: tuple[str, ...] | None = None) -> dict:

@@ -16,6 +16,7 @@ from assistant.core.collections import CollectionError, check_collection
 from assistant.core.config import Settings
 from assistant.core.files import iter_fd
 from assistant.documents.service import ORIGINAL_GONE
+from assistant.documents.states import UploadResult
 from assistant.documents.uploads import KINDS, content_disposition
 
 router = APIRouter(tags=["documents"])
@@ -55,7 +56,7 @@ async def upload_documents(request: Request, docs: DocumentsDep, principal: Writ
             p.tmp.unlink(missing_ok=True)
         raise
     result = await run_in_threadpool(docs.accept, parts, collection, principal.collections)
-    if not any(f["status"] in ("queued", "duplicate") for f in result["files"]):
+    if not any(f["status"] in (UploadResult.QUEUED, UploadResult.DUPLICATE) for f in result["files"]):
         return JSONResponse(status_code=422, content={
             "detail": "no file was accepted: " + "; ".join(
                 f"{f['name']!r}: {f['reason']}" for f in result["files"]), **result})
