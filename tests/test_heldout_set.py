@@ -137,3 +137,133 @@ def test_every_document_ingests(tmp_path, embedder):
     sources = HybridRetriever(store, embedder, settings).sources()
     assert set(sources) == {p.name for p in DOCS.iterdir() if p.is_file()}
     assert all(s["chunks"] >= 1 for s in sources.values())
+
+
+# --- the gold record table (eval/data/heldout/records_gold.jsonl) ---------------------------------
+
+RECORDS = HELDOUT / "records_gold.jsonl"
+
+FIELDS = {
+    "deal": {"parties", "kind", "asset", "upfront", "milestones", "total", "announced"},
+    "regulatory": {"agency", "action", "designation", "product", "sponsor", "indication", "date"},
+    "facility": {"company", "site", "country", "capacity_liters", "investment", "jobs", "status", "date"},
+}
+MONEY = {"upfront", "milestones", "total", "investment"}
+DATES = {"announced", "date"}
+NUMBERS = {"capacity_liters", "jobs"}
+ENUMS = {
+    "kind": {"acquisition", "license", "collaboration", "investment", "merger", "option", "royalty"},
+    "action": {"approval", "conditional_approval", "tentative_approval", "designation", "complete_response",
+               "filing_acceptance", "delay", "positive_opinion"},
+    # the brief's designations, plus the FDA's qualified infectious disease product (QIDP) tag
+    "designation": {"orphan", "breakthrough", "fast_track", "rmat", "prime", "priority_review",
+                    "accelerated_approval", "qidp"},
+    "status": {"announced", "under_construction", "operational", "completed"},
+}
+CURRENCIES = {"USD", "EUR", "CHF", "GBP", "JPY", "KRW", "CNY", "DKK", "SEK", "INR", "CAD", "AUD"}
+# the wording of a normalised value as the documents write it
+AGENCY_WORDING = {
+    "FDA": ("fda", "food and drug administration"),
+    "EMA": ("ema", "european medicines agency", "chmp", "committee for medicinal products for human use"),
+    "European Commission": ("european commission", "(ec)", "ec "),
+    "NMPA": ("nmpa", "national medical products administration"),
+    "EU": ("eu",),
+}
+RELATIVE_DATE = re.compile(r"January|February|March|April|May|June|July|August|September|October|November"
+                           r"|December|Monday|Tuesday|Wednesday|Thursday|Friday|year|month|week|days?\b"
+                           r"|20\d\d\.\d\d")
+COUNTRY_WORDING = {"US": ("us", "u.s.", "united states"), "South Korea": ("south korea",)}
+
+
+def _records() -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in RECORDS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _number_wordings(value: float) -> set[str]:
+    """How a figure may be written: 1915000000 -> '1.915' (billion), 330000 -> '330,000', ..."""
+    out = {f"{value:,.0f}", f"{value:.0f}"}
+    for scale in (1e3, 1e6, 1e9, 1e12):
+        if value >= scale:
+            out.add(f"{value / scale:.3f}".rstrip("0").rstrip("."))
+    return out
+
+
+def test_records_load_with_valid_types_fields_and_ids(texts):
+    records = _records()
+    assert len(records) >= 40
+    ids = [r["id"] for r in records]
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"g\d{3}", i) for i in ids)
+    for r in records:
+        assert r["source"] in texts, r["id"]
+        assert r["type"] in FIELDS, r["id"]
+        assert r["fields"] and set(r["fields"]) <= FIELDS[r["type"]], (r["id"], set(r["fields"]) - FIELDS[r["type"]])
+        for name, f in r["fields"].items():
+            assert set(f) == ({"value", "currency", "quote"} if name in MONEY else {"value", "quote"}), (r["id"], name)
+            assert f["quote"].strip(), (r["id"], name)
+    # every document states at least one record, and each type is represented
+    assert {r["source"] for r in records} == set(texts)
+    counts = Counter(r["type"] for r in records)
+    assert all(counts[t] >= 8 for t in FIELDS), counts
+    # a deal names at least one party; a regulatory event names its agency, action and product
+    for r in records:
+        if r["type"] == "deal":
+            assert isinstance(r["fields"]["parties"]["value"], list) and r["fields"]["parties"]["value"], r["id"]
+        if r["type"] == "regulatory":
+            assert {"agency", "action", "product"} <= set(r["fields"]), r["id"]
+        if r["type"] == "facility":
+            assert "company" in r["fields"], r["id"]
+
+
+def test_record_values_have_valid_formats():
+    import datetime
+
+    for r in _records():
+        for name, f in r["fields"].items():
+            v = f["value"]
+            where = (r["id"], name, v)
+            if name in MONEY:
+                assert isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, where
+                assert f["currency"] in CURRENCIES, where
+            elif name in NUMBERS:
+                assert isinstance(v, int) and v > 0, where
+            elif name in DATES:
+                m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", v)
+                assert m, where
+                y, mo, d = (int(x) if x else 1 for x in m.groups())
+                datetime.date(y, mo, d)  # a real date
+                assert 2000 <= y <= 2026, where
+            elif name in ENUMS:
+                assert v in ENUMS[name], where
+            elif name == "parties":
+                assert all(isinstance(p, str) and p.strip() for p in v), where
+            else:
+                assert isinstance(v, str) and v.strip(), where
+            if r["type"] == "regulatory" and name == "designation":
+                assert r["fields"]["action"]["value"] == "designation", where
+
+
+def test_record_quotes_are_exact_spans_stating_the_value(texts):
+    for r in _records():
+        text = texts[r["source"]]
+        for name, f in r["fields"].items():
+            quote = normalize_ws(f["quote"])
+            where = (r["id"], name, f["quote"])
+            assert quote in text, f"quote not in {r['source']}: {where}"
+            low = quote.lower()
+            v = f["value"]
+            if name == "parties":
+                assert all(p.lower() in low for p in v), where
+            elif name == "agency":
+                assert any(w in low + " " for w in AGENCY_WORDING.get(v, (v.lower(),))), where
+            elif name == "country":
+                assert any(w in low for w in COUNTRY_WORDING.get(v, (v.lower(),))), where
+            elif name in MONEY or name in NUMBERS:
+                assert any(w in quote for w in _number_wordings(float(v))), where
+            elif name in DATES:
+                year = v[:4]
+                # the year, or a relative date the record resolves ("last year", "Monday", "this year")
+                assert year in quote or re.search(RELATIVE_DATE, quote), where
+            elif name not in ENUMS:
+                assert v.lower() in low, where
