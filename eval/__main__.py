@@ -238,7 +238,7 @@ def train_answerer(
 def train_reranker(
     eval_data: Annotated[Path, typer.Option(help="Folder with squad2/, covidqa/ and scifact/.")] = DEFAULT_EVAL_DATA,
     out: Annotated[Optional[Path], typer.Option(help="Adapter file to write or evaluate (default: "
-                                                     "assistant/models/cross-encoder.safetensors).")] = None,
+                                                     "assistant/retrieval/data/cross-encoder.safetensors).")] = None,
     eval_only: Annotated[bool, typer.Option("--eval-only", help="Only measure the file on the held-out "
                                                                 "data (and latency).")] = False,
     epochs: Annotated[float, typer.Option(help="Passes over the training pairs.")] = 1.0,
@@ -265,7 +265,7 @@ def train_reranker(
 ) -> None:
     """Train the cross-encoder (LoRA on the packaged MiniLM) on SQuAD 2.0, COVID-QA and SciFact
     training data; `--eval-only`: measure it on the held-out articles and SciFact test."""
-    from assistant.cross_encoder import WEIGHTS_PATH
+    from assistant.retrieval.cross_encoder import WEIGHTS_PATH
     from eval.train_reranker import Recipe, run_eval, run_train
 
     target = out or WEIGHTS_PATH

