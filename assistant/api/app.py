@@ -21,6 +21,7 @@ from assistant.api.routes import (
     feedback,
     health,
     keys,
+    openai,
     session,
     sources,
     stream,
@@ -33,7 +34,7 @@ from assistant.retrieval.hybrid import EmptyIndexError
 from assistant.service.assistant import Assistant
 
 log = logging.getLogger(__name__)
-ROUTERS = (health, sources, chat, stream, feedback, documents, session, keys, audit)
+ROUTERS = (health, sources, chat, stream, feedback, documents, session, keys, audit, openai)
 
 
 class App(FastAPI):
