@@ -27,6 +27,7 @@ KINDS = {
     401: ("invalid_request_error", "invalid_api_key"),
     403: ("permission_error", "insufficient_permissions"),
     404: ("invalid_request_error", "not_found"),
+    405: ("invalid_request_error", "method_not_allowed"),
     413: ("invalid_request_error", "request_too_large"),
     429: ("requests", "rate_limit_exceeded"),
     500: ("server_error", "internal_error"),
@@ -86,7 +87,7 @@ def _invalid(exc: RequestValidationError) -> OpenAIError:
     first = errors[0] if errors else {"msg": "invalid request", "loc": ()}
     loc = [str(p) for p in first.get("loc", ()) if p != "body"]
     param = ".".join(loc) or None
-    message = str(first.get("msg", "invalid request"))
+    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
     if first.get("type") == "json_invalid":
         message = "The request body is not valid JSON."
     elif param:

@@ -56,7 +56,7 @@ class CompletionRequest(Lenient):
     model: StrictStr | None = Field(
         None, max_length=200, description="A model id from GET /v1/models (default: the first).")
     messages: list[Message] = Field(
-        ..., min_length=1, max_length=MAX_MESSAGES,
+        ..., max_length=MAX_MESSAGES,
         description="The conversation: the last user message is the question.")
     stream: StrictBool = False
     stream_options: StreamOptions | None = None
@@ -72,6 +72,13 @@ class CompletionRequest(Lenient):
     top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages to retrieve (1-20).")
     sources: list[StrictStr] | None = Field(
         None, description="Only search these documents (paths as listed by /v1/sources).")
+
+    @field_validator("messages")
+    @classmethod
+    def _messages(cls, v: list[Message]) -> list[Message]:
+        if not v:
+            raise ValueError("must not be empty: send the question as a user message")
+        return v
 
     @field_validator("sources")
     @classmethod

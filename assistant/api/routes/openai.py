@@ -96,6 +96,13 @@ def chat_completions(body: CompletionRequest, assistant: AssistantDep, principal
     return objects.completion(objects.completion_id(), model_id, response, convo.prompt)
 
 
+@router.api_route("/v1/chat/completions", methods=["GET", "PUT", "PATCH", "DELETE"],
+                  include_in_schema=False)
+def wrong_method(request: Request):
+    raise OpenAIError(405, f"{request.method} is not allowed here: POST a chat completion request.",
+                      headers={"Allow": "POST"})
+
+
 def _events(assistant: Assistant, convo: Conversation, ask: dict, model_id: str,
             request: Request, include_usage: bool):
     """The answer's chunks. The extractive answerer's deltas are its final text and stream as
