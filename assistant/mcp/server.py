@@ -62,7 +62,21 @@ def build_server(middleware: CallerMiddleware, lifespan=None) -> AssistantMCP:
     server = AssistantMCP("biopharma-assistant", title="Biopharma document assistant",
                           instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING",
                           middleware=[middleware], lifespan=lifespan)
+    _add_tools(server)
 
+    # records (type and filters -> rows): arrives with `GET /v1/records` (the records issue);
+    # register the `records` tool here, on the same service call as that route.
+
+    @server.resource(URI, name="document", mime_type="text/plain",
+                     description="An indexed document's text, passage by passage.")
+    async def document(document_id: str) -> str:
+        caller = current()
+        return await anyio.to_thread.run_sync(_document_text, caller, document_id)
+
+    return server
+
+
+def _add_tools(server: AssistantMCP) -> None:
     @server.tool(annotations=READ_ONLY, structured_output=False)
     async def ask(question: Annotated[str, Field(description="The question, 1-2,000 characters.")],
                   top_k: TopK = None, sources: Sources = None) -> CallToolResult:
@@ -101,17 +115,6 @@ def build_server(middleware: CallerMiddleware, lifespan=None) -> AssistantMCP:
                          f" {d['uri']}" for d in docs)
         return CallToolResult(content=[TextContent(type="text", text=text or "No documents.")],
                               structured_content={"documents": docs})
-
-    # records (type and filters -> rows): arrives with `GET /v1/records` (the records issue);
-    # register the `records` tool here, on the same service call as that route.
-
-    @server.resource(URI, name="document", mime_type="text/plain",
-                     description="An indexed document's text, passage by passage.")
-    async def document(document_id: str) -> str:
-        caller = current()
-        return await anyio.to_thread.run_sync(_document_text, caller, document_id)
-
-    return server
 
 
 def _valid(question: str, top_k: int | None, sources: list[str] | None) -> ChatRequest:
