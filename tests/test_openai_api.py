@@ -227,3 +227,40 @@ def test_bad_input_loses_nothing_and_unknown_fields_are_ignored(env):
     assert client(env).models.list().data
     r = httpx.get(f"{env['base']}/v1/chat/completions")
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+
+
+# --- with an LLM generator: a second model, and only its verified answer is streamed ----------
+
+from tests.test_llm import llama_server, llm_assistant  # noqa: E402,F401  (a real SmolLM2 server)
+
+
+def test_an_llm_generator_is_a_second_model_streamed_only_once_verified(indexed, llama_server):
+    import re
+
+    from assistant.api.app import create_app
+    from tests.server import serve
+
+    # on a busy machine the tiny model may time out: its answer is then the extractive one, with
+    # `fallback` naming the LLM, which is as much the LLM model's path as a verified answer
+    assistant = llm_assistant(indexed, llm_base_url=llama_server, auth="off",
+                              llm_on_error="extractive", llm_timeout_seconds=30)
+    with serve(create_app(assistant.settings, assistant), worker=False) as base:
+        c = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0, timeout=180)
+        assert [m.id for m in c.models.list()] == ["openai:smollm2", "extractive"]
+        extractive = c.chat.completions.create(model="extractive", messages=user(Q))
+        assert extractive.details["generator"] == "extractive"
+        assert "fallback" not in extractive.details
+        # no model: the configured LLM (the openai SDK always sends one; other clients may not)
+        default = httpx.post(f"{base}/v1/chat/completions", json={"messages": user(Q)},
+                             timeout=180).json()
+        assert default["model"] == "openai:smollm2"
+        assert default["details"]["generator"] == "openai" or \
+            default["details"]["fallback"]["from"] == "openai"
+        chunks = list(c.chat.completions.create(model="openai:smollm2", messages=user(Q),
+                                                stream=True))
+    texts = [ch.choices[0].delta.content for ch in chunks if ch.choices and ch.choices[0].delta.content]
+    answer = texts[0]
+    # the model's draft is held back: the verified answer arrives as one piece, then its sources
+    assert len(texts) <= 2 and all(t.startswith("\n\nSources:") for t in texts[1:])
+    cited = {c["n"] for c in chunks[-1].citations}
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer)} <= cited
