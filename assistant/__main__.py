@@ -1,4 +1,4 @@
-"""`python -m assistant ask "QUESTION"` and `python -m assistant serve`."""
+"""`python -m assistant ask "QUESTION"`, `python -m assistant serve` and `python -m assistant mcp`."""
 
 from __future__ import annotations
 
@@ -144,6 +144,25 @@ def _auth_problem(host: str) -> str | None:
         "authentication is off: no API key exists yet, serving on loopback only "
         "(create one with `python -m assistant keys create --name NAME --role admin`)")
     return None
+
+
+@app.command()
+def mcp(
+    key: Annotated[Optional[str], typer.Option(
+        envvar="ASSISTANT_MCP_KEY", show_default=False,
+        help="Answer as this API key (its collections apply); default: the local user.")] = None,
+) -> None:
+    """Serve the MCP server (tools ask, search, list_documents; the documents as resources) on
+    stdin/stdout, for desktop MCP clients. Logs go to stderr."""
+    from assistant.mcp.stdio import KeyRefused, serve as serve_mcp
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        serve_mcp(get_settings(), key)
+    except KeyRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
 
 
 keys_app = typer.Typer(add_completion=False, no_args_is_help=True,

@@ -21,6 +21,7 @@ from assistant.api.routes import (
     feedback,
     health,
     keys,
+    openai,
     session,
     sources,
     stream,
@@ -29,11 +30,12 @@ from assistant.api.routes import (
 from assistant.core.config import Settings, get_settings
 from assistant.documents.service import Documents
 from assistant.index.store import StoreError
+from assistant.mcp.http import mount_mcp
 from assistant.retrieval.hybrid import EmptyIndexError
 from assistant.service.assistant import Assistant
 
 log = logging.getLogger(__name__)
-ROUTERS = (health, sources, chat, stream, feedback, documents, session, keys, audit)
+ROUTERS = (health, sources, chat, stream, feedback, documents, session, keys, audit, openai)
 
 
 class App(FastAPI):
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    mount_mcp(app)  # MCP over streamable HTTP at /v1/mcp (assistant/mcp/http.py)
     add_docs(app)
     if settings.slack_bot_token and settings.slack_signing_secret:
         from assistant.slack.http import (

@@ -63,8 +63,13 @@ class AuditMiddleware:
 
 def audit_answer(request: Request, question: str, response: dict) -> None:
     """What the audit line of this request records beyond who, route, status and latency."""
-    principal = getattr(request.state, "principal", None)
-    request.state.audit = {
+    request.state.audit = answer_audit(getattr(request.state, "principal", None), question,
+                                       response)
+
+
+def answer_audit(principal, question: str, response: dict) -> dict:
+    """An answer's audit fields (also written by channels that are not routes: MCP)."""
+    return {
         "question": question,
         # the collections searched: "*" for all
         "collections": shown(None if principal is None else principal.collections),

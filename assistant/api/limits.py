@@ -13,9 +13,12 @@ route: `PATH_LIMITS["/v1/upload"] = 200_000_000`. The longest matching prefix wi
 from __future__ import annotations
 
 import json
-from typing import Mapping
+from typing import Callable, Mapping
 
 PATH_LIMITS: dict[str, int] = {}
+# A path prefix -> the 413's JSON body for a limit (default `{"detail": ...}`): the
+# OpenAI-compatible routes answer in OpenAI's error envelope. The longest matching prefix wins.
+PATH_ERROR_BODIES: dict[str, Callable[[int], dict]] = {}
 
 
 class BodyTooLarge(Exception):
@@ -44,7 +47,7 @@ class BodyLimitMiddleware:
 
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            return await _reject(send, limit)
+            return await _reject(send, limit, scope.get("path", ""))
 
         received = 0
         # over: the body passed the limit; rejected: the 413 was sent (only possible while the
@@ -62,7 +65,7 @@ class BodyLimitMiddleware:
                     state["over"] = True
                     if not state["started"]:
                         state["started"] = state["rejected"] = True
-                        await _reject(send, limit)
+                        await _reject(send, limit, scope.get("path", ""))
                     # The application sees a client that went away: it stops reading.
                     return {"type": "http.disconnect"}
             return message
@@ -92,8 +95,11 @@ def _content_length(scope) -> int | None:
     return None
 
 
-async def _reject(send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body too large: the limit is {limit} bytes"}).encode()
+async def _reject(send, limit: int, path: str = "") -> None:
+    shape = PATH_ERROR_BODIES.get(max((p for p in PATH_ERROR_BODIES if path.startswith(p)),
+                                      key=len, default=""))
+    body = json.dumps(shape(limit) if shape else
+                      {"detail": f"request body too large: the limit is {limit} bytes"}).encode()
     await send({"type": "http.response.start", "status": 413, "headers": [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

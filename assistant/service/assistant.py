@@ -47,10 +47,12 @@ class Assistant:
         return cls(settings, ChunkStore(settings),
                    get_embedder(settings.torch_threads, settings.embed_model))
 
-    def _prepare(self, question: str, conversation_id: str | None,
-                 owner: str | None) -> tuple[str, str | None]:
+    def _prepare(self, question: str, conversation_id: str | None, owner: str | None,
+                 history: Sequence[Turn] | None = None) -> tuple[str, str | None]:
         if conversation_id is None:
-            return question, None
+            # `history`: turns the client holds itself (an OpenAI-style client resends the
+            # whole conversation with every question; see service.transcript)
+            return (self.rewriter.rewrite(question, history) if history else question), None
         history = self.conversations.history(conversation_id, owner)
         return self.rewriter.rewrite(question, history), conversation_id
 
@@ -64,9 +66,11 @@ class Assistant:
 
     def ask(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
             conversation_id: str | None = None, owner: str | None = None,
-            collections: Sequence[str] | None = None) -> Result:
+            collections: Sequence[str] | None = None, history: Sequence[Turn] | None = None,
+            generator: Generator | None = None) -> Result:
         result = None
-        for item in self.stream(question, top_k, sources, conversation_id, owner, collections):
+        for item in self.stream(question, top_k, sources, conversation_id, owner, collections,
+                                history, generator):
             if isinstance(item, Result):
                 result = item
         assert result is not None
@@ -75,7 +79,9 @@ class Assistant:
     def stream(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
                conversation_id: str | None = None,
                owner: str | None = None,
-               collections: Sequence[str] | None = None) -> Iterator[Result | Delta | dict]:
+               collections: Sequence[str] | None = None,
+               history: Sequence[Turn] | None = None,
+               generator: Generator | None = None) -> Iterator[Result | Delta | dict]:
         """Yields {"standalone": ...} first, then answer deltas, then the final Result.
 
         With a `conversation_id` the question continues that conversation (creating it when it
@@ -85,9 +91,12 @@ class Assistant:
         `collections`: the collections the asker sees (None: all). Everything after the
         follow-up rewrite (which reads only this conversation's own turns) works on the index
         as seen from them: spelling corrections, retrieval, and the answerer's neighbour and
-        header look-ups."""
+        header look-ups.
+        `history`: the earlier turns when the client keeps the conversation itself (no
+        `conversation_id`); `generator`: another answerer than the configured one (the
+        OpenAI-compatible `model`, see service.models)."""
         t0 = time.perf_counter()
-        standalone, conversation_id = self._prepare(question, conversation_id, owner)
+        standalone, conversation_id = self._prepare(question, conversation_id, owner, history)
         # A misspelt name ("Fucasso") is searched as the nearest name the index knows.
         view = self.retriever.snapshot().scoped(collections)
         standalone, corrections = correct(standalone, view)
@@ -104,7 +113,7 @@ class Assistant:
             note = f"Showing results for {', '.join(shown)}. "
             first = time.perf_counter()
             yield Delta(note)
-        for item in self.generator.stream(standalone, passages, index):
+        for item in (generator or self.generator).stream(standalone, passages, index):
             if isinstance(item, Delta):
                 first = first or time.perf_counter()
                 yield item
