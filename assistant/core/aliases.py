@@ -58,7 +58,7 @@ def strip_legal(name: str) -> str:
     """`name` without its trailing legal form(s) and possessive, as written ("Abeona Therapeutics
     Inc." -> "Abeona Therapeutics"; "MYR GmbH" -> "MYR"). A name that is only a legal form stays."""
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name or "")).strip()
-    text = _POSSESSIVE.sub("", text) if re.search(r"\w(?:'s|’s)$", text) else text
+    text = _POSSESSIVE.sub("", text) if re.search(r"\w(?:'s|’s|s'|s’)$", text) else text
     while True:
         before = text
         text = _DOTTED.sub("", text).rstrip(" ,")

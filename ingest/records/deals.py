@@ -181,6 +181,9 @@ def _money_role(text: str, money: Money, masked_deal: bool) -> str | None:
         return "total"
     if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~)?$", before, re.I):
         return "price"  # "acquire X for $Y": the total, or the upfront part when milestones follow
+    if re.search(r"\b(?:raised|raises|raising|invested|invests|financing\s+of)\s+(?:about\s+|"
+                 r"approximately\s+|around\s+|over\s+|more\s+than\s+)?$", before, re.I):
+        return "total"
     if re.search(r"\bpay\w*\s+(?:about\s+|approximately\s+|around\s+)?$", before, re.I):
         return "upfront"
     return "total" if masked_deal and re.search(r"\bworth|\bvalue", near, re.I) else None
@@ -224,11 +227,21 @@ def extract_deals(doc: Document) -> list[Draft]:
     current: Draft | None = None
     current_at = -10
     context: list[Mention] = []
+    context_sent: Sentence | None = None
     for sent in doc.sentences:
         mentions = doc.companies(sent)
         parsed = _parse(sent, doc, context) if (mentions or context) else None
+        quote_sent = sent
+        if parsed and context_sent is not None and any(p in context for p in parsed[1]) and \
+                context_sent.element == sent.element:
+            # "AskBio had been preparing an IPO ... Last year the company raised $225 million
+            # from TPG Capital and Vida Ventures": both sentences are the quote
+            quote_sent = Sentence(doc.texts[sent.element][context_sent.start:sent.start +
+                                                          len(sent.text)],
+                                  sent.element, context_sent.start, sent.page, sent.index,
+                                  sent.title, sent.lead)
         if mentions:
-            context = mentions
+            context, context_sent = mentions, sent
         if parsed:
             kind, parties, asset = parsed
             key = frozenset(p.canonical for p in parties)
@@ -236,11 +249,11 @@ def extract_deals(doc: Document) -> list[Draft]:
             if draft is None:
                 draft = Draft("deal", first=sent.index, key=key)
                 deals.append(draft)
-            text = sent.text
+            text = quote_sent.text
             names = [p.text for p in parties]
             if all(n in text for n in names):
-                draft.put("parties", names, sent)
-                draft.put("kind", kind, sent)
+                draft.put("parties", names, quote_sent)
+                draft.put("kind", kind, quote_sent)
             draft.put("asset", asset, sent)
             _add_money(draft, sent, True)
             date = event_date(doc, sent, "deal")
