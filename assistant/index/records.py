@@ -21,6 +21,7 @@ only theirs (filtered in the store query, and checked against the manifest recor
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ def date_span(value: str | None) -> tuple[int, int] | None:
     if not m:
         return None
     y, mo, d = m.group(1), m.group(2), m.group(3)
+    try:
+        datetime.date(int(y), int(mo or 1), int(d or 1))
+    except ValueError:
+        return None
     if d:
         n = int(f"{y}{mo}{d}")
         return n, n
