@@ -109,6 +109,9 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
                 continue
             if rx == _BRAND and re.search(r"\(\s*$", clause[:m.start()]):
                 continue
+            if rx == _BRAND and (re.match(r"\s+(?:of\s+|and\s+)?[A-Z]", clause[m.end():]) or
+                                 re.search(r"[A-Z][\w-]*\s+$", clause[:m.start()])):
+                continue  # a word of a longer name ("Institutional Care and Use Committee")
             if any(a <= m.start() < b for a, b, _ in found):
                 continue
             found.append((m.start(), m.end(), word))
