@@ -46,6 +46,7 @@ from assistant.index.store import (
 from assistant.retrieval.embedding import Embedder
 from ingest import chrome
 from ingest.chunking import Chunk, chunk_document
+from ingest.records.hook import RecordIndexer, code_fingerprint
 from ingest.loading import (
     LIMITS,
     Limits,
@@ -112,7 +113,8 @@ def pipeline_fingerprint(settings: Settings, embedder_name: str) -> str:
     # The tokenizer (assistant/core/text.py) decides the keyword index's terms: a change re-indexes.
     tokenizer = here.parent / "assistant" / "core" / "text.py"
     code = hashlib.sha256(b"".join((here / m).read_bytes() for m in _PIPELINE_MODULES)
-                          + tokenizer.read_bytes()).hexdigest()
+                          + tokenizer.read_bytes()
+                          + code_fingerprint()).hexdigest()  # (records: ingest/records)
     parts = [PIPELINE_VERSION, code, embedder_name, settings.chunk_max_chars,
              settings.chunk_new_after_chars, settings.chunk_combine_under_chars,
              settings.chunk_overlap_chars]
@@ -276,6 +278,8 @@ class Ingestor:
         self.fingerprint = pipeline_fingerprint(settings, embedder.name)
         self.limits = Limits.from_settings(settings)
         self.fail_at: str | None = None  # crash tests: a kill point of IndexWriter
+        # Records (deals, regulatory events, facilities): see ingest/records/hook.py
+        self.records = RecordIndexer(store)
 
     def writer(self) -> IndexWriter:
         w = IndexWriter(self.store, self.embedder.name, self.embedder.dimension,
@@ -451,6 +455,7 @@ class Ingestor:
                         continue
                     doc_, dropped = load_document(f, self.root, plan.display, self.limits)
                     doc_.source = src
+                    self.records.extract(src, doc_)  # records hook (never raises)
                     chunks = chunk_document(doc_, self.settings, self.embedder.name, digest)
                     if len(chunks) > self.limits.chunks:
                         raise LoadError(f"too many chunks: {len(chunks):,} (limit "
@@ -495,6 +500,7 @@ class Ingestor:
                 summary.seconds = time.perf_counter() - start
                 return summary
             info = writer.commit()
+            self.records.committed([p.source for p, _, _ in todo] + removed)  # records hook
             remove_orphan_vector_folders(self.settings)
             if legacy:
                 self.store.drop_legacy()
@@ -523,6 +529,7 @@ class Ingestor:
             failed = self.store.failures()
             writer.failed = {k: v for k, v in failed.items() if k not in sources}
             writer.commit()
+            self.records.committed(sources)  # records hook
             remove_orphan_vector_folders(self.settings)
             summary.chunks_total = self.store.live_chunks()
         summary.seconds = time.perf_counter() - start
@@ -582,7 +589,9 @@ class Ingestor:
             # file the next time it is ingested.
             if doc.get("fingerprint") == old_fp:
                 info["fingerprint"] = self.fingerprint
-            writer.add(info, slots)
+            new_version = writer.add(info, slots)
+            self.records.carry(src, live[src]["version"], new_version,
+                               collection_of(doc))  # records hook
         self._embed(pending, summary)
         summary.reembedded = len(keep)
         summary.chunks_reembedded = len(pending)
@@ -633,10 +642,11 @@ class Ingestor:
         summary.chunks_added = len(pending)
         for plan, digest, chunks, slots in staged:
             title = chunks[0].metadata.get("title", "") if chunks else ""
-            writer.add({"source": plan.source, "title": title, "file_hash": digest,
-                        "fingerprint": self.fingerprint, "origin_kind": plan.origin_kind,
-                        "origin": plan.origin, "path": str(plan.path.resolve()),
-                        "collection": plan.collection, "ingested_at": time.time()}, slots)
+            version = writer.add({"source": plan.source, "title": title, "file_hash": digest,
+                                  "fingerprint": self.fingerprint, "origin_kind": plan.origin_kind,
+                                  "origin": plan.origin, "path": str(plan.path.resolve()),
+                                  "collection": plan.collection, "ingested_at": time.time()}, slots)
+            self.records.staged(plan.source, version, plan.collection)  # records hook
 
     def _embed(self, pending: list, summary: Summary) -> None:
         if not pending:

@@ -1,0 +1,168 @@
+"""Dates as written in trade-press text, as precise as the text gives them: "YYYY-MM-DD",
+"YYYY-MM" or "YYYY".
+
+Absolute dates ("June 3, 2025", "15 July 2024", "Nov 17, 2021", "November 2023", "2016-09-26",
+"in 2019", "Q4'21", "spring 2025") need nothing else; relative ones ("today", "last month", "this
+week", "last year", "in August", "on Monday") are resolved against the document's own date (its
+dateline) and are dropped when the document has none. A date that does not exist ("February 30,
+2024", "2024-13-01") is not a date.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+MONTHS["sept"] = 9
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+          r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_YEAR = r"(?:19[89]\d|20[0-4]\d)"
+_PATTERNS = [
+    ("mdy", re.compile(rf"(?:{_WEEKDAY},?\s+)?(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>{_YEAR})\b")),
+    ("dmy", re.compile(rf"(?:{_WEEKDAY},?\s+)?\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH}),?\s+(?P<year>{_YEAR})\b")),
+    ("iso", re.compile(rf"\b(?P<year>{_YEAR})-(?P<month>\d{{2}})-(?P<day>\d{{2}})\b")),
+    ("my", re.compile(rf"\b(?P<month>{_MONTH})(?:\s+of)?,?\s+(?P<year>{_YEAR})\b")),
+    ("quarter", re.compile(rf"\b(?:Q[1-4]\s*'?(?P<yy>\d{{2}})\b|Q[1-4]\s+(?P<year>{_YEAR})\b|"
+                           rf"(?:first|second|third|fourth)\s+quarter\s+of\s+(?P<year2>{_YEAR})\b)", re.I)),
+    ("part", re.compile(rf"\b(?:early|mid|late|end of|the end of|spring|summer|fall|autumn|winter|"
+                        rf"first half of|second half of|H[12])[\s-]+(?P<year>{_YEAR})\b", re.I)),
+    ("year", re.compile(rf"(?<![\d,.$€£/-])\b(?P<year>{_YEAR})\b(?![\d,/%-]|\.\d)")),
+    ("rel", re.compile(r"\b(?P<rel>today|yesterday|this week|last week|this month|last month|"
+                       r"earlier this month|this year|earlier this year|last year|"
+                       rf"(?:on|last)\s+{_WEEKDAY}|(?:in|since|during|on)\s+(?:early\s+|late\s+)?{_MONTH}"
+                       rf"(?!\s*\d))\b", re.I)),
+]
+
+
+@dataclass(frozen=True)
+class DateMention:
+    value: str  # YYYY-MM-DD, YYYY-MM or YYYY
+    start: int
+    end: int
+    text: str
+    kind: str  # mdy, dmy, iso, my, quarter, part, year, rel
+
+
+def _valid(year: int, month: int, day: int | None = None) -> bool:
+    try:
+        dt.date(year, month, day or 1)
+        return True
+    except ValueError:
+        return False
+
+
+def _month_num(raw: str) -> int:
+    return MONTHS[raw.rstrip(".").lower()]
+
+
+def _absolute(kind: str, m: re.Match) -> str | None:
+    g = m.groupdict()
+    if kind in ("mdy", "dmy", "iso"):
+        y = int(g["year"])
+        mo = int(g["month"]) if kind == "iso" else _month_num(g["month"])
+        d = int(g["day"])
+        return f"{y:04d}-{mo:02d}-{d:02d}" if _valid(y, mo, d) else None
+    if kind == "my":
+        return f"{int(g['year']):04d}-{_month_num(g['month']):02d}"
+    if kind == "quarter":
+        if g.get("yy"):
+            return f"20{g['yy']}"
+        return g.get("year") or g.get("year2")
+    return g.get("year")
+
+
+def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    n = year * 12 + (month - 1) + delta
+    return n // 12, n % 12 + 1
+
+
+def _relative(raw: str, anchor: str | None) -> str | None:
+    """`raw` resolved against the document's date `anchor` (YYYY-MM-DD, YYYY-MM or YYYY)."""
+    if not anchor:
+        return None
+    parts = [int(p) for p in anchor.split("-")]
+    year = parts[0]
+    month = parts[1] if len(parts) > 1 else None
+    day = parts[2] if len(parts) > 2 else None
+    low = raw.lower().strip()
+    if low in ("this year", "earlier this year"):
+        return f"{year:04d}"
+    if low == "last year":
+        return f"{year - 1:04d}"
+    if month is None:
+        return None
+    if low in ("this month", "earlier this month"):
+        return f"{year:04d}-{month:02d}"
+    if low == "last month":
+        y, mo = _shift_month(year, month, -1)
+        return f"{y:04d}-{mo:02d}"
+    words = low.split()
+    if words[0] in ("in", "since", "during", "on") and words[-1].rstrip(".") in MONTHS:
+        # "in August" in an October 2019 article: the last August up to the article's month
+        mo = _month_num(words[-1])
+        y = year if mo <= month else year - 1
+        return f"{y:04d}-{mo:02d}"
+    if day is None:
+        if low == "this week":  # only as precise as the month it falls in
+            return f"{year:04d}-{month:02d}"
+        return None
+    today = dt.date(year, month, day)
+    if low == "today":
+        return today.isoformat()
+    if low == "yesterday":
+        return (today - dt.timedelta(days=1)).isoformat()
+    if low in ("this week", "last week"):
+        start = today - dt.timedelta(days=today.weekday() + (7 if low == "last week" else 0))
+        end = start + dt.timedelta(days=6)
+        if low == "this week":
+            end = today
+        return f"{start.year:04d}-{start.month:02d}" if (start.year, start.month) == \
+            (end.year, end.month) else None
+    if words[-1] in [d.lower() for d in calendar.day_name]:
+        target = [d.lower() for d in calendar.day_name].index(words[-1])
+        back = (today.weekday() - target) % 7
+        if words[0] == "last" and back == 0:
+            back = 7
+        return (today - dt.timedelta(days=back)).isoformat()
+    return None
+
+
+def find_dates(text: str, anchor: str | None = None) -> list[DateMention]:
+    """Date mentions in `text`, in order, without overlaps; relative ones only with an anchor."""
+    out: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            start, end = m.start(), m.end()
+            if any(a < end and start < b for a, b in taken):
+                continue
+            if kind == "rel":
+                value = _relative(m.group("rel"), anchor)
+            else:
+                value = _absolute(kind, m)
+            if not value:
+                if kind in ("mdy", "dmy", "iso"):  # a malformed date is no date, not a year
+                    taken.append((start, end))
+                continue
+            out.append(DateMention(value, start, end, text[start:end], kind))
+            taken.append((start, end))
+    return sorted(out, key=lambda d: d.start)
+
+
+def precision(value: str) -> int:
+    """1 (year), 2 (month) or 3 (day)."""
+    return len(value.split("-"))
+
+
+def same_date(value: str, gold: str) -> bool:
+    """Equal at the gold's precision (a gold "2024-06" matches "2024-06-15"); a value less
+    precise than the gold never matches."""
+    if not value or not gold:
+        return False
+    v, g = value.split("-"), gold.split("-")
+    return len(v) >= len(g) and v[:len(g)] == g

@@ -1,0 +1,268 @@
+"""Deal records: who bought, licensed, invested in or teamed up with whom, and for how much.
+
+A sentence is read with its company names replaced by placeholders (⟦0⟧, ⟦1⟧, ...), and the
+deal patterns are matched on that: "⟦0⟧ has agreed to buy ⟦1⟧", "⟦1⟧ was acquired by ⟦0⟧",
+"⟦0⟧'s acquisition of ⟦1⟧", "⟦0⟧ entered into a licensing agreement ... with ⟦1⟧", "the
+collaboration between ⟦0⟧ and ⟦1⟧", "⟦1⟧ raised $X from ⟦0⟧ and ⟦2⟧". The acquirer, licensee or
+investor comes first. Money in the deal's sentence, and in the sentences right after it that
+talk about its terms ("Bayer will pay $2bn upfront."), fills `upfront`, `milestones` and `total`
+by the words around each amount.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.records import patterns as P
+from ingest.records.document import Document, Draft, Mention, Sentence
+from ingest.records.events import event_date
+from ingest.records.money import Money, find_money
+
+_W = r"[^\s⟦⟧.;:!?]+"  # a word that is not a company placeholder
+
+
+def _gap(n: int) -> str:
+    return rf"(?:{_W}\s+){{0,{n}}}?"
+
+
+_C = r"⟦(?P<{}>\d+)⟧"
+_ACQ_VERB = (r"(?:acquire[sd]?|acquiring|buy|buys|buying|bought|purchase[sd]?|purchasing|"
+             r"take\s+over|took\s+over|takes\s+over)")
+_RULES: list[tuple[str, str | None, re.Pattern]] = [
+    # (kind, None: decided by the words matched, pattern); groups a = first party, b = second
+    ("acquisition", None, re.compile(
+        rf"{_C.format('b')}(?:,[^⟦⟧]{{0,60}},)?\s+{_gap(3)}(?:was|were|is|will\s+be|has\s+been|"
+        rf"to\s+be|is\s+being)\s+(?:acquired|bought|purchased)\s+by\s+{_gap(3)}{_C.format('a')}",
+        re.I)),
+    ("acquisition", None, re.compile(
+        rf"{_C.format('a')}(?:'s|’s)?\s+{_gap(4)}(?:acquisition|purchase|buyout|takeover)\s+of\s+"
+        rf"{_gap(5)}{_C.format('b')}", re.I)),
+    ("acquisition", None, re.compile(
+        rf"(?:acquisition|purchase|buyout|takeover)\s+of\s+{_gap(5)}{_C.format('b')}\s+by\s+"
+        rf"{_gap(3)}{_C.format('a')}", re.I)),
+    ("acquisition", "from", re.compile(
+        rf"{_C.format('a')}\s+{_gap(8)}(?:bought|acquired|purchased|buys|acquires|will\s+buy|"
+        rf"to\s+buy|will\s+acquire|to\s+acquire)\s+(?P<asset>{_gap(6)})from\s+{_gap(3)}"
+        rf"{_C.format('b')}", re.I)),
+    ("acquisition", None, re.compile(
+        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(9)}{_ACQ_VERB}\s+(?P<mid>{_gap(7)})"
+        rf"{_C.format('b')}", re.I)),
+    ("license", None, re.compile(
+        rf"{_C.format('a')}\s+{_gap(6)}(?:in-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(10)})from\s+"
+        rf"{_gap(3)}{_C.format('b')}", re.I)),
+    ("license", None, re.compile(
+        rf"{_C.format('b')}\s+{_gap(6)}(?:out-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(10)})to\s+"
+        rf"{_gap(3)}{_C.format('a')}", re.I)),
+    (None, "noun", re.compile(
+        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:entered\s+into|signed|struck|inked|"
+        rf"reached|formed|expanded|extended|announced|agreed)\s+(?P<mid>{_gap(10)})(?:with|between)"
+        rf"\s+{_gap(4)}{_C.format('b')}", re.I)),
+    (None, "noun", re.compile(
+        rf"(?P<mid>(?:collaboration|partnership|alliance|agreement|deal|merger|joint\s+venture|"
+        rf"licensing\s+deal)\s+{_gap(3)})between\s+{_gap(3)}{_C.format('a')}\s+and\s+{_gap(3)}"
+        rf"{_C.format('b')}", re.I)),
+    ("collaboration", None, re.compile(
+        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,140}},)?\s+{_gap(6)}(?:teamed\s+up|teams\s+up|team\s+up|partnered|partners|"
+        rf"tied\s+up|ties\s+up|joined\s+forces|joins\s+forces|collaborat\w+)\s+with\s+{_gap(6)}"
+        rf"{_C.format('b')}", re.I)),
+    ("collaboration", None, re.compile(
+        rf"{_C.format('a')}\s*(?:,|and|&)\s*{_C.format('b')}\s+(?:join\s+forces|team\s+up|"
+        rf"partner|tie\s+up|collaborate)", re.I)),
+    ("merger", None, re.compile(
+        rf"{_C.format('a')}\s+{_gap(6)}(?:merge[sd]?|to\s+merge|will\s+merge)\s+with\s+{_gap(3)}"
+        rf"{_C.format('b')}", re.I)),
+    ("investment", None, re.compile(
+        rf"{_C.format('a')}\s+{_gap(6)}(?:invested|invests|will\s+invest|to\s+invest|led|"
+        rf"participated\s+in)\s+{_gap(8)}in\s+{_gap(3)}{_C.format('b')}", re.I)),
+    ("acquisition", "sell", re.compile(
+        rf"{_C.format('b')}\s+{_gap(6)}(?:sold|sells|sell|will\s+sell|to\s+sell|divested|"
+        rf"agreed\s+to\s+sell)\s+(?P<asset>{_gap(8)})to\s+{_gap(3)}{_C.format('a')}", re.I)),
+]
+_RAISED = re.compile(rf"{_C.format('b')}\s+{_gap(8)}raised\s+[^⟦⟧]{{0,60}}?\bfrom\s+"
+                     rf"(?P<investors>⟦\d+⟧(?:\s*(?:,|and|,\s*and)\s*⟦\d+⟧)*)", re.I)
+_RAISED_ANAPHOR = re.compile(r"^(?:\w+\s+){0,4}?(?:the company|it)\s+raised\b[^⟦⟧]*?\bfrom\s+"
+                             r"(?P<investors>⟦\d+⟧(?:\s*(?:,|and|,\s*and)\s*⟦\d+⟧)*)", re.I)
+_NOUN_KIND = [("license", r"licen[cs]"), ("option", r"\boption"), ("royalty", r"royalt"),
+              ("merger", r"merger"), ("collaboration", r"collaborat|partner|alliance|joint venture"
+                                                       r"|co-develop|research agreement")]
+_STAKE = re.compile(r"\b(?:\d+(?:\.\d+)?%\s+(?:stake|interest|equity)|(?:minority|equity)\s+stake|"
+                    r"stake\s+in)\b", re.I)
+_TERMS = re.compile(r"\b(?:upfront|up front|milestones?|pay|paid|payments?|consideration|deal|"
+                    r"transaction|terms|worth|valued?|in cash|total)\b", re.I)
+MAX_DEAL_USD = 500e9  # no biopharma deal has come near this: a larger amount is not believed
+
+
+def _masked(text: str, mentions: list[Mention]) -> str:
+    out, pos = [], 0
+    for i, m in enumerate(mentions):
+        out.append(text[pos:m.start])
+        out.append(f"⟦{i}⟧")
+        pos = m.end
+    out.append(text[pos:])
+    # "GlaxoSmithKline (GSK)": one company named twice
+    return re.sub(r"(⟦\d+⟧)\s*\(⟦\d+⟧\)", r"\1", "".join(out))
+
+
+def _kind_of_noun(words: str) -> str | None:
+    for kind, rx in _NOUN_KIND:
+        if re.search(rx, words, re.I):
+            return kind
+    return None
+
+
+def _parse(sent: Sentence, doc: Document, context: list[Mention]) -> tuple[str, list[Mention],
+                                                                         str | None] | None:
+    """(kind, parties in order, asset) of the deal a sentence states, if any."""
+    mentions = doc.companies(sent)
+    masked = _masked(sent.text, mentions)
+    m = _RAISED.search(masked)
+    if m is None and context:
+        m2 = _RAISED_ANAPHOR.search(masked)
+        if m2:
+            investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", m2.group("investors"))]
+            return "investment", investors + [context[0]], None
+    if m:
+        investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", m.group("investors"))]
+        return "investment", investors + [mentions[int(m.group("b"))]], None
+    for kind, how, rx in _RULES:
+        m = rx.search(masked)
+        if not m:
+            continue
+        a, b = mentions[int(m.group("a"))], mentions[int(m.group("b"))]
+        if a.canonical == b.canonical and a.text == b.text:
+            continue
+        groups = m.groupdict()
+        if how == "noun":
+            kind = _kind_of_noun(groups.get("mid") or "") or _kind_of_noun(sent.text)
+            if kind is None:
+                continue
+        mid = groups.get("mid") or ""
+        if kind == "acquisition" and _STAKE.search(mid + " " + (groups.get("asset") or "")):
+            kind = "investment"
+        elif kind == "acquisition" and re.search(r"\bmerger\b", sent.text, re.I) and \
+                not re.search(_ACQ_VERB, sent.text, re.I):
+            kind = "merger"
+        asset = _asset(groups.get("asset"), how)
+        return kind, [a, b], asset
+    return None
+
+
+def _asset(raw: str | None, how: str | None) -> str | None:
+    if not raw:
+        return None
+    words = raw.strip()
+    words = re.sub(r"^(?:the|its|an?|all|global|exclusive|worldwide)\s+", "", words, flags=re.I)
+    words = re.sub(r"\s+(?:of|for)$", "", words).strip(" ,")
+    if how == "from" and not re.search(r"\b(?:facility|plant|site|rights|portfolio|business|"
+                                       r"unit|program|programme|asset|stake)\b", words, re.I):
+        return None
+    if len(words) < 3 or _STAKE.search(words) or re.fullmatch(r"shares?.*", words, re.I) or \
+            re.search(r"\bstake$", words, re.I):
+        return None
+    return words
+
+
+def _money_role(text: str, money: Money, masked_deal: bool) -> str | None:
+    """upfront / milestones / total for an amount, by the words around it; None when the amount
+    is not the deal's (a share price, a market size)."""
+    before = text[max(0, money.start - 70):money.start]
+    after = text[money.end:money.end + 60]
+    near = before[-45:] + " " + after[:45]
+    if re.search(r"\bper\s+share\b|\bshare\s+price\b|\bshares\s+rose\b|\bmarket\b|\brevenue|"
+                 r"\bsales\b|\bpremium\b", before[-40:] + after[:25], re.I):
+        return None
+    clause_after = re.split(r"[,;:(]", after, maxsplit=1)[0]
+    if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]):
+        return "milestones"
+    if P.UPFRONT.search(clause_after) or P.UPFRONT.search(before[-30:]):
+        return "upfront"
+    if P.TOTAL.search(before[-45:]) or money.qualifier == "up to" and \
+            re.search(r"\bdeal|agreement|worth", near, re.I):
+        return "total"
+    if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~)?$", before, re.I):
+        return "price"  # "acquire X for $Y": the total, or the upfront part when milestones follow
+    if re.search(r"\b(?:raised|raises|raising|invested|invests|financing\s+of)\s+(?:about\s+|"
+                 r"approximately\s+|around\s+|over\s+|more\s+than\s+)?$", before, re.I):
+        return "total"
+    if re.search(r"\bpay\w*\s+(?:about\s+|approximately\s+|around\s+)?$", before, re.I):
+        return "upfront"
+    return "total" if masked_deal and re.search(r"\bworth|\bvalue", near, re.I) else None
+
+
+def _add_money(draft: Draft, sent: Sentence, is_deal_sentence: bool) -> None:
+    amounts = [m for m in find_money(sent.text) if m.usd is None or m.usd >= 1e5]
+    # "(around $1.39 billion)": a conversion of the amount before it, not another payment
+    kept: list[Money] = []
+    for m in amounts:
+        if kept and re.fullmatch(r"\s*\(\s*(?:around|about|approximately|or|roughly|~)?\s*",
+                                 sent.text[kept[-1].end:m.start]):
+            continue
+        kept.append(m)
+    roles: dict[str, list[Money]] = {}
+    for m in kept:
+        if m.usd is not None and m.usd > MAX_DEAL_USD:
+            continue  # absurd ("$1.2 trillion upfront" in a forum post): dropped, never guessed
+        role = _money_role(sent.text, m, is_deal_sentence)
+        if role:
+            roles.setdefault(role, []).append(m)
+    if "price" in roles:
+        price = roles.pop("price")
+        role = "upfront" if "milestones" in roles and "upfront" not in roles else "total"
+        roles.setdefault(role, price)
+    for role, ms in roles.items():
+        if role in draft.cells:
+            continue
+        same = {m.currency for m in ms}
+        if len(same) != 1:
+            continue
+        value = sum(m.value for m in ms) if role == "milestones" else ms[0].value
+        extra = {"currency": ms[0].currency}
+        if ms[0].qualifier and len(ms) == 1:
+            extra["qualifier"] = ms[0].qualifier
+        draft.put(role, value, sent, **extra)
+
+
+def extract_deals(doc: Document) -> list[Draft]:
+    deals: list[Draft] = []
+    current: Draft | None = None
+    current_at = -10
+    context: list[Mention] = []
+    context_sent: Sentence | None = None
+    for sent in doc.sentences:
+        mentions = doc.companies(sent)
+        parsed = _parse(sent, doc, context) if (mentions or context) else None
+        quote_sent = sent
+        if parsed and context_sent is not None and any(p in context for p in parsed[1]) and \
+                context_sent.element == sent.element:
+            # "AskBio had been preparing an IPO ... Last year the company raised $225 million
+            # from TPG Capital and Vida Ventures": both sentences are the quote
+            quote_sent = Sentence(doc.texts[sent.element][context_sent.start:sent.start +
+                                                          len(sent.text)],
+                                  sent.element, context_sent.start, sent.page, sent.index,
+                                  sent.title, sent.lead)
+        if mentions:
+            context, context_sent = mentions, sent
+        if parsed:
+            kind, parties, asset = parsed
+            key = frozenset(p.canonical for p in parties)
+            draft = next((d for d in deals if d.key == key), None)
+            if draft is None:
+                draft = Draft("deal", first=sent.index, key=key)
+                deals.append(draft)
+            text = quote_sent.text
+            names = [p.text for p in parties]
+            if all(n in text for n in names):
+                draft.put("parties", names, quote_sent)
+                draft.put("kind", kind, quote_sent)
+            draft.put("asset", asset, sent)
+            _add_money(draft, sent, True)
+            date = event_date(doc, sent, "deal")
+            if date:
+                draft.put("announced", date[0], date[1])
+            current, current_at = draft, sent.index
+            continue
+        if current is not None and sent.index - current_at <= 3 and not sent.title and \
+                find_money(sent.text) and _TERMS.search(sent.text):
+            _add_money(current, sent, False)
+            current_at = sent.index
+    return [d for d in deals if "parties" in d.final() and "kind" in d.final()]

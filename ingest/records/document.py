@@ -1,0 +1,296 @@
+"""A loaded document as the record extractor reads it: sentences with their element and page,
+the document's own date (its dateline), the company names in each sentence, and cells.
+
+Every quote is a span of one element's text exactly as the pipeline loaded it (the text the
+chunks are made from), so a cell's quote can always be found in the document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from assistant.core import aliases as company_names
+from ingest.records import patterns
+from ingest.records.dates import DateMention, find_dates
+
+
+@dataclass
+class Sentence:
+    text: str
+    element: int  # index of the element whose text holds it
+    start: int  # offset in that element's text
+    page: int | None
+    index: int  # position among the document's sentences
+    title: bool  # a heading (the headline, a section title)
+    lead: bool  # in the document's opening (headline, dateline, first two paragraphs)
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    text: str
+    canonical: str
+
+
+def cell(value: Any, sent: Sentence, **extra: Any) -> dict:
+    """A cell: the value, the sentence that states it as its quote, the page."""
+    out = {"value": value, "quote": sent.text, "page": sent.page}
+    out.update({k: v for k, v in extra.items() if v not in (None, "")})
+    return out
+
+
+# Capitalised runs ending with a word companies are named with: "Gracell Biotechnologies",
+# "KaNDy Therapeutics", "Asklepios BioPharmaceutical", "MYR GmbH", "Luye Pharma Group".
+_COMPANY_WORD = (r"(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology|Biologics|Biotech|"
+                 r"BioPharmaceuticals?|Biopharmaceuticals?|BioPharma|Biopharma|Pharmaceuticals?|"
+                 r"Pharma|Biosciences|BioSciences|Bio|Sciences|Medical|Medicines|Laboratories|Labs|"
+                 r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|"
+                 r"Biomedical|Vaccines|Diagnostics|Healthcare|Lifesciences|GmbH|AG|Inc\.?|Ltd\.?|"
+                 r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE)")
+_CAP = r"[A-Z0-9][\w&.'’@-]*"
+_PATTERN_NAME = re.compile(
+    rf"\b(?:{_CAP}\s+){{0,3}}?{_CAP}?\s*{_COMPANY_WORD}(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SA|"
+    rf"S\.A\.|N\.V\.|Co\.|Corp\.?|LLC|Qingdao|Ireland))*\b\.?")
+_LEADING_NOISE = re.compile(
+    r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|German|"
+    r"Swiss|Chinese|Japanese|Korean|French|British|American|European|US|U\.S\.|UK|Danish|"
+    r"Clinical-stage|Privately-held|Last|Next|Both|All|Other|Another|Fellow|Big|Rival|Local|"
+    r"New|[\w.-]+-based|Nasdaq-listed|NYSE-listed)\s+)+")
+# Single words the company table holds that are ordinary English too: matched in running text
+# only as part of a longer name (or when the document itself defines them).
+_AMBIGUOUS = frozenset("""Fate Beam Legend Emergent Resilience Century Jazz Vertex Edge Horizon
+    Lowell Kite Juno Sana Orion Amazon Alcon Curia Almac Vetter Lupin Cipla Krka Richter Aspen
+    Ferring Menarini Servier Lilly Novo Merck Bayer Organon Recordati Provention Illumina Bold
+    Samsung Zoetis Cytiva Porton Lonza Alcami Abzena Boan Luye Kelun Junshi Hengrui Hansoh
+    Gilead Amgen Sandoz UCB Ipsen Grifols Almirall Chiesi Genmab Coloplast Ivantis Akeso Biocon
+    Evonik Cambrex Recipharm Siegfried Catalent Polpharma Delpharm Aenova Bachem""".split())
+_ALWAYS_OK = frozenset("""Merck Bayer Novartis Roche Pfizer Sanofi Lonza Gilead Amgen Lilly Novo
+    Organon Sandoz Ipsen Grifols Almirall Chiesi Genmab Coloplast Ivantis Biocon Catalent
+    Cambrex Recipharm Siegfried Evonik Bachem Samsung Illumina Alcon Akeso Luye Boan""".split())
+_NOT_COMPANIES = re.compile(
+    r"^(?:FDA|EMA|NMPA|MHRA|PMDA|CHMP|NIH|WHO|CDMO|CDMOs|CMO|CRO|GMP|API|IND|BLA|NDA|CAR|"
+    r"Big Pharma|Pharma|Biotech|Bio|Health|Healthcare|Sciences|Medical|Labs|Capital|Partners|"
+    r"Holdings|Solutions|Diagnostics|Vaccines|Oncology|Genetics|Medicines)$", re.I)
+
+
+_NOISE_WORD = re.compile(r"^(?:\d+|[A-Z][a-z]+(?:'s|’s)|" + "|".join(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December", "To", "Acquire", "Acquires", "Buy", "Buys", "Buying",
+     "Sells", "Sell", "Licenses", "License", "Partners", "With", "From", "Grants", "Gains"]) + r")$")
+
+
+def _pattern_span(text: str, m: re.Match) -> tuple[int, int] | None:
+    """The company name inside a `_PATTERN_NAME` match, without the words before it that are not
+    part of it ("German", "San Diego-based", "March 2021", "China's"); None when the capitalised
+    run goes on after the match (the name was cut: "National Medical Products Administration")."""
+    raw = m.group(0)
+    if not raw.endswith(("Inc.", "Ltd.", "Co.", "Corp.", "S.A.", "N.V.")):
+        raw = raw.rstrip(".")
+    end = m.start() + len(raw)
+    if re.match(r"\s+(?:[A-Z][\w&-]*|of\s+[A-Z])", text[end:end + 40]):
+        return None
+    start = m.start()
+    based = list(re.finditer(r"\S+-based\s+", raw))
+    if based:
+        start += based[-1].end()
+    lead = _LEADING_NOISE.match(text[start:end])
+    if lead:
+        start += lead.end()
+    words = text[start:end].split(" ")
+    while len(words) > 1 and _NOISE_WORD.match(words[0]):
+        start += len(words[0]) + 1
+        words = words[1:]
+    name = text[start:end].strip()
+    if not name or _NOT_COMPANIES.match(name) or not name[0].isupper():
+        return None
+    return start, start + len(name)
+
+
+_SLOT_NAME = r"(?P<name>[A-Z][\w&.'’-]*(?:\s+(?:[A-Z][\w&.'’-]*|&)){0,3})"
+_OBJECT_SLOT = re.compile(
+    r"\b(?i:acquire|acquires|acquired|acquiring|buy|buys|bought|purchase|purchased|"
+    r"acquisition\s+of|merger\s+with|merge\s+with|stake\s+in|partnership\s+with|"
+    r"collaboration\s+with|agreement\s+with|licensed?\s+(?:to|from))\s+(?:[\w-]+-based\s+)?"
+    + _SLOT_NAME)
+_SUBJECT_SLOT = re.compile(
+    r"^" + _SLOT_NAME + r"\s+(?i:to\s+acquire|to\s+buy|will\s+acquire|will\s+buy|acquires|buys|"
+    r"acquired|bought|signed|has\s+agreed|agreed|entered)\b")
+_NOT_SLOT = re.compile(r"^(?:The|It|Its|This|That|These|Their|All|An?|Phase|Series|Rights|"
+                       r"Shares|January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December|Q[1-4]|FDA|EMA|NMPA|US|U\.S\.|UK|EU)\b")
+
+
+def _slot_names(text: str) -> list[tuple[int, int]]:
+    """Capitalised names in the slots of deal verbs ("AcelRx to Acquire Lowell"): companies the
+    table does not know are still parties."""
+    out = []
+    for rx in (_OBJECT_SLOT, _SUBJECT_SLOT):
+        for m in rx.finditer(text):
+            name = m.group("name").rstrip(".,")
+            name = re.sub(r"(?:'s|’s)$", "", name)
+            if not name or _NOT_SLOT.match(name) or _NOT_COMPANIES.match(name):
+                continue
+            words = name.split()
+            while words and words[-1] in ("for", "and", "&"):
+                words.pop()
+            name = " ".join(words)
+            start = m.start("name")
+            out.append((start, start + len(name)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> re.Pattern:
+    table = company_names.table()
+    names = set()
+    for c in table.companies.values():
+        for n in c.names():
+            if len(n) >= 3 and not re.fullmatch(r"[A-Z]{2,3}", n):
+                names.add(n)
+    alts = sorted(names, key=len, reverse=True)
+    return re.compile(r"(?<![\w&@-])(?:" + "|".join(re.escape(n) for n in alts) + r")(?![\w@-]|&\w)")
+
+
+class Document:
+    def __init__(self, elements: list, title: str = "") -> None:
+        from ingest.chunking import sentence_spans
+
+        self.elements = elements
+        self.texts = [e.text for e in elements]
+        self.title = title
+        self.aliases = company_names.document_aliases("\n".join(self.texts))
+        self.sentences: list[Sentence] = []
+        skipping = False
+        narrative = 0
+        for i, el in enumerate(elements):
+            text = el.text
+            if el.is_title or len(text) < 40:
+                skipping = bool(patterns.SKIP_SECTIONS.match(text.strip()))
+            if skipping:
+                continue
+            is_title = el.is_title or el.category == "Title"
+            for a, b in sentence_spans(text):
+                self.sentences.append(Sentence(text[a:b], i, a, el.page, len(self.sentences),
+                                               is_title, False))
+        self.date, self.date_sentence = self._dateline()
+        self._mark_lead()
+        self._mentions: dict[int, list[Mention]] = {}
+
+    def _mark_lead(self) -> None:
+        """The opening: the headings up to the dateline and the first two paragraphs after it
+        (lines such as "Source: ..." or "Publisher: ..." are not paragraphs)."""
+        start = self.date_sentence.element if self.date_sentence is not None else -1
+        paragraphs: list[int] = []
+        for i, el in enumerate(self.elements):
+            if i <= start or el.is_title or len(el.text) < 80 or \
+                    re.match(r"^(?:source|publisher|date|by|author)\s*:", el.text, re.I):
+                continue
+            paragraphs.append(i)
+            if len(paragraphs) == 2:
+                break
+        first = paragraphs[0] if paragraphs else len(self.elements)
+        for s in self.sentences:
+            s.lead = s.element in paragraphs or (s.title and s.element < first)
+
+    # --- the document's own date ---
+    def _dateline(self) -> tuple[DateMention | None, Sentence | None]:
+        """The date of the document: a short line near the top that is (mostly) a date; the first
+        one after the headline wins over one before it (a page's "today" above the article)."""
+        found: list[tuple[int, DateMention, Sentence]] = []
+        title_at = next((i for i, e in enumerate(self.elements[:8])
+                         if e.is_title and e.text.strip() and (e.text.strip() in self.title
+                                                               or self.title in e.text)), None)
+        for i, el in enumerate(self.elements[:10]):
+            text = el.text.strip()
+            if len(text) > 140 or re.match(r"^date:\s*not shown", text, re.I):
+                continue
+            dates = [d for d in find_dates(text) if d.kind in ("mdy", "dmy", "iso", "my", "year")]
+            if not dates:
+                continue
+            d = dates[0]
+            rest = (text[:d.start] + text[d.end:]).strip(" |·-–—,:()")
+            if len(text) > 60 and not re.match(r"^(?:date|published|posted)\b", text, re.I):
+                continue
+            if len(rest.split()) > 8 and not re.match(r"^(?:date|published)\b", text, re.I):
+                continue
+            sent = Sentence(el.text, i, 0, el.page, -1, False, True)
+            found.append((i, d, sent))
+        if not found:
+            return None, None
+        if title_at is not None:
+            after = [f for f in found if f[0] > title_at]
+            if after:
+                return after[0][1], after[0][2]
+        return found[0][1], found[0][2]
+
+    @property
+    def anchor(self) -> str | None:
+        return self.date.value if self.date else None
+
+    # --- companies ---
+    def companies(self, sent: Sentence) -> list[Mention]:
+        if sent.index in self._mentions:
+            return self._mentions[sent.index]
+        text = sent.text
+        spans: list[tuple[int, int]] = []
+        for m in _gazetteer().finditer(text):
+            word = m.group(0)
+            if word in _AMBIGUOUS and word not in _ALWAYS_OK and word not in self.aliases:
+                continue
+            spans.append((m.start(), m.end()))
+        for short in self._company_aliases():
+            for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text):
+                spans.append((m.start(), m.end()))
+        for m in _PATTERN_NAME.finditer(text):
+            span = _pattern_span(text, m)
+            if span:
+                spans.append(span)
+        spans.extend(_slot_names(text))
+        out = []
+        for a, b in sorted(set(spans), key=lambda s: (s[0], -(s[1] - s[0]))):
+            if out and a < out[-1].end:  # overlapping: the longer, earlier one stays
+                continue
+            name = text[a:b]
+            full = self.aliases.get(name, name)
+            out.append(Mention(a, b, name, company_names.canonical(full)))
+        self._mentions[sent.index] = out
+        return out
+
+    def _company_aliases(self) -> list[str]:
+        """The short names the document defines for companies (not for agencies, programmes or
+        terms: "GMP", "PRIME", "NMPA" are no companies)."""
+        if not hasattr(self, "_short"):
+            self._short = [s for s, full in self.aliases.items()
+                           if company_names.known(full) or _PATTERN_NAME.fullmatch(full)]
+        return self._short
+
+    def canonical(self, name: str) -> str:
+        return company_names.canonical(self.aliases.get(name, name))
+
+
+@dataclass
+class Draft:
+    """A record being built: its type, cells, the sentence it started in."""
+    type: str
+    cells: dict[str, dict] = field(default_factory=dict)
+    first: int = 0  # sentence index
+    key: tuple = ()
+    names: set = field(default_factory=set)  # what else identifies it (a product's names)
+
+    weak: dict[str, dict] = field(default_factory=dict)  # from headlines: only fill gaps
+
+    def put(self, name: str, value: Any, sent: Sentence, **extra: Any) -> None:
+        """Set a cell once; a headline's cell (`sent.title`) gives way to the body's."""
+        if value in (None, "", []) or name in self.cells:
+            return
+        if sent.title:
+            self.weak.setdefault(name, cell(value, sent, **extra))
+        else:
+            self.cells[name] = cell(value, sent, **extra)
+
+    def final(self) -> dict[str, dict]:
+        return {**self.weak, **self.cells}

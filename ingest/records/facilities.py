@@ -1,0 +1,214 @@
+"""Facility records: a company's manufacturing site being announced, built, opened or expanded,
+with its place, capacity, investment, jobs, status and date.
+
+A sentence that names a facility ("facility", "plant", "site", "suite", "bioreactors") and an
+action (build, expand, invest, open, pick, break ground) starts or continues the record of the
+site it names ("in Visp, Switzerland", "at its Ibex Biopark in Visp", "picked Holly Springs,
+North Carolina"). A later sentence that names the same site adds what it states (the Visp
+facility's cost, the jobs in Portsmouth); a sentence right after, about "the facility" or "the
+site" without naming another, continues the last record. Capacity in liters is the count times
+the volume ("six 20,000L bioreactors" -> 120,000).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.records import patterns as P
+from ingest.records.document import Document, Draft, Sentence
+from ingest.records.events import event_date
+from ingest.records.money import find_money
+
+_PLACE = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
+_SITE = re.compile(
+    rf"\b(?i:in|at|picked|chose|selected)\s+(?:its\s+(?:[\w-]+\s+){{0,5}}?in\s+)?"
+    rf"(?P<site>{_PLACE}(?:,\s+{_PLACE}){{0,2}})")
+_NAMED_SITE = re.compile(rf"\b(?i:at|to)\s+its\s+(?P<site>{_PLACE})\s+(?:site|facility|plant|campus)")
+_NOT_PLACE = re.compile(r"^(?:The|This|A|An|Phase|January|February|March|April|May|June|July|"
+                        r"August|September|October|November|December|GMP|Q[1-4]|CHF|USD|EUR|"
+                        r"JPY|KRW|US|U\.S\.|Plant|Site|Ground|Once|Operations|It|Its)\b")
+_EXISTING = re.compile(r"\b(?:existing|complement|support|network|such as|headquartered|"
+                       r"based in|produced at|also has)\b", re.I)
+MAX_FACILITY_USD = 100e9
+
+
+def _sites(text: str, doc: Document, sent: Sentence) -> list[tuple[str, int]]:
+    companies = {m.text for m in doc.companies(sent)}
+    out = []
+    for m in list(_SITE.finditer(text)) + list(_NAMED_SITE.finditer(text)):
+        parts = []
+        for part in m.group("site").split(","):
+            part = part.strip()
+            if not part or part in companies or _NOT_PLACE.match(part) or \
+                    any(part in c or c in part for c in companies):
+                break
+            parts.append(part)
+        site = ", ".join(parts)
+        if not site or any(site == s for s, _ in out):
+            continue
+        if re.search(r"\d", site) or len(site) < 3:
+            continue
+        if _EXISTING.search(text[max(0, m.start() - 40):m.start()]):
+            continue
+        out.append((site, m.start("site")))
+    return out
+
+
+def _split_site(site: str) -> tuple[str, str | None, str | None]:
+    """("Visp, Switzerland") -> site "Visp", country "Switzerland", its wording."""
+    found = P.country_of(site)
+    if not found:
+        return site, None, None
+    country, wording = found
+    parts = [p.strip() for p in site.split(",")]
+    if parts and parts[-1] == wording and len(parts) > 1 and country != "United States":
+        return ", ".join(parts[:-1]), country, wording
+    if parts and parts[-1] == wording and len(parts) > 1 and wording in ("US", "USA", "U.S."):
+        return ", ".join(parts[:-1]), country, wording
+    return site, country, wording
+
+
+def _capacity(text: str) -> int | None:
+    for m in P.VOLUME.finditer(text):
+        after = m.group("after") or ""
+        if re.search(r"\btotal\b[^.]{0,30}$", text[:m.start()], re.I) and \
+                re.search(r"\bcompany", text[:m.start()], re.I):
+            continue  # the company's total capacity, not this site's
+        vol = float(m.group("vol").replace(",", ""))
+        count = m.group("count")
+        n = 1
+        if count:
+            n = int(count) if count.isdigit() else P.NUMBER_WORDS.get(count.lower(), 1)
+        if not re.search(r"bioreactor|capacity|vessel|scale|train|liters? of", after + text[
+                max(0, m.start() - 30):m.start()], re.I):
+            continue
+        return int(vol * n)
+    return None
+
+
+def _jobs(text: str, site: str | None) -> int | None:
+    for m in P.JOBS.finditer(text):
+        if not re.search(r"\b(?:create|creates|creating|new|add|adds|hire|bring)\b",
+                         text[max(0, m.start() - 40):m.end()], re.I):
+            continue
+        after = text[m.end():m.end() + 30]
+        where = re.match(r"\s+(?:in|at)\s+([A-Z][\w-]+)", after)
+        if site and where and where.group(1) not in site:
+            continue
+        return int(m.group("n").replace(",", ""))
+    return None
+
+
+_RANK = {"announced": 0, "under_construction": 1, "operational": 2, "completed": 3}
+
+
+def _status(text: str) -> str | None:
+    for name in ("completed", "operational", "under_construction", "announced"):
+        if P.STATUS_RE[name].search(text):
+            return name
+    return None
+
+
+_CONTINUES = re.compile(r"\b(?:ground was broken|broke ground|under construction|once finished|"
+                        r"the (?:new )?(?:facility|plant|site|suite)|jobs|positions|bioreactors|"
+                        r"liters|litres|operational|operations)\b", re.I)
+
+
+def extract_facilities(doc: Document) -> list[Draft]:
+    drafts: list[Draft] = []
+    last: Draft | None = None
+    last_at = -10
+    company = None  # the company the text is about, for "the company committed ..."
+    for sent in doc.sentences:
+        text = sent.text
+        mentions = doc.companies(sent)
+        if mentions:
+            company = (mentions[0], sent)
+        facility = P.FACILITY.search(text)
+        sites = _sites(text, doc, sent) if facility or re.search(r"\b(?:jobs|positions)\b", text) \
+            else []
+        known = [d for d in drafts if any(_same_site(d.key[1], s) for s, _ in sites)]
+        acting = facility and P.FACILITY_ACTION.search(text) and not sent.title
+        if len(sites) > 1 and not known and acting:
+            for site, _ in sites:
+                _start(doc, drafts, sent, site, company, multi=True)
+            last, last_at = None, sent.index
+            continue
+        if sites and acting and not known:
+            last = _start(doc, drafts, sent, sites[0][0], company)
+            last_at = sent.index
+            _fill(doc, last, sent, None)
+            continue
+        if known:
+            for d in known:
+                _fill(doc, d, sent, d.key[1] if len(sites) > 1 else None)
+            last, last_at = known[-1], sent.index
+            continue
+        if last and sent.index - last_at <= 2 and not sites and not sent.title and \
+                (facility or _CONTINUES.search(text)):
+            _fill(doc, last, sent, None)
+            last_at = sent.index
+    return [d for d in drafts if "company" in d.final() and "site" in d.final()
+            and len(d.final()) >= 3]
+
+
+def _same_site(key: str, site: str) -> bool:
+    a, b = key.split(",")[0].strip(), site.split(",")[0].strip()
+    return a == b
+
+
+def _start(doc: Document, drafts: list[Draft], sent: Sentence, site_text: str, company,
+           multi: bool = False) -> Draft:
+    site, country, wording = _split_site(site_text)
+    key = ("facility", site)
+    draft = next((d for d in drafts if d.key == key), None)
+    if draft is None:
+        draft = Draft("facility", first=sent.index, key=key)
+        drafts.append(draft)
+    companies = doc.companies(sent)
+    if companies:
+        draft.put("company", companies[0].text, sent)
+    elif company is not None and re.search(r"\b(?:the company|it|its)\b", sent.text, re.I):
+        draft.put("company", company[0].text, company[1])
+    draft.put("site", site, sent)
+    if country:
+        draft.put("country", country, sent)
+    if not multi:
+        return draft
+    draft.put("status", _status(sent.text), sent)
+    date = event_date(doc, sent, "facility")
+    if date:
+        draft.put("date", date[0], date[1])
+    return draft
+
+
+def _fill(doc: Document, draft: Draft, sent: Sentence, only_site: str | None) -> None:
+    text = sent.text
+    if only_site:  # a sentence about several sites: only the clause naming this one
+        parts = [p for p in re.split(r"\band\b|;|,\s+(?=\d)", text) if only_site in p]
+        text = parts[0] if parts else text
+    if "company" not in draft.cells:
+        companies = doc.companies(sent)
+        if companies:
+            draft.put("company", companies[0].text, sent)
+    cap = _capacity(text)
+    if cap:
+        draft.put("capacity_liters", cap, sent)
+    jobs = _jobs(text, draft.key[1])
+    if jobs:
+        draft.put("jobs", jobs, sent)
+    money = [m for m in find_money(text) if m.usd is None or m.usd >= 1e5]
+    if money and re.search(r"\b(?:invest\w*|cost|costs|worth|committed|accounts?\s+for|spend\w*|"
+                           r"build|expansion)\b", text, re.I):
+        m = money[0]
+        if m.usd is None or m.usd <= MAX_FACILITY_USD:
+            draft.put("investment", m.value, sent, currency=m.currency,
+                      **({"qualifier": m.qualifier} if m.qualifier else {}))
+    status = _status(text)
+    if status and "status" in draft.cells and _RANK[status] > _RANK[draft.cells["status"]["value"]]:
+        del draft.cells["status"]  # ground broken after the announcement: under construction
+    draft.put("status", status, sent)
+    if "date" not in draft.cells:
+        date = event_date(doc, sent, "facility")
+        if date:
+            draft.put("date", date[0], date[1])

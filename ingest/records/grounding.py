@@ -1,0 +1,87 @@
+"""Does a cell's quote state its value? The check every extracted cell passes before it is kept
+(and that tests and `eval/records.py` run on every cell): the quote must be a verbatim span of
+one of the document's element texts, and the value's wording must be in the quote.
+
+- money: an amount in the quote in the cell's currency equals the value (or several add up to it:
+  "$270M on development ... milestones and up to $600M in commercial milestones");
+- dates: a date in the quote, resolved against the document's date, equals the value;
+- names and texts: the value (each party, for `parties`) is in the quote as written;
+- agency, designation, action, kind, status, country: one of the wordings of the value (see
+  `ingest.records.patterns`) is in the quote;
+- capacity_liters, jobs: the number (or count times volume) is in the quote.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import combinations
+
+from ingest.records import patterns as P
+from ingest.records.dates import find_dates
+from ingest.records.money import find_money, same_amount
+
+MONEY_FIELDS = ("upfront", "milestones", "total", "investment")
+DATE_FIELDS = ("announced", "date")
+TEXT_FIELDS = ("asset", "product", "indication", "site", "sponsor", "company")
+
+
+def verbatim(quote: str, texts: list[str]) -> bool:
+    return bool(quote) and any(quote in t for t in texts)
+
+
+def holds(name: str, cell: dict, anchor: str | None) -> bool:
+    """Is the value of cell `name` stated in its quote?"""
+    quote, value = cell.get("quote") or "", cell.get("value")
+    if value in (None, "", []):
+        return False
+    if name in MONEY_FIELDS:
+        amounts = [m.value for m in find_money(quote) if m.currency == cell.get("currency")]
+        if any(same_amount(a, float(value)) for a in amounts):
+            return True
+        return any(same_amount(sum(c), float(value))
+                   for n in (2, 3) for c in combinations(amounts[:8], n))
+    if name in DATE_FIELDS:
+        return any(d.value == value for d in find_dates(quote, anchor))
+    if name == "parties":
+        return isinstance(value, list) and all(isinstance(v, str) and v in quote for v in value)
+    if name in TEXT_FIELDS:
+        return isinstance(value, str) and value in quote
+    if name == "agency":
+        rx = P.AGENCY_RE.get(value)
+        return bool(rx and rx.search(quote))
+    if name == "designation":
+        rx = P.DESIGNATION_RE.get(value)
+        return bool(rx and rx.search(quote))
+    if name == "action":
+        rx = P.ACTION_RE.get(value)
+        return bool(rx and rx.search(quote)) or (
+            value == "designation" and any(r.search(quote) for r in P.DESIGNATION_RE.values()))
+    if name == "kind":
+        rx = P.DEAL_RE.get(value)
+        return bool(rx and rx.search(quote))
+    if name == "status":
+        rx = P.STATUS_RE.get(value)
+        return bool(rx and rx.search(quote))
+    if name == "country":
+        rx = P.COUNTRY_RE.get(value)
+        return bool(rx and rx.search(quote))
+    if name == "capacity_liters":
+        for m in P.VOLUME.finditer(quote):
+            vol = float(m.group("vol").replace(",", ""))
+            count = m.group("count")
+            n = (int(count) if count and count.isdigit() else
+                 P.NUMBER_WORDS.get((count or "").lower(), 1))
+            if int(vol * n) == int(value) or int(vol) == int(value):
+                return True
+        return False
+    if name == "jobs":
+        return any(int(m.group("n").replace(",", "")) == int(value) for m in P.JOBS.finditer(quote))
+    return False
+
+
+def grounded(name: str, cell: dict, texts: list[str], anchor: str | None) -> bool:
+    return verbatim(cell.get("quote") or "", texts) and holds(name, cell, anchor)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))

@@ -1,0 +1,227 @@
+"""Regulatory records: an agency's approval, designation, complete response, accepted filing,
+delay... of a product, with its sponsor, indication and date.
+
+A sentence (or each clause of it, when "and" joins two agencies' decisions) that names an agency
+and an action yields one record per designation it names ("orphan drug, breakthrough therapy,
+and fast track designations" are three records). The product is the drug name nearest the
+action: a code ("ABO-102", "BAT1806"), an international non-proprietary name ("teplizumab") or a
+capitalised brand ("ProTmune", "Fucaso"); without one there is no record. A later sentence that
+names the same product and says what it is approved for adds the indication.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.records import patterns as P
+from ingest.records.document import Document, Draft, Sentence
+from ingest.records.events import event_date
+
+_CODE = r"\b[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?\b"
+_INN = (r"\b[a-z]{3,}(?:mab|cept|leucel|temcel|cel|gene|tinib|ciclib|parib|stat|vec|tide|lisib|"
+        r"rsen|siran|domide|plase|kinra|ercept|lutamide|prazole|gliflozin|gliptin|glutide|"
+        r"vir|virine|mycin|cillin|zomib|rafenib|degib|sertib|tecan|vedotin|ozogamicin|"
+        r"deruxtecan|govitecan|autoleucel|maraleucel|ciloleucel)\b")
+_BRAND = r"\b[A-Z][a-z]+[A-Z][A-Za-z]+\b|\b[A-Z]{5,}\b|\b[A-Z][a-z]{3,}\b"
+_NOT_PRODUCT = set("""FDA EMA NMPA MHRA PMDA CHMP PRIME RMAT ORPHAN BREAKTHROUGH ACTEMRA NASDAQ
+    NYSE DRUG THERAPY FAST TRACK PRIORITY REVIEW STATUS APPROVAL DESIGNATION GRANTS AGENCY
+    The This That These Those Its Their Orphan Drug Designation Breakthrough Therapy Fast Track
+    Priority Review Medicines Medicine European Agency Food Drug Administration Office Products
+    Development National Medical China Chinese Japan Japanese United States America American
+    Europe Health Canada Regulatory Phase Clinical Trial Trials Biologics License Application
+    Investigational New January February March April May June July August September October
+    November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Last Next Both
+    Beyond Despite Moreover However Meanwhile Also Under With From Scheme Status Gene Cell
+    Sanfilippo Transpher Pulmonary Arterial Hypertension Type Diabetes Syndrome Disease Today
+    Rare Most Related Read More News Source Date Publisher Grants Gains Receives Wins Accepted
+    Accepts Approves Approved Regenerative Advanced Accelerated Conditional Marketing
+    Authorization Commission Ministry Administration Center Centre Biosimilar Biosimilars
+    Market Watch Molecule Big""".split())
+_DISEASE = re.compile(
+    r"disease|syndrome|cancer|tumou?r|carcinoma|lymphoma|leuka?emia|myeloma|arthritis|diabetes|"
+    r"hypertension|\bAMD\b|\bMM\b|infection|deficiency|disorder|hepatitis|fibrosis|dystrophy|"
+    r"atrophy|osteoporosis|lupus|sclerosis|gout|GvHD|graft-versus-host|an(?:a)?emia|thalass|"
+    r"hemophilia|haemophilia|failure|psoriasis|colitis|crohn|asthma|obesity|migraine|"
+    r"depression|schizophrenia|alzheimer|parkinson|epilepsy|\bSMA\b|\bDMD\b|\bPAH\b|"
+    r"mucopolysaccharidosis|myasthenia|neuropathy|retin|macular|glaucoma|covid|sars|virus|"
+    r"\bHIV\b|\bHBV\b|\bHDV\b|pain|eczema|dermatitis|injury|refractory", re.I)
+_INDICATION = re.compile(
+    r"\b(?:for|to\s+treat|in\s+treating|against|indicated\s+for)\s+(?:the\s+)?(?:treatment\s+of\s+|"
+    r"treating\s+|patients\s+with\s+|people\s+with\s+|adults\s+with\s+|children\s+with\s+|use\s+in\s+|"
+    r"(?:the\s+)?prevention\s+(?:or\s+delay\s+)?of\s+)?(?P<ind>[^.;:()]{3,160}(?:\s*\([^)]{1,30}\)"
+    r"(?:,?\s+(?:and\s+)?[^.;:()]{3,80}\s*\([^)]{1,30}\))*)?)")
+_SPLIT = re.compile(r",?\s+(?:and|while|whereas)\s+(?=(?:the\s+)?(?:U\.?S\.?\s+|US\s+|European\s+)?"
+                    r"(?:FDA|EMA|NMPA|MHRA|PMDA|Food|European|National|Health|Japan|China))|;\s+")
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for m in _SPLIT.finditer(text):
+        out.append((pos, text[pos:m.start()]))
+        pos = m.end()
+    out.append((pos, text[pos:]))
+    return [(a, c) for a, c in out if c.strip()]
+
+
+def _agency(clause: str) -> str | None:
+    best = None
+    for name, rx in P.AGENCY_RE.items():
+        m = rx.search(clause)
+        if m and (best is None or m.start() < best[1]):
+            best = (name, m.start())
+    return best[0] if best else None
+
+
+def _action(clause: str, designations: list[str]) -> str | None:
+    for name in ("complete_response", "filing_acceptance", "rejection", "delay", "positive_opinion",
+                 "ind_clearance"):
+        if P.ACTION_RE[name].search(clause):
+            return name
+    if designations:
+        if designations == ["accelerated_approval"]:
+            return "approval"
+        if P.ACTION_RE["designation"].search(clause) or P.ACTION_RE["approval"].search(clause):
+            return "designation"
+    if re.search(r"\b(?:approved|approves|approval\s+(?:of|for)|granted\s+(?:marketing\s+)?"
+                 r"(?:approval|authori[sz]ation)|authori[sz]ed|cleared|wins\s+approval|"
+                 r"receives?\s+approval|gained\s+approval)\b", clause, re.I):
+        return "approval"
+    return None
+
+
+def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
+    found = []
+    for rx in (_CODE, _INN, _BRAND):
+        for m in re.finditer(rx, clause):
+            word = m.group(0)
+            if word in _NOT_PRODUCT or word.upper() in _NOT_PRODUCT or any(
+                    word in c for c in companies):
+                continue
+            if re.fullmatch(r"[A-Z]{2,4}", word) or re.fullmatch(r"(?:19|20)\d\d", word):
+                continue
+            if re.match(r"\s+biosimilar", clause[m.end():]):
+                continue  # "the first denosumab biosimilar": the reference product
+            if rx == _BRAND and (m.start() == 0 or clause[max(0, m.start() - 2):m.start()] in
+                                 (". ", "? ")) and not word.isupper() and \
+                    not re.search(r"[a-z][A-Z]", word) and not re.match(
+                    r"\S+\s+(?:has|is|was|had|received|receives|gains|obtained|became)\b",
+                    clause[m.start():]):
+                continue
+            if rx == _BRAND and re.search(r"\(\s*$", clause[:m.start()]):
+                continue
+            if rx == _BRAND and (re.match(r"\s+(?:of\s+|and\s+)?[A-Z]", clause[m.end():]) or
+                                 re.search(r"[A-Z][\w-]*\s+$", clause[:m.start()])):
+                continue  # a word of a longer name ("Institutional Care and Use Committee")
+            if any(a <= m.start() < b for a, b, _ in found):
+                continue
+            found.append((m.start(), m.end(), word))
+    return sorted(found)
+
+
+def _product(clause: str, companies: set[str]) -> str | None:
+    cands = _products(clause, companies)
+    if not cands:
+        return None
+    anchor = None
+    for rx in (r"\b(?:to|approved|approves|given|granted|put|of)\s+$",):
+        for a, b, w in cands:
+            if re.search(rx, clause[max(0, a - 12):a]):
+                anchor = (a, b, w)
+                break
+    a, b, word = anchor or cands[0]
+    paren = re.match(r"\s*\(([a-z][a-z -]{3,40})\)", clause[b:])
+    return f"{word} ({paren.group(1)})" if paren else word
+
+
+def _indication(clause: str) -> str | None:
+    for m in _INDICATION.finditer(clause):
+        ind = m.group("ind").strip()
+        ind = re.split(r"\s+(?:in\s+individuals|in\s+patients|who\s|with\s+up\s+to|that\s|"
+                       r"which\s|and\s+(?:has|is|was)\b|as\s+a\b)|,\s+(?:a|an|the|which|who|"
+                       r"including|such)\s", ind)[0].strip(" ,")
+        if _DISEASE.search(ind) and len(ind) >= 3:
+            return ind
+    return None
+
+
+_ADJECTIVE = re.compile(r"\b[\w.]+-approved\b|\b(?:FDA|EMA)\s+approved\s+(?=[a-z])")
+
+
+def extract_regulatory(doc: Document) -> list[Draft]:
+    drafts: list[Draft] = []
+    for sent in doc.sentences:
+        companies = [m for m in doc.companies(sent)]
+        names = {m.text for m in companies}
+        last_product = None
+        for offset, clause in _clauses(sent.text):
+            agency = _agency(clause)
+            designations = [k for k, rx in P.DESIGNATION_RE.items() if rx.search(clause)]
+            product = _product(clause, names) or (
+                last_product if re.search(r"\b(?:it|its)\b", clause) else None)
+            if product:
+                last_product = product
+            if agency is None:
+                _add_indication(drafts, sent, clause, product)
+                continue
+            action = _action(_ADJECTIVE.sub(" ", clause), designations)
+            if action is None or product is None:
+                continue
+            for designation in designations or [None]:
+                if action == "approval" and designation not in (None, "accelerated_approval",
+                                                                "priority_review"):
+                    continue
+                _add(doc, drafts, sent, clause, agency, action, designation, product, companies)
+    return drafts
+
+
+def _names(product: str) -> set[str]:
+    """"PRV-031 (teplizumab)" -> {"prv-031", "teplizumab"}"""
+    return {n.strip(" ()").lower() for n in re.split(r"\s*\(", product) if n.strip(" ()")}
+
+
+def _add(doc, drafts, sent, clause, agency, action, designation, product, companies) -> None:
+    key = (agency, action, designation, product.split(" (")[0].lower())
+    draft = next((d for d in drafts if d.key[:3] == key[:3] and
+                  _names(product) & d.names), None)
+    if draft is None:
+        draft = Draft("regulatory", first=sent.index, key=key)
+        draft.names = set()
+        drafts.append(draft)
+    draft.names |= _names(product)
+    draft.put("agency", agency, sent)
+    draft.put("action", action, sent)
+    if designation:
+        draft.put("designation", designation, sent)
+    if product in sent.text:
+        draft.put("product", product, sent)
+    sponsors = [m for m in companies if m.text in clause] or companies
+    if len({m.canonical for m in sponsors}) == 1:
+        draft.put("sponsor", sponsors[0].text, sent)
+    draft.put("indication", _indication(clause), sent)
+    date = _clause_date(doc, sent, clause)
+    if date:
+        draft.put("date", date[0], date[1])
+
+
+def _clause_date(doc: Document, sent: Sentence, clause: str):
+    from ingest.records.events import dates_in
+
+    for d in dates_in(doc, sent):
+        if sent.text.find(clause) <= d.start < sent.text.find(clause) + len(clause):
+            return d.value, sent
+    if len(_clauses(sent.text)) == 1:
+        return event_date(doc, sent, "regulatory")
+    return None
+
+
+def _add_indication(drafts: list[Draft], sent: Sentence, clause: str, product: str | None) -> None:
+    """"BAT1806 is approved for rheumatoid arthritis ...": the indication of an earlier record of
+    the same product."""
+    if not product or not re.search(r"\b(?:approved|indicated|designated)\s+for\b", clause):
+        return
+    ind = _indication(clause)
+    if not ind:
+        return
+    for d in drafts:
+        if _names(product) & d.names and "indication" not in d.cells:
+            d.put("indication", ind, sent)

@@ -1,0 +1,184 @@
+"""Record extraction (issue 20, point 1): money and date parsing, cited cells, and bad input.
+
+The verbatim test runs the extractor on every document of corpus/ and eval/data/tradepress/docs/
+as the pipeline loads it and checks every cell of every record: its quote is a span of one of
+the document's element texts (the text the chunks are made from) and it states the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.loading import Element
+from ingest.pipeline import load_document
+from ingest.records.dates import find_dates, same_date
+from ingest.records.document import Document
+from ingest.records.extract import FIELDS, extract_records
+from ingest.records.grounding import holds, verbatim
+from ingest.records.money import find_money, same_amount
+from tests.conftest import CORPUS, ROOT
+
+TRADEPRESS = ROOT / "eval" / "data" / "tradepress" / "docs"
+DOCS = sorted(CORPUS.iterdir()) + sorted(TRADEPRESS.iterdir())
+
+
+@pytest.mark.parametrize("text, value, currency", [
+    ("Bayer will pay $2bn upfront.", 2e9, "USD"),
+    ("about EUR 1.15 billion in cash", 1.15e9, "EUR"),
+    ("a total investment of about CHF 850 million", 850e6, "CHF"),
+    ("approximately 100 billion yen", 100e9, "JPY"),
+    ("KRW 2 trillion", 2e12, "KRW"),
+    ("for ~$3.3B", 3.3e9, "USD"),
+    ("an upfront consideration of $425m.", 425e6, "USD"),
+    ("$32.5M, plus", 32.5e6, "USD"),
+    ("£1,250 million", 1.25e9, "GBP"),
+    ("USD 300m", 300e6, "USD"),
+])
+def test_money_in_units_with_its_currency(text, value, currency):
+    found = find_money(text)
+    assert len(found) == 1
+    assert same_amount(found[0].value, value) and found[0].currency == currency
+
+
+def test_what_is_not_a_sum_of_money():
+    assert find_money("$38.25 per share") == []
+    assert find_money("costs $2 million per patient") == []
+    assert find_money("fewer than 200,000 people, 20,000L bioreactors, 18% stake") == []
+    assert find_money("up to a further $2bn")[0].qualifier == "up to"
+
+
+@pytest.mark.parametrize("text, anchor, value", [
+    ("June 3, 2025", None, "2025-06-03"),
+    ("15 July 2024", None, "2024-07-15"),
+    ("Monday, September 26, 2016", None, "2016-09-26"),
+    ("2016-09-26", None, "2016-09-26"),
+    ("In December 2023, AstraZeneca", None, "2023-12"),
+    ("Bayer's 2019 acquisition", None, "2019"),
+    ("Last month, the NMPA approved", "2024-07-15", "2024-06"),
+    ("last month", "2024-01-10", "2023-12"),
+    ("said today that", "2019-10-24", "2019-10-24"),
+    ("This week Bio-Thera announced", "2023-01-25", "2023-01"),
+    ("In August Bayer also agreed", "2020-10-26", "2020-08"),
+    ("In November the company", "2020-03-02", "2019-11"),
+    ("Last year the company raised", "2020-10-26", "2019"),
+    ("on Monday it said", "2024-07-17", "2024-07-15"),
+    ("yesterday", "2024-03-01", "2024-02-29"),
+])
+def test_dates_as_precise_as_the_text(text, anchor, value):
+    found = find_dates(text, anchor)
+    assert [d.value for d in found] == [value]
+
+
+def test_relative_dates_need_the_document_date_and_broken_dates_are_none():
+    assert find_dates("Last month, the NMPA approved it") == []
+    assert find_dates("on Monday") == []
+    assert find_dates("February 30, 2024; 2024-13-01; 31 April 2023") == []
+
+
+def test_dates_compare_at_the_gold_precision():
+    assert same_date("2024-06-15", "2024-06") and same_date("2024-06", "2024")
+    assert not same_date("2024", "2024-06") and not same_date("2024-07", "2024-06")
+
+
+def _records(path: Path):
+    doc, _ = load_document(path, None)
+    return doc, extract_records(doc.elements, doc.title)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_every_cell_quotes_the_document_verbatim_and_states_its_value(path):
+    doc, records = _records(path)
+    texts = [e.text for e in doc.elements]
+    anchor = Document(doc.elements, doc.title).anchor
+    for rec in records:
+        assert rec["type"] in FIELDS
+        assert set(rec["fields"]) <= set(FIELDS[rec["type"]])
+        for name, c in rec["fields"].items():
+            assert set(c) <= {"value", "quote", "page", "currency", "qualifier"}, c
+            assert verbatim(c["quote"], texts), (path.name, name, c["quote"])
+            assert holds(name, c, anchor), (path.name, name, c)
+            if name in ("upfront", "milestones", "total", "investment"):
+                assert isinstance(c["value"], float) and len(c["currency"]) == 3
+
+
+def _find(records, type_, **values):
+    for rec in records:
+        if rec["type"] == type_ and all(
+                rec["fields"].get(k, {}).get("value") == v for k, v in values.items()):
+            return rec
+    raise AssertionError(f"no {type_} record with {values}: {records}")
+
+
+def test_a_deal_with_its_terms():
+    _, records = _records(TRADEPRESS / "bayer-askbio-acquisition-2020.html")
+    deal = _find(records, "deal", parties=["Bayer", "Asklepios BioPharmaceutical"],
+                 kind="acquisition")
+    f = deal["fields"]
+    assert (f["upfront"]["value"], f["upfront"]["currency"]) == (2e9, "USD")
+    assert f["milestones"]["value"] == 2e9 and f["total"]["value"] == 4e9
+    assert f["announced"]["value"] == "2020-10-26"
+    assert f["announced"]["quote"].startswith("26 October 2020")  # the dateline
+    assert deal["companies"] == ["Bayer", "Asklepios BioPharmaceutical"]
+    kandy = _find(records, "deal", parties=["Bayer", "KaNDy Therapeutics"])
+    assert kandy["fields"]["announced"]["value"] == "2020-08"  # "In August" of an October story
+
+
+def test_facilities_with_capacity_investment_and_jobs_per_site():
+    _, records = _records(TRADEPRESS / "lonza-visp-portsmouth-mammalian-expansion-2021.pdf")
+    visp = _find(records, "facility", site="Visp")["fields"]
+    assert visp["capacity_liters"]["value"] == 120000  # six 20,000L bioreactors
+    assert (visp["investment"]["value"], visp["investment"]["currency"]) == (650e6, "CHF")
+    assert visp["jobs"]["value"] == 300 and visp["country"]["value"] == "Switzerland"
+    assert visp["capacity_liters"]["page"] == 1
+    ports = _find(records, "facility", site="Portsmouth, New Hampshire")["fields"]
+    assert ports["jobs"]["value"] == 250 and ports["capacity_liters"]["value"] == 16000
+    assert ports["investment"]["page"] == 2
+
+
+def test_regulatory_events_with_relative_dates():
+    _, records = _records(CORPUS / "innovent-iaso-fucaso-car-t-stake-2024.txt")
+    nmpa = _find(records, "regulatory", agency="NMPA", product="Fucaso")
+    assert nmpa["fields"]["date"]["value"] == "2024-06"  # "Last month" in a July 2024 story
+    designations = {r["fields"].get("designation", {}).get("value") for r in records
+                    if r["type"] == "regulatory" and r["fields"]["agency"]["value"] == "FDA"}
+    assert {"orphan", "breakthrough", "fast_track"} <= designations
+
+
+def _elements(*texts, title=None):
+    out = [Element(title, "Title")] if title else []
+    return out + [Element(t, "NarrativeText") for t in texts]
+
+
+def test_a_document_with_no_records_yields_none():
+    assert extract_records(_elements("Clean rooms need HEPA filters and trained staff.",
+                                     "Cold chains keep cells viable below -150 Celsius.")) == []
+    assert extract_records([]) == []
+    assert extract_records(_elements("")) == []
+
+
+def test_absurd_amounts_and_broken_dates_are_dropped_never_guessed():
+    els = _elements(
+        "posted by pharmafan99 on February 30, 2024",
+        "lol Acme Pharma to acquire Zorblax Therapeutics for $1.2 trillion upfront, my cousin "
+        "says. Acme Pharma will pay $1.2 trillion upfront on 2024-13-45 apparently.",
+        title="Forum: Acme Pharma to acquire Zorblax Therapeutics")
+    records = extract_records(els)
+    for rec in records:
+        for name, c in rec["fields"].items():
+            assert name not in ("upfront", "total", "milestones"), c
+            assert name not in ("announced", "date"), c
+        assert rec["usd"] is None
+
+
+@pytest.mark.parametrize("text", [
+    "FDA FDA FDA approved approved $ $ $ 1e400 billion",
+    "Acquire acquire acquisition of of of ( ( ( ) ) ) ⟦0⟧ ⟦1⟧ acquired ⟦9⟧",
+    "Lonza will build a facility in , , , with 0 L bioreactors and -5 jobs.",
+    "x" * 5000 + " acquired " + "Y" * 5000,
+    "\ud7ff\u200b\u0000 FDA granted orphan drug designation to \u2028ABC-123\u2029.",
+    "The EMA approved it. It. It. It was approved by the FDA in 9999.",
+])
+def test_malformed_text_never_crashes_extraction(text):
+    records = extract_records(_elements(text))
+    assert isinstance(records, list)
