@@ -234,6 +234,29 @@ def train_answerer(
     typer.echo(f"wrote {target} in {report['seconds']} s", err=True)
 
 
+@app.command("train-cross")
+def train_cross(
+    eval_data: Annotated[Path, typer.Option(help="Folder with squad2/ and covidqa/.")] = DEFAULT_EVAL_DATA,
+    cached: Annotated[bool, typer.Option(help="Reuse embeddings from .data/.")] = True,
+) -> None:
+    """Fit how the answerer combines its sentence model with the cross-encoder, and the answer,
+    hedge and keep thresholds (the `cross` section of answerer.json; eval/train_cross.py)."""
+    from assistant.answers.model import MODEL_PATH
+    from eval.train_cross import run
+
+    try:
+        report = run(eval_data, _embedder(cached=cached), out=MODEL_PATH)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    cv = report["cross_validated"]
+    print_table("Fitted on the cross-encoder's dev articles (out of fold)", ["measure", "value"],
+                [(k, json.dumps(v)) for k, v in cv.items() if not k.endswith("curve")])
+    rows = [[d, *h.values()] for d, h in report["heldout"].items()]
+    print_table("Held-out articles", ["data", *next(iter(report["heldout"].values())).keys()], rows)
+    typer.echo(f"wrote {MODEL_PATH}, eval/results/answer-thresholds.png in {report['seconds']} s", err=True)
+
+
 @app.command("train-reranker")
 def train_reranker(
     eval_data: Annotated[Path, typer.Option(help="Folder with squad2/, covidqa/ and scifact/.")] = DEFAULT_EVAL_DATA,

@@ -82,10 +82,28 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, embedder=None, model: AnswererModel | None = None) -> None:
+    def __init__(self, settings: Settings, embedder=None, model: AnswererModel | None = None,
+                 cross_encoder=None) -> None:
         self.settings = settings
         self._embedder = embedder
         self.model = model or load_model()
+        # The cross-encoder joins when the model file says how (`python -m eval train-cross`).
+        self.cross = self.model.cross if settings.cross_encoder else None
+        self._cross_encoder = cross_encoder
+        m, c = self.model, self.cross
+        self.keeps = c.keeps if c else m.prefilter_keeps
+        self.answer_threshold = c.answer_threshold if c else m.answer_threshold
+        self.hedge_threshold = c.hedge_threshold if c else m.hedge_threshold
+        self.keep_threshold = c.keep_threshold if c else m.keep_threshold
+
+    @property
+    def cross_encoder(self):
+        if self._cross_encoder is None:
+            from assistant.retrieval.cross_encoder import get_cross_encoder
+
+            self._cross_encoder = get_cross_encoder(quantize=self.settings.cross_encoder_int8,
+                                                    threads=self.settings.torch_threads)
+        return self._cross_encoder
 
     @property
     def embedder(self):
@@ -109,9 +127,9 @@ class ExtractiveGenerator:
         if self.model.uses_similarity:
             pre = self.model.prefilter.predict(X)
             order = np.argsort(-pre)
-            top = order[:self.model.prefilter_keeps]
+            top = order[:self.keeps]
             if keep_rest:
-                for i in order[self.model.prefilter_keeps:]:
+                for i in order[self.keeps:]:
                     cands[i].prob = float(pre[i])
                     rest.append(cands[i])
             cands = [cands[i] for i in top]
@@ -119,7 +137,12 @@ class ExtractiveGenerator:
             vecs = self.embedder.embed_texts([c.text for c in cands])
             X = sentence_features(q, cands, stats, vecs @ query)
         for c, p in zip(cands, self.model.sentence.predict(X)):
-            c.prob = float(p)
+            c.prob = c.p_model = float(p)
+        if self.cross is not None and cands:
+            ce = self.cross_encoder.score(q.text, [c.text for c in cands])
+            Z = np.column_stack([_logit([c.p_model for c in cands]), _logit(ce)])
+            for c, pc, p in zip(cands, ce, self.cross.sentence.predict(Z)):
+                c.ce, c.prob = float(pc), float(p)
         ranked = sorted(cands, key=lambda c: -c.prob)
         if rest:
             floor = ranked[-1].prob if ranked else 1.0
@@ -150,10 +173,9 @@ class ExtractiveGenerator:
         if not cands:
             return self.abstain("no sentence of the retrieved passages matches the question")
         ranked = _facts_first(self.score(q, cands, stats, keep_rest=shape.kind != "single"))
-        p_answer = float(self.model.question.predict(question_features(
-            q, ranked, np.array([c.prob for c in ranked]), passages))[0])
+        p_answer = self.p_answer(q, ranked, passages)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold is not None
-                     else self.model.answer_threshold)
+                     else self.answer_threshold)
         if shape.kind == "comparison":
             return self._compare(q, shape, ranked, p_answer)
         list_question = shape.kind == "list"
@@ -166,7 +188,7 @@ class ExtractiveGenerator:
             return self._hedge(q, ranked, p_answer, missing)
         if list_question:
             limit = max(self.settings.max_answer_sentences, MAX_LIST_ITEMS // 2)
-            items = list_items(ranked, limit, self.model.keep_threshold, shape.per_document)
+            items = list_items(ranked, limit, self.keep_threshold, shape.per_document)
             if items:
                 return self._compose(items, p_answer, [], shape="list")
         chosen = self._select(ranked, stats, list_question=False)
@@ -179,7 +201,7 @@ class ExtractiveGenerator:
         for a in q.anchors:
             if anchor_in(a, cited()):
                 continue
-            extra = next((c for c in ranked if c not in chosen and c.prob >= self.model.keep_threshold
+            extra = next((c for c in ranked if c not in chosen and c.prob >= self.keep_threshold
                           and anchor_in(a, vocab.get(c.passage.id) or vocabulary(c.passage))), None)
             if extra is not None:
                 chosen.append(extra)
@@ -197,13 +219,26 @@ class ExtractiveGenerator:
             unreported = [a for a in names if not anchor_in(a, _window(best))]
         return self._compose(chosen, p_answer, unreported)
 
+    def p_answer(self, q: _Question, ranked: list[Candidate], passages: list[Passage]) -> float:
+        """P(the passages answer the question): the answerability model over the sentence
+        model's scores, joined by the best combined and cross-encoder scores when it is on."""
+        scored = [c for c in ranked if c.ce is not None] if self.cross else ranked
+        scored = scored or ranked
+        base = float(self.model.question.predict(question_features(
+            q, scored, np.array([c.p_model or c.prob for c in scored]), passages))[0])
+        if self.cross is None or not any(c.ce is not None for c in scored):
+            return base
+        row = [float(_logit([base])[0]), float(_logit([max(c.prob for c in scored)])[0]),
+               float(_logit([max(c.ce for c in scored)])[0])]
+        return float(self.cross.question.predict(np.array(row))[0])
+
     def _hedge(self, q: _Question, ranked: list[Candidate], p_answer: float,
                missing: list[Anchor]) -> Answer:
         """Below the answer threshold: when the question's subject is in the passages (its names,
         or the best sentence shares its terms), the closest cited sentences and what they may not
         state; otherwise the documents don't cover it."""
         hedge_at = (self.settings.hedge_threshold if self.settings.hedge_threshold is not None
-                    else self.model.hedge_threshold)
+                    else self.hedge_threshold)
         close = [c for c in ranked[:HEDGE_SENTENCES * 2] if c.features[_COVERAGE] > 0]
         if p_answer < hedge_at or not close:
             reason = (f"no passage mentions {_quote(missing)}" if missing
@@ -263,7 +298,7 @@ class ExtractiveGenerator:
     # --- selection ---
     def _select(self, ranked: list[Candidate], stats: CorpusStats, list_question: bool) -> list[Candidate]:
         limit = self.settings.max_answer_sentences
-        keep = self.model.keep_threshold
+        keep = self.keep_threshold
         best = ranked[0]
         chosen: list[Candidate] = [best]
         seen = {_key(best.text)}
@@ -400,6 +435,11 @@ class ExtractiveGenerator:
         return Answer(answer=f"{NOT_COVERED} ({reason[:1].upper()}{reason[1:]}.)", citations=[],
                       abstained=True, generator=self.name, reason=reason, kind=ABSTAINED,
                       extra={"confidence": round(confidence, 4)})
+
+
+def _logit(p) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
 
 
 def _facts_first(ranked: list[Candidate]) -> list[Candidate]:

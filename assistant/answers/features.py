@@ -120,6 +120,8 @@ class Candidate:
     anchors: float = 0.0  # share of question anchors in the sentence
     typed: bool = False
     item: bool = False  # an item of a list that a chosen sentence introduces
+    p_model: float = 0.0  # the sentence model's probability (before the cross-encoder joins)
+    ce: float | None = None  # the cross-encoder's probability, when it scored this sentence
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:

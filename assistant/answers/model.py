@@ -47,6 +47,24 @@ class Logistic:
 
 
 @dataclass(frozen=True)
+class CrossSection:
+    """How the cross-encoder's score joins the answerer (`python -m eval train-cross`)."""
+
+    keeps: int  # candidates scored by both models
+    sentence: Logistic  # [logit sentence model, logit cross-encoder] -> P(holds the answer)
+    question: Logistic  # [logit answerability, logit best combined, logit best cross] -> P(answerable)
+    answer_threshold: float
+    hedge_threshold: float
+    keep_threshold: float
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CrossSection":
+        t = d["thresholds"]
+        return cls(int(d["keeps"]), Logistic.from_dict(d["sentence"]), Logistic.from_dict(d["question"]),
+                   float(t["answer"]), float(t["hedge"]), float(t["keep"]))
+
+
+@dataclass(frozen=True)
 class AnswererModel:
     prefilter: Logistic  # the sentence model without the embedding features, to rank all candidates
     sentence: Logistic
@@ -60,6 +78,7 @@ class AnswererModel:
     # Below answer_threshold, hedge (the closest cited sentences) when P(answerable) is at least
     # this and the question's subject is in the passages; abstain below it.
     hedge_threshold: float = 0.0
+    cross: CrossSection | None = None
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "AnswererModel":
@@ -73,7 +92,8 @@ class AnswererModel:
                    Logistic.from_dict(d["question"]),
                    float(d["thresholds"]["answer"]), float(d["thresholds"]["keep"]),
                    bool(d.get("uses_similarity", True)), d.get("meta", {}),
-                   int(d.get("prefilter_keeps", 6)), float(d["thresholds"].get("hedge", 0.0)))
+                   int(d.get("prefilter_keeps", 6)), float(d["thresholds"].get("hedge", 0.0)),
+                   CrossSection.from_dict(d["cross"]) if "cross" in d else None)
 
 
 @lru_cache(maxsize=4)

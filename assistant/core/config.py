@@ -133,6 +133,14 @@ class Settings(BaseSettings):
     answer_threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="Answer only when the learned P(answerable) reaches this. "
         "Default: the threshold learned with the model (assistant/answers/data/answerer.json).")
+    cross_encoder: bool = Field(
+        True, description="Let the shipped cross-encoder (assistant/retrieval/data/cross-encoder.*, "
+        "trained here by `python -m eval train-reranker`) re-score the answer's candidate "
+        "sentences and join the decision to answer, hedge or decline (`python -m eval "
+        "train-cross`). false: the sentence model alone, as before.")
+    cross_encoder_int8: bool = Field(
+        False, description="Run the cross-encoder with torch dynamic int8 (faster, measured "
+                           "slightly less accurate).")
     hedge_threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="Below answer_threshold, show the closest cited sentences "
         "and say the documents may not state the answer (a hedge) when P(answerable) reaches "

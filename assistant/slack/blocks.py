@@ -80,16 +80,21 @@ def answer_messages(response: dict, *, asked: str | None = None, answer_id: str 
     if asked and searched and searched.strip() != asked.strip():
         blocks.append(context(f":leftwards_arrow_with_hook: Read as: _{escape(shorten(searched, 2800))}_"))
 
-    answer = (response.get("answer") or "").strip()
-    if response.get("abstained"):
+    answer = _bullets((response.get("answer") or "").strip())
+    kind = response.get("answer_type") or ("hedged" if response.get("abstained") and
+                                           response.get("citations") else
+                                           "abstained" if response.get("abstained") else "answered")
+    if kind == "abstained":
         blocks.append(section(f":mag: *{NOT_COVERED}*"))
         reason = response.get("reason")
         if reason:
             blocks.append(context(escape(shorten(f"{reason[:1].upper()}{reason[1:]}.", 2800))))
-        if response.get("citations"):
-            # A premise the documents do not report: what they do say, with its sources.
-            blocks.extend(sections(escape(answer)))
         fallback_text = f"{NOT_COVERED} {answer}" if not answer.startswith(NOT_COVERED) else answer
+    elif kind == "hedged":
+        # Not stated plainly (or a premise the documents do not report): what they do say.
+        blocks.append(context(":mag: *Not stated plainly in the documents: the closest passages.*"))
+        blocks.extend(sections(escape(answer)))
+        fallback_text = answer
     else:
         blocks.extend(sections(escape(answer or "(empty answer)")))
         fallback_text = answer or "(empty answer)"
@@ -112,6 +117,11 @@ def answer_messages(response: dict, *, asked: str | None = None, answer_id: str 
     if answer_id:
         blocks.append(feedback_block(answer_id))
     return _paginate(blocks, fallback_text)
+
+
+def _bullets(answer: str) -> str:
+    """A list answer's "- " lines as Slack bullets."""
+    return "\n".join(f"• {line[2:]}" if line.startswith("- ") else line for line in answer.split("\n"))
 
 
 def _paginate(blocks: list[dict], fallback_text: str) -> list[Message]:

@@ -443,9 +443,10 @@ function trimSpan(text, s) {
 
 // ---- the final answer ----
 function renderAnswer(box, data, asked) {
-  box.className = "answer" + (data.abstained ? " abstained" : "");
+  const hedged = data.answer_type === "hedged" || (data.abstained && data.citations.length > 0);
+  box.className = "answer" + (hedged ? " hedged" : data.abstained ? " abstained" : "");
   box.replaceChildren();
-  if (data.abstained) {
+  if (data.abstained && !hedged) {
     // Said once: the heading, then the reason in words (the answer text repeats both).
     box.append(el("div", { class: "badge", text: "The documents don't cover this" }));
     const reason = (data.reason || "").trim();
@@ -454,6 +455,9 @@ function renderAnswer(box, data, asked) {
         : "No passage answers the question." }));
     box.append(answerTools(data, asked, []));
     return;
+  }
+  if (hedged) {
+    box.append(el("div", { class: "badge", text: "Not stated plainly: the closest passages" }));
   }
   const claims = claimsByN(data.answer);
   // One card per passage: citations of the same passage share it.
@@ -468,27 +472,7 @@ function renderAnswer(box, data, asked) {
     cardOf.set(c.n, card);
   }
   for (const card of cards) card.spans = usedSpans(card.c.text, card.claims);
-
-  const body = el("div", { class: "body" });
-  let last = 0;
-  const re = /\[(\d+)\]/g;
-  let m;
-  while ((m = re.exec(data.answer)) !== null) {
-    body.append(document.createTextNode(data.answer.slice(last, m.index)));
-    const card = cardOf.get(Number(m[1]));
-    if (card) {
-      body.append(el("button", {
-        type: "button", class: "marker", text: m[0], "data-n": m[1],
-        "aria-label": `Source ${m[1]}: ${card.c.title}`,
-        onclick: (ev) => openPassage(card, ev.currentTarget),
-      }));
-    } else {
-      body.append(document.createTextNode(m[0]));
-    }
-    last = re.lastIndex;
-  }
-  body.append(document.createTextNode(data.answer.slice(last)));
-  box.append(body);
+  box.append(answerBody(data.answer, cardOf));
 
   if (cards.length) {
     const list = el("ol", { class: "sources", "aria-label": "Sources" });
@@ -514,13 +498,56 @@ function renderAnswer(box, data, asked) {
   box.append(answerTools(data, asked, cards));
 }
 
+// The answer text with its [n] markers as buttons; lines starting "- " (or "1. ") are a list.
+function answerBody(answer, cardOf) {
+  const body = el("div", { class: "body" });
+  let list = null;
+  let para = null;
+  for (const line of answer.split("\n")) {
+    const item = /^(?:- |(\d{1,2})[.)] )(.*)$/.exec(line);
+    if (item) {
+      if (!list) { list = el(item[1] ? "ol" : "ul", { class: "answer-list" }); body.append(list); }
+      const li = el("li", {});
+      appendMarked(li, item[2], cardOf);
+      list.append(li);
+      para = null;
+    } else if (line.trim()) {
+      list = null;
+      if (!para) { para = el("p", {}); body.append(para); } else { para.append(document.createTextNode(" ")); }
+      appendMarked(para, line, cardOf);
+    }
+  }
+  return body;
+}
+
+function appendMarked(parent, text, cardOf) {
+  let last = 0;
+  const re = /\[(\d+)\]/g;
+  let m;
+  while ((m = re.exec(text)) !== null) {
+    parent.append(document.createTextNode(text.slice(last, m.index)));
+    const card = cardOf.get(Number(m[1]));
+    if (card) {
+      parent.append(el("button", {
+        type: "button", class: "marker", text: m[0], "data-n": m[1],
+        "aria-label": `Source ${m[1]}: ${card.c.title}`,
+        onclick: (ev) => openPassage(card, ev.currentTarget),
+      }));
+    } else {
+      parent.append(document.createTextNode(m[0]));
+    }
+    last = re.lastIndex;
+  }
+  parent.append(document.createTextNode(text.slice(last)));
+}
+
 function fileName(source) {
   return source.split("/").pop();
 }
 
 // ---- copy the answer as Markdown with its sources ----
 function answerMarkdown(data, asked, cards) {
-  if (data.abstained) return `**Q:** ${asked}\n\nThe documents don't cover this` +
+  if (data.abstained && !data.citations.length) return `**Q:** ${asked}\n\nThe documents don't cover this` +
     (data.reason ? ` (${data.reason}).` : ".") + "\n";
   const lines = [`**Q:** ${asked}`, "", data.answer.trim()];
   if (cards.length) {
