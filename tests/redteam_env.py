@@ -84,3 +84,13 @@ def js_pdf(sentence: str = "Zentrix Bio licensed KRT-77 to Halvard Pharma in May
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     return out
+
+
+def wait_job(base: str, job_id: str, headers: dict | None = None, timeout: float = 180) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = httpx.get(f"{base}/v1/jobs/{job_id}", headers=headers or {}, timeout=30).json()
+        if job.get("status") in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -9,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,9 +30,11 @@ from tests.redteam_env import (
     keyed_server,
     server,
     sse_events,
+    wait_job,
 )
 from tests.server import serve
-from tests.test_documents import upload, wait_job
+from tests.test_documents import upload
+from tests.test_web import browser  # noqa: F401 (the fixture)
 
 DOC = "innovent-iaso-fucaso-car-t-stake-2024.txt"
 
@@ -523,3 +529,150 @@ def test_row18_the_slack_bot_says_in_one_line_that_slack_is_unreachable(tmp_path
     errors = [line for line in out.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot reach Slack's API" in errors[0], out
     assert "Connection refused" in errors[0]
+
+
+# --- rows 14, 16, 17: the page, in Debian's headless Chromium -------------------------------------
+
+SHOTS = ROOT / ".data" / "screenshots" / "redteam"
+
+
+def _page(browser, width: int = 1280, height: int = 800):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    return context, pg
+
+
+def _sign_in(pg, base: str, key: str) -> None:
+    pg.goto(base + "/")
+    pg.wait_for_selector("#sign-in:not([hidden])")
+    pg.fill("#api-key", key)
+    pg.locator("#sign-in button[type=submit]").click()
+    pg.wait_for_selector("#sign-in", state="hidden")
+    pg.wait_for_selector("#doc-list li", state="attached")
+
+
+def test_row14_plain_sign_in_words_and_a_reader_sees_no_upload_or_remove(env, browser):
+    with keyed_server(env) as (base, _, keys):
+        w = bearer(keys["writer"])
+        r = upload(base, [("reader-memo.txt", b"Reader memo\n\nThe milestone clause covers it.\n")],
+                   headers=w)
+        assert wait_job(base, r.json()["job_id"], headers=w)["status"] == "done"
+        context, pg = _page(browser)
+        try:
+            pg.goto(base + "/")
+            pg.wait_for_selector("#sign-in:not([hidden])")
+            status = pg.locator("#doc-status").inner_text()
+            assert "Authorization" not in status and "Bearer" not in status
+            pg.fill("#api-key", "bpa_not-a-real-key")
+            pg.locator("#sign-in button[type=submit]").click()
+            pg.locator("#sign-in-status", has_text="not recognised").wait_for()
+            words = pg.locator("#sign-in-status").inner_text()
+            assert "Authorization" not in words and "`" not in words
+            assert pg.locator("#drop").is_hidden()  # not signed in: no upload area
+            _sign_in(pg, base, keys["reader"])
+            pg.locator("#doc-list li[data-status=indexed]").first.wait_for()
+            assert pg.locator("#drop").is_hidden() and pg.locator("#pick").is_hidden()
+            assert pg.locator("#doc-list button.remove").count() == 0
+            assert pg.locator("#audit-open").is_hidden()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            pg.screenshot(path=str(SHOTS / "reader-desktop.png"))
+            assert pg.errors == []
+        finally:
+            context.close()
+        context, pg = _page(browser)
+        try:
+            _sign_in(pg, base, keys["writer"])
+            assert pg.locator("#drop").is_visible()
+            pg.locator("#doc-list button.remove").first.wait_for()
+        finally:
+            context.close()
+
+
+def test_row16_examples_come_from_the_documents_and_plurals_are_right(env, browser):
+    with server(env) as (base, _):
+        qs = httpx.get(f"{base}/v1/examples", timeout=60).json()["questions"]
+        assert 3 <= len(qs) <= 4, qs
+        assert not any(q.startswith("What is “") for q in qs)
+        assert "Which FDA designations has Fucaso received?" in qs  # a designation
+        assert any("$" in q for q in qs)  # a figure
+        r = upload(base, [("one-passage.txt", b"One passage\n\nA single short clause.\n")])
+        assert wait_job(base, r.json()["job_id"])["status"] == "done"
+        for width, name in ((1280, "examples-desktop"), (375, "examples-phone")):
+            context, pg = _page(browser, width)
+            try:
+                pg.goto(base + "/")
+                pg.wait_for_selector("#doc-list li", state="attached")
+                shown = pg.locator("#examples .example")
+                shown.first.wait_for()
+                assert shown.all_inner_texts() == qs
+                one = pg.locator("#doc-list li", has_text="One passage")
+                assert one.locator(".doc-state").text_content() == "1 passage"
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(SHOTS / f"{name}.png"))
+                if width == 1280:
+                    pg.locator("#examples .example", has_text="Fucaso").click()
+                    pg.wait_for_function("() => { const a = document.querySelector('.turn .answer');"
+                                         " return a && !a.classList.contains('streaming'); }")
+                    box = pg.locator(".turn .answer").first
+                    assert "abstained" not in box.get_attribute("class")
+                    assert "orphan drug" in box.inner_text()
+                assert pg.errors == []
+            finally:
+                context.close()
+
+
+def test_row17_iso_times_and_an_audit_view_with_filters_and_csv(env, browser):
+    with keyed_server(env) as (base, _, keys):
+        a = bearer(keys["admin"])
+        listed = httpx.get(f"{base}/v1/keys", headers=a, timeout=30).json()["keys"]
+        for k in listed:
+            datetime.fromisoformat(k["created"])  # ISO 8601, not epoch seconds
+            assert k["created"].endswith("+00:00")
+        made = httpx.post(f"{base}/v1/keys", headers=a, timeout=30,
+                          json={"name": "analyst", "role": "reader"}).json()
+        datetime.fromisoformat(made["created"])
+        q = {"question": "=HYPERLINK(\"http://evil.example\") Which FDA designations has Fucaso "
+                         "been granted?"}
+        assert httpx.post(f"{base}/v1/chat", json=q, headers=bearer(keys["reader"]),
+                          timeout=60).status_code == 200
+        httpx.get(f"{base}/v1/sources", headers=bearer(keys["writer"]), timeout=30)
+        got = httpx.get(f"{base}/v1/audit", headers=a, timeout=30,
+                        params={"key": "reader-1", "route": "/v1/chat"}).json()["entries"]
+        assert got and all(e["key"] == "reader-1" and e["route"] == "/v1/chat" for e in got)
+        datetime.fromisoformat(got[-1]["at"])
+        later = httpx.get(f"{base}/v1/audit", headers=a, timeout=30,
+                          params={"since": "2999-01-01T00:00:00Z"}).json()["entries"]
+        assert later == []
+        csv_r = httpx.get(f"{base}/v1/audit", headers=a, timeout=30,
+                          params={"format": "csv", "key": "reader-1"})
+        assert csv_r.headers["content-type"].startswith("text/csv")
+        assert "attachment" in csv_r.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(csv_r.text)))
+        assert rows and rows[-1]["key"] == "reader-1"
+        assert rows[-1]["question"].startswith("'=HYPERLINK")  # never a live formula
+        assert httpx.get(f"{base}/v1/audit", headers=bearer(keys["writer"]),
+                         timeout=30).status_code == 403
+        for width, name in ((1280, "audit-desktop"), (375, "audit-phone")):
+            context, pg = _page(browser, width)
+            try:
+                _sign_in(pg, base, keys["admin"])
+                pg.locator("#audit-open").click()
+                pg.locator("#audit-table tbody tr").first.wait_for()
+                pg.select_option("#audit-key", "reader-1")
+                pg.fill("#audit-route", "/v1/chat")
+                pg.locator("#audit-filter button[type=submit]").click()
+                pg.wait_for_function("() => [...document.querySelectorAll('#audit-table tbody tr')]"
+                                     ".every(r => r.children[1].textContent === 'reader-1')")
+                assert pg.locator("#audit-table tbody tr").count() >= 1
+                href = pg.locator("#audit-csv").get_attribute("href")
+                assert "format=csv" in href and "key=reader-1" in href
+                with pg.expect_download() as dl:
+                    pg.locator("#audit-csv").click()
+                assert "reader-1" in Path(dl.value.path()).read_text()
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(SHOTS / f"{name}.png"))
+                assert pg.errors == []
+            finally:
+                context.close()

@@ -2,8 +2,8 @@
 set aside, a stake, an FDA designation, a partnership, or a company the document keeps naming,
 instead of "What is '<title>' about?".
 
-Each document's first passages are read and matched against a few sentence patterns, in order of
-how specific the question they give is; the page shows the first few (one per document first).
+Each document's first passages are read and matched against a few sentence patterns (a
+designation first: it is what a product document is about); the page shows the first few (one per document first).
 Only names and figures the passage itself states go into a question, so the answerer finds it.
 """
 
@@ -83,7 +83,7 @@ def _partnership(s: str) -> str | None:
 
 
 PATTERNS: tuple[Callable[[str], str | None], ...] = (
-    _acquisition, _designation, _figure, _stake, _partnership)
+    _designation, _acquisition, _figure, _stake, _partnership)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])|\n+")
 
 

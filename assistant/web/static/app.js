@@ -46,7 +46,7 @@ async function loadSession() {
       applyRole(body.role);
       return true;
     }
-    if (r.status === 401) { applyRole(null); $("sign-in").hidden = false; return false; }
+    if (r.status === 401) { applyRole(null); showSignIn(); return false; }
   } catch (e) { /* the document list reports an unreachable server */ }
   return true;
 }
@@ -60,7 +60,10 @@ async function signIn(e) {
   }).catch(() => null);
   if (!r) { status.textContent = "The server could not be reached."; return; }
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) { status.textContent = errorText(r.status, body); return; }
+  if (!r.ok) {  // the sign-in route's own words are meant for people
+    status.textContent = r.status === 401 && body.detail ? body.detail : errorText(r.status, body);
+    return;
+  }
   csrfToken = body.csrf_token || null;
   $("api-key").value = "";
   $("sign-in").hidden = true;
@@ -76,7 +79,7 @@ async function signOut() {
   conversationId = null; // it was the signed-out key's: the next key starts its own
   conversationEpoch += 1;
   $("sign-out").hidden = true;
-  $("sign-in").hidden = false;
+  showSignIn();
   $("sign-in-status").textContent = "Signed out.";
   applyRole(null);
 }
@@ -109,6 +112,12 @@ function applyRole(newRole) {
   document.querySelectorAll("#doc-list .remove").forEach((b) => { b.hidden = !writer; });
 }
 
+// The sign-in form lives in the documents panel, which a phone folds away: unfold it.
+function showSignIn() {
+  $("sign-in").hidden = false;
+  $("docs-panel").open = true;
+}
+
 function canWrite() {
   return role !== null && RANKS[role] >= RANKS.writer;
 }
@@ -132,7 +141,7 @@ async function refreshDocuments() {
     const [rs, rd] = await Promise.all([api("/v1/sources"), api("/v1/documents")]);
     const bs = await rs.json().catch(() => ({}));
     const bd = await rd.json().catch(() => ({}));
-    if (rs.status === 401 || rd.status === 401) $("sign-in").hidden = false;
+    if (rs.status === 401 || rd.status === 401) showSignIn();
     sources = rs.ok ? bs.sources : [];
     docs = rd.ok ? bd.documents : [];
     if (!rs.ok) status.textContent = errorText(rs.status, bs);
