@@ -134,6 +134,11 @@ def _auth_problem(host: str) -> str | None:
     if settings.auth == "off":
         logging.getLogger("assistant").warning(
             "authentication is OFF (ASSISTANT_AUTH=off): anyone who can reach %s can read every document", host)
+        if not _loopback(host) and not settings.allowed_hosts:
+            logging.getLogger("assistant").warning(
+                "without keys only requests addressed to localhost or %s are answered (the Host "
+                "check against DNS rebinding): list the names clients use in "
+                "ASSISTANT_ALLOWED_HOSTS, for example '[\"assistant.example.com\"]'", host)
         return None
     has_keys = _key_store().active_count() > 0
     if has_keys or settings.auth == "on":

@@ -143,8 +143,8 @@ class ChatResponse(BaseModel):
 class FeedbackCitation(RequestModel):
     """A citation as /v1/chat returned it; feedback keeps its first 300 characters of text."""
 
-    n: StrictInt = Field(ge=1, le=1000)
-    source: StrictStr = Field(max_length=1000)
+    n: StrictInt | None = Field(None, ge=0, le=1000)
+    source: StrictStr = Field("", max_length=1000)
     title: StrictStr | None = Field(None, max_length=1000)
     text: StrictStr = Field("", max_length=10_000)
     page: StrictInt | None = Field(None, ge=0, le=1_000_000)
@@ -165,6 +165,12 @@ class FeedbackRequest(RequestModel):
         None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
         description="The answer's conversation; must be one of this API key's (404 otherwise).")
     comment: StrictStr | None = Field(None, max_length=2000)
+
+    @field_validator("citations", mode="before")
+    @classmethod
+    def _citations_json(cls, v: Any) -> Any:  # depth and text checked before the shape
+        check_json_value(v)
+        return v
 
 
 class FeedbackResponse(BaseModel):
