@@ -34,7 +34,6 @@ from tests.redteam_env import (
 )
 from tests.server import serve
 from tests.test_documents import upload
-from tests.test_web import browser  # noqa: F401 (the fixture)
 
 DOC = "innovent-iaso-fucaso-car-t-stake-2024.txt"
 
@@ -65,9 +64,16 @@ def _doc(base: str, source: str) -> dict:
     return next(d for d in docs if d["source"] == source)
 
 
-def _audit(settings, route_part: str, wait_for: int = 1) -> list[dict]:
-    return [e for e in audit_lines(settings.audit_path, wait_for)
-            if route_part in e.get("route", "")]
+def _audit(settings, route_part: str, match=lambda e: True, timeout: float = 5.0) -> list[dict]:
+    """The audit lines of routes containing `route_part` once one passes `match` (a line is
+    written just after its response ends)."""
+    deadline = time.time() + timeout
+    while True:
+        found = [e for e in audit_lines(settings.audit_path)
+                 if route_part in e.get("route", "") and match(e)]
+        if found or time.time() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def test_row1_a_symlink_placed_after_ingest_is_not_followed(files_env):
@@ -85,8 +91,8 @@ def test_row1_a_symlink_placed_after_ingest_is_not_followed(files_env):
         assert r.status_code == 404, r.text
         assert b"root:" not in r.content
         assert r.json()["detail"] == "the original file is no longer available"
-        refused = [e for e in _audit(settings, "/v1/documents/{document_id}/file")
-                   if e.get("refused") and e.get("source") == DOC]
+        refused = _audit(settings, "/v1/documents/{document_id}/file",
+                         lambda e: e.get("refused") and e.get("source") == DOC)
         assert refused and refused[-1]["status"] == 404 and refused[-1]["source"] == DOC
     finally:
         path.unlink()
@@ -534,6 +540,18 @@ def test_row18_the_slack_bot_says_in_one_line_that_slack_is_unreachable(tmp_path
 # --- rows 14, 16, 17: the page, in Debian's headless Chromium -------------------------------------
 
 SHOTS = ROOT / ".data" / "screenshots" / "redteam"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_web import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
 
 
 def _page(browser, width: int = 1280, height: int = 800):

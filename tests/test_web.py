@@ -368,7 +368,7 @@ def test_upload_with_the_picker_and_by_drop_then_remove(sized, site, tmp_path):
     title = f"Quorvane {tag} Therapeutics licensing note"
     item = page.locator("#doc-list li", has_text=title)
     item.wait_for(state="attached")
-    assert "passages" in item.inner_text()
+    assert item.locator(".doc-state").inner_text() == "1 passage"  # one short note: one passage
     # a synthetic drop of two files: one good, one refused, each with its status in words
     page.evaluate("""([name, tag]) => {
         const dt = new DataTransfer();

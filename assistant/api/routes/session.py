@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from assistant.api.deps import Auth, Principal, ReaderDep, get_auth
 from assistant.api.schemas import SessionRequest, SessionResponse

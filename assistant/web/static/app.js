@@ -690,54 +690,6 @@ function openPassage(card, opener) {
   $("passage-close").focus();
 }
 
-// ---- the audit log, for admins: filter by key, route and time; download as CSV (row 17) ----
-function auditQuery(format) {
-  const q = new URLSearchParams({ limit: "500" });
-  const key = $("audit-key").value;
-  const route = $("audit-route").value.trim();
-  const since = $("audit-since").value;
-  const until = $("audit-until").value;
-  if (key) q.set("key", key);
-  if (route) q.set("route", route);
-  if (since) q.set("since", new Date(since).toISOString());
-  if (until) q.set("until", new Date(until).toISOString());
-  if (format) q.set("format", format);
-  return "/v1/audit?" + q.toString();
-}
-
-async function openAudit() {
-  $("audit").showModal();
-  const r = await api("/v1/keys").catch(() => null);
-  const body = r && r.ok ? await r.json().catch(() => ({})) : {};
-  const select = $("audit-key");
-  const chosen = select.value;
-  select.replaceChildren(el("option", { value: "", text: "Any key" }));
-  for (const k of body.keys || []) {
-    select.append(el("option", { value: k.name, text: k.revoked ? `${k.name} (revoked)` : k.name }));
-  }
-  select.value = chosen;
-  await showAudit();
-}
-
-async function showAudit(e) {
-  if (e) e.preventDefault();
-  const status = $("audit-status");
-  $("audit-csv").href = auditQuery("csv");
-  const r = await api(auditQuery()).catch(() => null);
-  if (!r) { status.textContent = "The server could not be reached."; return; }
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok) { status.textContent = errorText(r.status, body); return; }
-  const rows = $("audit-table").querySelector("tbody");
-  rows.replaceChildren();
-  for (const a of (body.entries || []).slice().reverse()) {  // newest first
-    rows.append(el("tr", {},
-      el("td", { text: a.at ? new Date(a.at).toLocaleString() : "" }),
-      el("td", { text: a.key || "—" }), el("td", { text: `${a.method || ""} ${a.route || ""}` }),
-      el("td", { text: String(a.status ?? "") }), el("td", { text: a.question || "" })));
-  }
-  status.textContent = `${plural((body.entries || []).length, "entry", "entries")} (newest first).`;
-}
-
 // ---- wiring ----
 document.addEventListener("DOMContentLoaded", async () => {
   if (window.matchMedia("(max-width: 700px)").matches) {  // a phone: fold the documents away
@@ -786,9 +738,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   window.addEventListener("drop", (e) => e.preventDefault());
   $("confirm-cancel").addEventListener("click", () => { pendingRemoval = null; $("confirm").close(); });
   $("confirm-ok").addEventListener("click", removeConfirmed);
-  $("audit-open").addEventListener("click", openAudit);
-  $("audit-close").addEventListener("click", () => $("audit").close());
-  $("audit-filter").addEventListener("submit", showAudit);
   $("question").focus();
   await loadSession();
   refreshDocuments();
