@@ -1,7 +1,7 @@
 """Mixed load (red-team row 7): 12 clients asking, streaming, following up, uploading, deleting and
 listing against a real `python -m assistant serve` (with its niced ingest worker process), for
-60 s: the first half without uploads, the second half with uploads and deletes running, so that
-chat latency with and without ingest work is measured in the same run.
+60 s in four alternating windows, without and with uploads and deletes, so that chat latency with
+and without ingest work is measured in the same run.
 
 `python -m eval.mixed_load [--seconds 60] [--out FILE]`; prints a JSON summary and exits 1 on any
 error. The corpus is copied to a temporary folder and ingested into a temporary embedded store
@@ -11,10 +11,13 @@ first (`python -m ingest`), as `eval/load.py` does; rate limits are raised so th
 Clients (12): 3 ask `/v1/chat`, 3 ask `/v1/chat/stream`, 2 ask a question and then a follow-up in
 its conversation, 2 upload a document (a corpus file with a unique first line, 3-30 KB) and wait
 for its job, 1 uploads a small document, waits, deletes it and waits for the delete job, 1 lists
-`/v1/sources` and `/v1/documents`. During the first half ("quiet") the three upload/delete
-clients list documents instead. Counted per phase: requests, errors, p50/p95 of `/v1/chat` (the
-chat and follow-up clients) and of whole streams; ingest jobs finished; any non-2xx answer or
-connection error is an error.
+`/v1/sources` and `/v1/documents`. In the "quiet" windows (the 1st and 3rd quarter) the three
+upload/delete clients wait; in the "uploads" windows they work. A question counts as "with
+ingest" when it overlaps the time from an upload or delete request to the end of its job (a job
+started in an uploads window may run on into the next quiet one), "without ingest" otherwise.
+Reported: requests, errors, p50/p95 of `/v1/chat` (chat and follow-up clients) and of whole
+streams, per window kind and per overlap; jobs finished; any non-2xx answer, connection error or
+failed job is an error.
 """
 
 from __future__ import annotations
@@ -46,31 +49,35 @@ ROLES = ["chat"] * 3 + ["stream"] * 3 + ["followup"] * 2 + ["upload"] * 2 + ["de
 class Outcome:
     role: str
     kind: str  # chat | stream | followup | upload | delete | sources | job
-    phase: str  # quiet | uploads
+    phase: str  # quiet | uploads: the kind of window it started in
     ms: float
     ok: bool
     error: str = ""
+    start: float = 0.0
+    end: float = 0.0
 
 
 class Load:
-    def __init__(self, base: str, questions: list[str], corpus: Path, half: float) -> None:
-        self.base, self.questions, self.half = base, questions, half
+    def __init__(self, base: str, questions: list[str], corpus: Path, window: float) -> None:
+        self.base, self.questions, self.window = base, questions, window
         self.docs = sorted(p for p in corpus.iterdir() if p.is_file())
         self.out: list[Outcome] = []
         self.lock = threading.Lock()
         self.t0 = 0.0
         self.jobs_done = {"quiet": 0, "uploads": 0}
+        self.ingest: list[tuple[float, float]] = []  # upload/delete request -> its job's end
 
     def phase(self) -> str:
-        return "quiet" if time.perf_counter() - self.t0 < self.half else "uploads"
-
-    def record(self, role: str, kind: str, t: float, ok: bool, error: str = "") -> None:
-        with self.lock:
-            self.out.append(Outcome(role, kind, self.phase_at(t), (time.perf_counter() - t) * 1000,
-                                    ok, error[:200]))
+        return self.phase_at(time.perf_counter())
 
     def phase_at(self, t: float) -> str:
-        return "quiet" if t - self.t0 < self.half else "uploads"
+        return "quiet" if int((t - self.t0) / self.window) % 2 == 0 else "uploads"
+
+    def record(self, role: str, kind: str, t: float, ok: bool, error: str = "") -> None:
+        now = time.perf_counter()
+        with self.lock:
+            self.out.append(Outcome(role, kind, self.phase_at(t), (now - t) * 1000, ok,
+                                    error[:200], t, now))
 
     def call(self, role: str, kind: str, fn) -> object:
         t = time.perf_counter()
@@ -146,9 +153,10 @@ class Load:
                         f = FOLLOW_UPS[n % len(FOLLOW_UPS)]
                         self.call(role, "followup",
                                   lambda: self.chat(c, f, first["conversation_id"]))
-                elif role == "sources" or quiet:
+                elif role == "sources":
                     self.call(role, "sources", lambda: self.listing(c))
-                    time.sleep(0.5 if role != "sources" else 0)
+                elif quiet:
+                    time.sleep(0.2)
                 elif role == "upload":
                     self.upload_one(c, idx, n, end)
                 else:
@@ -160,36 +168,56 @@ class Load:
         return f"Mixed load note {idx}-{n}-{time.time_ns()}\n\n{body}".encode()
 
     def upload_one(self, c: httpx.Client, idx: int, n: int, end: float) -> None:
+        t = time.perf_counter()
         made = self.call("upload", "upload",
                          lambda: self.upload(c, f"load-{idx}-{n}.txt", self.document(idx, n, False)))
         if made:
             self.wait_job(c, made["job_id"], "upload", end)
+        with self.lock:
+            self.ingest.append((t, time.perf_counter()))
 
     def upload_and_delete(self, c: httpx.Client, idx: int, n: int, end: float) -> None:
-        made = self.call("delete", "upload",
-                         lambda: self.upload(c, f"gone-{idx}-{n}.txt", self.document(idx, n, True)))
-        if not made or not self.wait_job(c, made["job_id"], "delete", end):
-            return
-        doc_id = made["files"][0]["document_id"]
-        gone = self.call("delete", "delete", lambda: self.delete(c, doc_id))
-        if gone:
-            self.wait_job(c, gone["job_id"], "delete", end)
+        t = time.perf_counter()
+        try:
+            made = self.call("delete", "upload", lambda: self.upload(
+                c, f"gone-{idx}-{n}.txt", self.document(idx, n, True)))
+            if not made or not self.wait_job(c, made["job_id"], "delete", end):
+                return
+            doc_id = made["files"][0]["document_id"]
+            gone = self.call("delete", "delete", lambda: self.delete(c, doc_id))
+            if gone:
+                self.wait_job(c, gone["job_id"], "delete", end)
+        finally:
+            with self.lock:
+                self.ingest.append((t, time.perf_counter()))
+
+
+def _stats(items: list[Outcome]) -> dict:
+    ms = [o.ms for o in items if o.ok]
+    return {"requests": len(items), "errors": sum(not o.ok for o in items),
+            "p50_ms": round(statistics.median(ms), 1) if ms else None,
+            "p95_ms": round(pct(ms, 95), 1) if ms else None}
 
 
 def summarise(load: Load, elapsed: float) -> dict:
     def block(kind: set[str], phase: str) -> dict:
-        items = [o for o in load.out if o.kind in kind and o.phase == phase]
-        ms = [o.ms for o in items if o.ok]
-        return {"requests": len(items), "errors": sum(not o.ok for o in items),
-                "p50_ms": round(statistics.median(ms), 1) if ms else None,
-                "p95_ms": round(pct(ms, 95), 1) if ms else None}
+        return _stats([o for o in load.out if o.kind in kind and o.phase == phase])
 
+    def during_ingest(o: Outcome) -> bool:
+        return any(o.start < b and a < o.end for a, b in load.ingest)
+
+    asked = [o for o in load.out if o.kind in ("chat", "followup")]
+    streams = [o for o in load.out if o.kind == "stream"]
     errors = [o for o in load.out if not o.ok]
     return {
         "clients": len(ROLES), "roles": {r: ROLES.count(r) for r in dict.fromkeys(ROLES)},
         "seconds": round(elapsed, 1), "requests": len(load.out), "errors": len(errors),
         "error_examples": sorted({o.error for o in errors})[:5],
-        "chat_p95_ms": {p: block({"chat", "followup"}, p)["p95_ms"] for p in ("quiet", "uploads")},
+        "chat_without_ingest": _stats([o for o in asked if not during_ingest(o)]),
+        "chat_with_ingest": _stats([o for o in asked if during_ingest(o)]),
+        "stream_without_ingest": _stats([o for o in streams if not during_ingest(o)]),
+        "stream_with_ingest": _stats([o for o in streams if during_ingest(o)]),
+        "ingest_busy_seconds": round(sum(b - a for a, b in load.ingest), 1),
         "phases": {p: {"chat": block({"chat"}, p), "followup": block({"followup"}, p),
                        "stream": block({"stream"}, p), "sources": block({"sources"}, p),
                        "uploads": block({"upload"}, p), "deletes": block({"delete"}, p),
@@ -198,8 +226,8 @@ def summarise(load: Load, elapsed: float) -> dict:
 
 
 def main(
-    seconds: float = typer.Option(60.0, min=4, help="How long the clients run (half quiet, "
-                                  "half with uploads)."),
+    seconds: float = typer.Option(60.0, min=4, help="How long the clients run (four "
+                                  "windows: quiet, uploads, quiet, uploads)."),
     corpus: Path = typer.Option(PROJECT_ROOT / "corpus", help="Documents to copy and ingest."),
     out: Path = typer.Option(None, help="Also write the JSON summary to this file."),
     keep: bool = typer.Option(False, help="Keep the temporary folder (store, logs)."),
@@ -226,9 +254,10 @@ def main(
                                   env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log)
         try:
             wait_healthy(base, server)
-            load = Load(base, questions_for(corpus), docs, seconds / 2)
-            with httpx.Client(timeout=120) as c:  # warm-up
-                load.chat(c, load.questions[0])
+            load = Load(base, questions_for(corpus), docs, seconds / 4)
+            with httpx.Client(timeout=120) as c:  # warm-up: the first questions build caches
+                for q in load.questions[:6]:
+                    load.chat(c, q)
             load.t0 = time.perf_counter()
             end = load.t0 + seconds
             threads = [threading.Thread(target=load.client, args=(i, role, end), daemon=True)
