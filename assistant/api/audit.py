@@ -3,8 +3,9 @@
 
 The line records the route's template (`/v1/documents/{document_id}`), never the raw path: a
 client cannot grow a line by sending a long URL. A request to a `/v1` path that no route serves
-is logged as route "(unknown)" with the first PATH_SHOWN characters of its path, and counted per
-client address: past `ASSISTANT_RATE_LIMIT_UNMATCHED_PER_ADDRESS` it gets a 429 and no line.
+is logged as route "(unknown)" with the first PATH_SHOWN characters of its path; it, and any 404
+answered to a client without a key, is counted per client address: past
+`ASSISTANT_RATE_LIMIT_UNMATCHED_PER_ADDRESS` it gets a 429 instead, and no line.
 Rate-limit refusals (429) of clients without a key are logged at most once a minute per address.
 """
 
@@ -58,7 +59,7 @@ class AuditMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 state["_route"] = route_template(scope)
-                if state["_route"] is None and auth is not None:  # a path no route serves
+                if auth is not None and _keyless_not_found(state, message["status"]):
                     verdict = auth.limiter.unmatched(_client(scope))
                     if not verdict.allowed:  # no line: a flood cannot grow the log
                         status["throttled"] = state["_audited"] = True
@@ -98,6 +99,12 @@ class AuditMiddleware:
                 client=_client(scope), **extra)
         except Exception:  # auditing must not take the request down with it
             log.exception("could not write the audit log")
+
+
+def _keyless_not_found(state: dict, status: int) -> bool:
+    """A path no route serves, or a 404 for a client without a key (anyone can cause it)."""
+    p = state.get("principal")
+    return state["_route"] is None or (status == 404 and getattr(p, "key_id", None) is None)
 
 
 def _auth(scope):

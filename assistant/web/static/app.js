@@ -204,7 +204,8 @@ function titleCounts(docs, bySource) {
 function originNote(d, title, titles) {
   if ((titles.get(title) || 0) < 2) return [];
   const kind = d.origin && d.origin.kind;
-  const words = kind === "upload" ? `uploaded as ${d.name}` : `from the ${kind || "document"} folder: ${d.source}`;
+  const words = kind === "upload" ? `uploaded as ${d.name}`
+    : kind === "file" ? `added as a file: ${d.source}` : `from the folder: ${d.source}`;
   return [el("span", { class: "doc-origin", text: words })];
 }
 
