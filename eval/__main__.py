@@ -29,10 +29,12 @@ ANSWER_ROWS = [
     ("abstention precision", "abstention_precision"),
     ("abstention recall", "abstention_recall"),
     ("false abstentions", "false_abstentions"),
+    ("false abstention rate", "false_abstention_rate"),
     ("errors (generator failed)", "errors"),
     ("sentences removed by verification", "sentences_removed_by_verification"),
     ("answers replaced by the fallback", "answers_replaced_by_fallback"),
     ("answer length, median words", "answer_words_p50"),
+    ("answer length, median characters", "answer_chars_p50"),
     ("latency p50 (ms)", "latency_p50_ms"),
     ("latency p95 (ms)", "latency_p95_ms"),
 ]

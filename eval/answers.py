@@ -96,11 +96,16 @@ def summarize(records: Sequence[AnswerRecord]) -> dict:
         "abstention_precision": (sum(not r.answerable for r in abstained) / len(abstained)) if abstained else None,
         "abstention_recall": (sum(r.abstained for r in unanswerable) / len(unanswerable)) if unanswerable else None,
         "false_abstentions": sum(r.abstained for r in answerable),
+        "false_abstention_rate": (sum(r.abstained for r in answerable) / len(answerable)) if answerable else None,
+        # what the response says it is (answered / hedged / abstained), where it says
+        "answer_types": dict(sorted(Counter(str(r.extra.get("answer_type", "-")) for r in records).items())),
         "errors": sum(1 for r in records if r.extra.get("error")),
         "sentences_removed_by_verification": sum(len(r.extra.get("unsupported") or []) for r in records),
         "answers_replaced_by_fallback": sum(1 for r in records if r.extra.get("fallback")),
         "generators": dict(sorted(Counter(r.extra.get("generator", "?") for r in records).items())),
         "answer_words_p50": (float(np.median([len(r.answer.split()) for r in answerable if not r.abstained]))
+                             if any(not r.abstained for r in answerable) else None),
+        "answer_chars_p50": (float(np.median([len(r.answer) for r in answerable if not r.abstained]))
                              if any(not r.abstained for r in answerable) else None),
         "latency_p50_ms": float(np.percentile(lat, 50)),
         "latency_p95_ms": float(np.percentile(lat, 95)),

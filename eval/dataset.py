@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CATEGORIES = {"factoid", "number_date", "list", "definition", "multi_document", "unanswerable"}
+CATEGORIES = {"factoid", "number_date", "list", "definition", "multi_document", "unanswerable", "comparison"}
 DEFAULT_SET = Path(__file__).resolve().parent / "data" / "corpus_eval.jsonl"
 
 
