@@ -234,6 +234,87 @@ def train_answerer(
     typer.echo(f"wrote {target} in {report['seconds']} s", err=True)
 
 
+@app.command("train-reranker")
+def train_reranker(
+    eval_data: Annotated[Path, typer.Option(help="Folder with squad2/, covidqa/ and scifact/.")] = DEFAULT_EVAL_DATA,
+    out: Annotated[Optional[Path], typer.Option(help="Adapter file to write or evaluate (default: "
+                                                     "assistant/models/cross-encoder.safetensors).")] = None,
+    eval_only: Annotated[bool, typer.Option("--eval-only", help="Only measure the file on the held-out "
+                                                                "data (and latency).")] = False,
+    epochs: Annotated[float, typer.Option(help="Passes over the training pairs.")] = 1.0,
+    covidqa_hard: Annotated[int, typer.Option(help="Hard negatives per COVID-QA question.")] = 4,
+    scifact_hard: Annotated[int, typer.Option(help="BM25 hard negatives per SciFact claim.")] = 2,
+    scifact_queries: Annotated[Optional[int], typer.Option(help="SciFact training claims used "
+                                                                "(seeded sample; default all).")] = None,
+    max_len_passage: Annotated[int, typer.Option(help="Word pieces of a SciFact training pair.")] = 256,
+    max_minutes: Annotated[float, typer.Option(help="Training stops after this many minutes.")] = 45.0,
+    threads: Annotated[int, typer.Option(help="torch CPU threads for training.")] = 2,
+    eval_threads: Annotated[int, typer.Option(help="torch CPU threads for scoring (on a shared "
+                                                   "machine 1 measured 7x faster than 2).")] = 1,
+    dev_only: Annotated[bool, typer.Option("--dev-only", help="Only score the file on the dev "
+                                                              "split (and choose the int8 default).")] = False,
+    dev_squad_questions: Annotated[Optional[int], typer.Option(
+        help="--dev-only: a seeded sample of the SQuAD dev questions (default all).")] = None,
+    dev_scifact_queries: Annotated[Optional[int], typer.Option(
+        help="--dev-only: SciFact dev claims scored (seeded sample; 0: none; default all).")] = None,
+    scifact_queries_eval: Annotated[Optional[int], typer.Option(
+        help="--eval-only: score the models on a seeded sample of this many SciFact test claims "
+             "(baselines on all of them too).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of torch, numpy and random.")] = 13,
+    cached: Annotated[bool, typer.Option(help="Reuse MiniLM embeddings from .data/.")] = True,
+) -> None:
+    """Train the cross-encoder (LoRA on the packaged MiniLM) on SQuAD 2.0, COVID-QA and SciFact
+    training data; `--eval-only`: measure it on the held-out articles and SciFact test."""
+    from assistant.cross_encoder import WEIGHTS_PATH
+    from eval.train_reranker import Recipe, run_eval, run_train
+
+    target = out or WEIGHTS_PATH
+    try:
+        if dev_only:
+            from eval.train_reranker import run_dev
+
+            meta = run_dev(eval_data, _embedder(cached=cached), target, threads=eval_threads,
+                           squad_questions=dev_squad_questions, scifact_queries=dev_scifact_queries)
+            _reranker_tables("dev (training articles left out)", meta["dev"])
+            typer.echo(f"int8 by default: {meta['runtime']['int8']} "
+                       f"(fp32 - int8 on dev: {meta['runtime']['int8_dev_drop']})", err=True)
+        elif not eval_only:
+            recipe = Recipe(epochs=epochs, covidqa_hard=covidqa_hard, scifact_hard=scifact_hard,
+                            scifact_queries=scifact_queries, max_len_passage=max_len_passage,
+                            max_minutes=max_minutes, seed=seed, threads=threads)
+            meta = run_train(eval_data, _embedder(cached=cached), recipe, out=target,
+                             log=lambda m: typer.echo(m, err=True), eval_threads=eval_threads)
+            _reranker_tables("dev (training articles left out)", meta["dev"])
+            typer.echo(f"int8 by default: {meta['runtime']['int8']} "
+                       f"(fp32 - int8 on dev: {meta['runtime']['int8_dev_drop']})", err=True)
+            typer.echo(f"wrote {target}; training command {meta['seconds_train_command']} s, "
+                       f"dev {meta['dev']['seconds']} s", err=True)
+        else:
+            held = run_eval(eval_data, _embedder(cached=cached), target, threads=eval_threads,
+                            scifact_queries=scifact_queries_eval)
+            _reranker_tables("held-out", held)
+            print_table("Latency, median ms", ["setting", "ms"], list(held["latency_ms"].items()))
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+
+
+def _reranker_tables(title: str, res: dict) -> None:
+    sq, cq, sf = res["squad2"], res["covidqa"], res.get("scifact")
+    print_table(f"SQuAD 2.0 {title}: answer sentence in the gold paragraph ({sq['_counts']})",
+                ["scorer", "top-1", "abstention AUC"],
+                [(k, v["top1"], v["abstain_auc"]) for k, v in sq.items() if not k.startswith("_")])
+    print_table(f"COVID-QA {title}: best sentence of the article ({cq['_counts']})",
+                ["scorer", "top-1", "top-4"],
+                [(k, v["top1"], v["top4"]) for k, v in cq.items() if not k.startswith("_")])
+    if sf is None:
+        return
+    print_table(f"SciFact {title}: re-ranking the fusion's top 30 ({sf['_counts']})",
+                ["scorer", "nDCG@10", "Recall@10", "MRR@10"],
+                [(k, v["ndcg@10"], v["recall@10"], v["mrr@10"]) for k, v in sf.items()
+                 if not k.startswith("_")])
+
+
 @app.command()
 def feedback(
     export: Annotated[Optional[Path], typer.Option(help="Write every feedback record to this "

@@ -37,9 +37,15 @@ from assistant.answers.features import (
     sentence_features,
     vocabulary,
 )
+from assistant.answers.gather import compare_sides, is_quote, lead, list_items
 from assistant.answers.model import AnswererModel, load_model
-from assistant.answers.question import Anchor, _Question, analyse, anchor_in
+from assistant.answers.question import Anchor, _Question, analyse, anchor_in, answer_type
+from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
+    ABSTAINED,
+    ANSWERED,
+    HEDGED,
+    HEDGE,
     NOT_COVERED,
     Answer,
     Citation,
@@ -60,11 +66,13 @@ _BULLET = re.compile(r"^[-–•*·▪►→]\s")
 _HEADING = re.compile(r"^[A-Z][^.!?:]{0,60}$")  # a short line without end punctuation
 
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are)\b)", re.IGNORECASE)
-_LIST_QUESTION = re.compile(
-    r"^\s*(list|name|compare|which (companies|firms|drugs|therapies|products|deals|agreements|"
-    r"cdmos|manufacturers|partners|countries|designations)|what (companies|firms|deals|"
-    r"agreements|designations|therapies|drugs|products|cdmos) )|\b(compare|versus|vs\.?|each of|"
-    r"all the|both)\b", re.IGNORECASE)
+# A comparison of size or time asks for an amount (or count) or a date on each side.
+_SIZE = re.compile(r"\b(bigger|larger|greater|higher|more|smaller|lower|less|fewer|cheaper|"
+                   r"biggest|largest|highest|most|economics|financial|terms|value|worth|price)\b",
+                   re.IGNORECASE)
+_TIME = re.compile(r"\b(earlier|later|sooner|first|older|newer)\b", re.IGNORECASE)
+# Hedges show this many of the closest sentences.
+HEDGE_SENTENCES = 2
 _COVERAGE = SENTENCE_FEATURES.index("coverage")
 _PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
 
@@ -91,24 +99,41 @@ class ExtractiveGenerator:
         return self._embedder
 
     # --- scoring ---
-    def score(self, q: _Question, cands: list[Candidate], stats: CorpusStats) -> list[Candidate]:
-        """The prefilter's best candidates, each with P(it holds the answer) set, best first."""
+    def score(self, q: _Question, cands: list[Candidate], stats: CorpusStats,
+              keep_rest: bool = False) -> list[Candidate]:
+        """The prefilter's best candidates, each with P(it holds the answer) set, best first;
+        with `keep_rest` (lists, comparisons) the other candidates follow, in the prefilter's
+        order, with its probability scaled below the last re-scored one."""
         X = sentence_features(q, cands, stats, None)
+        rest: list[Candidate] = []
         if self.model.uses_similarity:
-            top = np.argsort(-self.model.prefilter.predict(X))[:self.model.prefilter_keeps]
+            pre = self.model.prefilter.predict(X)
+            order = np.argsort(-pre)
+            top = order[:self.model.prefilter_keeps]
+            if keep_rest:
+                for i in order[self.model.prefilter_keeps:]:
+                    cands[i].prob = float(pre[i])
+                    rest.append(cands[i])
             cands = [cands[i] for i in top]
             query = self.embedder.embed_query(q.text)  # usually retrieval's, already computed
             vecs = self.embedder.embed_texts([c.text for c in cands])
             X = sentence_features(q, cands, stats, vecs @ query)
         for c, p in zip(cands, self.model.sentence.predict(X)):
             c.prob = float(p)
-        return sorted(cands, key=lambda c: -c.prob)
+        ranked = sorted(cands, key=lambda c: -c.prob)
+        if rest:
+            floor = ranked[-1].prob if ranked else 1.0
+            top_pre = max(c.prob for c in rest) or 1.0
+            for c in rest:
+                c.prob = floor * 0.99 * c.prob / top_pre
+        return ranked + rest
 
     def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer:
         q = analyse(question, stats)
         if not passages or not q.weights:
             return self.abstain("no passage matched the question")
         passages = list(passages)
+        shape = shape_of(question)
         if q.about_document:
             # A document's own date and author are in its dateline and byline, in its first chunk.
             passages = _headers(passages, stats) or passages
@@ -117,27 +142,34 @@ class ExtractiveGenerator:
         missing = [a for a in q.anchors if not anchor_in(a, everywhere)]
         if q.anchors and len(missing) == len(q.anchors):
             return self.abstain(f"no passage mentions {_quote(missing)}")
+        if shape.kind == "summary":
+            return self._summary(passages, stats)
         if q.about_document:
-            return self._about_document(q, passages)
+            return self._about_document(q, passages, stats)
         cands = candidates(passages)
         if not cands:
             return self.abstain("no sentence of the retrieved passages matches the question")
-        ranked = self.score(q, cands, stats)
+        ranked = _facts_first(self.score(q, cands, stats, keep_rest=shape.kind != "single"))
         p_answer = float(self.model.question.predict(question_features(
             q, ranked, np.array([c.prob for c in ranked]), passages))[0])
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold is not None
                      else self.model.answer_threshold)
-        list_question = bool(_LIST_QUESTION.search(question))
+        if shape.kind == "comparison":
+            return self._compare(q, shape, ranked, p_answer)
+        list_question = shape.kind == "list"
         # The answerability model learned from one-answer questions (a single sentence holds the
-        # answer); a list or compare question is answered from several documents at once, which
-        # that model was never shown, so its gate does not apply. Such a question is still
-        # declined when no passage names what it asks about (above), or no sentence shares a term.
+        # answer); a list question is answered from several documents at once, which that
+        # model was never shown, so its gate does not apply. Such a question is still declined
+        # when no passage names what it asks about (above), or no sentence shares a term.
         gated = not (list_question and any(c.features[_COVERAGE] > 0 for c in ranked))
         if gated and p_answer < threshold:
-            if missing:
-                return self.abstain(f"no passage mentions {_quote(missing)}", confidence=p_answer)
-            return self.abstain("no passage answers it clearly enough", confidence=p_answer)
-        chosen = self._select(ranked, stats, list_question=list_question)
+            return self._hedge(q, ranked, p_answer, missing)
+        if list_question:
+            limit = max(self.settings.max_answer_sentences, MAX_LIST_ITEMS // 2)
+            items = list_items(ranked, limit, self.model.keep_threshold, shape.per_document)
+            if items:
+                return self._compose(items, p_answer, [], shape="list")
+        chosen = self._select(ranked, stats, list_question=False)
         # Names and numbers of the question that nothing the answer cites mentions: first the
         # best further sentence whose passage does mention one joins the answer; what is still
         # missing is a premise the documents do not report ("When did the FDA approve X?" when
@@ -165,12 +197,64 @@ class ExtractiveGenerator:
             unreported = [a for a in names if not anchor_in(a, _window(best))]
         return self._compose(chosen, p_answer, unreported)
 
-    def _about_document(self, q: _Question, headers: list[Passage]) -> Answer:
+    def _hedge(self, q: _Question, ranked: list[Candidate], p_answer: float,
+               missing: list[Anchor]) -> Answer:
+        """Below the answer threshold: when the question's subject is in the passages (its names,
+        or the best sentence shares its terms), the closest cited sentences and what they may not
+        state; otherwise the documents don't cover it."""
+        hedge_at = (self.settings.hedge_threshold if self.settings.hedge_threshold is not None
+                    else self.model.hedge_threshold)
+        close = [c for c in ranked[:HEDGE_SENTENCES * 2] if c.features[_COVERAGE] > 0]
+        if p_answer < hedge_at or not close:
+            reason = (f"no passage mentions {_quote(missing)}" if missing
+                      else "no passage answers it clearly enough")
+            return self.abstain(reason, confidence=p_answer)
+        shown = close[:HEDGE_SENTENCES]
+        answer = self._compose(shown, p_answer, missing)
+        if not missing:  # (with missing names, the composed answer already says what is missing)
+            answer.answer = f"{HEDGE} {answer.answer}"
+            answer.abstained, answer.reason = True, "no passage answers it clearly enough"
+        answer.kind = HEDGED
+        return answer
+
+    def _compare(self, q: _Question, shape: Shape, ranked: list[Candidate], p_answer: float) -> Answer:
+        """Each side from its own sentence; a side the documents say nothing of is named."""
+        wanted = q.wanted or (answer_type("how much") if _SIZE.search(q.text) else
+                              answer_type("when") if _TIME.search(q.text) else None)
+        if wanted is not None and q.wanted is None:
+            for c in ranked:
+                c.typed = bool(wanted[1].search(c.text))
+        picks = compare_sides(ranked, shape.sides, typed_wanted=wanted is not None)
+        if wanted is not None:  # a side with no sentence giving the value: its best mention
+            loose = compare_sides(ranked, shape.sides, typed_wanted=False)
+            picks = [p or l for p, l in zip(picks, loose)]
+        chosen = list(dict.fromkeys(c for c in picks if c is not None))
+        lacking = [names for names, c in zip(shape.sides, picks) if c is None]
+        if not chosen:
+            return self._hedge(q, ranked, p_answer, [])
+        answer = self._compose(chosen, p_answer, [], shape="comparison")
+        if lacking:
+            said = "; ".join(_quote(list({a.surface: a for a in names}.values())) for names in lacking)
+            answer.answer += f"\nThe documents say nothing of {said} in this connection."
+            answer.kind, answer.abstained = HEDGED, True
+            answer.reason = f"no passage speaks of {said}"
+        return answer
+
+    def _summary(self, passages: list[Passage], stats: CorpusStats) -> Answer:
+        """The lead sentences of the best-matching document."""
+        sentences = lead(passages[0], stats)
+        if not sentences:
+            return self.abstain("the document has no sentences to summarise")
+        return self._compose(sentences, 1.0, [], shape="summary")
+
+    def _about_document(self, q: _Question, headers: list[Passage], stats: CorpusStats) -> Answer:
         """"When was the article on X published?", "Who wrote it?": the answer is the dateline or
-        byline at the head of the best-matching document, a line the sentence model never saw
-        in training (its data has no datelines), so it is found by its form."""
-        for p in headers:  # in retrieval order
-            for i, sent in enumerate(p.sentence_texts()):
+        byline at the head of the best-matching document (its first two chunks), a line the
+        sentence model never saw in training (its data has no datelines), so it is found by its
+        form. Another document's byline is never the answer."""
+        head = headers[0]
+        for p in (head, stats.neighbor(head, 1)):
+            for i, sent in enumerate(p.sentence_texts() if p is not None else []):
                 if q.wanted and q.wanted[1].search(sent):
                     c = Candidate(p, i, clean(sent), prob=1.0)
                     return self._compose([c], confidence=1.0, unreported=[])
@@ -197,6 +281,8 @@ class ExtractiveGenerator:
                     continue
             elif c.prob < keep:
                 break
+            elif is_quote(c.text):  # a further sentence is a fact, not someone's words on it
+                continue
             chosen.append(c)
             seen.add(_key(c.text))
             sources.add(c.passage.source)
@@ -245,28 +331,38 @@ class ExtractiveGenerator:
             elif items and _starts_line(passage, j):
                 break  # a new paragraph that is not an item: the list is over
             if (passage.id, j) not in taken and clean(raw):
-                out.append(_candidate(intro, passage, j, raw))
+                out.append(_candidate(intro, passage, j, raw, item=True))
                 taken.add((passage.id, j))
             j += 1
         return out
 
     # --- composition ---
-    def _compose(self, chosen: list[Candidate], confidence: float, unreported: list[Anchor]) -> Answer:
-        # Passages in the order of their best sentence; sentences in document order within each.
+    def _compose(self, chosen: list[Candidate], confidence: float, unreported: list[Anchor],
+                 shape: str = "single") -> Answer:
+        """Sentences with their [n]; a list or comparison as one "- " line per item, in the
+        order chosen; otherwise passages in the order of their best sentence, sentences in
+        document order within each."""
         order: list[str] = []
-        for c in sorted(chosen, key=lambda c: -c.prob):
+        for c in (chosen if shape != "single" else sorted(chosen, key=lambda c: -c.prob)):
             if c.passage.id not in order:
                 order.append(c.passage.id)
         numbers = {pid: n for n, pid in enumerate(order, start=1)}
-        chosen = sorted(chosen, key=lambda c: (numbers[c.passage.id], c.index))
+        if shape == "single":
+            chosen = sorted(chosen, key=lambda c: (numbers[c.passage.id], c.index))
         # Every sentence carries its own marker, so each claim can be checked on its own; a list
         # item's number ("1.") stays with the item it numbers.
         parts: list[str] = []
+        number = ""
         for c in chosen:
             if _ITEM_NUMBER.match(c.text) and len(c.text) <= 4:
-                parts.append(c.text)
+                number = c.text  # "1." goes with the item it numbers
+            elif c.item and shape == "single":  # the items of a quoted list, one per line
+                mark = f"{number} " if number else ("" if _ITEM_NUMBER.match(c.text) else "- ")
+                parts.append(f"\n{mark}{_BULLET.sub('', c.text)} [{numbers[c.passage.id]}]")
+                number = ""
             else:
-                parts.append(f"{c.text} [{numbers[c.passage.id]}]")
+                parts.append(f"{number + ' ' if number else ''}{c.text} [{numbers[c.passage.id]}]")
+                number = ""
         citations = []
         for pid in order:
             group = [c for c in chosen if c.passage.id == pid]
@@ -274,16 +370,27 @@ class ExtractiveGenerator:
             citations.append(Citation(n=numbers[pid], source=p.source, title=p.title, text=p.text,
                                       page=p.page, score=round(max(c.prob for c in group), 4),
                                       section=p.section, passage_id=p.id))
-        text = " ".join(parts)
+        itemised = shape in ("list", "comparison")
+        if itemised:
+            text = "\n".join(f"- {x}" for x in parts)
+        else:  # a quoted list's items on their own lines, the next sentence after them
+            text = ""
+            for x in parts:
+                in_list = text.count("\n") and (text.split("\n")[-1][:1] == "-" or _ITEM_NUMBER.match(text.split("\n")[-1]))
+                sep = "" if not text or x.startswith("\n") else ("\n" if in_list else " ")
+                text += sep + x
+            text = text.strip()
+        items = [{"text": c.text, "citations": [numbers[c.passage.id]]} for c in chosen] if itemised else []
         extra = {"confidence": round(confidence, 4)}
         if unreported:
             note = (f"The documents do not report {_quote(unreported)} in this connection. "
                     "What they do say:")
-            return Answer(answer=f"{note} {text}", citations=citations, abstained=True,
-                          generator=self.name, reason=f"no cited passage mentions {_quote(unreported)}",
+            return Answer(answer=f"{note}{chr(10) if itemised else ' '}{text}", citations=citations,
+                          abstained=True, generator=self.name, kind=HEDGED, shape=shape, items=items,
+                          reason=f"no cited passage mentions {_quote(unreported)}",
                           extra={**extra, "unreported": [a.surface for a in unreported]})
         return Answer(answer=text, citations=citations, abstained=False, generator=self.name,
-                      extra=extra)
+                      kind=ANSWERED, shape=shape, items=items, extra=extra)
 
     def stream(self, question: str, passages: Sequence[Passage],
                stats: CorpusStats) -> Iterator[Delta | Answer]:
@@ -291,8 +398,19 @@ class ExtractiveGenerator:
 
     def abstain(self, reason: str, confidence: float = 0.0) -> Answer:
         return Answer(answer=f"{NOT_COVERED} ({reason[:1].upper()}{reason[1:]}.)", citations=[],
-                      abstained=True, generator=self.name, reason=reason,
+                      abstained=True, generator=self.name, reason=reason, kind=ABSTAINED,
                       extra={"confidence": round(confidence, 4)})
+
+
+def _facts_first(ranked: list[Candidate]) -> list[Candidate]:
+    """An executive's quote is not the fact: when the best sentence is a quote and a sentence of
+    news close behind it (at least half its probability) is not, that one leads."""
+    if len(ranked) > 1 and is_quote(ranked[0].text):
+        fact = next((c for c in ranked[1:4] if not is_quote(c.text)
+                     and c.prob >= 0.5 * ranked[0].prob), None)
+        if fact is not None:
+            ranked = [fact] + [c for c in ranked if c is not fact]
+    return ranked
 
 
 def _window(c: Candidate) -> set[str]:
@@ -310,8 +428,8 @@ def _starts_line(passage: Passage, j: int) -> bool:
     return "\n" in passage.text[prev_end:start]
 
 
-def _candidate(like: Candidate, passage: Passage, index: int, raw: str) -> Candidate:
-    return Candidate(passage, index, clean(raw), prob=like.prob * 0.999)
+def _candidate(like: Candidate, passage: Passage, index: int, raw: str, item: bool = False) -> Candidate:
+    return Candidate(passage, index, clean(raw), prob=like.prob * 0.999, item=item)
 
 
 def _headers(passages: list[Passage], stats: CorpusStats) -> list[Passage]:

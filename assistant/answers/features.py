@@ -64,6 +64,20 @@ _CHROME = re.compile(
     re.IGNORECASE)
 # A footnote number glued to the end of a sentence or word ("platform.9", "therapies,12").
 _FOOTNOTE = re.compile(r"(?<=[a-z)][.,;:])\d{1,3}(?=\s|$)")
+# ... or to a lower-case word of four letters or more ("Type 1 diabetes2", "blood cancers3.");
+# names such as "p53", "CD19" or "IL6" keep their digits.
+_GLUED_FOOTNOTE = re.compile(r"\b([a-z]{4,})\d{1,2}(?=[\s.,;:)]|$)")
+# Lines that describe the page, not the news: a bare address, a metadata line ("Date: ...",
+# "date 2024-11-22 author: ..."), a byline, a headline carrying its publisher and date
+# ("... | Fierce Biotech | 2025-05-14").
+_DATE_TEXT = (r"(\d{4}-\d{2}-\d{2}|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? "
+              r"\d{1,2},? \d{4}|\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{4})")
+_URL_LINE = re.compile(r"^\s*(https?://|www\.)\S+\s*$", re.IGNORECASE)
+_META_LINE = re.compile(r"^\s*(source|date|dated|publisher|published|updated|posted|url|author|"
+                        r"byline)\b\s*[:=]?\s*(?:\S+\s+){0,11}\S*$", re.IGNORECASE)
+_BYLINE = re.compile(r"^\s*by:?\s+[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3}\s*([|,•·–-]|$)")
+_SEPARATED_DATE = re.compile(r"\s[|•·]\s.*" + _DATE_TEXT + r"|" + _DATE_TEXT + r".*\s[|•·]\s",
+                             re.IGNORECASE)
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]")
 _WS = re.compile(r"\s+")
 
@@ -73,12 +87,27 @@ def clean(text: str) -> str:
     layout whitespace removed (document text must not forge the answer's [n] markers)."""
     text = MARKER.sub("", text)
     text = _FOOTNOTE.sub("", text)
+    text = _GLUED_FOOTNOTE.sub(r"\1", text)
     text = _EMOJI.sub("", text)
     return _WS.sub(" ", text).strip()
 
 
 def is_chrome(text: str) -> bool:
     return bool(_CHROME.match(text))
+
+
+def is_page_line(text: str, title: str = "") -> bool:
+    """A line about the page (address, metadata, byline, headline with publisher and date, the
+    headline itself), never an answer sentence."""
+    t = text.strip()
+    if len(t) > 400:  # a page line is short; the patterns below are not run on long text
+        return False
+    ends = bool(_END.search(t))
+    if _URL_LINE.match(t) or _BYLINE.match(t) or (_META_LINE.match(t) and not ends) or \
+            (_SEPARATED_DATE.search(t) and not ends):
+        return True
+    key = _WS.sub(" ", t).lower().rstrip(" .")
+    return bool(title) and len(key) > 20 and _WS.sub(" ", title).lower().startswith(key)
 
 
 @dataclass(eq=False)  # candidates are compared by identity
@@ -90,6 +119,7 @@ class Candidate:
     prob: float = 0.0
     anchors: float = 0.0  # share of question anchors in the sentence
     typed: bool = False
+    item: bool = False  # an item of a list that a chosen sentence introduces
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:
@@ -97,7 +127,7 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     for p in passages:
         for i, sent in enumerate(p.sentence_texts()):
             text = clean(sent)
-            if len(words(text)) < 3 or is_chrome(sent):
+            if len(words(text)) < 3 or is_chrome(sent) or is_page_line(sent, p.title):
                 continue
             out.append(Candidate(p, i, text))
     return out

@@ -57,6 +57,9 @@ class AnswererModel:
     meta: dict
     # Candidates the prefilter passes on to be embedded and re-scored (each costs an embedding).
     prefilter_keeps: int = 6
+    # Below answer_threshold, hedge (the closest cited sentences) when P(answerable) is at least
+    # this and the question's subject is in the passages; abstain below it.
+    hedge_threshold: float = 0.0
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "AnswererModel":
@@ -70,7 +73,7 @@ class AnswererModel:
                    Logistic.from_dict(d["question"]),
                    float(d["thresholds"]["answer"]), float(d["thresholds"]["keep"]),
                    bool(d.get("uses_similarity", True)), d.get("meta", {}),
-                   int(d.get("prefilter_keeps", 6)))
+                   int(d.get("prefilter_keeps", 6)), float(d["thresholds"].get("hedge", 0.0)))
 
 
 @lru_cache(maxsize=4)

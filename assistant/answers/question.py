@@ -16,7 +16,16 @@ _PHRASING = frozenset(
     according please in on of for and or the a an to by with at from about as i we our my
     besides apart other than beyond""".split()
 )
-_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-’'.]*")
+# A word as the question writes it: "KT-210", "U.S.", "GSK's", "20,000-liter" (a thousands comma
+# stays inside a number, so "20,000" is one anchor, not "20" and "000").
+_WORD_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-’'.]|,(?=\d{3}))*")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+# Capitalised words of the trade that name a kind of thing, not a particular one: "Phase 3",
+# "the Trial", "Plant 5" are not names whose absence makes a premise false.
+_GENERIC = frozenset(question_terms(
+    "phase trial study plant site deal agreement licence license acquisition drug therapy "
+    "company companies candidate product programme program unit facility line suite campus "
+    "building round series part stage cohort arm tranche wave"))
 _DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
 # What kind of answer a question wants, and what a sentence must contain to give it.
 _ANSWER_TYPES = [
@@ -41,7 +50,7 @@ _ANSWER_TYPES = [
      re.compile(r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|"
                 r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b", re.I)),
     ("author", re.compile(r"\b(who (wrote|authored|is the author)|author of|written by|byline)\b", re.I),
-     re.compile(r"(^|\n)\s*by:?\s+[A-Z]", re.I)),
+     re.compile(r"(^|\n)\s*(by:?|author:)\s+[A-Z]", re.I)),
 ]
 # Kinds of value that describe a document as a whole (its date, its author): the sentence giving
 # them (a dateline, a byline) shares no words with the question.
@@ -60,18 +69,27 @@ def question_anchors(question: str) -> list[Anchor]:
     anchors: list[Anchor] = []
     seen: set[str] = set()
     for i, m in enumerate(_WORD_RE.finditer(question)):
-        raw = m.group(0).strip(".'’")
+        raw = _POSSESSIVE_END.sub("", m.group(0).strip(".'’,")).strip(".'’")
         if not raw or raw.lower() in _PHRASING:
             continue
         is_num = any(ch.isdigit() for ch in raw)
         caps = sum(c.isupper() for c in raw)
         # The first word is capitalised anyway: only an acronym or code name counts there.
         is_name = caps >= 2 or (raw[0].isupper() and i > 0)
-        if is_num or is_name:
-            for t in terms(raw):
-                if t not in seen:
-                    seen.add(t)
-                    anchors.append(Anchor(t, raw, numeric=any(ch.isdigit() for ch in t)))
+        if not (is_num or is_name):
+            continue
+        for t in terms(raw):
+            numeric = any(ch.isdigit() for ch in t)
+            # A lone letter is a unit ("20000 L") unless it is an abbreviation ("U.S.").
+            if t in seen or (not numeric and len(t) < 2 and "." not in raw) or \
+                    (not numeric and t in _GENERIC):
+                continue
+            # A small count ("5 sites", "top 3") or the number of a generic thing ("Phase 3")
+            # is not a premise: only larger numbers, and numbers inside code names, are.
+            if numeric and t.isdigit() and int(t) < 10 and raw.isdigit():
+                continue
+            seen.add(t)
+            anchors.append(Anchor(t, raw, numeric=numeric))
     return anchors
 
 

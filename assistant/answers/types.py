@@ -37,14 +37,33 @@ class Citation:
     passage_id: str = ""
 
 
+ANSWERED, HEDGED, ABSTAINED = "answered", "hedged", "abstained"
+# The hedge's own words: said before the closest cited sentences when the documents may not state
+# the answer plainly.
+HEDGE = "The documents may not state this directly. The closest passages say:"
+
+
 @dataclass
 class Answer:
     answer: str
     citations: list[Citation]
-    abstained: bool
+    abstained: bool  # true for a hedge too: the answer does not claim to answer the question
     generator: str
     reason: str | None = None
     extra: dict = field(default_factory=dict)
+    # "answered", "hedged" (the closest cited sentences and what they may not state) or
+    # "abstained" (nothing cited); None: derived from `abstained` and the citations.
+    kind: str | None = None
+    shape: str = "single"  # "single" | "list" | "comparison" | "summary"
+    items: list[dict] = field(default_factory=list)  # list/comparison: [{"text", "citations"}]
+
+    @property
+    def answer_type(self) -> str:
+        if self.kind:
+            return self.kind
+        if not self.abstained:
+            return ANSWERED
+        return HEDGED if self.citations else ABSTAINED
 
 
 @dataclass

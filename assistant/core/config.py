@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     answer_threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="Answer only when the learned P(answerable) reaches this. "
         "Default: the threshold learned with the model (assistant/answers/data/answerer.json).")
+    hedge_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Below answer_threshold, show the closest cited sentences "
+        "and say the documents may not state the answer (a hedge) when P(answerable) reaches "
+        "this and the question's subject is in the passages; otherwise say the documents don't "
+        "cover it. Default: the threshold learned with the model.")
     # The rules answerer kept in eval/baselines (the "before" of the evals) reads these two.
     sentence_keep_ratio: float = Field(
         0.7, ge=0.0, le=1.0, description="Rules baseline only: keep sentences scoring at least "

@@ -59,6 +59,25 @@ class Passage:
         return [self.text[a:b] for a, b in self.sentences]
 
 
+def _lines(text: str, spans: list) -> list[tuple[int, int]]:
+    """Spans split at line breaks: ingest keeps a run of short lines (a headline with its byline,
+    bullet points) as one unit to quote together; an answer uses each line on its own, so that
+    a list stays a list and a byline is never part of an answer sentence."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if "\n" not in text[a:b]:
+            out.append((a, b))
+            continue
+        pos = a
+        for line in text[a:b].split("\n"):
+            stripped = line.strip()
+            if stripped:
+                start = pos + line.index(stripped[0])
+                out.append((start, start + len(stripped)))
+            pos += len(line) + 1
+    return out
+
+
 def passage_from(id_: str, text: str, meta: dict) -> Passage:
     try:
         spans = [tuple(s) for s in json.loads(meta.get("sentences") or "[]")]
@@ -66,6 +85,7 @@ def passage_from(id_: str, text: str, meta: dict) -> Passage:
         spans = []
     if not spans:
         spans = [(0, len(text))]
+    spans = _lines(text, spans)
     page = meta.get("page")
     return Passage(id=id_, text=text, source=meta.get("source", ""), title=meta.get("title", ""),
                    section=meta.get("section"), page=int(page) if page is not None else None,

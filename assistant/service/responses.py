@@ -39,6 +39,9 @@ def build_response(result: "Result") -> dict:
             for c in a.citations
         ],
         "abstained": a.abstained,
+        "answer_type": a.answer_type,
+        "shape": a.shape,
+        "items": a.items,
         "generator": a.generator,
         "reason": a.reason,
         "question": result.standalone or result.question,

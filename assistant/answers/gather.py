@@ -1,0 +1,120 @@
+"""Gathering the sentences of a list, a comparison or a summary (see `shapes`).
+
+Every function returns candidates that the answerer then composes, each with the [n] of its
+passage: a list item per entity or document, one sentence per side of a comparison (or the side
+the documents lack), a document's lead sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from assistant.answers.features import Candidate, clean, is_chrome, is_page_line
+from assistant.answers.question import Anchor, anchor_in
+from assistant.answers.types import CorpusStats
+from assistant.core.text import terms, words
+from assistant.retrieval.hybrid import Passage
+
+_NAME = re.compile(r"\b(?:[A-Z][A-Za-z]*[-–]?\d[\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+_QUOTE = re.compile(r"^\s*[\"“].{20,}[\"”],?\s+(said|says|added|noted|according)\b|^\s*[\"“]",
+                    re.IGNORECASE)
+LEAD_SENTENCES = 3
+LEAD_CHUNKS = 3
+
+
+def is_quote(text: str) -> bool:
+    """A sentence that is someone's quoted words ("... ," said the CEO)."""
+    return bool(_QUOTE.search(text))
+
+
+def entities(text: str) -> set[str]:
+    """Names a sentence speaks about: code names ("KT-210"), acronyms, capitalised names (not
+    the sentence's first word)."""
+    out = set()
+    for m in _NAME.finditer(text):
+        if m.start() == 0 and not any(ch.isdigit() for ch in m.group(0)):
+            continue
+        out.add(m.group(0).lower())
+    return out
+
+
+def window_terms(c: Candidate) -> set[str]:
+    """Terms of a sentence, the sentence before it and its document's title."""
+    sents = c.passage.sentence_texts()
+    before = sents[c.index - 1] if c.index > 0 else ""
+    return set(terms(f"{before} {c.text} {c.passage.title}"))
+
+
+def list_items(ranked: list[Candidate], limit: int, keep: float,
+               per_document: bool = False) -> list[Candidate]:
+    """One item per entity or document: the best sentence of each document that shares terms
+    with the question, and further sentences of a document when they name something no item
+    names yet and reach the `keep` probability; no two items alike."""
+    coverage = lambda c: c.features[0] > 0  # noqa: E731 (SENTENCE_FEATURES[0] is "coverage")
+    chosen: list[Candidate] = []
+    sources: set[str] = set()
+    named: set[str] = set()
+    for c in ranked:
+        if len(chosen) >= limit:
+            break
+        if not coverage(c) or any(_same(c, o) for o in chosen):
+            continue
+        new_names = entities(c.text) - named
+        if c.passage.source in sources:
+            if per_document or c.prob < keep or not new_names:
+                continue
+        chosen.append(c)
+        sources.add(c.passage.source)
+        named |= entities(c.text)
+    return chosen
+
+
+def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],
+                  typed_wanted: bool) -> list[Candidate | None]:
+    """The best sentence for each side: one whose sentence, previous sentence or document title
+    names that side (most of its names first), holding the kind of value asked for when the
+    question asks for one; None for a side no sentence speaks to."""
+    out: list[Candidate | None] = []
+    for names in sides:
+        best, best_key = None, None
+        for c in ranked:
+            vocab = window_terms(c)
+            hits = sum(anchor_in(a, vocab) for a in names)
+            if not hits or c.features[0] <= 0 and not c.typed:
+                continue
+            if typed_wanted and not c.typed:
+                continue
+            key = (hits / len(names), not is_quote(c.text), c.prob)
+            if best_key is None or key > best_key:
+                best, best_key = c, key
+        out.append(best)
+    return out
+
+
+def lead(passage: Passage, stats: CorpusStats) -> list[Candidate]:
+    """A document's lead: its first LEAD_SENTENCES sentences of news (headline, byline, page
+    lines, headings and quotes passed over), from its first chunks."""
+    out: list[Candidate] = []
+    head = stats.header(passage.source) or passage
+    p, hops = head, 0
+    while p is not None and hops < LEAD_CHUNKS and len(out) < LEAD_SENTENCES:
+        for i, sent in enumerate(p.sentence_texts()):
+            text = clean(sent)
+            if len(words(text)) < 8 or is_chrome(sent) or is_page_line(sent, p.title) \
+                    or is_quote(text) or any(_key(text) == _key(o.text) for o in out):
+                continue
+            p.rank, p.score = passage.rank or 1, passage.score
+            out.append(Candidate(p, i, text, prob=1.0 - 0.001 * len(out)))
+            if len(out) >= LEAD_SENTENCES:
+                break
+        p, hops = stats.neighbor(p, 1), hops + 1
+    return out
+
+
+def _same(a: Candidate, b: Candidate) -> bool:
+    return _key(a.text) == _key(b.text)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())

@@ -1,0 +1,75 @@
+"""What shape of answer a question asks for: one fact, a list, a comparison of two things, or a
+summary of a document.
+
+- list: "Which companies ...", "List the deals ...", "What designations ...": one cited item per
+  entity or document, shown as a list.
+- comparison: "Which deal was bigger, A or B?", "Compare A and B", "A vs B", "X's role in each
+  document": each side answered from its own sentence, or the side the documents lack named.
+- summary: "Summarize this document", "What is this article about?": the document's lead
+  sentences.
+The shape only decides how sentences are gathered and shown; which sentences hold the answer is
+still the sentence model's call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answers.question import Anchor, question_anchors
+
+_SUMMARY = re.compile(
+    r"^\s*(please\s+)?(summari[sz]e|sum up|give (me )?(a |an )?(summary|overview|gist)|"
+    r"(what is|what's) (this|the) (document|article|report|piece|story|text) about|tl;?dr|"
+    r"(key|main) (points|takeaways) of)\b", re.IGNORECASE)
+_COMPARATIVE = re.compile(
+    r"\b(bigger|larger|greater|higher|more|smaller|lower|less|fewer|earlier|later|sooner|"
+    r"older|newer|first|biggest|largest|highest|most|cheaper|costlier|more expensive)\b", re.I)
+_COMPARE = re.compile(r"^\s*(compare|contrast)\b|\b(versus|vs\.?|difference between|"
+                      r"how (do|does|did) .+ compare|compared (to|with))\b",
+                      re.IGNORECASE)
+_LIST = re.compile(
+    r"^\s*(list|name|enumerate)\b|^\s*(which|what)\s+(\w+\s+){0,2}?(companies|firms|drugs|therapies|"
+    r"products|deals|agreements|cdmos|manufacturers|partners|countries|designations|candidates|"
+    r"approvals|sites|plants|facilities|assets|programmes|programs|investors|acquisitions|"
+    r"licen[cs]es|collaborations|regulators|agencies|indications|events)\b|"
+    r"\b(all the|each of|every)\b", re.IGNORECASE)
+# Where one side ends and the other begins: "A or B", "A and B", "A vs B", "larger than B".
+_SPLIT = re.compile(r"\s+(?:or|and|vs\.?|versus|with|to|than)\s+|[,;:]\s*(?:or|and)?\s*|"
+                    r"\s+(?:was|were|is|are)\s+(?:\w+\s+)?(?=\w+er\b|more\b|less\b)", re.IGNORECASE)
+_EACH = re.compile(r"\bin each (document|article|deal|case)\b", re.IGNORECASE)
+
+
+@dataclass
+class Shape:
+    kind: str  # "single" | "list" | "comparison" | "summary"
+    sides: list[list[Anchor]] = field(default_factory=list)  # comparison: each side's names
+    labels: list[str] = field(default_factory=list)  # comparison: each side as the question says it
+    per_document: bool = False  # "in each document": one item per document
+
+
+def shape_of(question: str) -> Shape:
+    if _SUMMARY.search(question):
+        return Shape("summary")
+    if _EACH.search(question):
+        return Shape("list", per_document=True)
+    comparative = bool(_COMPARATIVE.search(question)) and re.search(r"\b(or|vs\.?|versus|than)\b",
+                                                                      question, re.IGNORECASE)
+    if comparative or _COMPARE.search(question):
+        sides, labels = _sides(question)
+        if len(sides) >= 2:
+            return Shape("comparison", sides=sides, labels=labels)
+    if _LIST.search(question):
+        return Shape("list")
+    return Shape("single")
+
+
+def _sides(question: str) -> tuple[list[list[Anchor]], list[str]]:
+    """The things compared: the question's names, split where the question joins them."""
+    sides, labels = [], []
+    for part in _SPLIT.split(question.strip().rstrip("?.! ")):
+        names = [a for a in question_anchors(f"x {part}")]
+        if names:
+            sides.append(names)
+            labels.append(part.strip(" ,;:"))
+    return sides, labels
