@@ -78,17 +78,20 @@ def serve(
         raise typer.Exit(2)
     # On SIGTERM, requests still running after the grace period (a store call that hangs) are
     # abandoned: the server stops within it instead of waiting for them for ever.
+    from assistant.api.app import create_app, server_options
+
+    os.environ["ASSISTANT_BIND_HOST"] = host  # its Host name is accepted (assistant/api/hosts.py)
+    get_settings.cache_clear()
     settings = get_settings()
     grace = settings.shutdown_grace_seconds
+    options = dict(host=host, port=port, timeout_graceful_shutdown=grace,
+                   **server_options(settings))
     worker = _start_ingest_worker() if settings.ingest_worker else None
     try:
         if workers > 1:
-            uvicorn.run("assistant.api.app:create_app", factory=True, host=host, port=port,
-                        workers=workers, timeout_graceful_shutdown=grace)
+            uvicorn.run("assistant.api.app:create_app", factory=True, workers=workers, **options)
         else:
-            from assistant.api.app import create_app
-
-            uvicorn.run(create_app(), host=host, port=port, timeout_graceful_shutdown=grace)
+            uvicorn.run(create_app(), **options)
     finally:
         if worker is not None:
             worker.terminate()
@@ -131,6 +134,11 @@ def _auth_problem(host: str) -> str | None:
     if settings.auth == "off":
         logging.getLogger("assistant").warning(
             "authentication is OFF (ASSISTANT_AUTH=off): anyone who can reach %s can read every document", host)
+        if not _loopback(host) and not settings.allowed_hosts:
+            logging.getLogger("assistant").warning(
+                "without keys only requests addressed to localhost or %s are answered (the Host "
+                "check against DNS rebinding): list the names clients use in "
+                "ASSISTANT_ALLOWED_HOSTS, for example '[\"assistant.example.com\"]'", host)
         return None
     has_keys = _key_store().active_count() > 0
     if has_keys or settings.auth == "on":
@@ -231,7 +239,7 @@ def audit(
     from assistant.auth.audit import AuditLog
 
     settings = get_settings()
-    log_ = AuditLog(settings.audit_path, settings.audit_retention_days)
+    log_ = AuditLog.from_settings(settings)
     for entry in log_.read(since=time.time() - since_hours * 3600, limit=limit):
         typer.echo(json.dumps(entry, ensure_ascii=False))
 

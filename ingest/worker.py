@@ -39,7 +39,7 @@ class IngestWorker:
         self.chunks = chunks
         self.embedder = embedder
         self.store = DocumentStore(settings.documents_path)
-        self.jobs = JobStore(settings.jobs_path)
+        self.jobs = JobStore(settings.jobs_path, settings.job_retention_hours * 3600)
         self.worker = JobWorker(self.jobs, self.run_job, poll_seconds=poll_seconds)
 
     def start(self) -> "IngestWorker":
@@ -102,6 +102,8 @@ class IngestWorker:
             if path in failed:
                 f["status"], f["reason"] = FileStatus.FAILED, failed[path]
                 self.store.update(rec["sha256"], status=DocumentStatus.FAILED, reason=failed[path])
+                # A refused original is not kept (nor served): the record says why.
+                self.store.original(rec).unlink(missing_ok=True)
             else:
                 f["status"] = FileStatus.INDEXED
                 f["chunks"] = int(live.get(rec["source"], {}).get("chunks", 0))

@@ -16,7 +16,14 @@ from tests.conftest import free_port
 @contextmanager
 def serve(app, ready_path: str = "/docs", worker: bool = True):
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    options = {}
+    if settings is not None:  # the options `python -m assistant serve` uses (proxy headers)
+        from assistant.api.app import server_options
+
+        options = server_options(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                            **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -36,7 +43,8 @@ def serve(app, ready_path: str = "/docs", worker: bool = True):
         from ingest.worker import IngestWorker
 
         a = state.assistant
-        jobs = IngestWorker(a.settings, a.store, a.embedder, poll_seconds=0.2).start()
+        settings = getattr(state, "settings", None) or a.settings  # the app's, as `serve` does
+        jobs = IngestWorker(settings, a.store, a.embedder, poll_seconds=0.2).start()
     try:
         yield base
     finally:

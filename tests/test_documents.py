@@ -162,7 +162,7 @@ def test_over_the_size_limit_is_refused_while_streaming(env):
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
             f"filename=\"big.txt\"\r\nContent-Type: text/plain\r\n\r\n").encode()
     with socket.create_connection((host, int(port)), timeout=30) as s:
-        s.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: x\r\n"
+        s.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                   b"Content-Type: multipart/form-data; boundary=" + boundary.encode() +
                   b"\r\nTransfer-Encoding: chunked\r\n\r\n")
         s.sendall(b"%x\r\n%s\r\n" % (len(head), head))

@@ -102,7 +102,7 @@ def test_declared_length_is_rejected_before_the_body_is_sent(small_limit_api):
     before = len(assistant.feedback.all())
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as s:
-        s.sendall(b"POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        s.sendall(b"POST /v1/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                   b"Content-Length: 300000000\r\n\r\n{\"helpful\": true, ")
         reply = s.recv(65536).decode()
     assert reply.startswith("HTTP/1.1 413")
@@ -133,7 +133,7 @@ def test_chunked_body_is_cut_off_as_soon_as_it_passes_the_limit(small_limit_api)
     base, _ = small_limit_api
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as s:
-        s.sendall(b"POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        s.sendall(b"POST /v1/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n")
         for _ in range(6):
             s.sendall(b"3e8\r\n" + b"z" * 1000 + b"\r\n")  # 6,000 bytes, no final chunk
@@ -145,7 +145,8 @@ def test_a_path_prefix_can_have_its_own_limit(small_limit_api, monkeypatch):
     base, assistant = small_limit_api
     before = len(assistant.feedback.all())
     monkeypatch.setitem(limits.PATH_LIMITS, "/v1/feedback", 50_000)
-    big = feedback_body(comment="c" * 1900, answer="a" * 20_000)
+    big = feedback_body(comment="c" * 1900, answer="a" * 7_000,  # (answers: 8,000 at most)
+                        citations=[{"n": 1, "source": "s.txt", "text": "t" * 9_000}])
     assert httpx.post(f"{base}/v1/feedback", json=big, timeout=60).status_code == 201
     assert httpx.post(f"{base}/v1/chat", json={"question": "q" * 1900, "top_k": 1,
                                                  "sources": ["s" * 8000]},

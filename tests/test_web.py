@@ -368,7 +368,7 @@ def test_upload_with_the_picker_and_by_drop_then_remove(sized, site, tmp_path):
     title = f"Quorvane {tag} Therapeutics licensing note"
     item = page.locator("#doc-list li", has_text=title)
     item.wait_for(state="attached")
-    assert "passages" in item.inner_text()
+    assert item.locator(".doc-state").inner_text() == "1 passage"  # one short note: one passage
     # a synthetic drop of two files: one good, one refused, each with its status in words
     page.evaluate("""([name, tag]) => {
         const dt = new DataTransfer();
@@ -478,9 +478,8 @@ def test_empty_state_offers_questions_from_the_documents(sized, site):
     examples = page.locator("#examples .example")
     examples.first.wait_for()
     assert examples.count() >= 3
-    titles = page.evaluate("fetch('/v1/sources').then(r => r.json()).then(b => b.sources.map(s => s.title))")
     first = examples.first.inner_text()
-    assert any(t in first for t in titles)
+    assert not first.startswith("What is “")  # drawn from the documents' sentences (issue 22)
     examples.first.click()
     page.locator(".turn").first.wait_for()
     page.wait_for_function("() => { const a = document.querySelector('.turn .answer');"

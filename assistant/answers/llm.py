@@ -1,8 +1,11 @@
 """Answers written by a language model, checked before anyone sees them.
 
-The model gets the numbered passages and the rules in `prompts/`; it streams its answer. The
-final text is verified sentence by sentence (`assistant.answers.verification`): sentences without a valid
-[n], or stating a figure their passage does not contain, are removed and listed in `unsupported`.
+The model gets the numbered passages and the rules in `prompts/`; it streams its answer, which is
+verified sentence by sentence as each sentence completes (`assistant.answers.verification`):
+only verified sentences are streamed on (never the model's draft), and sentences without a valid
+[n], holding markup or an address, or stating a figure or name their passage does not contain,
+are removed and listed in `unsupported`. A follow-up rewritten by the model is used only when it
+is one plain question (`LLMRewriter`); otherwise the rules rewrite it.
 If nothing supported remains, the extractive answer is given instead, or the assistant abstains
 (`ASSISTANT_LLM_WHEN_UNSUPPORTED`); the response says which happened. A model that is down, slow
 past the timeout or returns garbage yields a clear error, or the extractive answer when
@@ -18,15 +21,24 @@ from typing import Callable, Iterator, Sequence
 from assistant.answers.extractive import ExtractiveGenerator
 from assistant.answers.prompts import Prompts, load_prompts
 from assistant.answers.types import NOT_COVERED, Answer, Citation, CorpusStats, Delta
-from assistant.answers.verification import is_abstention, verify
+from assistant.answers.verification import (
+    StreamingVerifier,
+    Verified,
+    is_abstention,
+    verify,
+)
 from assistant.core.config import Settings
-from assistant.retrieval.followup import RuleRewriter
+from assistant.retrieval.followup import RuleRewriter, plain_question
 from assistant.retrieval.hybrid import Passage
 from assistant.service.conversations import Turn
 
 log = logging.getLogger(__name__)
 
 ABSTAIN_PHRASES = ("documents don't cover", "documents do not cover")
+
+
+def _abstains(text: str) -> bool:
+    return is_abstention(text, ABSTAIN_PHRASES) and len(text) < 200
 
 
 class GenerationError(RuntimeError):
@@ -85,13 +97,22 @@ class LLMGenerator:
             passages="\n\n".join(self._show(n, p) for n, p in numbered.items()),
             question=question)
         text = ""
+        # Only verified sentences are streamed (red-team row 6): the draft itself never is.
+        checker = StreamingVerifier({n: p.text for n, p in numbered.items()})
+        shown = [0]
+
+        def deltas(sentences: list[str]) -> Iterator[Delta]:
+            for sentence in sentences:
+                yield Delta(sentence if shown[0] == 0 else " " + sentence)
+                shown[0] += 1
+
         try:
             deadline = time.monotonic() + self.settings.llm_timeout_seconds
             for chunk in self.model.stream(messages):
                 piece = _content(chunk)
                 if piece:
                     text += piece
-                    yield Delta(piece)
+                    yield from deltas(checker.feed(piece))
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"no complete answer within {self.settings.llm_timeout_seconds:g} s")
             if not text.strip():
@@ -99,7 +120,9 @@ class LLMGenerator:
         except Exception as exc:  # down, slow, garbage: never a stack trace to the user
             yield from self._failed(self._describe(exc), question, passages, stats)
             return
-        yield self._checked(text, question, numbered, passages, stats)
+        if not _abstains(text):
+            yield from deltas(checker.finish())
+        yield self._checked(text, question, numbered, passages, stats, checker.result())
 
     # --- helpers ---
     def _show(self, n: int, p: Passage) -> str:
@@ -109,13 +132,14 @@ class LLMGenerator:
                                            text=p.text)
 
     def _checked(self, text: str, question: str, numbered: dict[int, Passage],
-                 passages: Sequence[Passage], stats: CorpusStats) -> Answer:
-        if is_abstention(text, ABSTAIN_PHRASES) and len(text) < 200:
+                 passages: Sequence[Passage], stats: CorpusStats,
+                 v: Verified | None = None) -> Answer:
+        if _abstains(text):
             return Answer(answer=f"{NOT_COVERED} (The model found no answer in the passages.)",
                           citations=[], abstained=True, generator=self.name,
                           reason="the model found no answer in the passages",
                           extra={"raw": text, "unsupported": []})
-        v = verify(text, {n: p.text for n, p in numbered.items()})
+        v = v or verify(text, {n: p.text for n, p in numbered.items()})
         unsupported = [{"sentence": u.sentence, "reason": u.reason} for u in v.unsupported]
         if v.kept == 0:
             reason = "verification removed every sentence of the model's answer"
@@ -166,8 +190,7 @@ class LLMGenerator:
     def rewrite_followup(self, question: str, history: Sequence[Turn]) -> str:
         convo = "\n".join(f"Q: {t.standalone}\nA: {t.answer[:400]}" for t in history[-4:])
         prompt = self.prompts.condense.format(history=convo, question=question)
-        out = _content(self.model.invoke(prompt)).strip().strip('"').splitlines()
-        return out[0].strip() if out and out[0].strip() else question
+        return _content(self.model.invoke(prompt)).strip()
 
 
 class LLMRewriter:
@@ -185,7 +208,12 @@ class LLMRewriter:
         except Exception as exc:
             log.warning("LLM follow-up rewrite failed (%s); using rules", type(exc).__name__)
             return self.rules.rewrite(question, history)
-        return rewritten if 0 < len(rewritten) <= 2000 else self.rules.rewrite(question, history)
+        accepted = plain_question(rewritten)
+        if accepted is None:  # several sentences, an address, markup, too long: not searched
+            log.warning("LLM follow-up rewrite refused (%d characters, not one plain question); "
+                        "using rules", len(rewritten))
+            return self.rules.rewrite(question, history)
+        return accepted
 
 
 def make_llm_generator(settings: Settings) -> LLMGenerator:

@@ -77,11 +77,8 @@ class Auth:
     def __init__(self, settings: Settings, client) -> None:
         self.settings = settings
         self.keys = KeyStore(client, settings.collection_prefix)
-        self.limiter = RateLimiter(settings.rate_limit_storage, settings.rate_limit_chat_per_key,
-                                   settings.rate_limit_chat_per_address,
-                                   settings.rate_limit_failed_auth_per_address,
-                                   settings.rate_limit_feedback)
-        self.audit = AuditLog(settings.audit_path, settings.audit_retention_days)
+        self.limiter = RateLimiter.from_settings(settings)
+        self.audit = AuditLog.from_settings(settings)
         secret = (settings.session_secret.get_secret_value() if settings.session_secret
                   else load_or_create_secret(JsonRecords(client, f"{settings.collection_prefix}-auth")))
         self.sessions = Sessions(secret, int(settings.session_hours * 3600))
@@ -101,12 +98,19 @@ class Auth:
                 self._enabled = self.keys.active_count() > 0
         return self._enabled
 
-    def refuse_if_blocked(self, address: str) -> None:
-        """429 while this address is over its failed-authentication budget."""
+    def refuse_failure(self, address: str, status: int = 401, detail: str = UNAUTHENTICATED,
+                       headers: dict | None = None) -> HTTPException:
+        """The error for a missing or bad key from `address`: counted against the address's
+        failed-authentication budget, and a 429 once it is spent. A valid key is never refused
+        here (red-team row 4): the budget slows guessing without locking out the colleagues
+        who share an address (a NAT, a proxy) with a client that keeps failing."""
         blocked = self.limiter.auth_blocked(address)
         if not blocked.allowed:
-            raise HTTPException(429, "Too many failed authentication attempts; try again later.",
-                                headers={"Retry-After": str(blocked.retry_after)})
+            return HTTPException(429, "Too many failed sign-in attempts from your network; "
+                                      "check the key and try again in a minute.",
+                                 headers={"Retry-After": str(blocked.retry_after)})
+        self.limiter.auth_failed(address)
+        return HTTPException(status, detail, headers=headers)
 
     @staticmethod
     def principal(key, via: str) -> Principal:
@@ -117,7 +121,6 @@ class Auth:
         if not self.enabled():
             return LOCAL
         address = request.client.host if request.client else "?"
-        self.refuse_if_blocked(address)
         if bearer is not None:
             key = self.keys.verify(bearer.credentials)
             via = "bearer"
@@ -133,8 +136,7 @@ class Auth:
                 if not self.sessions.csrf_ok(cookie, request.headers.get(CSRF_HEADER)):
                     raise HTTPException(403, "Missing or invalid CSRF token: reload the page.")
         if key is None:
-            self.limiter.auth_failed(address)
-            raise HTTPException(401, UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
+            raise self.refuse_failure(address, headers={"WWW-Authenticate": "Bearer"})
         self.keys.touch(key)
         return self.principal(key, via)
 
@@ -166,11 +168,13 @@ def require(role: str):
     return dependency
 
 
-def _rate_limited(check: str, message: str):
-    """A reader dependency that also counts the request against `RateLimiter.<check>` (per
+def _rate_limited(check: str, message: str, role: str = "reader"):
+    """A `role` dependency that also counts the request against `RateLimiter.<check>` (per
     client address, and per key when there is one): 429 with Retry-After over the limit."""
 
-    def dependency(request: Request, p: Annotated[Principal, Depends(require("reader"))]) -> Principal:
+    needed = Depends(require(role))  # (a default: the annotation is read as a string)
+
+    def dependency(request: Request, p: Principal = needed) -> Principal:
         address = request.client.host if request.client else "?"
         v = getattr(get_auth(request).limiter, check)(p.name if p.key_id else None, address)
         if not v.allowed:
@@ -182,6 +186,8 @@ def _rate_limited(check: str, message: str):
 
 chat_limit = _rate_limited("chat", "Too many questions; slow down and try again shortly.")
 feedback_limit = _rate_limited("feedback", "Too much feedback at once; try again shortly.")
+upload_limit = _rate_limited("upload", "Too many uploads at once; wait a minute and send the "
+                                       "rest.", role="writer")
 
 
 ReaderDep = Annotated[Principal, Depends(require("reader"))]
@@ -189,6 +195,7 @@ WriterDep = Annotated[Principal, Depends(require("writer"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]
 ChatLimitDep = Annotated[Principal, Depends(chat_limit)]
 FeedbackLimitDep = Annotated[Principal, Depends(feedback_limit)]
+UploadLimitDep = Annotated[Principal, Depends(upload_limit)]
 
 
 def get_assistant(request: Request) -> Assistant:

@@ -15,6 +15,18 @@ class TooLarge(Exception):
     pass
 
 
+def storage_error(exc: OSError) -> HTTPException:
+    """A 503 for a file the server could not write: out of space (the words /v1/chat uses for
+    a full disk) or another storage failure. Nothing of the upload is kept."""
+    from assistant.index.store import is_disk_full
+    from assistant.service.responses import DISK_FULL
+
+    if is_disk_full(exc):
+        return HTTPException(503, DISK_FULL, headers={"Retry-After": "60"})
+    return HTTPException(503, f"The upload could not be stored ({exc.strerror or type(exc).__name__}); "
+                              "nothing was kept. Try again later.", headers={"Retry-After": "60"})
+
+
 class _Part:
     def __init__(self, tmp: Path) -> None:
         self.headers: dict[bytes, bytes] = {}
@@ -112,6 +124,9 @@ async def read_uploads(request: Request, incoming: Path, max_bytes: int, max_fil
     except HTTPException:
         cleanup()
         raise
+    except OSError as exc:  # writing the staged file failed: the server's fault, not the body's
+        cleanup()
+        raise storage_error(exc) from None
     except Exception as exc:
         cleanup()
         raise HTTPException(400, f"malformed multipart body: {type(exc).__name__}: {exc}"[:300]) \

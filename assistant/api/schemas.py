@@ -140,16 +140,37 @@ class ChatResponse(BaseModel):
                           "answer starts with \"Showing results for …\".")
 
 
+class FeedbackCitation(RequestModel):
+    """A citation as /v1/chat returned it; feedback keeps its first 300 characters of text."""
+
+    n: StrictInt | None = Field(None, ge=0, le=1000)
+    source: StrictStr = Field("", max_length=1000)
+    title: StrictStr | None = Field(None, max_length=1000)
+    text: StrictStr = Field("", max_length=10_000)
+    page: StrictInt | None = Field(None, ge=0, le=1_000_000)
+    score: float | None = None
+    section: StrictStr | None = Field(None, max_length=1000)
+
+
 class FeedbackRequest(RequestModel):
     helpful: StrictBool = Field(..., description="true or false (JSON booleans only).")
     question: StrictStr = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
-    answer: StrictStr = Field(..., max_length=50_000)
-    citations: list[dict] = Field(default_factory=list, max_length=50)
+    answer: StrictStr = Field(..., max_length=8000, description="The answer (at most 8,000 "
+                                                                "characters).")
+    citations: list[FeedbackCitation] = Field(
+        default_factory=list, max_length=20, description="The answer's citations (at most 20, "
+        "each passage at most 10,000 characters; 300 are kept).")
     standalone: StrictStr | None = Field(None, max_length=MAX_QUESTION_CHARS * 2)
     conversation_id: StrictStr | None = Field(
         None, pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
         description="The answer's conversation; must be one of this API key's (404 otherwise).")
     comment: StrictStr | None = Field(None, max_length=2000)
+
+    @field_validator("citations", mode="before")
+    @classmethod
+    def _citations_json(cls, v: Any) -> Any:  # depth and text checked before the shape
+        check_json_value(v)
+        return v
 
 
 class FeedbackResponse(BaseModel):

@@ -1,5 +1,6 @@
-"""Rate limits on `/v1/chat*` and `/v1/feedback` per key and per client address, and on failed authentication per
-address, with the `limits` library (moving windows).
+"""Rate limits on `/v1/chat*`, `/v1/feedback` and uploads per key and per client address, and on
+failed authentication and unknown `/v1` paths per address, with the `limits` library (moving
+windows).
 
 The storage is a `limits` storage URI: `memory://` (the default) counts within one API process;
 for several processes or machines point `ASSISTANT_RATE_LIMIT_STORAGE` at a shared Redis or
@@ -25,13 +26,23 @@ class Verdict:
 
 class RateLimiter:
     def __init__(self, storage_uri: str, chat_per_key: str, chat_per_address: str,
-                 failed_auth_per_address: str, feedback: str = "30/minute") -> None:
+                 failed_auth_per_address: str, feedback: str = "30/minute",
+                 unmatched_per_address: str = "30/minute", uploads: str = "20/minute") -> None:
         self.storage = storage_from_string(storage_uri)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.chat_key = parse(chat_per_key)
         self.chat_address = parse(chat_per_address)
         self.failed_auth = parse(failed_auth_per_address)
         self.feedback_limit = parse(feedback)
+        self.unmatched_limit = parse(unmatched_per_address)
+        self.upload_limit = parse(uploads)
+        self.refusal_lines = parse("1/minute")
+
+    @classmethod
+    def from_settings(cls, s) -> "RateLimiter":
+        return cls(s.rate_limit_storage, s.rate_limit_chat_per_key, s.rate_limit_chat_per_address,
+                   s.rate_limit_failed_auth_per_address, s.rate_limit_feedback,
+                   s.rate_limit_unmatched_per_address, s.rate_limit_uploads)
 
     def _hit(self, item, *ids: str) -> Verdict:
         if self.limiter.hit(item, *ids):
@@ -50,6 +61,21 @@ class RateLimiter:
         if not v.allowed or key_name is None:
             return v
         return self._hit(self.feedback_limit, "feedback-key", key_name)
+
+    def upload(self, key_name: str | None, address: str) -> Verdict:
+        v = self._hit(self.upload_limit, "upload-addr", address)
+        if not v.allowed or key_name is None:
+            return v
+        return self._hit(self.upload_limit, "upload-key", key_name)
+
+    def unmatched(self, address: str) -> Verdict:
+        """A request to a path no route serves (a 404 anyone can cause), per address."""
+        return self._hit(self.unmatched_limit, "unmatched-addr", address)
+
+    def audit_refusal(self, address: str) -> bool:
+        """May a rate-limit refusal of an unauthenticated client be written to the audit log?
+        One line per address a minute: a flood of refusals cannot flush the log."""
+        return self.limiter.hit(self.refusal_lines, "audit-429", address)
 
     def auth_blocked(self, address: str) -> Verdict:
         """Is this address over its failed-authentication budget (without counting a hit)?"""

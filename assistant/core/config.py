@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     ingest_worker_nice: int = Field(
         10, ge=0, le=19, description="CPU niceness of the ingest worker process, so that parsing "
                                      "and embedding uploads yield the CPU to questions.")
+    job_retention_hours: float = Field(
+        24.0, gt=0, description="Finished (done or failed) ingest job records older than this "
+                                "are deleted from the jobs folder; queued and running ones never.")
 
     # --- embedding (and the optional reranker) ---
     embed_model: str = Field(
@@ -120,9 +123,13 @@ class Settings(BaseSettings):
     segment_grace_seconds: float = Field(
         300.0, ge=0, description="Merged-away segments stay readable this long before removal.")
 
-    # --- conversations ---
+    # --- conversations and feedback (retention) ---
     conversation_ttl_hours: float = Field(
-        72.0, gt=0, description="Conversations idle longer than this expire.")
+        72.0, gt=0, description="Conversations idle longer than this expire (and are deleted "
+                                "by a sweep at most once a minute): their retention.")
+    feedback_retention_days: float = Field(
+        365.0, gt=0, description="Feedback records older than this are deleted (a sweep at most "
+                                 "once an hour per process).")
 
     # --- answering ---
     generator: Literal["extractive", "openai", "local"] = Field(
@@ -187,12 +194,37 @@ class Settings(BaseSettings):
         "30/minute", description="Feedback records per key and per client address (650 were "
         "posted in 15 s before there was a limit).")
     rate_limit_failed_auth_per_address: str = Field(
-        "20/minute", description="Failed authentications per client address before 429.")
+        "20/minute", description="Failed authentications per client address; past it, a bad or "
+                                 "missing key gets 429 (a valid key is still accepted).")
+    rate_limit_unmatched_per_address: str = Field(
+        "30/minute", description="Requests to unknown /v1 paths (404) per client address; past "
+                                 "it, 429 and no audit line.")
+    rate_limit_uploads: str = Field(
+        "20/minute", description="Upload requests (POST /v1/documents) per key and per client "
+                                 "address.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses of reverse proxies whose X-Forwarded-For / "
+        "X-Forwarded-Proto are believed (uvicorn's forwarded_allow_ips). Empty (the default): "
+        "forwarded headers are ignored and the client is the TCP peer.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list, description="Host header names accepted besides the loopback names "
+        "and the address the server is bound to (for example [\"assistant.example.com\"]); "
+        "checked whenever no API key exists, and always once this is set. [\"*\"]: any.")
+    bind_host: str | None = Field(
+        None, description="The address `python -m assistant serve` bound (set by that command "
+                          "for its workers; its Host name is accepted).")
     max_request_bytes: int = Field(
         1_000_000, ge=1, description="Largest request body accepted (413 above it); a route may "
                                      "have its own limit (assistant/api/limits.py PATH_LIMITS).")
     audit_path: Path = Field(PROJECT_ROOT / ".data" / "audit.jsonl", description="Audit log (JSON lines).")
     audit_retention_days: float = Field(90.0, gt=0, description="Audit lines older than this are dropped.")
+    audit_max_line_bytes: int = Field(
+        4096, ge=512, le=1_000_000, description="Longest audit line: longer fields (a question) "
+                                                "are cut and the line marked `truncated`.")
+    audit_max_bytes: int = Field(
+        20_000_000, ge=10_000, description="The audit log is rotated (audit.jsonl.1, .2, ...) "
+                                           "when it passes this size.")
+    audit_backups: int = Field(5, ge=1, le=100, description="Rotated audit files kept.")
 
     # --- Slack bot (assistant/slack) ---
     slack_bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-...).")

@@ -96,3 +96,49 @@ def check_pdf(path: Path) -> None:
         raise LoadError("cannot be parsed as pdf: it has no pages") from None
     except Exception as exc:
         raise LoadError(f"cannot be parsed as pdf: {type(exc).__name__}: {exc}"[:300]) from exc
+
+
+# Keys and action types that make a PDF do something when it is opened or clicked: scripts,
+# launching programs, sending or importing data, embedded files and rich media (red-team row 13).
+# Chromium's viewer runs a PDF's JavaScript even under `Content-Security-Policy: sandbox`.
+PDF_ACTIVE_KEYS = frozenset({"JS", "JavaScript", "AA", "Launch", "RichMedia", "EmbeddedFile",
+                             "EmbeddedFiles", "XFA"})
+PDF_ACTIVE_ACTIONS = frozenset({"JavaScript", "Launch", "SubmitForm", "ImportData",
+                                "RichMediaExecute", "GoToE"})
+ACTIVE_MAX_OBJECTS = 500_000
+
+
+def pdf_active_content(fh) -> str | None:
+    """What active content a PDF holds (the first found: "JavaScript", "Launch", ...), or None.
+    Every object the cross-reference tables list is looked at, compressed object streams
+    included. A PDF that cannot be parsed or is too large to check counts as active."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import PDFStream
+    from pdfminer.psparser import PSLiteral
+
+    try:
+        doc = PDFDocument(PDFParser(fh))
+        seen = 0
+        for xref in doc.xrefs:
+            for objid in xref.get_objids():
+                seen += 1
+                if seen > ACTIVE_MAX_OBJECTS:
+                    return "too many objects to check"
+                try:
+                    obj = doc.getobj(objid)
+                except Exception:
+                    continue
+                d = obj.attrs if isinstance(obj, PDFStream) else obj
+                if not isinstance(d, dict):
+                    continue
+                hit = PDF_ACTIVE_KEYS.intersection(d)
+                if hit:
+                    return sorted(hit)[0]
+                action = d.get("S")
+                action = action.name if isinstance(action, PSLiteral) else action
+                if action in PDF_ACTIVE_ACTIONS:
+                    return str(action)
+    except Exception as exc:
+        return f"unreadable ({type(exc).__name__})"
+    return None

@@ -22,6 +22,7 @@ _QUESTION_STOP = _STOP | frozenset(
     just should now would could might must shall also s t d ll m o re ve y""".split()
 )
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*$")
+QUESTION_STOP = _QUESTION_STOP  # (public: words that never make a name or a claim)
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ from typing import Any
 from assistant.core.collections import DEFAULT, collection_of
 from assistant.core.config import Settings
 from assistant.core.files import UnsafeFile, open_verified
-from assistant.core.formats import Limits
+from assistant.core.formats import Limits, pdf_active_content
 from assistant.documents.jobs import JobStore
 from assistant.documents.states import DocumentStatus, FileStatus, UploadResult
 from assistant.documents.store import DocumentStore
@@ -65,7 +65,8 @@ class Documents:
         self.settings = settings
         self.assistant = assistant
         self.store = DocumentStore(settings.documents_path)
-        self.jobs = JobStore(settings.jobs_path)
+        self.jobs = JobStore(settings.jobs_path, settings.job_retention_hours * 3600)
+        self._active: dict[str, str | None] = {}  # sha256 -> a PDF's active content
 
     # uploads
     def accept(self, parts: list[StagedFile], collection: str = DEFAULT,
@@ -75,60 +76,102 @@ class Documents:
         may say."""
         results, new = [], []
         try:
-            for p in parts:
-                entry: dict[str, Any] = {"name": None, "document_id": None, "status": None,
-                                         "reason": None, "size": p.size}
-                try:
-                    name = check_name(p.name)
-                    entry["name"] = name
-                    kind = sniff(p.tmp, name, Limits.from_settings(self.settings))
-                except Rejected as exc:
-                    entry.update(status=UploadResult.REJECTED, reason=str(exc),
-                                 name=entry["name"] or _shown(p.name))
-                    results.append(entry)
-                    continue
-                sha = p.sha.hexdigest()
-                with self.store.lock:
-                    rec = self.store.record(sha)
-                    if rec is not None and rec.get("status") == DocumentStatus.DELETING:
-                        entry.update(status=UploadResult.REJECTED, document_id=rec["id"],
-                                     reason="the same content is being deleted; upload it again "
-                                            "when that has finished")
-                    elif rec is not None and rec.get("status") != DocumentStatus.FAILED and \
-                            collection_of(rec) != collection and \
-                            not (visible is None or collection_of(rec) in visible):
-                        # Never named: it lives in a collection this key does not see.
-                        entry.update(status=UploadResult.REJECTED,
-                                     reason=f"this content cannot be added to collection "
-                                            f"{collection!r}")
-                    elif rec is not None and rec.get("status") != DocumentStatus.FAILED:
-                        entry.update(status=UploadResult.DUPLICATE, document_id=rec["id"],
-                                     reason=f"the same content was already uploaded as "
-                                            f"{rec['name']!r} (collection "
-                                            f"{collection_of(rec)!r}): one document")
-                    else:
-                        if rec is None:
-                            rec = self._new_record(sha, name, kind, p.size)
-                        else:  # a failed upload sent again: try again
-                            rec.update(status=DocumentStatus.QUEUED, reason=None)
-                        rec["collection"] = collection
-                        os.replace(p.tmp, self.store.original(rec))
-                        self.store.save(rec)
-                        entry.update(status=UploadResult.QUEUED, document_id=rec["id"])
-                        new.append(rec)
-                results.append(entry)
+            self._accept_parts(parts, collection, visible, results, new)
+            job = self._queue(new, collection) if new else None
+        except OSError:  # out of space (or another storage failure): nothing half-written
+            self._forget(new)
+            raise
         finally:
             for p in parts:
                 p.tmp.unlink(missing_ok=True)
-        job = None
-        if new:
-            job = self.jobs.create("upload", [
-                {"document_id": r["id"], "sha256": r["sha256"], "name": r["name"],
-                 "status": FileStatus.QUEUED, "reason": None, "chunks": None} for r in new],
-                collection=collection)
-            for r in new:
-                self.store.update(r["sha256"], job_id=job["id"])
         return {"job_id": job["id"] if job else None, "files": results}
+
+    def _queue(self, new: list[dict], collection: str) -> dict:
+        job = self.jobs.create("upload", [
+            {"document_id": r["id"], "sha256": r["sha256"], "name": r["name"],
+             "status": FileStatus.QUEUED, "reason": None, "chunks": None} for r in new],
+            collection=collection)
+        for r in new:
+            self.store.update(r["sha256"], job_id=job["id"])
+        return job
+
+    def _forget(self, new: list[dict]) -> None:
+        """Undo the registration of uploads whose job could not be written."""
+        for rec in new:
+            try:
+                self.store.drop(rec)
+            except OSError:
+                log.exception("could not remove the stored upload %s", rec.get("sha256"))
+
+    def _accept_parts(self, parts, collection, visible, results: list, new: list) -> None:
+        """Judge each part; store the new ones (original and record), appended to `new`."""
+        for p in parts:
+            entry: dict[str, Any] = {"name": None, "document_id": None, "status": None,
+                                     "reason": None, "size": p.size}
+            try:
+                name = check_name(p.name)
+                entry["name"] = name
+                kind = sniff(p.tmp, name, Limits.from_settings(self.settings))
+            except Rejected as exc:
+                entry.update(status=UploadResult.REJECTED, reason=str(exc),
+                             name=entry["name"] or _shown(p.name))
+                results.append(entry)
+                continue
+            sha = p.sha.hexdigest()
+            if self._indexed_elsewhere(sha, collection, visible, entry):
+                results.append(entry)
+                continue
+            with self.store.lock:
+                rec = self.store.record(sha)
+                if rec is not None and rec.get("status") == DocumentStatus.DELETING:
+                    entry.update(status=UploadResult.REJECTED, document_id=rec["id"],
+                                 reason="the same content is being deleted; upload it again "
+                                        "when that has finished")
+                elif rec is not None and rec.get("status") != DocumentStatus.FAILED and \
+                        collection_of(rec) != collection and \
+                        not (visible is None or collection_of(rec) in visible):
+                    # Never named: it lives in a collection this key does not see.
+                    entry.update(status=UploadResult.REJECTED,
+                                 reason=f"this content cannot be added to collection "
+                                        f"{collection!r}")
+                elif rec is not None and rec.get("status") != DocumentStatus.FAILED:
+                    entry.update(status=UploadResult.DUPLICATE, document_id=rec["id"],
+                                 reason=f"the same content was already uploaded as "
+                                        f"{rec['name']!r} (collection "
+                                        f"{collection_of(rec)!r}): one document")
+                else:
+                    if rec is None:
+                        rec = self._new_record(sha, name, kind, p.size)
+                    else:  # a failed upload sent again: try again
+                        rec.update(status=DocumentStatus.QUEUED, reason=None)
+                    rec["collection"] = collection
+                    new.append(rec)
+                    os.replace(p.tmp, self.store.original(rec))
+                    self.store.save(rec)
+                    entry.update(status=UploadResult.QUEUED, document_id=rec["id"])
+            results.append(entry)
+
+    def _indexed_elsewhere(self, sha: str, collection: str, visible, entry: dict) -> bool:
+        """Is this content already a document added from a folder or file (red-team row 15)?
+        Then the upload is that one document (a duplicate), not a second one with the same
+        title; `entry` says so. A document of a collection the uploader does not see is never
+        named."""
+        live = {src: d for src, d in self.assistant.store.live_by_hash(sha).items()
+                if d.get("origin_kind") != "upload"}
+        if not live:
+            return False
+        seen = {s: d for s, d in live.items()
+                if visible is None or collection_of(d) in visible or collection_of(d) == collection}
+        if not seen:
+            entry.update(status=UploadResult.REJECTED,
+                         reason=f"this content cannot be added to collection {collection!r}")
+            return True
+        src, d = sorted(seen.items())[0]
+        entry.update(status=UploadResult.DUPLICATE, document_id=doc_id(src),
+                     reason=f"the same content is already a document: {src!r} (added from a "
+                            f"{d.get('origin_kind') or 'folder'}, collection "
+                            f"{collection_of(d)!r}): one document")
+        return True
 
     def _new_record(self, sha: str, name: str, kind: str, size: int) -> dict:
         taken = {r["source"]: r["sha256"] for r in self.store.records()}
@@ -216,6 +259,20 @@ class Documents:
         except UnsafeFile as exc:
             log.warning("refused to serve %s: %s", entry["source"], exc)
             raise NotFound(ORIGINAL_GONE, refused=str(exc)[:300], source=entry["source"]) from None
+
+    def pdf_active(self, fd: int, sha256: str | None) -> str | None:
+        """The active content of the PDF open at `fd` (see `pdf_active_content`), remembered
+        by content hash; the descriptor's position is left at the start."""
+        if sha256 and sha256 in self._active:
+            return self._active[sha256]
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            found = pdf_active_content(fh)
+        os.lseek(fd, 0, os.SEEK_SET)
+        if sha256:
+            if len(self._active) > 1000:
+                self._active.clear()
+            self._active[sha256] = found
+        return found
 
     def delete(self, entry: dict) -> dict:
         """Queue the removal of an uploaded document (from the index, in one manifest switch, and

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from assistant.core.formats import LIMITS, Limits, LoadError, check_archive, check_pdf
+from assistant.core.formats import (
+    LIMITS,
+    Limits,
+    LoadError,
+    check_archive,
+    check_pdf,
+    pdf_active_content,
+)
 
 # kind -> (stored extension, content type)
 KINDS = {
@@ -134,6 +141,12 @@ def _check_pdf(path: Path) -> None:
         check_pdf(path)
     except LoadError as exc:
         raise Rejected(f"corrupt PDF: {exc}") from None
+    with path.open("rb") as fh:
+        active = pdf_active_content(fh)
+    if active:  # it would run in the reader's PDF viewer when opened from the page
+        raise Rejected(f"the PDF holds active content ({active}: scripts, launch or form "
+                       "actions, or embedded files), which is not accepted; save it again "
+                       "without them (for example, print it to a new PDF)")
 
 
 def _check_docx(path: Path, limits: Limits) -> None:

@@ -232,6 +232,14 @@ class ChunkStore:
         """source -> record of those of `sources` that currently answer."""
         return {s: d for s, d in self.records(sources).items() if d.get("version")}
 
+    def live_by_hash(self, file_hash: str) -> dict[str, dict[str, Any]]:
+        """source -> record of the live documents whose file hashes to `file_hash` (a filtered
+        manifest read: the documents with that content only)."""
+        page = self._manifest().get(where={"file_hash": file_hash}, include=["metadatas"],
+                                    limit=GET_PAGE)
+        return {i: dict(m or {}) for i, m in zip(page["ids"], page["metadatas"])
+                if i != STATE_ID and (m or {}).get("version")}
+
     def folder_sources(self, folders: Iterable[str]) -> list[str]:
         """Source names of the live documents whose origin is one of these (absolute) folders:
         what pruning a folder run must know. Cost: Chroma filters the manifest by metadata and

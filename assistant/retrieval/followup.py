@@ -12,7 +12,9 @@ nested (each rule is named below):
   entity: "And the price? (Novartis)" is searched as "What is the price … Novartis".
 The previous turn's standalone question is itself clean, so a chain of follow-ups never grows;
 the result is capped at MAX_QUESTION_CHARS.
-An LLM generator brings its own rewriter (a prompt in `prompts/`).
+An LLM generator brings its own rewriter (a prompt in `prompts/`); what the model returns is
+searched only when `plain_question` accepts it (one plain question, bounded), otherwise the rules
+above rewrite the follow-up (red-team row 9).
 """
 
 from __future__ import annotations
@@ -68,6 +70,32 @@ _NARROWING = re.compile(r"^\s*(and\s+)?(which|what|how many)\s+of\s+(those|these
 _CONSTRAINT = re.compile(r"\b(in|from|for|by|with|during|after|before|since|outside|inside)\s+"
                          r"[^,?;]+", re.IGNORECASE)
 _NESTED = re.compile(r"\s*\(follow-up to:.*$", re.IGNORECASE | re.DOTALL)
+
+
+MAX_REWRITE_CHARS = 500
+_URL_OR_MAIL = re.compile(r"(?i)(?:https?://|ftp://|www\.|mailto:|[\w.+-]+@[\w-]+\.\w)")
+_MARKUP = re.compile(r"[<>`*#\[\]{}|\\]|\]\(|&\w+;")
+# A sentence ends at ! or ?, or at a full stop that does not end an initial ("U.S.") or a
+# common abbreviation ("Inc."), before more text.
+_SENTENCE_END = re.compile(r"(?:[!?]|(?<![A-Z])(?<!\bInc)(?<!\bLtd)(?<!\bCo)(?<!\bCorp)"
+                           r"(?<!\bvs)(?<!\bNo)(?<!\bSt)(?<!\bDr)\.)(?=\s+\S)")
+_WRAPPER = re.compile(r"^(?:standalone question|question|rewritten question)\s*:\s*", re.I)
+
+
+def plain_question(text: str, limit: int = MAX_REWRITE_CHARS) -> str | None:
+    """A model's rewrite as the question to search, or None when it is not exactly one plain
+    question: several lines or sentences, a web or e-mail address, markup, control characters,
+    longer than `limit` or not ending in "?"."""
+    text = _WRAPPER.sub("", (text or "").strip()).strip().strip('"“”').strip()
+    if not text or len(text) > min(limit, MAX_QUESTION_CHARS) or "\n" in text:
+        return None
+    if any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in text):
+        return None
+    if _URL_OR_MAIL.search(text) or _MARKUP.search(text):
+        return None
+    if not text.endswith("?") or _SENTENCE_END.search(text[:-1]):
+        return None
+    return text
 
 
 def _cap(text: str) -> str:

@@ -40,7 +40,8 @@ class Assistant:
         self.rewriter = rewriter or getattr(self.generator, "rewriter", None) or RuleRewriter()
         self.conversations = ConversationStore(store.client, settings.collection_prefix,
                                                settings.conversation_ttl_hours * 3600)
-        self.feedback = FeedbackStore(store.client, settings.collection_prefix)
+        self.feedback = FeedbackStore(store.client, settings.collection_prefix,
+                                      settings.feedback_retention_days)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Assistant":

@@ -20,13 +20,23 @@ def main() -> int:
     from assistant.index.store import StoreError
     from assistant.retrieval.hybrid import EmptyIndexError
     from assistant.service.assistant import Assistant
-    from assistant.slack.socket_mode import socket_mode_handler
+    from assistant.slack.socket_mode import (
+        SlackUnreachable,
+        check_slack,
+        connect,
+        socket_mode_handler,
+    )
 
     settings = get_settings()
     if settings.slack_app_token is None or settings.slack_bot_token is None:
         print("error: Socket Mode needs ASSISTANT_SLACK_APP_TOKEN (xapp-...) and "
               "ASSISTANT_SLACK_BOT_TOKEN (xoxb-...)", file=sys.stderr)
         return 2
+    try:  # before loading anything: say at once, in one line, if Slack cannot be used
+        check_slack(settings)
+    except SlackUnreachable as exc:
+        print(f"error: {exc}; the bot did not start", file=sys.stderr)
+        return 3
     assistant = Assistant.from_settings(settings)
     try:
         assistant.retriever.snapshot()
@@ -36,7 +46,11 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    handler.connect()
+    try:
+        connect(handler, settings)
+    except SlackUnreachable as exc:
+        print(f"error: {exc}; the bot did not start", file=sys.stderr)
+        return 3
     log.info("Slack bot connected in Socket Mode; Ctrl-C to stop")
     stop.wait()
     handler.close()

@@ -105,7 +105,7 @@ class SlackBot:
         self._answers: AnswerLog | None = None
         self._answers_client = None
         self._identified = False
-        self.audit = AuditLog(settings.audit_path, settings.audit_retention_days)
+        self.audit = AuditLog.from_settings(settings)
 
     # --- shared state -------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.core.config import Settings
 from assistant.slack.app import build_app
-from assistant.slack.verify import Rejected, check
+from assistant.slack.verify import Rejected, check, check_shape
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few kB
 
@@ -39,6 +39,7 @@ def mount_slack(app: FastAPI, settings: Settings) -> App:
             return Response(status_code=413, content="payload too large")
         try:
             signature = check(body, request.headers, secret)
+            check_shape(body, request.headers.get("content-type", ""))
         except Rejected as exc:
             return Response(status_code=exc.status, content=str(exc))
         # The same signed request twice is a replay (Slack's retries carry a new signature).

@@ -10,13 +10,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from assistant.api.deps import DocumentsDep, ReaderDep, WriterDep
-from assistant.api.multipart import read_uploads
+from assistant.api.deps import DocumentsDep, ReaderDep, UploadLimitDep, WriterDep
+from assistant.api.multipart import read_uploads, storage_error
 from assistant.core.collections import CollectionError, check_collection
 from assistant.core.config import Settings
 from assistant.core.files import iter_fd
 from assistant.documents.service import ORIGINAL_GONE
-from assistant.documents.states import UploadResult
+from assistant.documents.states import DocumentStatus, UploadResult
 from assistant.documents.uploads import KINDS, content_disposition
 
 router = APIRouter(tags=["documents"])
@@ -29,8 +29,10 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 
 @router.post("/v1/documents", status_code=202, openapi_extra=_UPLOAD_BODY, responses={
     413: {"description": "A file over ASSISTANT_MAX_UPLOAD_BYTES (refused while it streams)."},
+    429: {"description": "Over ASSISTANT_RATE_LIMIT_UPLOADS (per key and per address)."},
+    503: {"description": "Out of disk space (or the upload could not be stored): nothing kept."},
     422: {"description": "No file was accepted; `files` says why for each."}})
-async def upload_documents(request: Request, docs: DocumentsDep, principal: WriterDep):
+async def upload_documents(request: Request, docs: DocumentsDep, principal: UploadLimitDep):
     """Upload one or more files (multipart field `files`; optional field `collection`, default
     `default`, one the key sees or 403). 202 with the background job's id and,
     per file, its document id and status: queued (ingesting in the background), duplicate (the
@@ -55,7 +57,10 @@ async def upload_documents(request: Request, docs: DocumentsDep, principal: Writ
         for p in parts:
             p.tmp.unlink(missing_ok=True)
         raise
-    result = await run_in_threadpool(docs.accept, parts, collection, principal.collections)
+    try:
+        result = await run_in_threadpool(docs.accept, parts, collection, principal.collections)
+    except OSError as exc:  # out of space: 503, and nothing of this upload is kept
+        raise storage_error(exc) from None
     if not any(f["status"] in (UploadResult.QUEUED, UploadResult.DUPLICATE) for f in result["files"]):
         return JSONResponse(status_code=422, content={
             "detail": "no file was accepted: " + "; ".join(
@@ -84,20 +89,32 @@ def get_document(document_id: str, docs: DocumentsDep, principal: ReaderDep):
     307: {"description": "`?page=N` of a PDF: to the file at `#page=N`."}})
 def get_document_file(document_id: str, docs: DocumentsDep, principal: ReaderDep,
                       page: Annotated[int | None, Query(ge=1, le=100_000)] = None):
-    """The original file, inline, with its content type; `?page=N` on a PDF redirects to
-    `#page=N` so that a browser's viewer opens at that page."""
+    """The original file with its content type, always under `Content-Security-Policy: sandbox`
+    (no script of it runs on this origin). Shown in the browser (inline): text, Markdown, HTML
+    and PDFs without active content; downloaded (attachment): .docx and PDFs holding scripts,
+    launch or form actions (Chromium's viewer runs a PDF's JavaScript even in a sandbox).
+    `?page=N` on a PDF redirects to `#page=N` so that a browser's viewer opens at that page."""
     entry = docs.find(document_id, principal.collections)
-    if entry["type"] not in KINDS:
+    if entry["type"] not in KINDS or entry["status"] != DocumentStatus.INDEXED:
         raise HTTPException(404, ORIGINAL_GONE)
     fd = docs.open_original(entry)
     if page is not None and entry["type"] == "pdf":
         os.close(fd)
         return RedirectResponse(f"/v1/documents/{document_id}/file#page={page}", status_code=307)
-    headers = {"Content-Disposition": content_disposition(entry["name"].rsplit("/", 1)[-1]),
-               "X-Content-Type-Options": "nosniff", "Content-Length": str(os.fstat(fd).st_size)}
-    if entry["type"] == "html":  # never run an uploaded page's scripts on this origin
-        headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    inline = entry["type"] in INLINE_KINDS and not (
+        entry["type"] == "pdf" and docs.pdf_active(fd, entry["sha256"]))
+    headers = {"Content-Disposition": content_disposition(
+                   entry["name"].rsplit("/", 1)[-1], "inline" if inline else "attachment"),
+               "X-Content-Type-Options": "nosniff", "Content-Length": str(os.fstat(fd).st_size),
+               "Content-Security-Policy": ORIGINAL_CSP}
     return StreamingResponse(iter_fd(fd), media_type=KINDS[entry["type"]][1], headers=headers)
+
+
+INLINE_KINDS = frozenset({"pdf", "text", "markdown", "html"})
+# No script, plugin, form or frame of an original runs on this origin; PDFs still open in
+# Chromium's viewer at #page=N under it (checked with the browser, red-team row 13).
+ORIGINAL_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 @router.delete("/v1/documents/{document_id}", status_code=202)

@@ -18,7 +18,7 @@ def feedback(body: FeedbackRequest, assistant: AssistantDep, principal: Feedback
     check_conversation(body.conversation_id, assistant, principal)
     fid = assistant.feedback.add(Feedback(
         helpful=body.helpful, question=body.question, answer=body.answer,
-        citations=body.citations, channel="web", standalone=body.standalone,
+        citations=[c.model_dump() for c in body.citations], channel="web", standalone=body.standalone,
         comment=body.comment, conversation_id=body.conversation_id,
         user=principal.name, owner=principal.owner))
     return {"id": fid}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from assistant.api.deps import Auth, Principal, ReaderDep, get_auth
 from assistant.api.schemas import SessionRequest, SessionResponse
 from assistant.auth.session import COOKIE
 
 router = APIRouter(tags=["auth"])
+BAD_KEY = ("That key was not recognised. Check that you pasted the whole key (it starts with "
+           "bpa_); if it still fails, it may have been revoked: ask your administrator for a "
+           "new one.")
 
 
 def _session_body(auth: Auth, p: Principal, cookie: str | None) -> dict:
@@ -23,11 +26,9 @@ def sign_in(body: SessionRequest, request: Request, response: Response):
     """Exchange a key for the page's session cookie (HttpOnly, SameSite=Strict)."""
     auth = get_auth(request)
     address = request.client.host if request.client else "?"
-    auth.refuse_if_blocked(address)
     key = auth.keys.verify(body.key)
     if key is None:
-        auth.limiter.auth_failed(address)
-        raise HTTPException(401, "That key is not valid (or has been revoked).")
+        raise auth.refuse_failure(address, detail=BAD_KEY)
     cookie = auth.sessions.issue(key.id)
     response.set_cookie(COOKIE, cookie, max_age=auth.sessions.max_age_s, httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/")

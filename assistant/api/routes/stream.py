@@ -23,9 +23,10 @@ router = APIRouter(tags=["chat"])
                          "description": "A stream of Server-Sent Events."}})
 def chat_stream(body: ChatRequest, assistant: AssistantDep, principal: ChatLimitDep,
                 request: Request):
-    """Server-Sent Events: `question` (what is searched), `delta` (answer text as it is
-    ready), then `final` (the verified answer with its citations, as /v1/chat returns it),
-    or `error`. Every event but `delta` and `error` carries the `conversation_id`."""
+    """Server-Sent Events: `question` (what is searched), `delta` (answer sentences as each
+    is complete and verified: a language model's unverified draft is never sent), then `final`
+    (the verified answer with its citations, as /v1/chat returns it), or `error`. Every event
+    but `delta` and `error` carries the `conversation_id`."""
     cid = conversation(body, assistant, principal)
     check_sources(body, assistant, principal)
     assistant.retriever.snapshot()  # a missing index is a 503 before the stream starts

@@ -14,6 +14,7 @@ let conversationEpoch = 0;
 let busy = false;
 let csrfToken = null; // set when the page is signed in with a session cookie (assistant/auth)
 let docsBySource = new Map(); // source -> GET /v1/documents entry (for links to originals)
+let role = null; // the signed-in key's role (reader, writer, admin); admin when there are no keys
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -39,11 +40,13 @@ async function loadSession() {
   try {
     const r = await fetch("/v1/session", { credentials: "same-origin" });
     if (r.ok) {
-      csrfToken = (await r.json()).csrf_token || null;
+      const body = await r.json();
+      csrfToken = body.csrf_token || null;
       $("sign-out").hidden = !csrfToken; // signed in with a key through the session cookie
+      applyRole(body.role);
       return true;
     }
-    if (r.status === 401) { $("sign-in").hidden = false; return false; }
+    if (r.status === 401) { applyRole(null); showSignIn(); return false; }
   } catch (e) { /* the document list reports an unreachable server */ }
   return true;
 }
@@ -57,11 +60,16 @@ async function signIn(e) {
   }).catch(() => null);
   if (!r) { status.textContent = "The server could not be reached."; return; }
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) { status.textContent = errorText(r.status, body); return; }
+  if (!r.ok) {  // the sign-in route's own words are meant for people
+    status.textContent = r.status === 401 && body.detail ? body.detail : errorText(r.status, body);
+    return;
+  }
   csrfToken = body.csrf_token || null;
   $("api-key").value = "";
   $("sign-in").hidden = true;
   $("sign-out").hidden = !csrfToken;
+  status.textContent = "";
+  applyRole(body.role);
   refreshDocuments();
 }
 
@@ -71,8 +79,9 @@ async function signOut() {
   conversationId = null; // it was the signed-out key's: the next key starts its own
   conversationEpoch += 1;
   $("sign-out").hidden = true;
-  $("sign-in").hidden = false;
+  showSignIn();
   $("sign-in-status").textContent = "Signed out.";
+  applyRole(null);
 }
 
 // ---- errors in words ----
@@ -82,12 +91,39 @@ function errorText(status, body) {
     return "The question was not accepted: " + d.map((x) => (x.msg || "").replace(/^Value error, /, ""))
       .filter(Boolean).join("; ") + ".";
   }
+  if (status === 401) return SIGN_IN_WORDS; // the API's wording is for programs, not people
   if (typeof d === "string") return d;
-  if (status === 401) return "Sign in with an API key first.";
   if (status === 403) return "Your key is not allowed to do this.";
   if (status === 413) return "The file is too large.";
   if (status === 503) return "The assistant is not ready: the document index is unavailable.";
   return `The server answered with an error (HTTP ${status}).`;
+}
+
+// ---- who is signed in: what the page offers (red-team row 14) ----
+const SIGN_IN_WORDS = "Please sign in: paste the API key your administrator gave you.";
+const RANKS = { reader: 0, writer: 1, admin: 2 };
+
+function applyRole(newRole) {
+  role = newRole || null;
+  const writer = role !== null && RANKS[role] >= RANKS.writer;
+  $("drop").hidden = !writer; // readers cannot add documents: no upload area
+  if (!writer) $("upload").hidden = true;
+  $("audit-open").hidden = role !== "admin";
+  document.querySelectorAll("#doc-list .remove").forEach((b) => { b.hidden = !writer; });
+}
+
+// The sign-in form lives in the documents panel, which a phone folds away: unfold it.
+function showSignIn() {
+  $("sign-in").hidden = false;
+  $("docs-panel").open = true;
+}
+
+function canWrite() {
+  return role !== null && RANKS[role] >= RANKS.writer;
+}
+
+function plural(n, word, words) {
+  return `${n} ${n === 1 ? word : (words || word + "s")}`;
 }
 
 // ---- documents: the list, the filter, example questions ----
@@ -105,7 +141,7 @@ async function refreshDocuments() {
     const [rs, rd] = await Promise.all([api("/v1/sources"), api("/v1/documents")]);
     const bs = await rs.json().catch(() => ({}));
     const bd = await rd.json().catch(() => ({}));
-    if (rs.status === 401 || rd.status === 401) $("sign-in").hidden = false;
+    if (rs.status === 401 || rd.status === 401) showSignIn();
     sources = rs.ok ? bs.sources : [];
     docs = rd.ok ? bd.documents : [];
     if (!rs.ok) status.textContent = errorText(rs.status, bs);
@@ -121,6 +157,7 @@ async function refreshDocuments() {
   }
   const list = $("doc-list");
   list.replaceChildren();
+  const titles = titleCounts(docs, bySource);
   for (const d of docs) {
     const s = bySource.get(d.source);
     const title = (s && s.title) || d.title || d.name || d.source;
@@ -133,21 +170,43 @@ async function refreshDocuments() {
     }
     const text = el("span", { class: "doc-title", text: title });
     const state = d.status === "indexed"
-      ? `${s ? s.chunks : d.chunks} passages`
+      ? plural(s ? s.chunks : d.chunks, "passage")
       : (STATUS_WORDS[d.status] || d.status) + (d.reason ? `: ${d.reason}` : "");
-    label.append(el("span", {}, text, el("span", { class: `doc-state st-${d.status}`, text: state })));
+    label.append(el("span", {}, text, el("span", { class: `doc-state st-${d.status}`, text: state }),
+      ...originNote(d, title, titles)));
     li.append(label);
-    if (d.origin && d.origin.kind === "upload" && d.status !== "deleting") {
+    if (canWrite() && d.origin && d.origin.kind === "upload" && d.status !== "deleting") {
       li.append(el("button", { type: "button", class: "link remove", text: "Remove",
         "aria-label": `Remove ${title}`, onclick: () => confirmRemove(d, title) }));
     }
     list.append(li);
   }
   if (sources.length || docs.length) {
-    status.textContent = `${sources.length} documents`;
+    status.textContent = plural(sources.length, "document");
   }
   $("doc-count").textContent = sources.length ? `(${sources.length})` : "";
-  renderExamples(sources);
+  loadExamples(sources);
+}
+
+// Two documents with one title (the same file added from a folder and uploaded): each says
+// where it came from (red-team row 15).
+function titleOf(d, bySource) {
+  const s = bySource.get(d.source);
+  return (s && s.title) || d.title || d.name || d.source;
+}
+
+function titleCounts(docs, bySource) {
+  const counts = new Map();
+  for (const d of docs) counts.set(titleOf(d, bySource), (counts.get(titleOf(d, bySource)) || 0) + 1);
+  return counts;
+}
+
+function originNote(d, title, titles) {
+  if ((titles.get(title) || 0) < 2) return [];
+  const kind = d.origin && d.origin.kind;
+  const words = kind === "upload" ? `uploaded as ${d.name}`
+    : kind === "file" ? `added as a file: ${d.source}` : `from the folder: ${d.source}`;
+  return [el("span", { class: "doc-origin", text: words })];
 }
 
 function selectedSources() {
@@ -155,15 +214,24 @@ function selectedSources() {
   return picked.length ? picked : null;
 }
 
-function renderExamples(sources) {
+// Example questions built by the server from the documents' own sentences (red-team row 16).
+async function loadExamples(sources) {
+  let questions = [];
+  if (sources.length) {
+    const r = await api("/v1/examples").catch(() => null);
+    const body = r && r.ok ? await r.json().catch(() => ({})) : {};
+    questions = body.questions || [];
+  }
   const list = $("examples");
   list.replaceChildren();
-  for (const s of sources.slice(0, 4)) {
-    const q = `What is “${s.title}” about?`;
+  for (const q of questions) {
     list.append(el("li", {}, el("button", { type: "button", class: "example", text: q,
       onclick: () => ask(q) })));
   }
-  if (!sources.length) list.append(el("li", { class: "hint", text: "No documents yet: upload some." }));
+  if (!sources.length) {
+    list.append(el("li", { class: "hint",
+      text: canWrite() ? "No documents yet: upload some." : "No documents yet." }));
+  }
   updateEmpty();
 }
 
