@@ -28,7 +28,7 @@ def ask(
     from pydantic import ValidationError
 
     from assistant.api.schemas import ChatRequest
-    from assistant.index.store import StoreError
+    from assistant.index.errors import StoreError
     from assistant.retrieval.embedding import EmbedderError
     from assistant.retrieval.hybrid import EmptyIndexError
     from assistant.service.assistant import Assistant
@@ -121,7 +121,7 @@ def _loopback(host: str) -> bool:
 
 def _key_store():
     from assistant.auth.keys import KeyStore
-    from assistant.index.store import make_client
+    from assistant.index.client import make_client
 
     settings = get_settings()
     return KeyStore(make_client(settings), settings.collection_prefix)
@@ -162,7 +162,8 @@ def mcp(
 ) -> None:
     """Serve the MCP server (tools ask, search, list_documents; the documents as resources) on
     stdin/stdout, for desktop MCP clients. Logs go to stderr."""
-    from assistant.mcp.stdio import KeyRefused, serve as serve_mcp
+    from assistant.mcp.stdio import KeyRefused
+    from assistant.mcp.stdio import serve as serve_mcp
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

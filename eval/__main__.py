@@ -11,9 +11,15 @@ from typing import Annotated, Optional
 import typer
 
 from assistant.core.config import PROJECT_ROOT, get_settings
+from eval.report import (
+    CATEGORY_COLUMNS,
+    category_rows,
+    markdown_table,
+    plot_recall,
+    print_table,
+    write_json,
+)
 from eval.report import compare as compare_reports
-from eval.report import (CATEGORY_COLUMNS, category_rows, markdown_table, plot_recall, print_table,
-                         write_json)
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 REPORTS = PROJECT_ROOT / "eval" / "reports"
@@ -346,8 +352,8 @@ def feedback(
     """Helpful / not helpful feedback from the web page and Slack, read from the store."""
     from dataclasses import asdict
 
-    from assistant.service.feedback import FeedbackStore
     from assistant.index.store import ChunkStore
+    from assistant.service.feedback import FeedbackStore
 
     settings = get_settings()
     items = FeedbackStore(ChunkStore(settings).client, settings.collection_prefix).all()

@@ -25,9 +25,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from assistant.core.text import terms
 from assistant.index.keyword import bm25_idf, bm25_scores
 from assistant.retrieval.hybrid import Passage
-from assistant.core.text import terms
 
 SPLIT_SEED = 20261125
 SQUAD_HELDOUT_ARTICLES = 5  # of 16

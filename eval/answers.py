@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
-
-from collections import Counter
 
 import numpy as np
 

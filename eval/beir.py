@@ -7,8 +7,8 @@ its cached embedding; the queries go through `HybridRetriever`, the same class `
 from __future__ import annotations
 
 import csv
-import shutil
 import json
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -58,8 +58,8 @@ def run_scifact(folder: Path, embedder, settings, fusions: dict[str, dict],
     from ranx import evaluate as ranx_evaluate
     from tqdm import tqdm
 
-    from assistant.retrieval.hybrid import HybridRetriever
     from assistant.index.store import ChunkStore
+    from assistant.retrieval.hybrid import HybridRetriever
 
     data = load_beir(folder)
     ids = list(data.corpus)
@@ -71,7 +71,7 @@ def run_scifact(folder: Path, embedder, settings, fusions: dict[str, dict],
     cfg = settings.model_copy(update={"chroma_path": tmp / "db", "chroma_host": None,
                                       "collection_prefix": "scifact"})
     store = ChunkStore(cfg)
-    from assistant.index.store import IndexWriter, NewChunk
+    from assistant.index.writer import IndexWriter, NewChunk
 
     writer = IndexWriter(store, embedder.name, embedder.dimension)
     for d, text, vec in zip(ids, texts, vectors):

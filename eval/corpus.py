@@ -53,9 +53,9 @@ def run_corpus_eval(settings: Settings, embedder, dataset: Path = DEFAULT_SET,
 
 
 def _run(settings, embedder, dataset, questions, tmp: Path, naive, progress, answers_only) -> dict:
-    from assistant.service.responses import build_response
-    from assistant.service.assistant import Assistant
     from assistant.index.store import ChunkStore
+    from assistant.service.assistant import Assistant
+    from assistant.service.responses import build_response
     from ingest.pipeline import Ingestor
 
     cfg = settings.model_copy(update={"chroma_path": tmp / "db", "chroma_host": None,

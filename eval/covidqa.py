@@ -62,8 +62,8 @@ def run_covidqa(path: Path, embedder, settings, sample: int = 300, seed: int = 1
 
 def _run(tmp: Path, articles, chosen, embedder, settings, seed, progress) -> dict:
 
-    from assistant.service.assistant import Assistant
     from assistant.index.store import ChunkStore
+    from assistant.service.assistant import Assistant
     from ingest.pipeline import Ingestor
 
     docs = tmp / "docs"
@@ -93,7 +93,6 @@ def _answer_all(assistant, chosen, progress: bool, name: str) -> dict:
     from tqdm import tqdm
 
     from assistant.service.responses import build_response
-
     from eval.answer_data import span_norm
 
     in_answer = in_strict = in_cited = in_retrieved = abstained = right_doc = 0

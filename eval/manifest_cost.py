@@ -63,7 +63,8 @@ def build_index(settings: Settings, n_docs: int, embedder_name: str = NAME, dim:
                 folder: str = "/nonexistent/bench") -> tuple["ChunkStore", float]:
     """An index of `n_docs` two-chunk documents (`doc_source(d)`, hash vectors) from `folder`,
     written by the product's `IndexWriter` in one commit: (the store, the commit's seconds)."""
-    from assistant.index.store import ChunkStore, IndexWriter, NewChunk
+    from assistant.index.store import ChunkStore
+    from assistant.index.writer import IndexWriter, NewChunk
     from ingest.pipeline import pipeline_fingerprint
 
     store = ChunkStore(settings)

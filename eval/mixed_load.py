@@ -38,7 +38,15 @@ import httpx
 import typer
 
 from assistant.core.config import PROJECT_ROOT
-from eval.load import ask_stream, free_port, pct, questions_for, run_ingest, stop_server, wait_healthy
+from eval.load import (
+    ask_stream,
+    free_port,
+    pct,
+    questions_for,
+    run_ingest,
+    stop_server,
+    wait_healthy,
+)
 
 FOLLOW_UPS = ["And what about its price?", "Which of those were in 2023?",
               "What did they say about manufacturing?", "And the other company?"]

@@ -50,8 +50,8 @@ COLUMNS = {
 def ingest(docs: Path, work: Path, embedder, records: bool = True):
     from assistant.index.records import RecordStore
     from assistant.index.store import ChunkStore
-    from tests.conftest import make_settings
     from ingest.pipeline import Ingestor
+    from tests.conftest import make_settings
 
     settings = make_settings(work, docs)
     store = ChunkStore(settings)

@@ -69,7 +69,6 @@ import typer
 from assistant.core.config import PROJECT_ROOT, Settings
 
 
-
 def _default_eval_data() -> Path:
     """`../shared/eval-data` next to this checkout, or next to the main checkout when this is a
     git worktree elsewhere."""
@@ -322,11 +321,12 @@ class ChromaServer:
 def build(settings: Settings, n: int, maker: ChunkMaker, titles: list[str], seed: int,
           segment_chunks: int = 0, progress: bool = True) -> dict:
     """N chunks through the product's IndexWriter, precomputed (random) vectors."""
-    import assistant.index.keyword as kw
-    import assistant.core.text as text_mod
     from tqdm import tqdm
 
-    from assistant.index.store import ChunkStore, IndexWriter, NewChunk
+    import assistant.core.text as text_mod
+    import assistant.index.keyword as kw
+    from assistant.index.store import ChunkStore
+    from assistant.index.writer import IndexWriter, NewChunk
     from ingest.chunking import chunk_id
     from ingest.pipeline import pipeline_fingerprint
 
@@ -409,7 +409,7 @@ def build(settings: Settings, n: int, maker: ChunkMaker, titles: list[str], seed
 
 
 def disk(data: Path, settings: Settings) -> dict:
-    from assistant.index.store import keyword_root
+    from assistant.index.client import keyword_root
 
     chroma = settings.chroma_path
     sqlite_b = sum(du(p) if p.is_dir() else (p.stat().st_blocks * 512)
@@ -473,8 +473,8 @@ def serve(settings: Settings, data: Path, queries: list[str], port: int) -> dict
 
 
 def retrieval(settings: Settings, queries: list[str], embedder) -> dict:
-    from assistant.retrieval.hybrid import HybridRetriever
     from assistant.index.store import ChunkStore
+    from assistant.retrieval.hybrid import HybridRetriever
 
     vectors = dict(zip(queries, embedder.embed_texts(queries, batch_size=32)))
     store = ChunkStore(settings)
@@ -526,8 +526,8 @@ def added_text(maker: ChunkMaker) -> str:
 
 def add_remove(settings: Settings, data: Path, maker: ChunkMaker, embedder,
                other_pids: tuple[int, ...] = ()) -> dict:
-    from assistant.retrieval.hybrid import HybridRetriever
     from assistant.index.store import ChunkStore
+    from assistant.retrieval.hybrid import HybridRetriever
     from ingest.pipeline import Ingestor
 
     # Warm-up in a throwaway store: imports, the partitioner, the model (a running API worker

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import numpy as np
 import typer
 
-from assistant.index.keyword import B, K1, KeywordIndex, Segment
+from assistant.index.keyword import K1, B, KeywordIndex, Segment
 from eval.scale import DEFAULT_EVAL_DATA, _proc_status, load_pool, pct, pick_queries
 
 

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.answer_data import (SQUAD_HELDOUT_ARTICLES, span_norm, split, squad_articles,
-                              squad_examples)
+from eval.answer_data import (
+    SQUAD_HELDOUT_ARTICLES,
+    span_norm,
+    split,
+    squad_articles,
+    squad_examples,
+)
 
 
 def run_squad(path: Path, embedder, settings, progress: bool = True) -> dict:

@@ -24,13 +24,27 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answers.features import (QUESTION_FEATURES, SENTENCE_FEATURES, Candidate,
-                                        candidates, question_features, sentence_features)
+from assistant.answers.features import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    Candidate,
+    candidates,
+    question_features,
+    sentence_features,
+)
 from assistant.answers.model import MODEL_PATH, AnswererModel, Logistic
 from assistant.answers.question import _Question, analyse
-from eval.answer_data import (COVIDQA_HELDOUT_SHARE, SPLIT_SEED, SQUAD_HELDOUT_ARTICLES, Example,
-                              covidqa_articles, covidqa_examples, split, squad_articles,
-                              squad_examples)
+from eval.answer_data import (
+    COVIDQA_HELDOUT_SHARE,
+    SPLIT_SEED,
+    SQUAD_HELDOUT_ARTICLES,
+    Example,
+    covidqa_articles,
+    covidqa_examples,
+    split,
+    squad_articles,
+    squad_examples,
+)
 
 SEED = 7
 FOLDS = 5

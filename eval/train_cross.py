@@ -33,8 +33,15 @@ import numpy as np
 from assistant.answers.features import question_features, sentence_features
 from assistant.answers.model import MODEL_PATH, load_model
 from assistant.retrieval.cross_encoder import META_PATH, get_cross_encoder
-from eval.answer_data import (COVIDQA_HELDOUT_SHARE, SQUAD_HELDOUT_ARTICLES, covidqa_articles,
-                              covidqa_examples, split, squad_articles, squad_examples)
+from eval.answer_data import (
+    COVIDQA_HELDOUT_SHARE,
+    SQUAD_HELDOUT_ARTICLES,
+    covidqa_articles,
+    covidqa_examples,
+    split,
+    squad_articles,
+    squad_examples,
+)
 from eval.train_answerer import SEED, Featurised, _fit, featurise
 
 CROSS_KEEPS = 8  # candidates re-scored by both models per question

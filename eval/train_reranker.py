@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -36,13 +35,28 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from assistant.retrieval.cross_encoder import (BASE_FILES, FORMAT, META_PATH, WEIGHTS_PATH, CrossEncoder,
-                                     base_hashes, base_model_path, encode_pairs, load_base,
-                                     mean_pool, sha256_file, target_modules)
-from assistant.index.keyword import bm25_scores
 from assistant.core.text import terms
-from eval.answer_data import (COVIDQA_HELDOUT_SHARE, SPLIT_SEED, SQUAD_HELDOUT_ARTICLES,
-                              TextStats, chunk_article, norm, span_norm, split)
+from assistant.index.keyword import bm25_scores
+from assistant.retrieval.cross_encoder import (
+    FORMAT,
+    WEIGHTS_PATH,
+    CrossEncoder,
+    base_hashes,
+    load_base,
+    mean_pool,
+    sha256_file,
+    target_modules,
+)
+from eval.answer_data import (
+    COVIDQA_HELDOUT_SHARE,
+    SPLIT_SEED,
+    SQUAD_HELDOUT_ARTICLES,
+    TextStats,
+    chunk_article,
+    norm,
+    span_norm,
+    split,
+)
 
 SEED = 13
 DEV_SEED = 20261204

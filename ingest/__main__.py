@@ -42,7 +42,8 @@ def main(
         typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
         raise typer.Exit(2)
 
-    from assistant.index.store import ChunkStore, StoreError, is_disk_full
+    from assistant.index.errors import StoreError, is_disk_full
+    from assistant.index.store import ChunkStore
     from assistant.retrieval.embedding import EmbedderError, LazyEmbedder
     from ingest.pipeline import Ingestor
 

@@ -23,9 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
-import shutil
-import sqlite3
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -36,17 +33,13 @@ from typing import Callable, Iterable, Iterator
 from assistant.core.collections import DEFAULT, check_collection, collection_of
 from assistant.core.config import Settings
 from assistant.core.files import file_sha256
-from assistant.index.store import (
-    ChunkStore,
-    IndexWriter,
-    NewChunk,
-    StoreError,
-    iter_records,
-)
+from assistant.index.client import remove_orphan_vector_folders
+from assistant.index.errors import StoreError
+from assistant.index.store import ChunkStore, iter_records
+from assistant.index.writer import IndexWriter, NewChunk
 from assistant.retrieval.embedding import Embedder
 from ingest import chrome
 from ingest.chunking import Chunk, chunk_document
-from ingest.records.hook import RecordIndexer, code_fingerprint
 from ingest.loading import (
     LIMITS,
     Limits,
@@ -61,6 +54,7 @@ from ingest.loading import (
     too_many_elements,
     too_much_text,
 )
+from ingest.records.hook import RecordIndexer, code_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -145,42 +139,6 @@ def load_document(path: Path, root: Path | None,
     return doc, len(elements) - len(kept)
 
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-def remove_orphan_vector_folders(settings: Settings) -> list[str]:
-    """Embedded Chroma (1.5) deletes a dropped collection's rows but leaves its HNSW folder (named
-    by the vector segment's id) on disk: remove folders no segment in chroma.sqlite3 names. The
-    folders are listed before the segment ids are read, so a collection created meanwhile (by
-    another process) is never touched. Call under the ingest lock."""
-    if settings.chroma_host:
-        return []
-    root = Path(settings.chroma_path)
-    db = root / "chroma.sqlite3"
-    if not db.exists():
-        return []
-    folders = [p for p in root.iterdir() if p.is_dir() and _UUID.match(p.name)]
-    if not folders:
-        return []
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-        try:
-            known = {str(r[0]) for r in con.execute("SELECT id FROM segments")}
-        finally:
-            con.close()
-    except sqlite3.Error as exc:  # another Chroma schema: leave everything as it is
-        log.warning("could not read Chroma's segment list (%s); no folders removed", exc)
-        return []
-    if not known:
-        return []
-    removed = []
-    for folder in folders:
-        if folder.name not in known:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder.name)
-    return removed
-
-
 class IngestBusy(RuntimeError):
     """Another ingest holds the lock."""
 
@@ -195,7 +153,7 @@ def ingest_lock(settings: Settings, store: ChunkStore | None = None) -> Iterator
     server mode is the folder every machine shares, so it holds across machines too."""
     from filelock import FileLock, Timeout
 
-    from assistant.index.store import keyword_root
+    from assistant.index.client import keyword_root
 
     folder = (store.keyword_dir if store is not None else keyword_root(settings)).parent
     folder.mkdir(parents=True, exist_ok=True)

@@ -87,8 +87,8 @@ def corpus_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def indexed(tmp_path_factory, embedder):
     """The project corpus ingested once into an embedded store: (settings, store, assistant)."""
-    from assistant.service.assistant import Assistant
     from assistant.index.store import ChunkStore
+    from assistant.service.assistant import Assistant
     from ingest.pipeline import Ingestor
 
     tmp = tmp_path_factory.mktemp("indexed")

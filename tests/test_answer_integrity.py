@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from eval.dataset import load
-
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +43,8 @@ def test_every_marker_of_the_corpus_set_names_a_citation(indexed):
 
 @pytest.fixture(scope="module")
 def tradepress(tmp_path_factory, embedder):
-    from assistant.service.assistant import Assistant
     from assistant.index.store import ChunkStore
+    from assistant.service.assistant import Assistant
     from ingest.pipeline import Ingestor
 
     tmp = tmp_path_factory.mktemp("tradepress")

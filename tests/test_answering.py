@@ -13,8 +13,8 @@ from assistant.answers.extractive import ExtractiveGenerator
 from assistant.answers.features import clean
 from assistant.answers.question import question_anchors
 from assistant.core.config import Settings
-from assistant.retrieval.hybrid import passage_from
 from assistant.core.text import terms
+from assistant.retrieval.hybrid import passage_from
 from ingest.chunking import sentence_spans
 
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from assistant.api.app import create_app
-from assistant.service.assistant import Assistant
 from assistant.index.store import ChunkStore
+from assistant.service.assistant import Assistant
 from tests.conftest import make_settings
 from tests.server import serve
 

@@ -208,7 +208,6 @@ def test_secrets_never_appear_in_any_log(tmp_path):
     import shutil
     import signal
     import time
-    from pathlib import Path
 
     from slack_sdk.signature import SignatureVerifier
 

@@ -23,9 +23,9 @@ from pydantic import SecretStr
 
 from assistant.api.app import create_app
 from assistant.auth.keys import KeyStore
+from assistant.index.store import ChunkStore
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.service.assistant import Assistant
-from assistant.index.store import ChunkStore
 from ingest.pipeline import Ingestor
 from tests.conftest import CORPUS, ROOT, make_settings
 from tests.server import serve
@@ -390,7 +390,7 @@ def test_an_index_written_before_collections_reads_as_default(tmp_path, embedder
 
 
 def test_slack_channels_search_only_their_mapped_collections(env):
-    from tests.fake_slack import FakeSlack, TEAM
+    from tests.fake_slack import TEAM, FakeSlack
     from tests.test_slack import BOT_TOKEN, SECRET, Bot, all_text, mention, new_ts
 
     mapping = {"C0ALPHA": ["alpha"], "C0NOTHING": [], "default": ["beta"]}

@@ -6,10 +6,10 @@ from __future__ import annotations
 import httpx
 
 from assistant.api.app import create_app
-from assistant.service.conversations import ConversationStore, Turn
+from assistant.index.store import ChunkStore
 from assistant.retrieval.followup import RuleRewriter
 from assistant.service.assistant import Assistant
-from assistant.index.store import ChunkStore
+from assistant.service.conversations import ConversationStore, Turn
 from tests.server import serve
 
 

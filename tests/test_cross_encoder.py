@@ -9,8 +9,13 @@ import shutil
 import numpy as np
 import pytest
 
-from assistant.retrieval.cross_encoder import (META_PATH, WEIGHTS_PATH, CrossEncoder, CrossEncoderError,
-                                     get_cross_encoder)
+from assistant.retrieval.cross_encoder import (
+    META_PATH,
+    WEIGHTS_PATH,
+    CrossEncoder,
+    CrossEncoderError,
+    get_cross_encoder,
+)
 
 # Hand-written pairs (not from any eval set): (question, relevant text, irrelevant text).
 PAIRS = [
@@ -109,7 +114,12 @@ def test_folding_matches_the_unfolded_adapter(encoder):
     import torch
     from safetensors import safe_open
 
-    from assistant.retrieval.cross_encoder import encode_pairs, load_base, mean_pool, target_modules
+    from assistant.retrieval.cross_encoder import (
+        encode_pairs,
+        load_base,
+        mean_pool,
+        target_modules,
+    )
 
     bert, tok = load_base()
     with safe_open(str(WEIGHTS_PATH), framework="pt") as fh:
@@ -166,8 +176,13 @@ def _question():
 def test_builder_never_uses_an_answer_sentence_as_a_negative():
     import random
 
-    from eval.train_reranker import (Recipe, SentenceIndex, covidqa_pairs, may_be_negative,
-                                     squad_pairs)
+    from eval.train_reranker import (
+        Recipe,
+        SentenceIndex,
+        covidqa_pairs,
+        may_be_negative,
+        squad_pairs,
+    )
 
     q = _question()
     index = SentenceIndex([q], _HashEmbedder())

@@ -85,8 +85,8 @@ def feedback(base):
 
 def test_a_full_disk_is_a_503_health_says_degraded_and_freeing_space_recovers(small_fs, embedder):
     from assistant.api.app import create_app
-    from assistant.service.assistant import Assistant
     from assistant.index.store import ChunkStore
+    from assistant.service.assistant import Assistant
     from ingest.pipeline import Ingestor
 
     settings = make_settings(small_fs, CORPUS, chroma_path=small_fs / "chroma",
@@ -228,9 +228,10 @@ class Faults:
 @pytest.fixture
 def faulty(indexed):
     from assistant.api.app import create_app
+    from assistant.index.client import _raw_client
     from assistant.index.guard import GuardedClient, StoreGuard
+    from assistant.index.store import ChunkStore
     from assistant.service.assistant import Assistant
-    from assistant.index.store import ChunkStore, _raw_client
 
     settings, _, base_assistant = indexed
     settings = settings.model_copy(update={"store_timeout_seconds": 1.0})

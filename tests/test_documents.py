@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from assistant.api.app import create_app
-from assistant.service.assistant import Assistant
 from assistant.index.store import ChunkStore
+from assistant.service.assistant import Assistant
 from ingest.pipeline import Ingestor
 from tests.conftest import CORPUS, make_settings
 from tests.formats import write_docx, write_pdf

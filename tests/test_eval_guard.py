@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eval.corpus import check_thresholds, run_corpus_eval
 from eval.dataset import load
-from tests.conftest import make_settings, CORPUS
+from tests.conftest import CORPUS, make_settings
 
 
 def test_eval_set_is_well_formed():

@@ -117,8 +117,8 @@ def test_every_document_ingests(tmp_path, embedder):
     import shutil
 
     from assistant.core.config import Settings
-    from assistant.retrieval.hybrid import HybridRetriever
     from assistant.index.store import ChunkStore
+    from assistant.retrieval.hybrid import HybridRetriever
     from ingest.pipeline import Ingestor
 
     docs = tmp_path / "docs"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.service.conversations import Turn
-from assistant.retrieval.followup import RuleRewriter
 from assistant.core.constants import MAX_QUESTION_CHARS
+from assistant.retrieval.followup import RuleRewriter
+from assistant.service.conversations import Turn
 
 
 def turn(standalone: str) -> Turn:

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from assistant.core.config import Settings
-from assistant.index.store import ChunkStore, keyword_root
+from assistant.index.client import keyword_root
+from assistant.index.store import ChunkStore
 from eval.ingest_memory import make_docx, make_text
 from ingest.pipeline import Ingestor
 from tests.conftest import ROOT, make_settings
@@ -222,8 +223,8 @@ def test_switches_leave_no_orphaned_vector_folders(tmp_path, embedder):
         vector = {r[0] for r in con.execute("SELECT id FROM segments WHERE scope = 'VECTOR'")}
         con.close()
         assert folders <= vector, f"run {i}: orphaned folders {sorted(folders - vector)}"
-        # one collection per listed segment, plus the manifest
-        assert len(vector) == len(store.state()["segments"]) + 1
+        # one collection per listed segment, plus the manifest and the records collection
+        assert len(vector) == len(store.state()["segments"]) + 2
     assert len(store.state()["segments"]) < 4  # merges happened, so segments were dropped
     assert {r.metadata["source"] for r in store.iter_live()} == {f"d{i}.txt" for i in range(4)}
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from assistant.service.assistant import Assistant
 from assistant.index.store import ChunkStore
+from assistant.service.assistant import Assistant
 from ingest.pipeline import Ingestor
 from tests.conftest import ROOT, make_settings
 from tests.formats import write_all

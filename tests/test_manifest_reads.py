@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
-import assistant.index.store as store_mod
-from assistant.index.store import STATE_ID, ChunkStore, IndexWriter, NewChunk
-from ingest.pipeline import Ingestor
+import assistant.index.writer as writer_mod
+from assistant.index.store import STATE_ID, ChunkStore
+from assistant.index.writer import IndexWriter, NewChunk
 from eval.manifest_cost import ManifestSpy, build_index, doc_source
+from ingest.pipeline import Ingestor
 from tests.conftest import make_settings
 
 
@@ -71,8 +71,10 @@ def test_one_document_reads_do_not_grow_with_the_index(tmp_path, embedder):
     small = one_doc_reads(tmp_path, embedder, 5)
     large = one_doc_reads(tmp_path, embedder, 50)
     assert small == large, (small, large)
-    # the state record, the document's record, a probe or two: nothing like 2 x N
-    assert max(large.values()) <= 12, large
+    # the state record, the document's record, a probe or two, and (since records are stored
+    # per document version) the changed document's record once more when its old records are
+    # collected after the switch: nothing like 2 x N
+    assert max(large.values()) <= 13, large
 
 
 def test_an_index_without_counts_still_ingests_and_merges(tmp_path, embedder):
@@ -141,7 +143,7 @@ def test_counts_from_another_seq_are_not_trusted(tmp_path, embedder):
 
 def test_segments_are_written_in_small_adds(tmp_path, embedder, monkeypatch):
     """Each Chroma add (one guarded store call) writes at most ADD_BATCH rows."""
-    monkeypatch.setattr(store_mod, "ADD_BATCH", 3)
+    monkeypatch.setattr(writer_mod, "ADD_BATCH", 3)
     settings = make_settings(tmp_path, tmp_path / "corpus")
     store = ChunkStore(settings)
     sizes = []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval.spelling import correct, place_in
 from assistant.answers.question import anchor_in, question_anchors
 from assistant.core.text import terms
+from assistant.retrieval.spelling import correct, place_in
 
 
 @pytest.mark.parametrize("a, b", [

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from assistant.api.app import create_app
+from assistant.index.errors import StoreError
+from assistant.index.store import ChunkStore
 from assistant.service.assistant import Assistant
-from assistant.index.store import ChunkStore, StoreError
 from ingest.pipeline import EmbedderChanged, Ingestor
 from tests.conftest import make_settings
 from tests.server import serve

@@ -67,7 +67,7 @@ def test_completion_is_the_v1_chat_answer_with_its_sources(env):
     # the same answer, with its [n] markers, then a Sources list a plain chat client shows
     answer, sources = content.split("\n\nSources:\n")
     assert answer == expected["answer"] and "[1]" in answer
-    assert f"- [1] " in sources and FUCASO in sources
+    assert "- [1] " in sources and FUCASO in sources
     # the structured citations beside it, exactly as /v1/chat gives them
     assert done.citations == expected["citations"]
     assert done.details["abstained"] is False and done.details["question"] == Q

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from assistant.api.app import create_app
-from assistant.service.assistant import Assistant
 from assistant.index.store import ChunkStore
+from assistant.service.assistant import Assistant
 from ingest.pipeline import Ingestor
 from tests.conftest import CORPUS, ROOT, free_port, make_settings
 from tests.fake_llm import FakeLLM, is_condense, passages

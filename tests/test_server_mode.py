@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assistant.index.errors import StoreError
+from assistant.index.store import ChunkStore
 from assistant.service.assistant import Assistant
-from assistant.index.store import ChunkStore, StoreError
 from ingest.pipeline import Ingestor
 from tests.conftest import free_port, make_settings
 

@@ -12,8 +12,8 @@ import threading
 import time
 
 from assistant.answers import Delta
-from assistant.service.assistant import Assistant, Result
 from assistant.index.store import ChunkStore
+from assistant.service.assistant import Assistant, Result
 from eval.dataset import load
 from ingest.pipeline import Ingestor
 from tests.conftest import make_settings

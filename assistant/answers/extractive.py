@@ -39,13 +39,19 @@ from assistant.answers.features import (
 )
 from assistant.answers.gather import compare_sides, is_quote, lead, list_items
 from assistant.answers.model import AnswererModel, load_model
-from assistant.answers.question import Anchor, _Question, analyse, anchor_in, answer_type
+from assistant.answers.question import (
+    Anchor,
+    _Question,
+    analyse,
+    anchor_in,
+    answer_type,
+)
 from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
     ABSTAINED,
     ANSWERED,
-    HEDGED,
     HEDGE,
+    HEDGED,
     NOT_COVERED,
     Answer,
     Citation,
@@ -188,7 +194,8 @@ class ExtractiveGenerator:
             return self._hedge(q, ranked, p_answer, missing)
         if list_question:
             limit = max(self.settings.max_answer_sentences, MAX_LIST_ITEMS // 2)
-            items = list_items(ranked, limit, self.keep_threshold, shape.per_document)
+            items = list_items(ranked, limit, self.keep_threshold, shape.per_document,
+                                   names=[a for a in q.anchors if not a.numeric])
             if items:
                 return self._compose(items, p_answer, [], shape="list")
         chosen = self._select(ranked, stats, list_question=False)
@@ -206,6 +213,11 @@ class ExtractiveGenerator:
             if extra is not None:
                 chosen.append(extra)
         unreported = [a for a in q.anchors if not anchor_in(a, cited())]
+        # A name no passage mentions at all ("Seagen"), and no name of the question in what the
+        # answer cites: the sentences found are about something else, so the answer is no.
+        names_missing = [a for a in missing if not a.numeric]
+        if names_missing and all(a in unreported for a in q.anchors if not a.numeric):
+            return self.abstain(f"no passage mentions {_quote(names_missing)}", confidence=p_answer)
         # A value asked of two named things ("When did the FDA approve Fucaso?") must be given
         # of both: when no sentence giving that kind of value names them together, the names
         # its best such sentence lacks are the unreported premise (China approved it).
@@ -240,7 +252,9 @@ class ExtractiveGenerator:
         hedge_at = (self.settings.hedge_threshold if self.settings.hedge_threshold is not None
                     else self.hedge_threshold)
         close = [c for c in ranked[:HEDGE_SENTENCES * 2] if c.features[_COVERAGE] > 0]
-        if p_answer < hedge_at or not close:
+        # A name the question is about that no passage mentions ("Seagen") leaves nothing
+        # close to show: what the passages say of the other names is not about the subject.
+        if p_answer < hedge_at or not close or any(not a.numeric for a in missing):
             reason = (f"no passage mentions {_quote(missing)}" if missing
                       else "no passage answers it clearly enough")
             return self.abstain(reason, confidence=p_answer)

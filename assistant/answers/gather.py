@@ -47,11 +47,18 @@ def window_terms(c: Candidate) -> set[str]:
 
 
 def list_items(ranked: list[Candidate], limit: int, keep: float,
-               per_document: bool = False) -> list[Candidate]:
+               per_document: bool = False, names: Sequence[Anchor] = ()) -> list[Candidate]:
     """One item per entity or document: the best sentence of each document that shares terms
     with the question, and further sentences of a document when they name something no item
-    names yet and reach the `keep` probability; no two items alike."""
+    names yet and reach the `keep` probability; no two items alike. When the question names
+    things ("Which designations has Fucaso been granted?"), an item's sentence, the one before
+    it or its document's title names as many of them as the best-placed sentence does: a
+    sentence about another product is not an item of this list."""
     coverage = lambda c: c.features[0] > 0  # noqa: E731 (SENTENCE_FEATURES[0] is "coverage")
+    if names:
+        hits = {id(c): sum(anchor_in(a, window_terms(c)) for a in names) for c in ranked}
+        most = max(hits.values(), default=0)
+        ranked = [c for c in ranked if hits[id(c)] == most] if most else ranked
     chosen: list[Candidate] = []
     sources: set[str] = set()
     named: set[str] = set()

@@ -31,7 +31,7 @@ from assistant.api.routes import (
 )
 from assistant.core.config import Settings, get_settings
 from assistant.documents.service import Documents
-from assistant.index.store import StoreError
+from assistant.index.errors import StoreError
 from assistant.mcp.http import mount_mcp
 from assistant.retrieval.hybrid import EmptyIndexError
 from assistant.service.assistant import Assistant

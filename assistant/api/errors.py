@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from assistant.answers.llm import GenerationError
 from assistant.documents.service import Conflict, NotFound
-from assistant.index.store import StoreError
+from assistant.index.errors import StoreError
 from assistant.retrieval.hybrid import EmptyIndexError
 from assistant.service.conversations import UnknownConversation
 from assistant.service.responses import NO_INDEX, store_unavailable

@@ -18,7 +18,7 @@ class TooLarge(Exception):
 def storage_error(exc: OSError) -> HTTPException:
     """A 503 for a file the server could not write: out of space (the words /v1/chat uses for
     a full disk) or another storage failure. Nothing of the upload is kept."""
-    from assistant.index.store import is_disk_full
+    from assistant.index.errors import is_disk_full
     from assistant.service.responses import DISK_FULL
 
     if is_disk_full(exc):

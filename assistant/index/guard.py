@@ -30,6 +30,8 @@ import time
 from concurrent.futures import Future
 from typing import Any, Callable
 
+from assistant.index.errors import DiskFullError, StoreError, StoreTimeout, is_disk_full
+
 log = logging.getLogger(__name__)
 
 WORKERS = 8
@@ -65,7 +67,6 @@ class StoreGuard:
             return self._client
 
     def _open_failed(self, exc: Exception) -> Exception:
-        from assistant.index.store import DiskFullError, StoreError, is_disk_full
 
         if self.path is not None:  # a half-started system must not be reused by the next try
             _forget_identifier(self.path)
@@ -85,13 +86,6 @@ class StoreGuard:
 
     # --- calls ---
     def run(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
-        from assistant.index.store import (
-            DiskFullError,
-            StoreError,
-            StoreTimeout,
-            is_disk_full,
-        )
-
         fut: Future = Future()
         with self._lock:
             if self._busy >= self._started and self._started < self._workers:

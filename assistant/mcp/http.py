@@ -54,6 +54,9 @@ class KeyGate:
         self.handle = handle
 
     async def __call__(self, scope, receive, send):
+        # A plain Starlette route does not name itself in the scope (FastAPI's routes do): the
+        # audit line records this route's template, not "(unknown)".
+        scope.setdefault("route", Route(PATH, self))
         request = Request(scope, receive)
         request.state.audit = {"channel": CHANNEL}
         try:

@@ -26,11 +26,10 @@ from assistant.api.audit import answer_audit
 from assistant.api.schemas import ChatRequest
 from assistant.core.collections import shown
 from assistant.documents.uploads import doc_id
+from assistant.mcp.caller import Caller, CallerMiddleware, current
 from assistant.retrieval.hybrid import EmptyIndexError
 from assistant.service.responses import build_response, public_error
 from assistant.service.transcript import render
-
-from assistant.mcp.caller import Caller, CallerMiddleware, current
 
 URI = "assistant://documents/{document_id}"
 INSTRUCTIONS = (

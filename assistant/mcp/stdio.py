@@ -63,7 +63,7 @@ def principal_for(settings: Settings, key: str | None) -> Principal:
     if not key:
         return Principal(name=LOCAL.name, role=LOCAL.role, collections=None, via="stdio")
     from assistant.auth.keys import KeyStore
-    from assistant.index.store import make_client
+    from assistant.index.client import make_client
 
     record = KeyStore(make_client(settings), settings.collection_prefix).verify(key)
     if record is None:

@@ -26,8 +26,9 @@ import numpy as np
 from assistant.core.collections import collection_of, scope
 from assistant.core.config import Settings
 from assistant.core.text import terms
+from assistant.index.errors import EmbedderMismatch, StoreError
 from assistant.index.keyword import KeywordIndex, Segment
-from assistant.index.store import ChunkStore, EmbedderMismatch, StoreError
+from assistant.index.store import ChunkStore
 from assistant.retrieval.embedding import Embedder
 from assistant.retrieval.rerank import CrossEncoderReranker, get_reranker
 

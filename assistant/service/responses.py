@@ -19,7 +19,7 @@ STORE_TIMEOUT = ("The index/conversation store did not answer in time; try again
 
 
 def store_unavailable(exc: Exception) -> str:
-    from assistant.index.store import DiskFullError, StoreTimeout, is_disk_full
+    from assistant.index.errors import DiskFullError, StoreTimeout, is_disk_full
 
     if isinstance(exc, DiskFullError) or is_disk_full(exc):
         return DISK_FULL
@@ -55,7 +55,7 @@ def build_response(result: "Result") -> dict:
 def public_error(exc: Exception) -> str:
     """A one-line, user-safe description of why a question could not be answered."""
     from assistant.answers.llm import GenerationError
-    from assistant.index.store import StoreError
+    from assistant.index.errors import StoreError
     from assistant.retrieval.hybrid import EmptyIndexError
     from assistant.service.conversations import UnknownConversation
 

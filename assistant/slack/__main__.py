@@ -17,7 +17,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("assistant.slack")
     from assistant.core.config import get_settings
-    from assistant.index.store import StoreError
+    from assistant.index.errors import StoreError
     from assistant.retrieval.hybrid import EmptyIndexError
     from assistant.service.assistant import Assistant
     from assistant.slack.socket_mode import (

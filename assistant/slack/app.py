@@ -358,7 +358,7 @@ class SlackBot:
 def public_error(exc: Exception, ref: str) -> str:
     """A short message for the user; details stay in the log under `ref`."""
     from assistant.answers.llm import GenerationError
-    from assistant.index.store import StoreError
+    from assistant.index.errors import StoreError
     from assistant.retrieval.hybrid import EmptyIndexError
 
     if isinstance(exc, GenerationError):

@@ -31,8 +31,8 @@ from assistant.answers.types import (
     stream_sentences,
 )
 from assistant.core.config import Settings
-from assistant.retrieval.hybrid import Passage
 from assistant.core.text import question_terms, terms, words
+from assistant.retrieval.hybrid import Passage
 
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are|include|includes|including)\b)",
                          re.IGNORECASE)

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from assistant.answers.llm import GenerationError
 from assistant.api.errors import validation_errors
-from assistant.index.store import StoreError
+from assistant.index.errors import StoreError
 from assistant.retrieval.hybrid import EmptyIndexError
 from assistant.service.responses import INTERNAL_ERROR, NO_INDEX, store_unavailable
 

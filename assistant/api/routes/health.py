@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from assistant.api.deps import AssistantDep
 from assistant.api.schemas import ErrorResponse, HealthResponse
-from assistant.index.store import EmbedderMismatch, StoreError
+from assistant.index.errors import EmbedderMismatch, StoreError
 from assistant.retrieval.hybrid import EmptyIndexError
 from assistant.service.responses import DISK_FULL, STORE_TIMEOUT, store_unavailable
 

@@ -19,8 +19,14 @@ from assistant.api.audit import audit_answer
 from assistant.api.deps import AssistantDep, ChatLimitDep, ReaderDep, check_sources
 from assistant.api.limits import PATH_ERROR_BODIES
 from assistant.api.openai_compat import objects
-from assistant.api.openai_compat.errors import CHANNEL, OpenAIError, OpenAIRoute, as_openai, \
-    envelope, too_large
+from assistant.api.openai_compat.errors import (
+    CHANNEL,
+    OpenAIError,
+    OpenAIRoute,
+    as_openai,
+    envelope,
+    too_large,
+)
 from assistant.api.openai_compat.schemas import CompletionRequest, Conversation
 from assistant.service.assistant import Assistant, Result
 from assistant.service.models import answerers, streams_final_text

@@ -492,7 +492,8 @@ function usedSpans(text, claims) {
   const spans = [];
   for (const s of sentences(text)) {
     const sw = words(text.slice(s.start, s.end));
-    if (!sw.length) continue;
+    // a bare item number ("2.") is not the sentence a card should quote
+    if (!sw.length || !/\p{L}/u.test(text.slice(s.start, s.end))) continue;
     for (const claim of claims) {
       const cw = new Set(words(claim));
       const hit = sw.filter((w) => cw.has(w)).length;

@@ -1,6 +1,8 @@
 """Build the Lonza article PDF from its text (fpdf2, core Helvetica, wrapped lines, two pages)."""
 import sys
+
 from fpdf import FPDF
+
 src, out = sys.argv[1], sys.argv[2]
 pdf = FPDF(format="A4")
 pdf.set_auto_page_break(True, margin=20)
