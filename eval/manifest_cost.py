@@ -25,7 +25,12 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from typing import TYPE_CHECKING
+
 from assistant.core.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.index.store import ChunkStore
 
 DIM = 384
 NAME = "bench-hash"
