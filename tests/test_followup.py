@@ -25,6 +25,32 @@ def test_subject_pronoun_resolves():
     assert R.rewrite("And when did it sign?", h) == "When did Roche sign?"
 
 
+def test_it_as_the_deal_keeps_both_parties():
+    """Failure kind 7: "How much was it?" after a question naming two companies is about their
+    deal, not the first company ("How much was AstraZeneca?")."""
+    h = [turn("What did AstraZeneca pay for Gracell?")]
+    out = R.rewrite("How much was it?", h)
+    assert out != "How much was AstraZeneca?"
+    assert "AstraZeneca" in out and "Gracell" in out and out.startswith("How much was it")
+    assert R.rewrite("When will it close?", [turn("How much did Halden pay for Aurion?")]) == \
+        "When will it close (Halden, Aurion)?"
+
+
+def test_a_regulator_is_not_what_it_stands_for():
+    h = [turn("When did the FDA approve Fucaso?")]
+    assert R.rewrite("What does it target?", h) == "What does Fucaso target?"
+
+
+def test_rewrites_stay_grammatical():
+    """Failure kind 7: no "Novartis's" before a verb or as an object."""
+    h = [turn("Who did Novartis team up with?")]
+    assert R.rewrite("What did they say?", h) == "What did Novartis say?"
+    for q in ("What did its say?", "What did the board tell her?", "Did their say matter?"):
+        assert "Novartis's say" not in R.rewrite(q, h) and "Novartis's?" not in R.rewrite(q, h)
+        assert "her Novartis" not in R.rewrite(q, h)
+    assert R.rewrite("What did its CEO say?", h) == "What did Novartis's CEO say?"
+
+
 def test_narrowing_gives_one_question():
     h = [turn("Which therapies did the FDA approve?")]
     assert R.rewrite("Which of those were in 2023?", h) == "Which therapies did the FDA approve in 2023?"

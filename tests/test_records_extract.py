@@ -16,7 +16,7 @@ from ingest.records.dates import find_dates, same_date
 from ingest.records.document import Document
 from ingest.records.extract import FIELDS, extract_records
 from ingest.records.grounding import holds, verbatim
-from ingest.records.money import find_money, same_amount
+from assistant.core.money import find_money, same_amount
 from tests.conftest import CORPUS, ROOT
 
 TRADEPRESS = ROOT / "eval" / "data" / "tradepress" / "docs"

@@ -80,6 +80,7 @@ _TIME = re.compile(r"\b(earlier|later|sooner|first|older|newer)\b", re.IGNORECAS
 # Hedges show this many of the closest sentences.
 HEDGE_SENTENCES = 2
 _COVERAGE = SENTENCE_FEATURES.index("coverage")
+_CODE = re.compile(r"[A-Za-z]")  # a number that is part of a code name ("VX-101"), not a year
 _PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
 
 
@@ -195,7 +196,7 @@ class ExtractiveGenerator:
         if list_question:
             limit = max(self.settings.max_answer_sentences, MAX_LIST_ITEMS // 2)
             items = list_items(ranked, limit, self.keep_threshold, shape.per_document,
-                                   names=[a for a in q.anchors if not a.numeric])
+                                   names=[a for a in q.anchors if not a.numeric or _CODE.search(a.surface)])
             if items:
                 return self._compose(items, p_answer, [], shape="list")
         chosen = self._select(ranked, stats, list_question=False)
@@ -251,10 +252,18 @@ class ExtractiveGenerator:
         state; otherwise the documents don't cover it."""
         hedge_at = (self.settings.hedge_threshold if self.settings.hedge_threshold is not None
                     else self.hedge_threshold)
-        close = [c for c in ranked[:HEDGE_SENTENCES * 2] if c.features[_COVERAGE] > 0]
-        # A name the question is about that no passage mentions ("Seagen") leaves nothing
-        # close to show: what the passages say of the other names is not about the subject.
-        if p_answer < hedge_at or not close or any(not a.numeric for a in missing):
+        names = [a for a in q.anchors if not a.numeric]
+        close = [c for c in ranked[:HEDGE_SENTENCES * 2] if c.features[_COVERAGE] > 0
+                 and (not names or any(anchor_in(a, _window(c) | set(terms(c.passage.title)))
+                                       for a in names))]
+        # The question's subject is in the passages when every name it asks about is, and a
+        # close sentence speaks of one: then the closest sentences are shown, whatever the
+        # score (an analyst would rather read them than be told nothing); a question without
+        # names is hedged only above the hedge threshold. A name the question is about that no
+        # passage mentions ("Seagen") leaves nothing close to show: it is declined.
+        subject_present = bool(names) and not missing
+        if (p_answer < hedge_at and not subject_present) or not close \
+                or any(not a.numeric for a in missing):
             reason = (f"no passage mentions {_quote(missing)}" if missing
                       else "no passage answers it clearly enough")
             return self.abstain(reason, confidence=p_answer)
@@ -273,9 +282,10 @@ class ExtractiveGenerator:
         if wanted is not None and q.wanted is None:
             for c in ranked:
                 c.typed = bool(wanted[1].search(c.text))
-        picks = compare_sides(ranked, shape.sides, typed_wanted=wanted is not None)
+        size = bool(_SIZE.search(q.text))
+        picks = compare_sides(ranked, shape.sides, typed_wanted=wanted is not None, money=size)
         if wanted is not None:  # a side with no sentence giving the value: its best mention
-            loose = compare_sides(ranked, shape.sides, typed_wanted=False)
+            loose = compare_sides(ranked, shape.sides, typed_wanted=False, money=size)
             picks = [p or l for p, l in zip(picks, loose)]
         chosen = list(dict.fromkeys(c for c in picks if c is not None))
         lacking = [names for names, c in zip(shape.sides, picks) if c is None]

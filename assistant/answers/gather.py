@@ -13,6 +13,7 @@ from typing import Sequence
 from assistant.answers.features import Candidate, clean, is_chrome, is_page_line
 from assistant.answers.question import Anchor, anchor_in
 from assistant.answers.types import CorpusStats
+from assistant.core.money import find_money
 from assistant.core.text import terms, words
 from assistant.retrieval.hybrid import Passage
 
@@ -51,12 +52,16 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
     """One item per entity or document: the best sentence of each document that shares terms
     with the question, and further sentences of a document when they name something no item
     names yet and reach the `keep` probability; no two items alike. When the question names
-    things ("Which designations has Fucaso been granted?"), an item's sentence, the one before
-    it or its document's title names as many of them as the best-placed sentence does: a
-    sentence about another product is not an item of this list."""
+    things ("Which designations has Fucaso been granted?"), an item's sentence or its document's
+    title names as many of them as the best-placed sentence does: a sentence about another
+    product is not an item of this list."""
     coverage = lambda c: c.features[0] > 0  # noqa: E731 (SENTENCE_FEATURES[0] is "coverage")
     if names:
-        hits = {id(c): sum(anchor_in(a, window_terms(c)) for a in names) for c in ranked}
+        # Names in the sentence or its document's title (a document about Veltrix speaks of
+        # Veltrix throughout), not in the sentence before: "A second candidate, VX-205, ..."
+        # after a sentence on VX-101 is not about VX-101.
+        hits = {id(c): sum(anchor_in(a, set(terms(f"{c.text} {c.passage.title}"))) for a in names)
+                for c in ranked}
         most = max(hits.values(), default=0)
         ranked = [c for c in ranked if hits[id(c)] == most] if most else ranked
     chosen: list[Candidate] = []
@@ -78,10 +83,12 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
 
 
 def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],
-                  typed_wanted: bool) -> list[Candidate | None]:
+                  typed_wanted: bool, money: bool = False) -> list[Candidate | None]:
     """The best sentence for each side: one whose sentence, previous sentence or document title
     names that side (most of its names first), holding the kind of value asked for when the
-    question asks for one; None for a side no sentence speaks to."""
+    question asks for one; None for a side no sentence speaks to. With `money` (a comparison of
+    size: "which deal was bigger"), a sentence stating an amount of money (a deal's value, not
+    a price per share, `core.money.find_money`) goes before one that does not."""
     out: list[Candidate | None] = []
     for names in sides:
         best, best_key = None, None
@@ -92,7 +99,10 @@ def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],
                 continue
             if typed_wanted and not c.typed:
                 continue
-            key = (hits / len(names), not is_quote(c.text), c.prob)
+            # the side's names, then a fact over a quote, then the question's own terms (the
+            # deal's value over its price per share), then the model's probability
+            key = (hits / len(names), not is_quote(c.text), money and bool(find_money(c.text)),
+                   round(c.features[0], 2), c.prob)
             if best_key is None or key > best_key:
                 best, best_key = c, key
         out.append(best)

@@ -61,9 +61,16 @@ def _names(text: str) -> list[str]:
 
 _REGULATORS = frozenset("FDA EMA MHRA PMDA NMPA CDE HEALTH CANADA TGA SWISSMEDIC ANVISA CMS WHO "
                         "US FDA THE FDA".split())
-_POSSESSIVE_PRONOUN = re.compile(r"\b(its|their|his|her)\b", re.IGNORECASE)
+# A possessive before the word it qualifies ("its CEO"), not before a verb or the end.
+_POSSESSIVE_PRONOUN = re.compile(r"\b(its|their|his|her)\b(?=\s+(?!(?:say|said|do|did|does|"
+                                 r"be|been|is|was|are|were)\b)[\w$])", re.IGNORECASE)
 _SUBJECT_PRONOUN = re.compile(r"\b(it|they|them|he|she|the company|the drug|the therapy|"
                               r"this one|that one)\b", re.IGNORECASE)
+# "it" as the deal or event of the previous turn, not one of its companies: "How much was it?",
+# "What is it worth?", "When will it close?".
+_THE_DEAL = re.compile(r"\b(was|is|were|are|be)\s+(it|they|them)\b|"
+                       r"\b(it|they)\s+(worth|cost|costs|close|closes|complete|completes|end|ends)\b",
+                       re.IGNORECASE)
 _NARROWING = re.compile(r"^\s*(and\s+)?(which|what|how many)\s+of\s+(those|these|them|the)\b\s*(?P<rest>.*?)\s*\??\s*$",
                         re.IGNORECASE)
 # A constraint a narrowing follow-up adds: "in 2023", "from China", "for solid tumours".
@@ -136,7 +143,10 @@ class RuleRewriter:
 
         core = _LEADING.sub("", q).rstrip()
         core = core[:1].upper() + core[1:]
-        entity = old_names[0] if old_names else None
+        # A regulator is where things happen, not what a pronoun stands for ("When did the FDA
+        # approve Fucaso?" then "What does it target?": it is Fucaso).
+        subjects = [n for n in old_names if n.upper() not in _REGULATORS] or old_names
+        entity = subjects[0] if subjects else None
         if entity is None:
             return _cap(core)
         # A pronoun after a name of the question's own refers to that name: "What did Novartis
@@ -147,9 +157,17 @@ class RuleRewriter:
         own = [n for n in new_names if n.upper() not in _REGULATORS]
         if first_pronoun and any(0 <= core.find(n) < first_pronoun.start() for n in own):
             return _cap(core)
-        # PRONOUNS: "its" -> "Novartis's", "it"/"they" -> "Novartis".
+        # PRONOUNS: "its" -> "Novartis's" before a noun; "it"/"they" -> "Novartis" when the
+        # previous turn named one thing. "her"/"his" at the end is an object, not a possessive
+        # ("What did they tell her?"), so it is never made "Novartis's".
         resolved = _POSSESSIVE_PRONOUN.sub(f"{entity}'s", core)
-        resolved = _SUBJECT_PRONOUN.sub(entity, resolved)
+        names = list(dict.fromkeys(n for n in old_names if n.upper() not in _REGULATORS))
+        if len(names) >= 2 and _THE_DEAL.search(resolved):
+            # "How much was it?" after "What did AstraZeneca pay for Gracell?": "it" is the
+            # deal, not AstraZeneca; the previous turn's names go with the question instead.
+            resolved = f"{resolved.rstrip(' ?')} ({', '.join(names[:3])})?"
+        else:
+            resolved = _SUBJECT_PRONOUN.sub(entity, resolved)
         if resolved != core:
             return _cap(resolved)
         # ELLIPSIS: no subject of its own; the previous turn's entity is what it is about.

@@ -16,7 +16,7 @@ import re
 from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Mention, Sentence
 from ingest.records.events import event_date
-from ingest.records.money import Money, find_money
+from assistant.core.money import Money, find_money
 
 _W = r"[^\s⟦⟧.;:!?]+"  # a word that is not a company placeholder
 

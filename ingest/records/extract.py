@@ -25,7 +25,7 @@ from ingest.records.deals import extract_deals
 from ingest.records.document import Document, Draft
 from ingest.records.facilities import extract_facilities
 from ingest.records.grounding import MONEY_FIELDS, grounded
-from ingest.records.money import USD_RATES, find_money
+from assistant.core.money import USD_RATES, find_money
 from ingest.records.regulatory import extract_regulatory
 
 log = logging.getLogger(__name__)

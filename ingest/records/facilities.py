@@ -17,7 +17,7 @@ import re
 from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Sentence
 from ingest.records.events import event_date
-from ingest.records.money import find_money
+from assistant.core.money import find_money
 
 _PLACE = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
 _SITE = re.compile(

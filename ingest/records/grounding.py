@@ -18,7 +18,7 @@ from itertools import combinations
 
 from ingest.records import patterns as P
 from ingest.records.dates import find_dates
-from ingest.records.money import find_money, same_amount
+from assistant.core.money import find_money, same_amount
 
 MONEY_FIELDS = ("upfront", "milestones", "total", "investment")
 DATE_FIELDS = ("announced", "date")
