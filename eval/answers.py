@@ -65,6 +65,11 @@ def run(questions: Sequence[EvalQuestion], ask: Callable[[str], dict],
     return out
 
 
+def _kind(r: AnswerRecord) -> str:
+    """answered / hedged / abstained: the response's `answer_type`, else from `abstained`."""
+    return str(r.extra.get("answer_type") or ("abstained" if r.abstained else "answered"))
+
+
 def summarize(records: Sequence[AnswerRecord]) -> dict:
     answerable = [r for r in records if r.answerable]
     unanswerable = [r for r in records if not r.answerable]
@@ -96,6 +101,12 @@ def summarize(records: Sequence[AnswerRecord]) -> dict:
         "abstention_recall": (sum(r.abstained for r in unanswerable) / len(unanswerable)) if unanswerable else None,
         "false_abstentions": sum(r.abstained for r in answerable),
         "false_abstention_rate": (sum(r.abstained for r in answerable) / len(answerable)) if answerable else None,
+        # A hedge (the closest cited sentences, said to fall short) is counted as not answering
+        # above; split out here: declined outright, hedged.
+        "answerable_declined": sum(_kind(r) == "abstained" for r in answerable),
+        "answerable_hedged": sum(_kind(r) == "hedged" for r in answerable),
+        "unanswerable_declined_strict": (sum(_kind(r) == "abstained" for r in unanswerable) / len(unanswerable))
+                                        if unanswerable else None,
         # what the response says it is (answered / hedged / abstained), where it says
         "answer_types": dict(sorted(Counter(str(r.extra.get("answer_type", "-")) for r in records).items())),
         "errors": sum(1 for r in records if r.extra.get("error")),

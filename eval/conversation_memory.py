@@ -9,7 +9,6 @@ RSS (psutil) after each checkpoint, the growth in percent, and the longest searc
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import psutil
 import typer
 
 from eval.load import free_port, run_ingest, stop_server, wait_healthy
+
+from assistant.core import offline
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FOLLOW_UPS = ["Which of those were in 2023?", "And what about Novartis?", "How much did it cost?",
@@ -37,8 +38,7 @@ def main(
     work = Path(tempfile.mkdtemp(prefix="conversation-memory-"))
     docs = work / "docs"
     shutil.copytree(PROJECT_ROOT / "corpus", docs)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "ANONYMIZED_TELEMETRY": "False", "UNSTRUCTURED_DISABLE_NOTICE": "1",
+    env = {**offline.env(),
            "ASSISTANT_CHROMA_PATH": str(work / "chroma"), "ASSISTANT_CORPUS_DIR": str(docs),
            "ASSISTANT_AUDIT_PATH": str(work / "audit.jsonl"),
            "ASSISTANT_RATE_LIMIT_CHAT_PER_KEY": "1000000/minute",

@@ -17,7 +17,6 @@ A child still running after `--timeout` seconds is killed and reported as such.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import subprocess
@@ -26,6 +25,8 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+from assistant.core import offline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,9 +97,8 @@ DEFAULT_CASES = ["docx-bomb", "docx-varied", "text-50mb"]
 def measure(repo: Path, file: Path, store: Path, timeout: float) -> dict:
     import psutil
 
-    env = dict(os.environ, ASSISTANT_CHROMA_PATH=str(store), ASSISTANT_CORPUS_DIR=str(file.parent),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
-               UNSTRUCTURED_DISABLE_NOTICE="1", ASSISTANT_AUDIT_PATH=str(store.parent / "audit.jsonl"))
+    env = offline.env(ASSISTANT_CHROMA_PATH=str(store), ASSISTANT_CORPUS_DIR=str(file.parent),
+                      ASSISTANT_AUDIT_PATH=str(store.parent / "audit.jsonl"))
     rusage_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "ingest", "--json", "-q", str(file)], cwd=repo,

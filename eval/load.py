@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import statistics
@@ -35,6 +34,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from assistant.core import offline
 from assistant.core.config import PROJECT_ROOT
 
 EDIT_SENTENCE = ("\n\nLoad-test note {n}: the agreement was amended on day {n} with no change to "
@@ -241,9 +241,7 @@ def main(
     work = Path(tempfile.mkdtemp(prefix="load-"))
     docs = work / "docs"
     shutil.copytree(corpus, docs)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1",
-           "ANONYMIZED_TELEMETRY": "False", "UNSTRUCTURED_DISABLE_NOTICE": "1",
-           "TOKENIZERS_PARALLELISM": "false",
+    env = {**offline.env(),
            "ASSISTANT_CHROMA_PATH": str(work / "chroma"), "ASSISTANT_CORPUS_DIR": str(docs),
            "ASSISTANT_AUDIT_PATH": str(work / "audit.jsonl"),
            "ASSISTANT_RATE_LIMIT_CHAT_PER_KEY": "1000000/minute",

@@ -23,7 +23,6 @@ failed job is an error.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from assistant.core import offline
 from assistant.core.config import PROJECT_ROOT
 from eval.load import (
     ask_stream,
@@ -243,9 +243,7 @@ def main(
     work = Path(tempfile.mkdtemp(prefix="mixed-load-"))
     docs = work / "docs"
     shutil.copytree(corpus, docs)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1",
-           "ANONYMIZED_TELEMETRY": "False", "UNSTRUCTURED_DISABLE_NOTICE": "1",
-           "TOKENIZERS_PARALLELISM": "false", "ASSISTANT_CHROMA_PATH": str(work / "chroma"),
+    env = {**offline.env(), "ASSISTANT_CHROMA_PATH": str(work / "chroma"),
            "ASSISTANT_CORPUS_DIR": str(docs), "ASSISTANT_AUDIT_PATH": str(work / "audit.jsonl"),
            **{f"ASSISTANT_RATE_LIMIT_{k}": "1000000/minute" for k in (
                "CHAT_PER_KEY", "CHAT_PER_ADDRESS", "UPLOADS", "FEEDBACK", "UNMATCHED_PER_ADDRESS")}}

@@ -19,7 +19,6 @@ process, on the same questions and answers (`translation_cost`).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -31,6 +30,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from assistant.core import offline
 from assistant.core.config import PROJECT_ROOT
 from eval.load import free_port, pct, questions_for, stop_server, wait_healthy
 from eval.report import print_table, write_json
@@ -38,8 +38,7 @@ from eval.report import print_table, write_json
 
 def _serve(corpus: Path, work: Path) -> tuple[subprocess.Popen, str, str, Path]:
     audit = work / "audit.jsonl"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1",
-           "ANONYMIZED_TELEMETRY": "False", "ASSISTANT_CHROMA_PATH": str(work / "db"),
+    env = {**offline.env(), "ASSISTANT_CHROMA_PATH": str(work / "db"),
            "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_AUDIT_PATH": str(audit),
            "ASSISTANT_RATE_LIMIT_CHAT_PER_KEY": "100000/minute",
            "ASSISTANT_RATE_LIMIT_CHAT_PER_ADDRESS": "100000/minute"}

@@ -15,7 +15,6 @@ and the server's memory. `python -m eval.perf` (or `make perf`); prints a table 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -27,6 +26,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from assistant.core import offline
 from assistant.core.config import PROJECT_ROOT, Settings
 from eval.load import stop_server, wait_healthy
 from eval.report import print_table, write_json
@@ -228,7 +228,7 @@ def main(
 
     settings = Settings()
     corpus = settings.corpus_dir
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "DO_NOT_TRACK": "1"}
+    env = offline.env()
     embedder = get_embedder(settings.ingest_torch_threads, settings.embed_model)  # ingest benchmark
     extra = _covidqa_texts(eval_data, articles)
     if not extra:

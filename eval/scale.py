@@ -66,6 +66,7 @@ from typing import Optional
 import numpy as np
 import typer
 
+from assistant.core import offline
 from assistant.core.config import PROJECT_ROOT, Settings
 
 
@@ -424,13 +425,12 @@ def serve(settings: Settings, data: Path, queries: list[str], port: int) -> dict
 
     from eval.load import stop_server, wait_healthy
 
-    env = {**os.environ, "ASSISTANT_CHROMA_PATH": str(settings.chroma_path),
+    env = {**offline.env(), "ASSISTANT_CHROMA_PATH": str(settings.chroma_path),
            "ASSISTANT_KEYWORD_PATH": str(settings.keyword_path),
            "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
            "ASSISTANT_AUDIT_PATH": str(settings.audit_path),
            "ASSISTANT_RATE_LIMIT_CHAT_PER_KEY": "1000000/minute",
-           "ASSISTANT_RATE_LIMIT_CHAT_PER_ADDRESS": "1000000/minute",
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+           "ASSISTANT_RATE_LIMIT_CHAT_PER_ADDRESS": "1000000/minute"}
     if settings.chroma_host:
         env.update(ASSISTANT_CHROMA_HOST=settings.chroma_host,
                    ASSISTANT_CHROMA_PORT=str(settings.chroma_port))

@@ -11,7 +11,6 @@ on a free loopback port, asks two questions in Debian's headless Chromium and sa
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from pathlib import Path
 import httpx
 
 from eval.load import stop_server
+
+from assistant.core import offline
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "assistant" / "web"
@@ -77,8 +78,7 @@ def shoot(base: str, out: Path) -> list[Path]:
 
 
 def main() -> int:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "ANONYMIZED_TELEMETRY": "False", "UNSTRUCTURED_DISABLE_NOTICE": "1"}
+    env = {**offline.env(), "UNSTRUCTURED_DISABLE_NOTICE": "1"}
     with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
         env.update(ASSISTANT_CHROMA_PATH=str(Path(tmp) / "db"), ASSISTANT_CORPUS_DIR=str(ROOT / "corpus"),
                    ASSISTANT_AUTH="auto")

@@ -31,6 +31,7 @@ from assistant.core.formats import (
     too_many_elements,
     too_much_text,
 )
+from assistant.core.text import BULLET
 from ingest import offline_nlp
 
 log = logging.getLogger(__name__)
@@ -422,7 +423,7 @@ def join_pdf_lines(elements: list[Any]) -> list[Any]:
     return out
 
 
-_BULLET = re.compile(r"^\s*[→►▶▸▪■□◦‣⁃·\-–—*>]\s+")
+_BULLET = BULLET
 
 
 def _as_list_item(el: Any) -> Any:

@@ -13,13 +13,12 @@ version, guarded by tests that partition every format offline) with a blank Engl
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from assistant.core import offline  # noqa: E402
+
+offline.apply()
 
 # Auxiliaries, modals and frequent verbs whose form does not end in -ed/-ing/-es.
 _COMMON_VERBS = frozenset(

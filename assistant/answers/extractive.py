@@ -60,7 +60,7 @@ from assistant.answers.types import (
     stream_sentences,
 )
 from assistant.core.config import Settings
-from assistant.core.text import terms
+from assistant.core.text import BULLET, terms
 from assistant.retrieval.hybrid import Passage
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
@@ -68,7 +68,7 @@ from assistant.retrieval.hybrid import Passage
 MAX_LIST_ITEMS = 12
 MAX_LIST_CHUNKS = 3
 _ITEM_NUMBER = re.compile(r"^(\d{1,2})[.)](\s|$)")
-_BULLET = re.compile(r"^[-–•*·▪►→]\s")
+_BULLET = BULLET
 _HEADING = re.compile(r"^[A-Z][^.!?:]{0,60}$")  # a short line without end punctuation
 
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are)\b)", re.IGNORECASE)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol, Sequence
 
+from assistant.core.text import MARKER_NUMBERS
 from assistant.retrieval.hybrid import Passage
 
 NOT_COVERED = "The documents don't cover this."
@@ -86,9 +87,13 @@ class Generator(Protocol):
         ...
 
 
+# a claim: text up to and including its run of [n] markers
+_CLAIM = re.compile(r".+?(?:(?:" + MARKER_NUMBERS.pattern + r"\s*)+|$)")
+
+
 def stream_sentences(answer: Answer) -> Iterator[Delta | Answer]:
     """Stream a finished answer sentence by sentence (for generators that do not stream)."""
-    for m in re.finditer(r".+?(?:\[\d+\](?:\s*\[\d+\])*\s*|$)", answer.answer):
+    for m in _CLAIM.finditer(answer.answer):
         if m.group(0):
             yield Delta(m.group(0))
     yield answer

@@ -26,12 +26,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from assistant.core.text import QUESTION_STOP, figure_in, figures, terms
+from assistant.core.text import (
+    BULLET,
+    ITEM_NUMBER,
+    MARKER_NUMBERS,
+    QUESTION_STOP,
+    figure_in,
+    figures,
+    terms,
+)
 
 MIN_OVERLAP = 0.6
 MIN_MATCHED = 2
 
-_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKERS = MARKER_NUMBERS
 _MARKER_RUN = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+"
 # "... in 2023. [1]" -> "... in 2023 [1]." so that markers stay with their sentence.
 _MARKER_AFTER_STOP = re.compile(r"([.!?])(" + _MARKER_RUN + ")")
@@ -41,7 +49,7 @@ _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(\[])|(?<=\])\s+(?=[A-Z\"�
 _ABBREVIATION = re.compile(r"(?:\b(?:[A-Z]\.){1,4}|\b(?:Inc|Ltd|Co|Corp|Dr|Mr|Ms|Mrs|No|vs|St|"
                            r"e\.g|i\.e|al|approx|Fig|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|"
                            r"Nov|Dec)\.)$", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_BULLET = re.compile(f"(?:{BULLET.pattern})|(?:{ITEM_NUMBER.pattern})")  # a bullet or an item number
 # "[1] Sentence." -- a marker written before its sentence goes to its end.
 _LEADING_MARKERS = re.compile(r"^(" + _MARKER_RUN + r")\s*(?=\S)")
 

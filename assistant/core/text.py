@@ -121,7 +121,13 @@ def question_terms(text: str) -> list[str]:
 
 
 # --- figures: amounts, percentages, counts and dates stated in a text ---
-MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")  # an [n] or [n, m] citation marker
+# Citation markers and list bullets: one definition each, used by the answerer, its
+# verification, the loader and the Slack blocks (the page's app.js mirrors them).
+MARKER_NUMBERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # "[n]" or "[n, m]", numbers captured
+MARKER = re.compile(r"\s*" + MARKER_NUMBERS.pattern)  # the same with the space before it
+BULLET_CHARS = "-–—•*·▪■□◦‣⁃►▶▸→>"
+BULLET = re.compile(r"^\s*[" + re.escape(BULLET_CHARS) + r"]\s+")  # a bulleted line's bullet
+ITEM_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s+")  # a numbered line's "1." or "2)"
 _FIGURE = re.compile(r"(?<![\w.])[-−]?\$?\d[\d,]*(?:\.\d+)?%?")
 _NUMBER_WORD = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import warnings
 from pathlib import Path
@@ -25,9 +24,9 @@ from typing import Sequence
 
 import numpy as np
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from assistant.core import offline  # noqa: E402
+
+offline.apply()
 
 MODELS_DIR = Path(__file__).resolve().parent / "data"
 WEIGHTS_PATH = MODELS_DIR / "cross-encoder.safetensors"

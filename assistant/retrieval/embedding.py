@@ -8,7 +8,6 @@ interface, so LangChain components can use it.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
@@ -16,9 +15,9 @@ from typing import Protocol, Sequence, runtime_checkable
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from assistant.core import offline  # noqa: E402
+
+offline.apply()
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 _MINILM_ALIASES = {"", MINILM_NAME, f"sentence-transformers/{MINILM_NAME}"}

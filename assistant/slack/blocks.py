@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.answers.types import NOT_COVERED
 from assistant.slack.text import escape, shorten, split_text
 
 SECTION_CHARS = 3000
 MAX_BLOCKS = 50
 FALLBACK_CHARS = 2000  # a message's notification text (Slack truncates it at 4,000)
 QUOTE_CHARS = 200
-NOT_COVERED = "The documents don't cover this."
 HELPFUL = "feedback_helpful"
 NOT_HELPFUL = "feedback_not_helpful"
 
