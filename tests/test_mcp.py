@@ -1,7 +1,8 @@
 """The MCP server (issue 23) with the official `mcp` SDK's own client, over both transports:
 stdio (a real `python -m assistant mcp` process pointed at a test index by its environment) and
 streamable HTTP (`/v1/mcp` on a real uvicorn server, with and without an API key). Tools ask,
-search and list_documents, a resource per document, collections, audit lines."""
+search, list_documents and records (more of it in test_records_api.py), a resource per document,
+collections, audit lines."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_stdio_serves_the_tools_and_documents_as_the_local_user(env):
     async def go():
         async with stdio(env) as c:
             tools = {t.name: t for t in (await c.list_tools()).tools}
-            assert set(tools) == {"ask", "search", "list_documents"}
+            assert set(tools) == {"ask", "search", "list_documents", "records"}
             assert tools["ask"].input_schema["required"] == ["question"]
             answer = await c.call_tool("ask", {"question": Q})
             search = await c.call_tool("search", {"query": "Fucaso FDA designations", "top_k": 3})
@@ -105,10 +106,12 @@ def test_stdio_with_a_key_sees_only_its_collections(env):
         async with stdio(env, env["a"]) as c:
             docs = await c.call_tool("list_documents", {})
             asked = await c.call_tool("ask", {"question": B_QUESTION})
-            return docs, asked
+            found = await c.call_tool("records", {})
+            return docs, asked, found
 
-    docs, asked = run(go)
+    docs, asked, found = run(go)
     assert {d["source"] for d in docs.structured_content["documents"]} == {A_DOC}
+    assert [r["source"] for r in found.structured_content["records"]] == [A_DOC]
     assert B_DOC not in sources_of(asked) and B_DOC not in asked.content[0].text
 
 

@@ -24,6 +24,7 @@ from assistant.api.routes import (
     health,
     keys,
     openai,
+    records,
     session,
     sources,
     stream,
@@ -38,7 +39,7 @@ from assistant.service.assistant import Assistant
 
 log = logging.getLogger(__name__)
 ROUTERS = (health, sources, chat, stream, feedback, documents, session, keys, audit, openai,
-           examples)
+           examples, records)
 
 
 class App(FastAPI):

@@ -217,3 +217,28 @@ class KeyCreate(BaseModel):
 
 
 UNAVAILABLE = {503: {"model": ErrorResponse, "description": "No index, or the store is down."}}
+
+
+# --- records: deals, regulatory events, facilities (GET /v1/records)
+
+class RecordCellOut(BaseModel):
+    """A cell: the value and the verbatim span of the document that states it. Money cells add
+    `currency` (ISO code) and, when the text qualifies the amount, `qualifier` ("up to")."""
+
+    model_config = ConfigDict(extra="allow")
+    value: Any
+    quote: str = Field(description="A verbatim span of the document's text stating the value.")
+    page: int | None = Field(description="The PDF page of the quote; null for other files.")
+
+
+class RecordOut(BaseModel):
+    id: str
+    type: str = Field(description="deal, regulatory or facility")
+    source: str = Field(description="The document, named as citations name it.")
+    date: str | None = Field(description="The event date (YYYY, YYYY-MM or YYYY-MM-DD), or "
+                                         "null when the document gives none.")
+    fields: dict[str, RecordCellOut]
+
+
+class RecordsResponse(BaseModel):
+    records: list[RecordOut]

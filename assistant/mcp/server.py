@@ -5,7 +5,9 @@ Tools:
   text a chat shows) plus the `/v1/chat` JSON as structured content;
 - `search(query, top_k?, sources?)`: the passages retrieval finds, with source, title, page,
   section and score, without an answer;
-- `list_documents()`: the indexed documents the caller sees, with their resource URIs.
+- `list_documents()`: the indexed documents the caller sees, with their resource URIs;
+- `records(type?, company?, since?, until?, min_usd?, source?)`: deals, regulatory events and
+  facilities as `GET /v1/records` gives them, every cell with its quote.
 Resources: every document the caller sees, `assistant://documents/<id>` (the id of
 `/v1/documents`), read as the text that was indexed, passage by passage, with page marks.
 
@@ -14,7 +16,7 @@ collection is unknown, word for word as one that does not exist."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import anyio
 from mcp.server.mcpserver import MCPServer
@@ -26,8 +28,16 @@ from assistant.api.audit import answer_audit
 from assistant.api.schemas import ChatRequest
 from assistant.core.collections import shown
 from assistant.documents.uploads import doc_id
+from assistant.index.records import RecordQueryError
 from assistant.mcp.caller import Caller, CallerMiddleware, current
 from assistant.retrieval.hybrid import EmptyIndexError
+from assistant.service.records import (
+    DATE_FORMS,
+    RecordFilters,
+    UnknownSource,
+    find_records,
+    summary,
+)
 from assistant.service.responses import build_response, public_error
 from assistant.service.transcript import render
 
@@ -36,7 +46,8 @@ INSTRUCTIONS = (
     "Answers questions about biopharma deals, approvals and CDMO practice from the indexed "
     "documents only. Use `ask` for a verified answer in which every sentence cites a passage "
     "([n], listed under Sources); quote those markers when you pass the answer on. Use `search` "
-    "to see the passages themselves, `list_documents` (or the resources) to see what is indexed.")
+    "to see the passages themselves, `list_documents` (or the resources) to see what is indexed, "
+    "`records` for the deals, regulatory events and facilities as a table.")
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)
 TopK = Annotated[int | None, Field(ge=1, le=20, description="Passages to retrieve (1-20).")]
@@ -63,8 +74,7 @@ def build_server(middleware: CallerMiddleware, lifespan=None) -> AssistantMCP:
                           middleware=[middleware], lifespan=lifespan)
     _add_tools(server)
 
-    # records (type and filters -> rows): arrives with `GET /v1/records` (the records issue);
-    # register the `records` tool here, on the same service call as that route.
+    _add_records_tool(server)  # the service call of `GET /v1/records`
 
     @server.resource(URI, name="document", mime_type="text/plain",
                      description="An indexed document's text, passage by passage.")
@@ -114,6 +124,52 @@ def _add_tools(server: AssistantMCP) -> None:
                          f" {d['uri']}" for d in docs)
         return CallToolResult(content=[TextContent(type="text", text=text or "No documents.")],
                               structured_content={"documents": docs})
+
+
+EventDate = Annotated[str | None, Field(description=f"An event date, {DATE_FORMS}.")]
+
+
+def _add_records_tool(server: AssistantMCP) -> None:
+    @server.tool(annotations=READ_ONLY, structured_output=False)
+    async def records(
+            type: Annotated[Literal["deal", "regulatory", "facility"] | None,
+                            Field(description="The kind of record.")] = None,
+            company: Annotated[str | None, Field(
+                description="Any name of a company (GSK, GlaxoSmithKline and GSK plc are one); "
+                            "records where it is a party, sponsor or the facility's owner.")] = None,
+            since: EventDate = None, until: EventDate = None,
+            min_usd: Annotated[float | None, Field(
+                ge=0, description="Deals whose total (else upfront), facilities whose "
+                                  "investment, is at least this many US dollars.")] = None,
+            source: Annotated[str | None, Field(
+                description="Only this document (`source` as list_documents gives it).")] = None,
+    ) -> CallToolResult:
+        """Deals, regulatory events (approvals, designations...) and facilities extracted from
+        the documents, newest event first: each with its id, type, source document, event date
+        and fields; every field's value comes with `quote`, the exact words of the document that
+        state it (and `page` for PDFs). The same records as `GET /v1/records`."""
+        caller = current()
+        try:
+            filters = RecordFilters.parse(type, company, since, until, min_usd, source)
+        except RecordQueryError as exc:
+            raise ToolError(str(exc)) from None
+        found = await _run(_records, caller, filters)
+        text = "\n".join(summary(r) for r in found)
+        return CallToolResult(content=[TextContent(type="text", text=text or "No records found.")],
+                              structured_content={"records": found})
+
+
+def _records(caller: Caller, filters: RecordFilters) -> list[dict]:
+    p = caller.principal
+    try:
+        found = find_records(caller.assistant.store, filters, p.collections)
+    except UnknownSource as exc:
+        raise ToolError(f"{exc}; see list_documents") from None
+    except RecordQueryError as exc:
+        raise ToolError(str(exc)) from None
+    caller.audit.update(filters=filters.given(), collections=shown(p.collections),
+                        records=len(found))
+    return found
 
 
 def _valid(question: str, top_k: int | None, sources: list[str] | None) -> ChatRequest:
