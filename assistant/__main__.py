@@ -1,4 +1,5 @@
-"""`python -m assistant ask "QUESTION"`, `python -m assistant serve` and `python -m assistant mcp`."""
+"""`python -m assistant ask "QUESTION"`, `python -m assistant serve`, `python -m assistant mcp` and
+`python -m assistant config-doc`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,8 +22,8 @@ app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
-    top_k: Annotated[Optional[int], typer.Option(min=1, max=20, help="Passages to retrieve.")] = None,
-    source: Annotated[Optional[list[str]], typer.Option(help="Only search this document (repeatable).")] = None,
+    top_k: Annotated[int | None, typer.Option(min=1, max=20, help="Passages to retrieve.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only search this document (repeatable).")] = None,
 ) -> None:
     """Answer one question and print the answer with its sources."""
     from pydantic import ValidationError
@@ -156,7 +157,7 @@ def _auth_problem(host: str) -> str | None:
 
 @app.command()
 def mcp(
-    key: Annotated[Optional[str], typer.Option(
+    key: Annotated[str | None, typer.Option(
         envvar="ASSISTANT_MCP_KEY", show_default=False,
         help="Answer as this API key (its collections apply); default: the local user.")] = None,
 ) -> None:
@@ -204,7 +205,7 @@ def keys_list() -> None:
     import datetime as dt
 
     def when(t):
-        return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%d %H:%M") if t else "-"
+        return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M") if t else "-"
 
     keys = _key_store().list()
     if not keys:
@@ -243,6 +244,22 @@ def audit(
     log_ = AuditLog.from_settings(settings)
     for entry in log_.read(since=time.time() - since_hours * 3600, limit=limit):
         typer.echo(json.dumps(entry, ensure_ascii=False))
+
+
+@app.command("config-doc")
+def config_doc(
+    write: Annotated[bool, typer.Option(
+        "--write", help="Replace the generated part of docs/configuration.md instead of printing.")] = False,
+) -> None:
+    """Print the settings reference of docs/configuration.md, generated from the settings class."""
+    from assistant.core import config_doc as doc
+
+    if not write:
+        typer.echo(doc.render(), nl=False)
+        return
+    changed = doc.write()
+    typer.echo(f"{doc.DOC_PATH.relative_to(doc.PROJECT_ROOT)}: {'updated' if changed else 'up to date'}",
+               err=True)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ What is measured, for each size:
   +10 and -10.
 
 Results: `eval/results/scale.json` (merged by size with an earlier run), `eval/results/scale.png`
-(growth curves) and a Markdown table printed at the end (the README's). `--chroma-server` runs
+(growth curves) and a Markdown table printed at the end (docs/scale.md's). `--chroma-server` runs
 the same against a `chroma run` process (`scale-chroma-server.json`); `--keep` / `--reuse` keep
 an index and measure it again without rebuilding. The machine's load average is recorded with
 each phase: on a shared machine, compare CPU times.

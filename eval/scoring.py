@@ -1,4 +1,4 @@
-"""Answer-quality measures. Definitions (also in the README):
+"""Answer-quality measures. Definitions (also in docs/evals.md):
 
 - key-fact recall: for an answerable question, the share of its key facts found in the answer
   (a fact is found when any of its accepted variants occurs, ignoring case, spacing, dash and

@@ -2,7 +2,7 @@
 
 Ingests the corpus into a temporary folder, starts the real server (`python -m assistant serve`)
 on a free loopback port, asks two questions in Debian's headless Chromium and saves PNGs at
-1280×800 and 375×800 into assistant/web/ (the README shows them):
+1280×800 and 375×800 into assistant/web/ (README.md and docs/web.md show them):
 
 - screenshot-desktop.png: two answers with their source cards, the documents panel;
 - screenshot-passage.png: a source opened, the used sentence highlighted;

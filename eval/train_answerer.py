@@ -53,7 +53,7 @@ C = 1.0  # inverse L2 strength of the regressions (scikit-learn's default)
 # Answer at least this share of the questions whose passages hold the answer. The answerability
 # model separates answerable from unanswerable questions weakly on this data (SQuAD 2.0's
 # unanswerable questions were written to look answerable), so the threshold is an operating
-# point: at 0.9 it abstains on about a fifth of the unanswerable ones (README).
+# point: at 0.9 it abstains on about a fifth of the unanswerable ones (docs/answers.md).
 ANSWER_RECALL = 0.9
 # Sentences an answer may average (each at most MAX_SENTENCES, the default of
 # ASSISTANT_MAX_ANSWER_SENTENCES): the conciseness budget the keep threshold is chosen for.
@@ -195,7 +195,7 @@ def _train_at(items: list[Featurised], prefilter: Logistic, keeps: int) -> tuple
     tpr_at, tnr_at = rates[max(ok)] if ok else rates[0]
     # Further sentences: the lowest threshold whose answers stay within SENTENCE_BUDGET sentences
     # on average (at most MAX_SENTENCES each), out of fold, averaged over the datasets: the
-    # longer an answer may be, the more often it holds the answer (README table), so the budget
+    # longer an answer may be, the more often it holds the answer (docs/answers.md), so the budget
     # is the product's choice of conciseness and the threshold follows from it.
     keep_rows = []
     for t in GRID:

@@ -12,7 +12,7 @@ It abstains ("the documents don't cover this") when
 - a specific term of the question (a number, a year, a name or code name) occurs in none of the
   retrieved passages: "How many therapies did the FDA approve in 2022?" is not answered with
   the 2023 figure; or
-- the best evidence scores below `abstain_threshold` (calibrated on the eval set, see README).
+- the best evidence scores below `abstain_threshold` (calibrated on the eval set, see docs/evals.md).
 """
 
 from __future__ import annotations
