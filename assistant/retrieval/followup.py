@@ -157,23 +157,26 @@ class RuleRewriter:
         own = [n for n in new_names if n.upper() not in _REGULATORS]
         if first_pronoun and any(0 <= core.find(n) < first_pronoun.start() for n in own):
             return _cap(core)
-        # PRONOUNS: "its" -> "Novartis's" before a noun; "it"/"they" -> "Novartis" when the
-        # previous turn named one thing. "her"/"his" at the end is an object, not a possessive
-        # ("What did they tell her?"), so it is never made "Novartis's".
-        resolved = _POSSESSIVE_PRONOUN.sub(f"{entity}'s", core)
-        names = list(dict.fromkeys(n for n in old_names if n.upper() not in _REGULATORS))
-        if len(names) >= 2 and _THE_DEAL.search(resolved):
-            # "How much was it?" after "What did AstraZeneca pay for Gracell?": "it" is the
-            # deal, not AstraZeneca; the previous turn's names go with the question instead.
-            resolved = f"{resolved.rstrip(' ?')} ({', '.join(names[:3])})?"
-        else:
-            resolved = _SUBJECT_PRONOUN.sub(entity, resolved)
+        resolved = _resolve_pronouns(core, entity, old_names)
         if resolved != core:
             return _cap(resolved)
         # ELLIPSIS: no subject of its own; the previous turn's entity is what it is about.
         if not new_names:
             return _cap(f"{core.rstrip(' ?')} ({entity})?")
         return _cap(core)
+
+
+def _resolve_pronouns(core: str, entity: str, old_names: list[str]) -> str:
+    """PRONOUNS: "its" -> "Novartis's" before a noun; "it"/"they" -> "Novartis" when the
+    previous turn named one thing. "her"/"his" at the end is an object, not a possessive ("What
+    did they tell her?"), so it is never made "Novartis's"."""
+    resolved = _POSSESSIVE_PRONOUN.sub(f"{entity}'s", core)
+    names = list(dict.fromkeys(n for n in old_names if n.upper() not in _REGULATORS))
+    if len(names) >= 2 and _THE_DEAL.search(resolved):
+        # "How much was it?" after "What did AstraZeneca pay for Gracell?": "it" is the deal,
+        # not AstraZeneca; the previous turn's names go with the question instead.
+        return f"{resolved.rstrip(' ?')} ({', '.join(names[:3])})?"
+    return _SUBJECT_PRONOUN.sub(entity, resolved)
 
 
 def _has_own_frame(q: str) -> bool:
