@@ -107,3 +107,18 @@ def test_empty_index_answers_503_with_how_to_ingest(tmp_path, embedder):
         r = httpx.post(f"{base}/v1/chat", json={"question": "Anything?"})
         assert r.status_code == 503 and "python -m ingest" in r.json()["detail"]
         assert httpx.get(f"{base}/v1/sources").status_code == 503
+
+
+def test_chat_says_what_kind_of_answer_it_is(api):
+    """answer_type (answered / hedged / abstained), shape and items, and for a table answer the
+    records as data, every cell with its quote (issues 20 and 24)."""
+    listed = chat(api, question="Which FDA designations has Fucaso been granted?").json()
+    assert listed["answer_type"] == "answered" and listed["shape"] == "list"
+    assert listed["items"] and all(i["citations"] for i in listed["items"])
+    table = chat(api, question="What are the largest deals?").json()
+    assert table["shape"] == "table" and table["answer_type"] == "answered"
+    assert table["records"] and all(r["type"] == "deal" for r in table["records"])
+    for r in table["records"]:
+        assert all(cell["quote"] for cell in r["fields"].values())
+    declined = chat(api, question="How much did Pfizer pay to acquire Seagen?").json()
+    assert declined["answer_type"] == "abstained" and declined["records"] is None

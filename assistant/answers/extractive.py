@@ -515,4 +515,4 @@ def _key(text: str) -> str:
 
 
 def _quote(anchors: Sequence[Anchor]) -> str:
-    return ", ".join(f"“{a.surface}”" for a in anchors)
+    return ", ".join(f"“{surface}”" for surface in dict.fromkeys(a.surface for a in anchors))

@@ -68,9 +68,13 @@ def question_anchors(question: str) -> list[Anchor]:
     """Terms of the question the evidence must contain: numbers, names, code names."""
     anchors: list[Anchor] = []
     seen: set[str] = set()
+    previous = ""
     for i, m in enumerate(_WORD_RE.finditer(question)):
         raw = _POSSESSIVE_END.sub("", m.group(0).strip(".'’,")).strip(".'’")
+        before, previous = previous, raw.lower()
         if not raw or raw.lower() in _PHRASING:
+            continue
+        if before == "phase":  # "Phase 2b", "Phase 3": a trial's phase is not a premise
             continue
         is_num = any(ch.isdigit() for ch in raw)
         caps = sum(c.isupper() for c in raw)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -119,10 +119,28 @@ class CorrectionOut(BaseModel):
     searched: str = Field(description="The nearest name in the documents, searched instead.")
 
 
+class ItemOut(BaseModel):
+    text: str = Field(description="One item of a list or side of a comparison (its [n] in `citations`).")
+    citations: list[int] = Field(description="The [n] its text cites.")
+
+
 class ChatResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
-    abstained: bool
+    abstained: bool = Field(description="True unless the answer claims to answer the question "
+                                        "(a hedge is true too: see answer_type).")
+    answer_type: Literal["answered", "hedged", "abstained"] = Field(
+        description="answered; hedged (the closest cited sentences, said to fall short of the "
+                    "question); or abstained (nothing cited: the documents don't cover it).")
+    shape: Literal["single", "list", "comparison", "summary", "table"] = Field(
+        "single", description="How the answer is laid out: one fact, a list (one cited item per "
+                              "line), a comparison (one line per side), a document's lead, or "
+                              "a table answered from the extracted records.")
+    items: list[ItemOut] = Field(default_factory=list,
+                                 description="list, comparison and table answers: their items.")
+    records: list["RecordOut"] | None = Field(
+        None, description="table answers: the records listed, as `GET /v1/records` gives them "
+                          "(every cell with its quote).")
     generator: str
     reason: str | None = Field(None, description="Why the assistant abstained, when it did.")
     question: str = Field(description="What was searched: the question, or the follow-up "
@@ -242,3 +260,6 @@ class RecordOut(BaseModel):
 
 class RecordsResponse(BaseModel):
     records: list[RecordOut]
+
+
+ChatResponse.model_rebuild()  # its `records` refers to RecordOut, defined below it

@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     answer_threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="Answer only when the learned P(answerable) reaches this. "
         "Default: the threshold learned with the model (assistant/answers/data/answerer.json).")
+    table_answers: bool = Field(
+        True, description="Answer questions asking for a list, a ranking or a filter of deals, "
+                          "regulatory events or sites (\"List all deals over $1 billion\") from "
+                          "the records extracted at ingest, a cited line per record; off: always "
+                          "from passages.")
     cross_encoder: bool = Field(
         True, description="Let the shipped cross-encoder (assistant/retrieval/data/cross-encoder.*, "
         "trained here by `python -m eval train-reranker`) re-score the answer's candidate "

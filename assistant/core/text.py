@@ -72,6 +72,8 @@ def words(text: str) -> list[str]:
             out.append(split.group(1))
         elif split:
             out.extend([split.group(1), split.group(2)])
+        elif scaled and unit_is_phase(out, scaled.group(2)):
+            out.append(w)  # "Phase 2b" is a trial phase, not 2 billion
         elif scaled:
             num, unit = scaled.groups()
             if unit == "k":
@@ -89,6 +91,11 @@ def words(text: str) -> list[str]:
         if percent:
             out.append("percent")
     return out
+
+
+def unit_is_phase(before: list[str], unit: str) -> bool:
+    """Is "2b" after "phase" (a trial phase: "Phase 2b", "phase 1b/2")?"""
+    return unit == "b" and bool(before) and before[-1] == "phase"
 
 
 def _stemmed(text: str, stop: frozenset[str]) -> list[str]:

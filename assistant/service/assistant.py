@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from assistant.answers import Answer, Delta, Generator, make_generator
+from assistant.answers.types import stream_sentences
 from assistant.core.config import Settings
 from assistant.index.store import ChunkStore
 from assistant.retrieval.embedding import Embedder, get_embedder
@@ -16,6 +17,7 @@ from assistant.retrieval.hybrid import HybridRetriever, Passage
 from assistant.retrieval.spelling import correct, surface_in
 from assistant.service.conversations import ConversationStore, Turn
 from assistant.service.feedback import FeedbackStore
+from assistant.service.tables import answer_from_tables
 
 
 @dataclass
@@ -77,6 +79,20 @@ class Assistant:
         assert result is not None
         return result
 
+    def _finish(self, answer: Answer, question: str, standalone: str, conversation_id: str | None,
+                owner: str | None, t0: float) -> Iterator[Delta | Result]:
+        """A table answer: streamed claim by claim, then its result (no passages retrieved)."""
+        t1 = time.perf_counter()
+        for item in stream_sentences(answer):
+            if isinstance(item, Delta):
+                yield item
+        result = Result(answer=answer, passages=[], question=question, standalone=standalone,
+                        conversation_id=conversation_id,
+                        timings={"retrieve_ms": (t1 - t0) * 1000, "generate_ms": 0.0,
+                                 "first_delta_ms": (t1 - t0) * 1000})
+        self._remember(result, owner)
+        yield result
+
     def stream(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
                conversation_id: str | None = None,
                owner: str | None = None,
@@ -102,6 +118,11 @@ class Assistant:
         view = self.retriever.snapshot().scoped(collections)
         standalone, corrections = correct(standalone, view)
         yield {"question": question, "standalone": standalone, "conversation_id": conversation_id}
+        table = (answer_from_tables(standalone, self.store, view, collections, sources)
+                 if self.settings.table_answers else None)
+        if table is not None:  # a list, count or ranking of records: answered from the tables
+            yield from self._finish(table, question, standalone, conversation_id, owner, t0)
+            return
         passages, index = self.retriever.search(standalone, top_k=top_k, sources=sources, view=view)
         t1 = time.perf_counter()
         answer: Answer | None = None

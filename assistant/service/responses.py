@@ -49,6 +49,7 @@ def build_response(result: "Result") -> dict:
         **({"unsupported": a.extra["unsupported"]} if "unsupported" in a.extra else {}),
         **({"fallback": a.extra["fallback"]} if "fallback" in a.extra else {}),
         **({"corrections": a.extra["corrections"]} if "corrections" in a.extra else {}),
+        **({"records": a.extra["records"]} if "records" in a.extra else {}),
     }
 
 
