@@ -19,9 +19,8 @@ import httpx
 import psutil
 import typer
 
-from eval.load import free_port, run_ingest, stop_server, wait_healthy
-
 from assistant.core import offline
+from eval.load import free_port, run_ingest, stop_server, wait_healthy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FOLLOW_UPS = ["Which of those were in 2023?", "And what about Novartis?", "How much did it cost?",

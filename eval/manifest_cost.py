@@ -21,11 +21,10 @@ import shutil
 import statistics
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import typer
-
-from typing import TYPE_CHECKING
 
 from assistant.core.config import Settings
 

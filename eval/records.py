@@ -180,8 +180,8 @@ def _norm_text(s: str) -> set[str]:
 
 def same_value(name: str, pred: dict, gold: dict) -> bool:
     from assistant.core.aliases import canonical
-    from ingest.records.dates import same_date
     from assistant.core.money import same_amount
+    from ingest.records.dates import same_date
 
     p, g = pred.get("value"), gold.get("value")
     if p is None or g is None:

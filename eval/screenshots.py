@@ -20,9 +20,8 @@ from pathlib import Path
 
 import httpx
 
-from eval.load import stop_server
-
 from assistant.core import offline
+from eval.load import stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "assistant" / "web"

@@ -11,9 +11,9 @@ import pytest
 
 from assistant.answers.extractive import ExtractiveGenerator
 from assistant.answers.features import clean
-from assistant.answers.question import question_anchors
 from assistant.core.config import Settings
 from assistant.core.text import terms
+from assistant.retrieval.anchors import question_anchors
 from assistant.retrieval.hybrid import passage_from
 from ingest.chunking import sentence_spans
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import httpx
 
 from assistant.api.app import create_app
+from assistant.core.turn import Turn
 from assistant.index.store import ChunkStore
 from assistant.retrieval.followup import RuleRewriter
 from assistant.service.assistant import Assistant
-from assistant.service.conversations import ConversationStore, Turn
+from assistant.service.conversations import ConversationStore
 from tests.server import serve
 
 

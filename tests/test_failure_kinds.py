@@ -158,7 +158,7 @@ def test_kind6_a_side_the_documents_lack_is_named(kinds):
 # --- kind 7: follow-ups (the rewriting rules: tests/test_followup.py) ---------------------------
 
 def test_kind7_a_follow_up_about_the_deal_stays_on_the_deal(kinds):
-    from assistant.service.conversations import Turn
+    from assistant.core.turn import Turn
 
     first = kinds("How much will Halden pay for Aurion?")
     turn = Turn(question=first.question, standalone=first.standalone, answer=first.answer.answer,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from assistant.core.constants import MAX_QUESTION_CHARS
+from assistant.core.turn import Turn
 from assistant.retrieval.followup import RuleRewriter
-from assistant.service.conversations import Turn
 
 
 def turn(standalone: str) -> Turn:

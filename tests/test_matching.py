@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answers.question import anchor_in, question_anchors
 from assistant.core.text import terms
+from assistant.retrieval.anchors import anchor_in, question_anchors
 from assistant.retrieval.spelling import correct, place_in
 
 

@@ -16,9 +16,10 @@ import pytest
 
 from assistant.api.app import create_app
 from assistant.auth.keys import KeyStore, hash_key
+from assistant.core.turn import Turn
 from assistant.index.store import ChunkStore
 from assistant.service.assistant import Assistant
-from assistant.service.conversations import ConversationStore, Turn, UnknownConversation
+from assistant.service.conversations import ConversationStore, UnknownConversation
 from assistant.service.responses import NO_INDEX
 from tests.conftest import CORPUS, make_settings
 from tests.server import serve

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.money import find_money, same_amount
 from ingest.loading import Element
 from ingest.pipeline import load_document
 from ingest.records.dates import find_dates, same_date
 from ingest.records.document import Document
 from ingest.records.extract import FIELDS, extract_records
 from ingest.records.grounding import holds, verbatim
-from assistant.core.money import find_money, same_amount
 from tests.conftest import CORPUS, ROOT
 
 TRADEPRESS = ROOT / "eval" / "data" / "tradepress" / "docs"

@@ -39,13 +39,7 @@ from assistant.answers.features import (
 )
 from assistant.answers.gather import compare_sides, is_quote, lead, list_items
 from assistant.answers.model import AnswererModel, load_model
-from assistant.answers.question import (
-    Anchor,
-    _Question,
-    analyse,
-    anchor_in,
-    answer_type,
-)
+from assistant.answers.question import _Question, analyse, answer_type
 from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
     ABSTAINED,
@@ -61,6 +55,7 @@ from assistant.answers.types import (
 )
 from assistant.core.config import Settings
 from assistant.core.text import BULLET, terms
+from assistant.retrieval.anchors import Anchor, anchor_in
 from assistant.retrieval.hybrid import Passage
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),

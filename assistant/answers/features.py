@@ -16,10 +16,11 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.answers.question import _Question, anchor_in
+from assistant.answers.question import _Question
 from assistant.answers.types import CorpusStats
 from assistant.core.text import MARKER, question_terms, terms, words
 from assistant.index.keyword import bm25_scores
+from assistant.retrieval.anchors import anchor_in
 from assistant.retrieval.hybrid import Passage
 
 SENTENCE_FEATURES = [

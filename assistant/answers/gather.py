@@ -11,10 +11,10 @@ import re
 from typing import Sequence
 
 from assistant.answers.features import Candidate, clean, is_chrome, is_page_line
-from assistant.answers.question import Anchor, anchor_in
 from assistant.answers.types import CorpusStats
 from assistant.core.money import find_money
 from assistant.core.text import terms, words
+from assistant.retrieval.anchors import Anchor, anchor_in
 from assistant.retrieval.hybrid import Passage
 
 _NAME = re.compile(r"\b(?:[A-Z][A-Za-z]*[-–]?\d[\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")

@@ -28,9 +28,9 @@ from assistant.answers.verification import (
     verify,
 )
 from assistant.core.config import Settings
+from assistant.core.turn import Turn
 from assistant.retrieval.followup import RuleRewriter, plain_question
 from assistant.retrieval.hybrid import Passage
-from assistant.service.conversations import Turn
 
 log = logging.getLogger(__name__)
 

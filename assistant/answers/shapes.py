@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answers.question import Anchor, question_anchors
+from assistant.retrieval.anchors import Anchor, question_anchors
 
 _SUMMARY = re.compile(
     r"^\s*(please\s+)?(summari[sz]e|sum up|give (me )?(a |an )?(summary|overview|gist)|"

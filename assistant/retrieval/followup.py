@@ -22,10 +22,10 @@ from __future__ import annotations
 import re
 from typing import Protocol, Sequence
 
-from assistant.answers.question import question_anchors
 from assistant.core.constants import MAX_QUESTION_CHARS
 from assistant.core.text import question_terms
-from assistant.service.conversations import Turn
+from assistant.core.turn import Turn
+from assistant.retrieval.anchors import question_anchors
 
 _FOLLOW_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|same for|what of|"
                            r"and what about|and how about)\b", re.IGNORECASE)

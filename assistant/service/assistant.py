@@ -10,12 +10,13 @@ from typing import Iterator, Sequence
 from assistant.answers import Answer, Delta, Generator, make_generator
 from assistant.answers.types import stream_sentences
 from assistant.core.config import Settings
+from assistant.core.turn import Turn
 from assistant.index.store import ChunkStore
 from assistant.retrieval.embedding import Embedder, get_embedder
 from assistant.retrieval.followup import Rewriter, RuleRewriter
 from assistant.retrieval.hybrid import HybridRetriever, Passage
 from assistant.retrieval.spelling import correct, surface_in
-from assistant.service.conversations import ConversationStore, Turn
+from assistant.service.conversations import ConversationStore
 from assistant.service.feedback import FeedbackStore
 from assistant.service.tables import answer_from_tables
 

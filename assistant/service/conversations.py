@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
+from assistant.core.turn import Turn
 from assistant.index.json_records import JsonRecords
 
 MAX_TURNS = 20  # older turns are dropped from a conversation
@@ -25,16 +26,6 @@ class UnknownConversation(LookupError):
     belongs to someone else (the three are deliberately indistinguishable)."""
 
     public = "unknown conversation"
-
-
-@dataclass
-class Turn:
-    question: str  # as asked
-    standalone: str  # as searched (the follow-up rewritten)
-    answer: str
-    abstained: bool
-    sources: list[str] = field(default_factory=list)
-    at: float = field(default_factory=time.time)
 
 
 SWEEP_SECONDS = 60.0

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from assistant.core.constants import MAX_QUESTION_CHARS
+from assistant.core.turn import Turn
 from assistant.retrieval.followup import RuleRewriter
-from assistant.service.conversations import MAX_TURNS, Turn
+from assistant.service.conversations import MAX_TURNS
 
 SOURCES_HEADING = "Sources:"
 SEPARATOR = "\n\n" + SOURCES_HEADING + "\n"

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from assistant.answers.question import Anchor, _Question, analyse, anchor_in
+from assistant.answers.question import _Question, analyse
 from assistant.answers.types import (
     NOT_COVERED,
     Answer,
@@ -32,6 +32,7 @@ from assistant.answers.types import (
 )
 from assistant.core.config import Settings
 from assistant.core.text import question_terms, terms, words
+from assistant.retrieval.anchors import Anchor, anchor_in
 from assistant.retrieval.hybrid import Passage
 
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are|include|includes|including)\b)",

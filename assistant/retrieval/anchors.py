@@ -1,0 +1,84 @@
+"""The names, code names and numbers of a question that the evidence must contain ("anchors"),
+and whether a passage's vocabulary holds one. Used by retrieval (is a follow-up's subject its own?)
+and by the answerer (the premise check, list items, comparison sides)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.text import question_terms, terms
+from assistant.retrieval.spelling import place_in
+
+# Capitalised words in questions that are phrasing, not subjects.
+_PHRASING = frozenset(
+    """what which who whom whose when where why how did does do is are was were can could should
+    would will list name describe explain summarize summarise give tell compare show find define
+    according please in on of for and or the a an to by with at from about as i we our my
+    besides apart other than beyond""".split()
+)
+# A word as the question writes it: "KT-210", "U.S.", "GSK's", "20,000-liter" (a thousands comma
+# stays inside a number, so "20,000" is one anchor, not "20" and "000").
+_WORD_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-’'.]|,(?=\d{3}))*")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+# Capitalised words of the trade that name a kind of thing, not a particular one: "Phase 3",
+# "the Trial", "Plant 5" are not names whose absence makes a premise false.
+_GENERIC = frozenset(question_terms(
+    "phase trial study plant site deal agreement licence license acquisition drug therapy "
+    "company companies candidate product programme program unit facility line suite campus "
+    "building round series part stage cohort arm tranche wave"))
+_DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    term: str  # stemmed
+    surface: str  # as written in the question
+    numeric: bool
+
+
+def question_anchors(question: str) -> list[Anchor]:
+    """Terms of the question the evidence must contain: numbers, names, code names."""
+    anchors: list[Anchor] = []
+    seen: set[str] = set()
+    previous = ""
+    for i, m in enumerate(_WORD_RE.finditer(question)):
+        raw = _POSSESSIVE_END.sub("", m.group(0).strip(".'’,")).strip(".'’")
+        before, previous = previous, raw.lower()
+        if not raw or raw.lower() in _PHRASING:
+            continue
+        if before == "phase":  # "Phase 2b", "Phase 3": a trial's phase is not a premise
+            continue
+        is_num = any(ch.isdigit() for ch in raw)
+        caps = sum(c.isupper() for c in raw)
+        # The first word is capitalised anyway: only an acronym or code name counts there.
+        is_name = caps >= 2 or (raw[0].isupper() and i > 0)
+        if not (is_num or is_name):
+            continue
+        for t in terms(raw):
+            numeric = any(ch.isdigit() for ch in t)
+            # A lone letter is a unit ("20000 L") unless it is an abbreviation ("U.S.").
+            if t in seen or (not numeric and len(t) < 2 and "." not in raw) or \
+                    (not numeric and t in _GENERIC):
+                continue
+            # A small count ("5 sites", "top 3") or the number of a generic thing ("Phase 3")
+            # is not a premise: only larger numbers, and numbers inside code names, are.
+            if numeric and t.isdigit() and int(t) < 10 and raw.isdigit():
+                continue
+            seen.add(t)
+            anchors.append(Anchor(t, raw, numeric=numeric))
+    return anchors
+
+
+def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
+    if anchor.term in vocabulary:
+        return True
+    if anchor.numeric:
+        return False
+    # "Swiss" -> "Switzerland", "U.S." -> "United States": the table of places.
+    if place_in(anchor.surface, vocabulary):
+        return True
+    # "Chinese" -> "China", "European" -> "Europe": a demonym matches its place by prefix.
+    surface = anchor.surface.lower()
+    root = _DEMONYM.sub("", surface)
+    return len(root) >= 4 and root != surface and any(v.startswith(root) for v in vocabulary)
