@@ -13,7 +13,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test browser screenshots eval eval-tradepress bench train-answerer perf load scale conversation-memory local-llm slack lock clean
+.PHONY: install run ingest test test-fast browser screenshots eval eval-tradepress bench train-answerer perf load scale conversation-memory local-llm slack lock clean
 
 install: $(VENV)/.installed
 
@@ -52,6 +52,10 @@ ingest: install
 
 test: install browser
 	$(PY) -m pytest -q
+
+# The tests without servers, browsers and whole-corpus evals (the `integration` marker).
+test-fast: install
+	$(PY) -m pytest -q -m "not integration"
 
 # The web page's end-to-end tests drive Debian's Chromium (Playwright's own download fails here);
 # fonts-noto-color-emoji draws the emoji some documents carry (DejaVu, already there, the symbols).

@@ -105,3 +105,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# Modules of slow end-to-end tests: a real server, a browser, a `chroma run` or LLM server, or a
+# whole-corpus eval. They carry the `integration` marker; `make test-fast` runs everything else.
+INTEGRATION_MODULES = frozenset({
+    "test_web", "test_web_tables", "test_redteam", "test_server_mode", "test_switch_load",
+    "test_scale", "test_mcp", "test_openai_api", "test_llm", "test_slack", "test_eval_guard",
+    "test_answers_corpus", "test_hardening", "test_hardening_ingest", "test_disk_full",
+    "test_documents", "test_collections", "test_records_api", "test_auth", "test_api",
+    "test_ownership", "test_eval_tool", "test_eval_sets", "test_index_versions",
+})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in INTEGRATION_MODULES:
+            item.add_marker(pytest.mark.integration)

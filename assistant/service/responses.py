@@ -29,9 +29,13 @@ def store_unavailable(exc: Exception) -> str:
 
 
 def build_response(result: "Result") -> dict:
-    """The `/v1/chat` JSON for an assistant result (also used by the CLI, Slack and the evals)."""
+    """The `/v1/chat` JSON for an assistant result (also used by the CLI, Slack and the evals):
+    a `ChatResponse`, checked, as a dict of the fields it was given (optional ones only when
+    set)."""
+    from assistant.service.response_models import ChatResponse
+
     a = result.answer
-    return {
+    fields = {
         "answer": a.answer,
         "citations": [
             {"n": c.n, "source": c.source, "title": c.title, "text": c.text, "page": c.page,
@@ -46,11 +50,11 @@ def build_response(result: "Result") -> dict:
         "reason": a.reason,
         "question": result.standalone or result.question,
         "conversation_id": result.conversation_id,
-        **({"unsupported": a.extra["unsupported"]} if "unsupported" in a.extra else {}),
-        **({"fallback": a.extra["fallback"]} if "fallback" in a.extra else {}),
-        **({"corrections": a.extra["corrections"]} if "corrections" in a.extra else {}),
-        **({"records": a.extra["records"]} if "records" in a.extra else {}),
     }
+    for key in ("unsupported", "fallback", "corrections", "records"):
+        if key in a.extra:
+            fields[key] = a.extra[key]
+    return ChatResponse(**fields).model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def public_error(exc: Exception) -> str:
