@@ -791,3 +791,16 @@ def test_a_replayed_slash_command_is_answered_once(bot):
         time.sleep(0.1)
     time.sleep(1.0)
     assert len(bot.assistant.asked) == before + 1
+
+
+def test_a_table_answer_is_a_compact_cited_list(bot):
+    """Issue 20 point 7: a table answer (one line per record, every cell cited) is drawn as
+    Slack bullets, each line keeping its [n], with the sources below."""
+    ts = new_ts()
+    bot.event(mention("What are the largest deals?", ts))
+    [reply] = bot.replies(CHANNEL, ts)
+    text = all_text(reply)
+    assert "The documents' tables hold" in text and "largest first" in text
+    bullets = [line for line in text.split("\n") if line.startswith("• ")]
+    assert len(bullets) >= 2 and all(re.search(r"\[\d+\]", b) for b in bullets)
+    assert "Gracell" in bullets[0] and "*Sources*" in text
