@@ -245,6 +245,7 @@ async function openQuotePassage() {
 function viewFromHash() {
   const m = /^#tables(?:\/(\w+))?$/.exec(location.hash);
   const tablesOn = Boolean(m);
+  const entering = tablesOn && $("tables-view").hidden; // from the chat: documents may have changed
   document.querySelector(".layout").hidden = tablesOn;
   $("tables-view").hidden = !tablesOn;
   $("new-conversation").hidden = tablesOn;
@@ -256,7 +257,8 @@ function viewFromHash() {
   }
   const type = m[1] && RECORD_TYPES.includes(m[1]) ? m[1] : "deal";
   selectTab(type);
-  showRecords(false);
+  if (entering) tables.titles = new Map();
+  showRecords(entering);
 }
 
 function selectTab(type) {
