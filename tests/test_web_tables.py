@@ -17,8 +17,14 @@ from assistant.api.app import create_app
 from assistant.service.records import FIELDS
 from tests.conftest import make_settings
 from tests.server import serve
-from tests.test_web import ARGS, CHROMIUM, RECORD_CSP_VIOLATIONS, SIZES, no_csp_trouble, \
-    no_horizontal_overflow
+from tests.test_web import (
+    ARGS,
+    CHROMIUM,
+    RECORD_CSP_VIOLATIONS,
+    SIZES,
+    no_csp_trouble,
+    no_horizontal_overflow,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
