@@ -6,7 +6,9 @@ on a free loopback port, asks two questions in Debian's headless Chromium and sa
 
 - screenshot-desktop.png: two answers with their source cards, the documents panel;
 - screenshot-passage.png: a source opened, the used sentence highlighted;
-- screenshot-phone.png: the same conversation on a phone, the question box at the bottom.
+- screenshot-phone.png: the same conversation on a phone, the question box at the bottom;
+- screenshot-tables.png: the Tables view (#tables), the deals sorted by total, one cell's quote
+  open; screenshot-tables-phone.png: the same at 375×800, the table scrolling in its own box.
 """
 
 from __future__ import annotations
@@ -72,8 +74,27 @@ def shoot(base: str, out: Path) -> list[Path]:
                 page.screenshot(path=str(path))
                 saved.append(path)
             page.close()
+        for name, size in (("tables", (1280, 800)), ("tables-phone", (375, 800))):
+            path = out / f"screenshot-{name}.png"
+            shoot_tables(browser.new_page(viewport={"width": size[0], "height": size[1]}), base, path)
+            saved.append(path)
         browser.close()
     return saved
+
+
+def shoot_tables(page, base: str, path: Path) -> None:
+    """The deals table sorted by total, largest first, with the quote of the largest open."""
+    page.goto(base + "/#tables")
+    page.wait_for_selector("#records-table tbody tr")
+    sort = page.locator('#records-table th[data-field="total"] button')
+    sort.click()
+    sort.click()
+    page.locator('#records-table th[data-field="total"][aria-sort="descending"]').wait_for()
+    page.locator('#records-table tbody tr').first.locator('td[data-field="total"] button').click()
+    page.locator("#quote-pop").wait_for(state="visible")
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(path))
+    page.close()
 
 
 def main() -> int:

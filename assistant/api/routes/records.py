@@ -1,12 +1,16 @@
 """`GET /v1/records`: the deals, regulatory events and facilities of the caller's documents, as
-JSON or CSV (`assistant/service/records.py` does the work; the MCP `records` tool calls it too)."""
+JSON or CSV (`assistant/service/records.py` does the work; the MCP `records` tool calls it too).
+`GET /v1/records/{id}/passage?field=`: the indexed passage that holds a cell's quote (the web
+page's Tables view opens it in its passage viewer)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from assistant.api.deps import AssistantDep, ReaderDep
 from assistant.api.schemas import UNAVAILABLE, ErrorResponse, RecordsResponse
@@ -72,6 +76,61 @@ def records(
                                  "Vary": "Accept"})
     response.headers["Vary"] = "Accept"
     return {"records": found}
+
+
+class RecordPassage(BaseModel):
+    id: str
+    field: str
+    source: str
+    title: str
+    section: str | None = None
+    page: int | None = None
+    text: str
+    quote: str
+    start: int
+    end: int
+
+
+NO_PASSAGE = "no passage of this document holds the quote"
+
+
+@router.get("/v1/records/{record_id}/passage", response_model=RecordPassage, responses={
+    **UNAVAILABLE,
+    404: {"model": ErrorResponse, "description": "No such record for this key, no such field, "
+                                                 "or no indexed passage holds its quote."}})
+def record_passage(
+        record_id: str, assistant: AssistantDep, principal: ReaderDep,
+        field: Annotated[str, Query(max_length=40, pattern=r"^[a-z_]+$",
+                                    description="The field (column) whose quote to find.")]):
+    """The indexed passage (chunk) of the record's document that holds the quote of one of its
+    cells, with the quote's place in it (`start`, `end`, character offsets into `text`): the
+    page shows it with the quote highlighted, as it shows a cited passage. A record of another
+    collection is unknown in the same words as one that does not exist."""
+    view = assistant.retriever.snapshot().scoped(principal.collections)  # no index: 503
+    version = record_id.split(":", 1)[0]
+    source = view.live_versions.get(version)
+    if source is None or source not in view.docs:
+        raise HTTPException(404, "no such record")
+    found = find_records(assistant.store, RecordFilters(source=source), principal.collections)
+    record = next((r for r in found if r["id"] == record_id), None)
+    if record is None:
+        raise HTTPException(404, "no such record")
+    cell = (record.get("fields") or {}).get(field)
+    if not cell or not cell.get("quote"):
+        raise HTTPException(404, f"the record has no field {field!r}")
+    quote = cell["quote"]
+    n = int(view.docs[source].get("chunks", 0))
+    ids = [f"{version}:{i}" for i in range(n)]
+    passages = view.fetch(ids)
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in quote.split()))
+    for id_ in ids:
+        p = passages.get(id_)
+        m = pattern.search(p.text) if p is not None else None
+        if m:
+            return {"id": record_id, "field": field, "source": source, "title": p.title or source,
+                    "section": p.section, "page": p.page, "text": p.text, "quote": quote,
+                    "start": m.start(), "end": m.end()}
+    raise HTTPException(404, NO_PASSAGE)
 
 
 def _format(format: str | None, accept: str) -> str:

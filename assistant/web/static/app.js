@@ -688,7 +688,8 @@ let returnFocus = null;
 function openPassage(card, opener) {
   const c = card.c;
   returnFocus = opener;
-  $("passage-title").textContent = `${card.ns.map((n) => `[${n}]`).join("")} ${c.title}`;
+  // (a cell of the Tables view opens its passage with no [n])
+  $("passage-title").textContent = [card.ns.map((n) => `[${n}]`).join(""), c.title].filter(Boolean).join(" ");
   $("passage-meta").textContent = [c.source, c.section && c.section !== c.title ? c.section : "",
     c.page ? `page ${c.page}` : ""].filter(Boolean).join(" · ");
   const box = $("passage-text");
