@@ -221,8 +221,11 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
     before = text[max(lo, money.start - 70):money.start]
     after = text[money.end:min(hi, money.end + 90)]
     near = before[-45:] + " " + after[:45]
-    if re.search(r"\bper\s+share\b|\bshare\s+price\b|\bshares\s+rose\b|\bmarket\b|\brevenue|"
-                 r"\bsales\b|\bpremium\b|\beach\b", before[-40:] + after[:25], re.I):
+    if re.match(r"\s*(?:a|per|each)\s+share\b|\s*each\b|\s*(?:in\s+)?(?:revenue|sales)\b", after,
+                re.I) or re.search(r"\b(?:share\s+price|shares\s+rose|market|revenues?|premium|"
+                                   r"sales(?![\s-]+(?:based\s+)?milestones?))\W+(?:\w+\W+){0,3}$",
+                                   before[-40:], re.I) or \
+            re.search(r"\bmarket\b", after[:25], re.I):
         return None
     clause_after = _AFTER_END.split(after, maxsplit=1)[0]
     if re.match(r"\s*(?:in|of)\s+(?:total|aggregate)\b|\s*(?:in\s+)?total\b", clause_after, re.I):

@@ -181,12 +181,13 @@ _ADJECTIVE = re.compile(r"\b[\w.]+-approved\b|\b(?:FDA|EMA)\s+approved\s+(?=[a-z
 
 def extract_regulatory(doc: Document) -> list[Draft]:
     drafts: list[Draft] = []
-    recent: tuple[str, int] | None = None  # the last product named, and where
+    recent: tuple[str, int, Sentence] | None = None  # the last product named, and where
     for sent in doc.sentences:
         companies = [m for m in doc.companies(sent)]
         names = {m.text for m in companies}
         last_product = None
         for offset, clause in _clauses(sent.text):
+            product_sent = None
             agency = _agency(clause)
             designations = [k for k, rx in P.DESIGNATION_RE.items() if rx.search(clause)]
             product = _product(clause, names) or (
@@ -196,10 +197,15 @@ def extract_regulatory(doc: Document) -> list[Draft]:
                     r"medicine|treatment|gene\s+therapy|cell\s+therapy|antibody|vaccine)\b|"
                     r"^(?:It|The\s+drug|The\s+therapy)\b", clause):
                 product = recent[0]  # named in the sentence before: "the programme", "It"
+                if recent[2].element == sent.element:  # quoted with the sentence naming it
+                    product_sent = Sentence(doc.texts[sent.element][recent[2].start:sent.start +
+                                                                    len(sent.text)],
+                                            sent.element, recent[2].start, sent.page, sent.index,
+                                            sent.title, sent.lead)
             if product:
                 last_product = product
                 if product in sent.text:
-                    recent = (product, sent.index)
+                    recent = (product, sent.index, sent)
             if agency is None:
                 _add_indication(drafts, sent, clause, product)
                 continue
@@ -210,7 +216,10 @@ def extract_regulatory(doc: Document) -> list[Draft]:
                 if action == "approval" and designation not in (None, "accelerated_approval",
                                                                 "priority_review"):
                     continue
-                _add(doc, drafts, sent, clause, agency, action, designation, product, companies)
+                draft = _add(doc, drafts, sent, clause, agency, action, designation, product,
+                             companies)
+                if product_sent is not None:
+                    draft.put("product", product, product_sent)
     return drafts
 
 
@@ -241,6 +250,7 @@ def _add(doc, drafts, sent, clause, agency, action, designation, product, compan
     date = _clause_date(doc, sent, clause)
     if date:
         draft.put("date", date[0], date[1])
+    return draft
 
 
 def _clause_date(doc: Document, sent: Sentence, clause: str):
