@@ -5,6 +5,8 @@ extraction scorer against a gold table.
     python -m eval.records timing [--passages 1000]  # ingest time before/after, corpus + COVID-QA
     python -m eval.records score --gold eval/data/records_dev_gold.jsonl \\
                                  --docs eval/data/tradepress/docs
+    python -m eval.records score --split train       # the development split (SPLIT.md)
+    python -m eval.records score --split test
     python -m eval.records score --gold eval/data/heldout/records_gold.jsonl \\
                                  --docs eval/data/heldout/docs
 
@@ -255,23 +257,39 @@ def score(predicted: list[dict], gold: list[dict], texts: dict[str, list[str]],
     }
 
 
+SPLIT = ROOT / "eval" / "data" / "records_dev" / "split.json"
+DEV_GOLDS = [ROOT / "eval" / "data" / "records_dev_gold.jsonl",
+             ROOT / "eval" / "data" / "records_dev" / "gold.jsonl"]
+DEV_DOCS = [ROOT / "eval" / "data" / "tradepress" / "docs",
+            ROOT / "eval" / "data" / "records_dev" / "docs"]
+
+
 def cmd_score(args) -> dict:
     from ingest.pipeline import load_document
     from ingest.records.document import Document
 
-    gold = [json.loads(line) for line in Path(args.gold).read_text("utf-8").splitlines()
+    golds = args.gold or ([ROOT / "eval" / "data" / "records_dev_gold.jsonl"] if not args.split
+                          else DEV_GOLDS)
+    dirs = args.docs or ([ROOT / "eval" / "data" / "tradepress" / "docs"] if not args.split
+                         else DEV_DOCS)
+    gold = [json.loads(line) for g in golds for line in Path(g).read_text("utf-8").splitlines()
             if line.strip()]
-    docs_dir = Path(args.docs)
+    def where(source: str) -> Path:
+        return next(Path(d) / source for d in dirs if (Path(d) / source).is_file())
+
     sources = sorted({g["source"] for g in gold})
     if args.all_docs:
-        sources = sorted(p.name for p in docs_dir.iterdir() if p.is_file())
+        sources = sorted({p.name for d in dirs for p in Path(d).iterdir() if p.is_file()})
+    if args.split:  # one part of the development split, every document of it (records or not)
+        sources = sorted(json.loads(SPLIT.read_text("utf-8"))[args.split])
+        gold = [g for g in gold if g["source"] in sources]
     work = Path(tempfile.mkdtemp(prefix="records-score-"))
     try:
         docs = work / "docs"
         docs.mkdir()
         for s in sources:
             (docs / s).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(docs_dir / s, docs / s)
+            shutil.copy2(where(s), docs / s)
         summary, seconds, store, _ = ingest(docs, work, _embedder())
         predicted = store.query()
         texts, anchors = {}, {}
@@ -282,7 +300,8 @@ def cmd_score(args) -> dict:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result = score(predicted, gold, texts, anchors)
-    result.update({"gold": str(args.gold), "docs": str(args.docs), "documents": len(sources)})
+    result.update({"gold": [str(g) for g in golds], "docs": [str(d) for d in dirs],
+                   "split": args.split, "documents": len(sources)})
     print(f"{result['documents']} documents, {result['gold_records']} gold records, "
           f"{result['predicted_records']} predicted")
     for k in ("record_recall", "cell_recall", "cell_precision", "grounding"):
@@ -301,8 +320,13 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--passages", type=int, default=1000)
     m.add_argument("--repeat", type=int, default=2)
     s = sub.add_parser("score")
-    s.add_argument("--gold", type=Path, default=ROOT / "eval" / "data" / "records_dev_gold.jsonl")
-    s.add_argument("--docs", type=Path, default=ROOT / "eval" / "data" / "tradepress" / "docs")
+    s.add_argument("--gold", type=Path, nargs="+", default=None,
+                   help="gold file(s); default: the dev gold (with --split: both dev golds)")
+    s.add_argument("--docs", type=Path, nargs="+", default=None,
+                   help="document folder(s); default: the trade-press documents (with --split: "
+                        "those and eval/data/records_dev/docs)")
+    s.add_argument("--split", choices=["train", "test"], default=None,
+                   help="score one part of eval/data/records_dev/split.json (all its documents)")
     s.add_argument("--all-docs", action="store_true",
                    help="ingest every document of --docs, not only those the gold names")
     for p in (t, m, s):
@@ -311,7 +335,8 @@ def main(argv: list[str] | None = None) -> None:
     result = {"tables": cmd_tables, "timing": cmd_timing, "score": cmd_score}[args.cmd](args)
     name = args.cmd
     if args.cmd == "score":
-        name = "score-" + Path(args.gold).stem
+        name = "score-" + (f"dev-{args.split}" if args.split else Path((args.gold or
+                                                                        DEV_GOLDS)[0]).stem)
     out = args.out or RESULTS / f"records-{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")

@@ -20,7 +20,8 @@ from ingest.records.grounding import holds, verbatim
 from tests.conftest import CORPUS, ROOT
 
 TRADEPRESS = ROOT / "eval" / "data" / "tradepress" / "docs"
-DOCS = sorted(CORPUS.iterdir()) + sorted(TRADEPRESS.iterdir())
+RECORDS_DEV = ROOT / "eval" / "data" / "records_dev" / "docs"
+DOCS = sorted(CORPUS.iterdir()) + sorted(TRADEPRESS.iterdir()) + sorted(RECORDS_DEV.iterdir())
 
 
 @pytest.mark.parametrize("text, value, currency", [
@@ -182,3 +183,112 @@ def test_absurd_amounts_and_broken_dates_are_dropped_never_guessed():
 def test_malformed_text_never_crashes_extraction(text):
     records = extract_records(_elements(text))
     assert isinstance(records, list)
+
+
+# --- general wordings (synthetic sentences, not from any gold document) ---
+def _one(records, type_):
+    mine = [r for r in records if r["type"] == type_]
+    assert len(mine) == 1, records
+    return {k: c["value"] for k, c in mine[0]["fields"].items()}
+
+
+def _grounded(records, els):
+    texts = [e.text for e in els]
+    for rec in records:
+        for name, c in rec["fields"].items():
+            assert verbatim(c["quote"], texts) and holds(name, c, None), (name, c)
+
+
+def test_two_companies_as_the_subject_and_terms_in_the_next_sentences():
+    els = _elements("Quorvex Therapeutics and Daltrin Biosciences have signed a research "
+                    "collaboration on fibrosis targets. Quorvex will pay $25 million upfront. "
+                    "Daltrin is eligible for up to $800 million in development and sales "
+                    "milestones.")
+    records = extract_records(els)
+    deal = _one(records, "deal")
+    assert set(deal["parties"]) == {"Quorvex Therapeutics", "Daltrin Biosciences"}
+    assert deal["kind"] == "collaboration"
+    assert deal["upfront"] == 25e6 and deal["milestones"] == 800e6
+    _grounded(records, els)
+
+
+def test_upfront_and_milestones_in_one_sentence_keep_their_own_words():
+    els = _elements("Halden Pharma licensed global rights to HLD-220, a topical JAK inhibitor for "
+                    "eczema, from Morrow Bio. Halden Pharma will pay $12 million upfront and up to "
+                    "$310 million in clinical, regulatory and commercial milestones, plus royalties.")
+    records = extract_records(els)
+    deal = _one(records, "deal")
+    assert deal["kind"] == "license" and deal["asset"] == "HLD-220"
+    assert deal["upfront"] == 12e6 and deal["milestones"] == 310e6 and "total" not in deal
+    _grounded(records, els)
+
+
+def test_a_price_per_share_is_not_the_total():
+    els = _elements("Varnel Pharmaceuticals agreed to acquire Oxmoor Therapeutics for $14.75 per "
+                    "share in cash, or about $960 million in total.")
+    deal = _one(extract_records(els), "deal")
+    assert deal["kind"] == "acquisition" and deal["total"] == 960e6 and "upfront" not in deal
+
+
+def test_a_financing_led_by_investors():
+    els = _elements("Peltra Therapeutics develops oral peptides. The company closed a $60 million "
+                    "Series B financing led by Harbor Ventures, with participation from Elmfield "
+                    "Capital.")
+    deal = _one(extract_records(els), "deal")
+    assert deal["kind"] == "investment" and deal["total"] == 60e6
+    assert deal["parties"][-1] == "Peltra Therapeutics"
+    assert {"Harbor Ventures", "Elmfield Capital"} <= set(deal["parties"])
+
+
+def test_a_short_name_is_the_company_named_in_full_earlier():
+    els = _elements("Brisk Biologics makes antibodies for partners.",
+                    "Brisk broke ground on a new plant in Tampere, Finland, that will hold three "
+                    "2,000L bioreactors and employ 120 new staff.")
+    records = extract_records(els)
+    fac = _one(records, "facility")
+    assert fac["company"] == "Brisk Biologics" and fac["site"] == "Tampere"
+    assert fac["country"] == "Finland" and fac["capacity_liters"] == 6000
+    assert fac["status"] == "under_construction"
+    _grounded(records, els)
+
+
+@pytest.mark.parametrize("text, liters", [
+    ("two 20 000 litre bioreactors", 40000), ("4 x 5,000-L bioreactors", 20000),
+    ("a 2,000L single-use bioreactor", 2000), ("capacity of 15 000 liters", 15000),
+])
+def test_capacity_wordings(text, liters):
+    from ingest.records.facilities import _capacity
+
+    assert _capacity(text) == liters
+
+
+def test_designations_indications_and_the_programme_named_before():
+    els = _elements("11 March 2025", "The FDA granted Fast Track designation to TRX-41, Tamsen "
+                    "Bio's antisense drug for Huntington's disease. In January, the European "
+                    "Medicines Agency also granted the programme access to its PRIME scheme.")
+    records = extract_records(els)
+    regs = [r for r in records if r["type"] == "regulatory"]
+    by = {r["fields"]["designation"]["value"]: {k: c["value"] for k, c in r["fields"].items()}
+          for r in regs}
+    assert by["fast_track"]["product"] == "TRX-41" and by["fast_track"]["agency"] == "FDA"
+    assert "Huntington" in by["fast_track"]["indication"]
+    assert by["prime"]["product"] == "TRX-41" and by["prime"]["agency"] == "EMA"
+    assert by["prime"]["date"] == "2025-01"
+
+
+def test_an_approval_won_and_a_day_without_its_year():
+    els = _elements("20 May 2025", "Norrland Pharma won approval from Health Canada for "
+                    "velrostat in adults with gout on 14 May.")
+    reg = _one(extract_records(els), "regulatory")
+    assert reg["agency"] == "Health Canada" and reg["action"] == "approval"
+    assert reg["product"] == "velrostat" and reg["date"] == "2025-05-14"
+    assert "gout" in reg["indication"]
+
+
+def test_a_more_news_list_is_not_the_article():
+    els = [Element("Acme Bio opens lab", "Title"),
+           Element("Acme Bio opened a research lab in Oslo, Norway, this spring.", "NarrativeText"),
+           Element("MORE NEWS", "Title"),
+           Element("Zentro Therapeutics wins FDA orphan drug designation for ZT-9", "Title"),
+           Element("Vexa Pharma's VX-12 granted FDA fast track designation in gout", "NarrativeText")]
+    assert [r for r in extract_records(els) if r["type"] == "regulatory"] == []

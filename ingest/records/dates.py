@@ -34,8 +34,13 @@ _PATTERNS = [
     ("year", re.compile(rf"(?<![\d,.$€£/-])\b(?P<year>{_YEAR})\b(?![\d,/%-]|\.\d)")),
     ("rel", re.compile(r"\b(?P<rel>today|yesterday|this week|last week|this month|last month|"
                        r"earlier this month|this year|earlier this year|last year|"
-                       rf"(?:on|last)\s+{_WEEKDAY}|(?:in|since|during|on)\s+(?:early\s+|late\s+)?{_MONTH}"
+                       rf"(?:on|last|said|announced)\s+{_WEEKDAY}|(?:in|since|during|on)\s+(?:early\s+|late\s+)?{_MONTH}"
                        rf"(?!\s*\d))\b", re.I)),
+    # a day without its year ("on 10 June", "on June 10"): the last such day up to the
+    # document's date
+    ("dm", re.compile(rf"\b(?:on|since)\s+(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                      rf"(?P<month>{_MONTH})|(?P<month2>{_MONTH})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?)"
+                      rf"(?![\w,]*\s*,?\s*\d)", re.I)),
 ]
 
 
@@ -45,7 +50,7 @@ class DateMention:
     start: int
     end: int
     text: str
-    kind: str  # mdy, dmy, iso, my, quarter, part, year, rel
+    kind: str  # mdy, dmy, iso, my, quarter, part, year, rel, dm
 
 
 def _valid(year: int, month: int, day: int | None = None) -> bool:
@@ -123,6 +128,8 @@ def _relative(raw: str, anchor: str | None) -> str | None:
             end = today
         return f"{start.year:04d}-{start.month:02d}" if (start.year, start.month) == \
             (end.year, end.month) else None
+    if words[0] in ("said", "announced"):
+        words = ["on"] + words[1:]
     if words[-1] in [d.lower() for d in calendar.day_name]:
         target = [d.lower() for d in calendar.day_name].index(words[-1])
         back = (today.weekday() - target) % 7
@@ -130,6 +137,19 @@ def _relative(raw: str, anchor: str | None) -> str | None:
             back = 7
         return (today - dt.timedelta(days=back)).isoformat()
     return None
+
+
+def _day_month(m: re.Match, anchor: str | None) -> str | None:
+    """"on 10 June" in a 14 June 2024 article -> 2024-06-10 (a later day: the year before)."""
+    if not anchor or anchor.count("-") < 1:
+        return None
+    parts = [int(p) for p in anchor.split("-")]
+    mo = _month_num(m.group("month") or m.group("month2"))
+    d = int(m.group("day") or m.group("day2"))
+    y = parts[0]
+    if (mo, d) > (parts[1], parts[2] if len(parts) > 2 else 31):
+        y -= 1
+    return f"{y:04d}-{mo:02d}-{d:02d}" if _valid(y, mo, d) else None
 
 
 def find_dates(text: str, anchor: str | None = None) -> list[DateMention]:
@@ -143,6 +163,8 @@ def find_dates(text: str, anchor: str | None = None) -> list[DateMention]:
                 continue
             if kind == "rel":
                 value = _relative(m.group("rel"), anchor)
+            elif kind == "dm":
+                value = _day_month(m, anchor)
             else:
                 value = _absolute(kind, m)
             if not value:

@@ -16,6 +16,7 @@ import re
 from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Mention, Sentence
 from ingest.records.events import event_date
+from ingest.records.grounding import named
 from assistant.core.money import Money, find_money
 
 _W = r"[^\s⟦⟧.;:!?]+"  # a word that is not a company placeholder
@@ -48,8 +49,11 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(9)}{_ACQ_VERB}\s+(?P<mid>{_gap(7)})"
         rf"{_C.format('b')}", re.I)),
     ("license", None, re.compile(
-        rf"{_C.format('a')}\s+{_gap(6)}(?:in-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(10)})from\s+"
+        rf"{_C.format('a')}\s+{_gap(6)}(?:in-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(18)})from\s+"
         rf"{_gap(3)}{_C.format('b')}", re.I)),
+    ("license", None, re.compile(  # "Astellas licenses Nerio's oral GLP-1 drug"
+        rf"{_C.format('a')}\s+{_gap(3)}(?:in-)?licen[cs](?:ed|es|e)\s+(?:rights\s+to\s+)?"
+        rf"{_C.format('b')}(?:'s|’s)\s", re.I)),
     ("license", None, re.compile(
         rf"{_C.format('b')}\s+{_gap(6)}(?:out-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(10)})to\s+"
         rf"{_gap(3)}{_C.format('a')}", re.I)),
@@ -57,6 +61,13 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:entered\s+into|signed|struck|inked|"
         rf"reached|formed|expanded|extended|announced|agreed)\s+(?P<mid>{_gap(10)})(?:with|between)"
         rf"\s+{_gap(4)}{_C.format('b')}", re.I)),
+    (None, "noun", re.compile(
+        rf"{_C.format('a')}\s+(?:and|&)\s+{_C.format('b')}\s+{_gap(4)}(?:have\s+|has\s+|had\s+)?"
+        rf"(?:entered\s+into|enter\s+into|signed|sign|struck|strike|inked|ink|reached|formed|"
+        rf"form|agreed|agree|announced|announce|unveiled|launched|expanded|extended)\s+"
+        rf"(?P<mid>{_gap(12)}(?:collaboration|partnership|alliance|agreement|pact|deal|merger|"
+        rf"joint\s+venture|merge|licen[cs]\w*|co-develop\w*|co-commerciali[sz]e|co-promote|"
+        rf"commerciali[sz]e|develop\s+and\s+commerciali[sz]e))\b", re.I)),
     (None, "noun", re.compile(
         rf"(?P<mid>(?:collaboration|partnership|alliance|agreement|deal|merger|joint\s+venture|"
         rf"licensing\s+deal)\s+{_gap(3)})between\s+{_gap(3)}{_C.format('a')}\s+and\s+{_gap(3)}"
@@ -82,9 +93,19 @@ _RAISED = re.compile(rf"{_C.format('b')}\s+{_gap(8)}raised\s+[^⟦⟧]{{0,60}}?\
                      rf"(?P<investors>⟦\d+⟧(?:\s*(?:,|and|,\s*and)\s*⟦\d+⟧)*)", re.I)
 _RAISED_ANAPHOR = re.compile(r"^(?:\w+\s+){0,4}?(?:the company|it)\s+raised\b[^⟦⟧]*?\bfrom\s+"
                              r"(?P<investors>⟦\d+⟧(?:\s*(?:,|and|,\s*and)\s*⟦\d+⟧)*)", re.I)
+_FINANCING = re.compile(
+    r"(?:financing|funding(?:\s+round)?|round|raise|private\s+placement|investment)\b[^⟦⟧.;]{0,40}?"
+    r"\b(?:led\s+by|from)\s+(?P<investors>⟦\d+⟧(?:[^⟦⟧.;]{0,40}?(?:,|and|participation\s+"
+    r"from|including|joined\s+by)\s*⟦\d+⟧)*)", re.I)
+_FINANCING_SUBJECT = re.compile(
+    r"(?:⟦(?P<b>\d+)⟧|\b(?P<it>the\s+company|it|the\s+biotech|the\s+startup))\s+"
+    r"(?:\w+\s+){0,3}?(?:closed|raised|secured|completed|announced|landed|bagged|has\s+raised|"
+    r"has\s+closed|has\s+secured|raises|closes|secures)\b", re.I)
 _NOUN_KIND = [("license", r"licen[cs]"), ("option", r"\boption"), ("royalty", r"royalt"),
-              ("merger", r"merger"), ("collaboration", r"collaborat|partner|alliance|joint venture"
-                                                       r"|co-develop|research agreement")]
+              ("merger", r"\bmerge"), ("collaboration", r"collaborat|partner|alliance|"
+                                                       r"joint venture|co-develop|co-commerciali|"
+                                                       r"co-promot|commerciali[sz]e|"
+                                                       r"research agreement")]
 _STAKE = re.compile(r"\b(?:\d+(?:\.\d+)?%\s+(?:stake|interest|equity)|(?:minority|equity)\s+stake|"
                     r"stake\s+in)\b", re.I)
 _TERMS = re.compile(r"\b(?:upfront|up front|milestones?|pay|paid|payments?|consideration|deal|"
@@ -124,6 +145,14 @@ def _parse(sent: Sentence, doc: Document, context: list[Mention]) -> tuple[str, 
     if m:
         investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", m.group("investors"))]
         return "investment", investors + [mentions[int(m.group("b"))]], None
+    f = _FINANCING.search(masked)
+    subj = _FINANCING_SUBJECT.search(masked[:f.start()]) if f else None
+    if f and subj:
+        investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", f.group("investors"))]
+        company = mentions[int(subj.group("b"))] if subj.group("b") else (
+            context[0] if context else None)
+        if company is not None and all(company.canonical != i.canonical for i in investors):
+            return "investment", investors + [company], None
     for kind, how, rx in _RULES:
         m = rx.search(masked)
         if not m:
@@ -143,14 +172,29 @@ def _parse(sent: Sentence, doc: Document, context: list[Mention]) -> tuple[str, 
                 not re.search(_ACQ_VERB, sent.text, re.I):
             kind = "merger"
         asset = _asset(groups.get("asset"), how)
+        if asset is None and kind in ("license", "collaboration", "option", "acquisition"):
+            after = masked[m.end():m.end() + 60]
+            code = re.match(rf"\s*(?:,\s*)?(?:for|on|covering|to\s+develop)\s+(?:its\s+|the\s+)?"
+                            rf"(?P<asset>{_PRODUCT})(?=[\s,.;)]|$)", after)
+            if code and code.group("asset") in sent.text:
+                asset = code.group("asset")
         return kind, [a, b], asset
     return None
+
+
+_PRODUCT = r"[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?|[a-z]{4,}(?:mab|cept|cel|gene|tinib|stat|tide|siran|rsen|vec)"
 
 
 def _asset(raw: str | None, how: str | None) -> str | None:
     if not raw:
         return None
     words = raw.strip()
+    head = re.match(rf"(?:(?:the\s+)?(?:worldwide|global|exclusive|ex-\w+|US|U\.S\.)\s+)*"
+                    rf"(?:rights\s+to\s+|rights\s+for\s+)?(?P<code>{_PRODUCT}),", words)
+    if head:  # "worldwide rights to NRO-417, an oral GLP-1 receptor agonist ...": the drug
+        return head.group("code")
+    if "," in words and how != "from":
+        words = words.split(",")[0]
     words = re.sub(r"^(?:the|its|an?|all|global|exclusive|worldwide)\s+", "", words, flags=re.I)
     words = re.sub(r"\s+(?:of|for)$", "", words).strip(" ,")
     if how == "from" and not re.search(r"\b(?:facility|plant|site|rights|portfolio|business|"
@@ -162,25 +206,42 @@ def _asset(raw: str | None, how: str | None) -> str | None:
     return words
 
 
-def _money_role(text: str, money: Money, masked_deal: bool) -> str | None:
+_AFTER_END = re.compile(r"[;:(]|,\s+(?:bringing|plus|with|which|while|taking|and|as|in\s+addition|"
+                        r"subject|payable\s+(?:on|in)\s+\w+\s+\w+\s+of)\b|\s+(?:plus|as\s+well\s+as)\s",
+                        re.I)
+
+
+def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
+                hi: int | None = None) -> str | None:
     """upfront / milestones / total for an amount, by the words around it; None when the amount
-    is not the deal's (a share price, a market size)."""
-    before = text[max(0, money.start - 70):money.start]
-    after = text[money.end:money.end + 60]
+    is not the deal's (a share price, a market size). `lo`/`hi`: where the amounts before and
+    after it end and start, so that "$85 million upfront and up to $1.02 billion in development,
+    regulatory and commercial milestones" gives each amount its own words."""
+    hi = len(text) if hi is None else hi
+    before = text[max(lo, money.start - 70):money.start]
+    after = text[money.end:min(hi, money.end + 90)]
     near = before[-45:] + " " + after[:45]
-    if re.search(r"\bper\s+share\b|\bshare\s+price\b|\bshares\s+rose\b|\bmarket\b|\brevenue|"
-                 r"\bsales\b|\bpremium\b", before[-40:] + after[:25], re.I):
+    if re.match(r"\s*(?:a|per|each)\s+share\b|\s*each\b|\s*(?:in\s+)?(?:revenue|sales)\b", after,
+                re.I) or re.search(r"\b(?:share\s+price|shares\s+rose|market|revenues?|premium|"
+                                   r"sales(?![\s-]+(?:based\s+)?milestones?))\W+(?:\w+\W+){0,3}$",
+                                   before[-40:], re.I) or \
+            re.search(r"\bmarket\b", after[:25], re.I):
         return None
-    clause_after = re.split(r"[,;:(]", after, maxsplit=1)[0]
+    clause_after = _AFTER_END.split(after, maxsplit=1)[0]
+    if re.match(r"\s*(?:in|of)\s+(?:total|aggregate)\b|\s*(?:in\s+)?total\b", clause_after, re.I):
+        return "total"
     if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]):
         return "milestones"
-    if P.UPFRONT.search(clause_after) or P.UPFRONT.search(before[-30:]):
+    if P.UPFRONT.search(clause_after[:40]) or P.UPFRONT.search(before[-30:]):
         return "upfront"
-    if P.TOTAL.search(before[-45:]) or money.qualifier == "up to" and \
-            re.search(r"\bdeal|agreement|worth", near, re.I):
+    if P.TOTAL.search(before[-45:]) or re.search(r"\bvaluing\b[^.;$€£]{0,40}$", before, re.I) or \
+            money.qualifier == "up to" and re.search(r"\bdeal|agreement|worth", near, re.I):
         return "total"
     if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~)?$", before, re.I):
         return "price"  # "acquire X for $Y": the total, or the upfront part when milestones follow
+    if re.match(r"\s*(?:\w+\s+){0,2}?(?:Series\s+[A-F]\d?\s+)?(?:financing|funding\s+round|"
+                r"round|private\s+placement|equity\s+investment|investment)\b", after, re.I):
+        return "total"  # "a $120 million Series C financing"
     if re.search(r"\b(?:raised|raises|raising|invested|invests|financing\s+of)\s+(?:about\s+|"
                  r"approximately\s+|around\s+|over\s+|more\s+than\s+)?$", before, re.I):
         return "total"
@@ -199,10 +260,12 @@ def _add_money(draft: Draft, sent: Sentence, is_deal_sentence: bool) -> None:
             continue
         kept.append(m)
     roles: dict[str, list[Money]] = {}
-    for m in kept:
+    for i, m in enumerate(kept):
         if m.usd is not None and m.usd > MAX_DEAL_USD:
             continue  # absurd ("$1.2 trillion upfront" in a forum post): dropped, never guessed
-        role = _money_role(sent.text, m, is_deal_sentence)
+        lo = kept[i - 1].end if i else 0
+        hi = kept[i + 1].start if i + 1 < len(kept) else None
+        role = _money_role(sent.text, m, is_deal_sentence, lo, hi)
         if role:
             roles.setdefault(role, []).append(m)
     if "price" in roles:
@@ -250,8 +313,8 @@ def extract_deals(doc: Document) -> list[Draft]:
                 draft = Draft("deal", first=sent.index, key=key)
                 deals.append(draft)
             text = quote_sent.text
-            names = [p.text for p in parties]
-            if all(n in text for n in names):
+            names = [p.name for p in parties]
+            if all(named(n, text) for n in names):
                 draft.put("parties", names, quote_sent)
                 draft.put("kind", kind, quote_sent)
             draft.put("asset", asset, sent)
@@ -265,4 +328,9 @@ def extract_deals(doc: Document) -> list[Draft]:
                 find_money(sent.text) and _TERMS.search(sent.text):
             _add_money(current, sent, False)
             current_at = sent.index
+    for d in deals:
+        # a headline's "Acquire X for ~$32.5M" is the price the body calls the upfront
+        if "total" in d.weak and "total" not in d.cells and "upfront" in d.cells and \
+                d.weak["total"]["value"] == d.cells["upfront"]["value"]:
+            del d.weak["total"]
     return [d for d in deals if "parties" in d.final() and "kind" in d.final()]

@@ -34,6 +34,10 @@ class Mention:
     end: int
     text: str
     canonical: str
+    name: str = ""  # the name a cell shows: the full name when the text uses the short one
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.text
 
 
 def cell(value: Any, sent: Sentence, **extra: Any) -> dict:
@@ -48,12 +52,13 @@ def cell(value: Any, sent: Sentence, **extra: Any) -> dict:
 _COMPANY_WORD = (r"(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology|Biologics|Biotech|"
                  r"BioPharmaceuticals?|Biopharmaceuticals?|BioPharma|Biopharma|Pharmaceuticals?|"
                  r"Pharma|Biosciences|BioSciences|Bio|Sciences|Medical|Medicines|Laboratories|Labs|"
-                 r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|"
+                 r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|Management|"
+                 r"Investments|Advisors|"
                  r"Biomedical|Vaccines|Diagnostics|Healthcare|Lifesciences|GmbH|AG|Inc\.?|Ltd\.?|"
                  r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE)")
 _CAP = r"[A-Z0-9][\w&.'’@-]*"
 _PATTERN_NAME = re.compile(
-    rf"\b(?:{_CAP}\s+){{0,3}}?{_CAP}?\s*{_COMPANY_WORD}(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SA|"
+    rf"\b(?:{_CAP}\s+){{0,3}}?{_CAP}?\s*{_COMPANY_WORD}(?:\s+{_COMPANY_WORD})*(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SA|"
     rf"S\.A\.|N\.V\.|Co\.|Corp\.?|LLC|Qingdao|Ireland))*\b\.?")
 _LEADING_NOISE = re.compile(
     r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|German|"
@@ -77,6 +82,19 @@ _NOT_COMPANIES = re.compile(
     r"Holdings|Solutions|Diagnostics|Vaccines|Oncology|Genetics|Medicines)$", re.I)
 
 
+# "Nerio Therapeutics", "Belrose Bio", "Kelvion Biologics": a word and company words only.
+_SHORT_SOURCE = re.compile(
+    r"(?<![\w&.'’-])(?P<word>[A-Z][a-z]{2,}[\w-]*)\s+(?:Therapeutics|Biotherapeutics|"
+    r"Biotechnologies|Biotechnology|Biologics|Biotech|BioPharmaceuticals?|Biopharmaceuticals?|"
+    r"BioPharma|Biopharma|Pharmaceuticals?|Pharma|Biosciences|BioSciences|Bio|Sciences|"
+    r"Medicines|Oncology|Genetics|Genomics|Vaccines)(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SA|"
+    r"LLC|Corp\.?|Co\.))?(?![\w-]|\s+[A-Z])")
+_NOT_SHORT = frozenset("""Contract Global American National Advanced General United First New
+    Applied Clinical Precision Life Medical Health Gene Cell Chinese Japanese Korean European
+    Swiss German French British Indian Canadian Danish Swedish Local Leading Specialty Generic
+    Private Public Biotech Pharma Human Animal Rare Small Large Emerging Innovative Integrated
+    Regional International World Asian Pacific Atlantic Northern Southern Eastern Western Central
+    Molecular Synthetic Digital Green Blue Red Black White Orphan Vertex Nova Novo Bristol""".split())
 _NOISE_WORD = re.compile(r"^(?:\d+|[A-Z][a-z]+(?:'s|’s)|" + "|".join(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September",
      "October", "November", "December", "To", "Acquire", "Acquires", "Buy", "Buys", "Buying",
@@ -163,13 +181,20 @@ class Document:
         self.texts = [e.text for e in elements]
         self.title = title
         self.aliases = company_names.document_aliases("\n".join(self.texts))
+        self.short_names = self._short_names()
         self.sentences: list[Sentence] = []
-        skipping = False
+        skipping = sticky = False
         narrative = 0
         for i, el in enumerate(elements):
             text = el.text
             if el.is_title or len(text) < 40:
-                skipping = bool(patterns.SKIP_SECTIONS.match(text.strip()))
+                heading = patterns.SKIP_SECTIONS.match(text.strip())
+                # in a "More news" list, the other articles' headlines (long lines, some read
+                # as titles) are still the list; a short heading ends it ("Read more", a link
+                # under one item, ends at the next title)
+                if heading or not sticky or len(text.split()) <= 6:
+                    skipping = bool(heading)
+                    sticky = bool(heading) and not re.match(r"read more", text.strip(), re.I)
             if skipping:
                 continue
             is_title = el.is_title or el.category == "Title"
@@ -179,6 +204,25 @@ class Document:
         self.date, self.date_sentence = self._dateline()
         self._mark_lead()
         self._mentions: dict[int, list[Mention]] = {}
+
+    def _short_names(self) -> dict[str, str]:
+        """A company named in full once and then by its first word ("Nerio Therapeutics" ...
+        "Nerio", "Kelvion Biologics" ... "Kelvion's"): the first word of a name that is that word
+        followed only by company words, when the word is not an ordinary capitalised word."""
+        out: dict[str, str] = {}
+        text = "\n".join(self.texts)
+        for m in _SHORT_SOURCE.finditer(text):
+            word, full = m.group("word"), m.group(0)
+            if word in _NOT_SHORT or word.upper() == word or len(word) < 4 or \
+                    _NOT_COMPANIES.match(word) or word in out:
+                continue
+            if re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text):
+                continue  # also written in lower case: an ordinary word
+            if re.search(r"(?<![\w'’-])[A-Z][\w&.]*\s+$", text[max(0, m.start() - 30):m.start()]) \
+                    and not _LEADING_NOISE.match(text[max(0, m.start() - 30):m.start()].split()[-1] + " "):
+                continue  # the end of a longer name ("Fujifilm Diosynth Biotechnologies")
+            out[word] = full
+        return out
 
     def _mark_lead(self) -> None:
         """The opening: the headings up to the dateline and the first two paragraphs after it
@@ -242,7 +286,7 @@ class Document:
             if word in _AMBIGUOUS and word not in _ALWAYS_OK and word not in self.aliases:
                 continue
             spans.append((m.start(), m.end()))
-        for short in self._company_aliases():
+        for short in self._company_aliases() + list(self.short_names):
             for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text):
                 spans.append((m.start(), m.end()))
         for m in _PATTERN_NAME.finditer(text):
@@ -255,8 +299,9 @@ class Document:
             if out and a < out[-1].end:  # overlapping: the longer, earlier one stays
                 continue
             name = text[a:b]
-            full = self.aliases.get(name, name)
-            out.append(Mention(a, b, name, company_names.canonical(full)))
+            full = self.aliases.get(name) or self.short_names.get(name) or name
+            out.append(Mention(a, b, name, company_names.canonical(full),
+                               self.short_names.get(name, name)))
         self._mentions[sent.index] = out
         return out
 
@@ -269,7 +314,8 @@ class Document:
         return self._short
 
     def canonical(self, name: str) -> str:
-        return company_names.canonical(self.aliases.get(name, name))
+        return company_names.canonical(self.aliases.get(name) or self.short_names.get(name) or
+                                       name)
 
 
 @dataclass

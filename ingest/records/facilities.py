@@ -74,7 +74,7 @@ def _capacity(text: str) -> int | None:
         if re.search(r"\btotal\b[^.]{0,30}$", text[:m.start()], re.I) and \
                 re.search(r"\bcompany", text[:m.start()], re.I):
             continue  # the company's total capacity, not this site's
-        vol = float(m.group("vol").replace(",", ""))
+        vol = float(re.sub(r"[,\s]", "", m.group("vol")))
         count = m.group("count")
         n = 1
         if count:
@@ -148,6 +148,11 @@ def extract_facilities(doc: Document) -> list[Draft]:
                 (facility or _CONTINUES.search(text)):
             _fill(doc, last, sent, None)
             last_at = sent.index
+    # a site that is only a state or country ("starts building in North Carolina") when another
+    # record names the town there ("Raleigh, North Carolina"): the same site, said vaguely
+    drafts = [d for d in drafts if not (
+        P.country_of(d.key[1]) and P.country_of(d.key[1])[1] == d.key[1] and
+        any(o is not d and o.key[1].endswith(", " + d.key[1]) for o in drafts))]
     return [d for d in drafts if "company" in d.final() and "site" in d.final()
             and len(d.final()) >= 3]
 
@@ -167,9 +172,9 @@ def _start(doc: Document, drafts: list[Draft], sent: Sentence, site_text: str, c
         drafts.append(draft)
     companies = doc.companies(sent)
     if companies:
-        draft.put("company", companies[0].text, sent)
+        draft.put("company", companies[0].name, sent)
     elif company is not None and re.search(r"\b(?:the company|it|its)\b", sent.text, re.I):
-        draft.put("company", company[0].text, company[1])
+        draft.put("company", company[0].name, company[1])
     draft.put("site", site, sent)
     if country:
         draft.put("country", country, sent)
@@ -190,7 +195,7 @@ def _fill(doc: Document, draft: Draft, sent: Sentence, only_site: str | None) ->
     if "company" not in draft.cells:
         companies = doc.companies(sent)
         if companies:
-            draft.put("company", companies[0].text, sent)
+            draft.put("company", companies[0].name, sent)
     cap = _capacity(text)
     if cap:
         draft.put("capacity_liters", cap, sent)

@@ -43,7 +43,10 @@ def holds(name: str, cell: dict, anchor: str | None) -> bool:
     if name in DATE_FIELDS:
         return any(d.value == value for d in find_dates(quote, anchor))
     if name == "parties":
-        return isinstance(value, list) and all(isinstance(v, str) and v in quote for v in value)
+        return isinstance(value, list) and all(isinstance(v, str) and named(v, quote)
+                                               for v in value)
+    if name in ("company", "sponsor"):
+        return isinstance(value, str) and named(value, quote)
     if name in TEXT_FIELDS:
         return isinstance(value, str) and value in quote
     if name == "agency":
@@ -67,7 +70,7 @@ def holds(name: str, cell: dict, anchor: str | None) -> bool:
         return bool(rx and rx.search(quote))
     if name == "capacity_liters":
         for m in P.VOLUME.finditer(quote):
-            vol = float(m.group("vol").replace(",", ""))
+            vol = float(re.sub(r"[,\s]", "", m.group("vol")))
             count = m.group("count")
             n = (int(count) if count and count.isdigit() else
                  P.NUMBER_WORDS.get((count or "").lower(), 1))
@@ -77,6 +80,23 @@ def holds(name: str, cell: dict, anchor: str | None) -> bool:
     if name == "jobs":
         return any(int(m.group("n").replace(",", "")) == int(value) for m in P.JOBS.finditer(quote))
     return False
+
+
+_COMPANY_WORDS = re.compile(
+    r"(?:\s+(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology|Biologics|Biotech|"
+    r"BioPharmaceuticals?|Biopharmaceuticals?|BioPharma|Biopharma|Pharmaceuticals?|Pharma|"
+    r"Biosciences|BioSciences|Bio|Sciences|Medicines|Oncology|Genetics|Genomics|Vaccines|"
+    r"Inc\.?|Ltd\.?|GmbH|AG|plc|SA|LLC|Corp\.?|Co\.))+$")
+
+
+def named(value: str, quote: str) -> bool:
+    """The quote names the company: in full, or by its first word when the rest are company
+    words ("Nerio" for Nerio Therapeutics, "Kelvion's" for Kelvion Biologics)."""
+    if value in quote:
+        return True
+    short = _COMPANY_WORDS.sub("", value)
+    return short != value and len(short) >= 3 and bool(
+        re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", quote))
 
 
 def grounded(name: str, cell: dict, texts: list[str], anchor: str | None) -> bool:

@@ -101,9 +101,10 @@ STATUS: dict[str, str] = {
 STATUS_RE = {k: re.compile(v, re.I) for k, v in STATUS.items()}
 
 VOLUME = re.compile(
-    r"(?:(?P<count>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"(?:(?P<count>\d{1,3}(?![ \u00a0\u202f]\d{3}(?!\d))|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"fifteen|twenty|twenty-four)\s+(?:x\s+|×\s*)?(?:new\s+|additional\s+|large-scale\s+)?)?"
-    r"(?P<vol>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?[- ]?(?P<unit>L|liters?|litres?|l)\b"
+    r"(?<![\d,.])(?P<vol>\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+(?:\.\d+)?)\s?[- ]?"
+    r"(?P<unit>L|liters?|litres?|l)\b"
     r"(?P<after>[^.;]{0,40})", re.I)
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,

@@ -44,7 +44,11 @@ _DISEASE = re.compile(
     r"hemophilia|haemophilia|failure|psoriasis|colitis|crohn|asthma|obesity|migraine|"
     r"depression|schizophrenia|alzheimer|parkinson|epilepsy|\bSMA\b|\bDMD\b|\bPAH\b|"
     r"mucopolysaccharidosis|myasthenia|neuropathy|retin|macular|glaucoma|covid|sars|virus|"
-    r"\bHIV\b|\bHBV\b|\bHDV\b|pain|eczema|dermatitis|injury|refractory", re.I)
+    r"\bHIV\b|\bHBV\b|\bHDV\b|pain|eczema|dermatitis|injury|refractory|dyskinesia|nephropathy|"
+    r"nephritis|hepatic|renal|cardiomyopathy|angioedema|urticaria|alopecia|vitiligo|"
+    r"neuromyelitis|amyloidosis|porphyria|sickle|tumors?\b|solid\s+tumou?rs|metasta|"
+    r"hypercholesterol|hyperlipid|insomnia|narcolepsy|ALS\b|dementia|autism|RSV|influenza|"
+    r"pneumonia|sepsis|fever|gastroparesis|cirrhosis|NASH|MASH|steatohepatitis", re.I)
 _INDICATION = re.compile(
     r"\b(?:for|to\s+treat|in\s+treating|against|indicated\s+for)\s+(?:the\s+)?(?:treatment\s+of\s+|"
     r"treating\s+|patients\s+with\s+|people\s+with\s+|adults\s+with\s+|children\s+with\s+|use\s+in\s+|"
@@ -83,8 +87,10 @@ def _action(clause: str, designations: list[str]) -> str | None:
         if P.ACTION_RE["designation"].search(clause) or P.ACTION_RE["approval"].search(clause):
             return "designation"
     if re.search(r"\b(?:approved|approves|approval\s+(?:of|for)|granted\s+(?:marketing\s+)?"
-                 r"(?:approval|authori[sz]ation)|authori[sz]ed|cleared|wins\s+approval|"
-                 r"receives?\s+approval|gained\s+approval)\b", clause, re.I):
+                 r"(?:approval|authori[sz]ation)|authori[sz]ed|cleared|(?:wins|won|win|receives?|"
+                 r"received|gained|gains|obtained|obtains|secured|secures|got|gets)\s+"
+                 r"(?:\w+\s+){0,2}?(?:approval|marketing\s+authori[sz]ation|(?:the\s+)?nod|"
+                 r"(?:the\s+)?green\s+light))\b", clause, re.I):
         return "approval"
     return None
 
@@ -109,7 +115,8 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
                 continue
             if rx == _BRAND and re.search(r"\(\s*$", clause[:m.start()]):
                 continue
-            if rx == _BRAND and (re.match(r"\s+(?:of\s+|and\s+)?[A-Z]", clause[m.end():]) or
+            if rx == _BRAND and (re.match(r"\s+(?:of\s+|and\s+|for\s+|on\s+)?[A-Z]",
+                                          clause[m.end():]) or
                                  re.search(r"[A-Z][\w-]*\s+$", clause[:m.start()])):
                 continue  # a word of a longer name ("Institutional Care and Use Committee")
             if any(a <= m.start() < b for a, b, _ in found):
@@ -123,9 +130,9 @@ def _product(clause: str, companies: set[str]) -> str | None:
     if not cands:
         return None
     anchor = None
-    for rx in (r"\b(?:to|approved|approves|given|granted|put|of)\s+$",):
+    for rx in (r"\b(?:to|approved|approves|given|granted|put|of|for)\s+(?:[A-Z][\w-]*(?:'s|’s)\s+)?$",):
         for a, b, w in cands:
-            if re.search(rx, clause[max(0, a - 12):a]):
+            if re.search(rx, clause[max(0, a - 40):a]):
                 anchor = (a, b, w)
                 break
     a, b, word = anchor or cands[0]
@@ -133,14 +140,39 @@ def _product(clause: str, companies: set[str]) -> str | None:
     return f"{word} ({paren.group(1)})" if paren else word
 
 
+_IN_DISEASE = re.compile(rf"(?:{_CODE}|{_INN}|\b[A-Z][a-z]+[A-Z]?\w*)\s+(?:in|for)\s+"
+                         r"(?:(?:adults|patients|people|children)\s+with\s+)?(?P<ind>[^.;:()]{3,120}"
+                         r"(?:\s*\([^)]{1,30}\))?)")
+_PREVENTS = re.compile(r"\b(?:to|designed\s+to|intended\s+to)\s+(?:prevent|reduce\s+(?:the\s+)?"
+                       r"(?:incidence|risk|rate)(?:\s+and\s+severity)?\s+of|slow|delay)\s+"
+                       r"(?P<ind>[^.;:()]{3,120}(?:\s*\([^)]{1,30}\))?)", re.I)
+
+
+def _cut(ind: str) -> str:
+    ind = re.split(r"\s+(?:in\s+individuals|in\s+patients|who\s|with\s+up\s+to|that\s|"
+                   r"which\s|and\s+(?:has|is|was|granted|gave|received|will|had)\b|as\s+a\b|"
+                   r"after\s+at\s+least|following\s|based\s+on|on\s+\d|in\s+combination|"
+                   r"on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday))|,\s+(?:a|an|the|which|"
+                   r"who|including|such|on|in|at|after|with|setting|citing|its|it)\s", ind)[0]
+    return ind.strip(" ,")
+
+
 def _indication(clause: str) -> str | None:
-    for m in _INDICATION.finditer(clause):
-        ind = m.group("ind").strip()
-        ind = re.split(r"\s+(?:in\s+individuals|in\s+patients|who\s|with\s+up\s+to|that\s|"
-                       r"which\s|and\s+(?:has|is|was)\b|as\s+a\b)|,\s+(?:a|an|the|which|who|"
-                       r"including|such)\s", ind)[0].strip(" ,")
-        if _DISEASE.search(ind) and len(ind) >= 3:
-            return ind
+    for rx in (_INDICATION, _IN_DISEASE, _PREVENTS):
+        # every start ("for SHR-1709, a bispecific antibody, for the treatment of ..." has two)
+        starts = sorted({m.start() for m in re.finditer(r"\b\w", clause)}) if rx is _INDICATION \
+            else None
+        found = [rx.match(clause, i) for i in starts] if starts is not None else \
+            list(rx.finditer(clause))
+        for m in (m for m in found if m):
+            ind = m.group("ind").strip()
+            lead = re.match(rf"(?:{_CODE}|{_INN})\s+(?:in|for)\s+", ind)
+            if lead:  # "for PLX-09 in tardive dyskinesia": the disease
+                ind = ind[lead.end():]
+            ind = _cut(ind)
+            if _DISEASE.search(ind) and len(ind) >= 3 and not re.match(
+                    r"(?:its|the|an?)\s+(?:new\s+drug|biologics?|marketing)\s+application", ind):
+                return ind
     return None
 
 
@@ -149,17 +181,31 @@ _ADJECTIVE = re.compile(r"\b[\w.]+-approved\b|\b(?:FDA|EMA)\s+approved\s+(?=[a-z
 
 def extract_regulatory(doc: Document) -> list[Draft]:
     drafts: list[Draft] = []
+    recent: tuple[str, int, Sentence] | None = None  # the last product named, and where
     for sent in doc.sentences:
         companies = [m for m in doc.companies(sent)]
         names = {m.text for m in companies}
         last_product = None
         for offset, clause in _clauses(sent.text):
+            product_sent = None
             agency = _agency(clause)
             designations = [k for k, rx in P.DESIGNATION_RE.items() if rx.search(clause)]
             product = _product(clause, names) or (
                 last_product if re.search(r"\b(?:it|its)\b", clause) else None)
+            if product is None and recent and sent.index - recent[1] <= 2 and re.search(
+                    r"\b(?:the|this)\s+(?:programme|program|drug|therapy|candidate|product|"
+                    r"medicine|treatment|gene\s+therapy|cell\s+therapy|antibody|vaccine)\b|"
+                    r"^(?:It|The\s+drug|The\s+therapy)\b", clause):
+                product = recent[0]  # named in the sentence before: "the programme", "It"
+                if recent[2].element == sent.element:  # quoted with the sentence naming it
+                    product_sent = Sentence(doc.texts[sent.element][recent[2].start:sent.start +
+                                                                    len(sent.text)],
+                                            sent.element, recent[2].start, sent.page, sent.index,
+                                            sent.title, sent.lead)
             if product:
                 last_product = product
+                if product in sent.text:
+                    recent = (product, sent.index, sent)
             if agency is None:
                 _add_indication(drafts, sent, clause, product)
                 continue
@@ -170,7 +216,10 @@ def extract_regulatory(doc: Document) -> list[Draft]:
                 if action == "approval" and designation not in (None, "accelerated_approval",
                                                                 "priority_review"):
                     continue
-                _add(doc, drafts, sent, clause, agency, action, designation, product, companies)
+                draft = _add(doc, drafts, sent, clause, agency, action, designation, product,
+                             companies)
+                if product_sent is not None:
+                    draft.put("product", product, product_sent)
     return drafts
 
 
@@ -196,11 +245,12 @@ def _add(doc, drafts, sent, clause, agency, action, designation, product, compan
         draft.put("product", product, sent)
     sponsors = [m for m in companies if m.text in clause] or companies
     if len({m.canonical for m in sponsors}) == 1:
-        draft.put("sponsor", sponsors[0].text, sent)
+        draft.put("sponsor", sponsors[0].name, sent)
     draft.put("indication", _indication(clause), sent)
     date = _clause_date(doc, sent, clause)
     if date:
         draft.put("date", date[0], date[1])
+    return draft
 
 
 def _clause_date(doc: Document, sent: Sentence, clause: str):
@@ -217,7 +267,8 @@ def _clause_date(doc: Document, sent: Sentence, clause: str):
 def _add_indication(drafts: list[Draft], sent: Sentence, clause: str, product: str | None) -> None:
     """"BAT1806 is approved for rheumatoid arthritis ...": the indication of an earlier record of
     the same product."""
-    if not product or not re.search(r"\b(?:approved|indicated|designated)\s+for\b", clause):
+    if not product or not re.search(r"\b(?:approved|indicated|designated)\s+for\b|"
+                                    r"\b(?:designed|intended)\s+to\b", clause):
         return
     ind = _indication(clause)
     if not ind:
