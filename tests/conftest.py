@@ -84,21 +84,34 @@ def corpus_copy(tmp_path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="session")
-def indexed(tmp_path_factory, embedder):
-    """The project corpus ingested once into an embedded store: (settings, store, assistant)."""
+def index_copy(tmp: Path, source: Path, embedder):
+    """`source` copied to `tmp/corpus` and ingested into an embedded store under `tmp`:
+    (settings, store, assistant)."""
     from assistant.index.store import ChunkStore
     from assistant.service.assistant import Assistant
     from ingest.pipeline import Ingestor
 
-    tmp = tmp_path_factory.mktemp("indexed")
     corpus = tmp / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(source, corpus)
     settings = make_settings(tmp, corpus)
     store = ChunkStore(settings)
     summary = Ingestor(settings, store, embedder, progress=False).run([corpus])
     assert not summary.failed
     return settings, store, Assistant(settings, store, embedder)
+
+
+@pytest.fixture(scope="session")
+def indexed(tmp_path_factory, embedder):
+    """The project corpus ingested once into an embedded store: (settings, store, assistant)."""
+    return index_copy(tmp_path_factory.mktemp("indexed"), CORPUS, embedder)
+
+
+@pytest.fixture(scope="session")
+def kinds_indexed(tmp_path_factory, embedder):
+    """tests/data/kinds (our own trade-press-like documents: a licence, an acquisition,
+    designations, a CDMO site) ingested once: (settings, store, assistant)."""
+    return index_copy(tmp_path_factory.mktemp("kinds"), Path(__file__).parent / "data" / "kinds",
+                      embedder)
 
 
 def free_port() -> int:
@@ -114,7 +127,7 @@ INTEGRATION_MODULES = frozenset({
     "test_scale", "test_mcp", "test_openai_api", "test_llm", "test_slack", "test_eval_guard",
     "test_answers_corpus", "test_hardening", "test_hardening_ingest", "test_disk_full",
     "test_documents", "test_collections", "test_records_api", "test_auth", "test_api",
-    "test_ownership", "test_eval_tool", "test_eval_sets", "test_index_versions",
+    "test_ownership", "test_eval_tool", "test_eval_sets", "test_index_versions", "test_cli",
 })
 
 

@@ -9,14 +9,9 @@ asked through the service the API and Slack use, with the shipped answerer and c
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_settings
-
-KINDS = Path(__file__).parent / "data" / "kinds"
 KESTREL = "kestrel-norvane-licence-2024.txt"
 HALDEN = "halden-aurion-acquisition-2023.txt"
 VELTRIX = "veltrix-designations-2024.txt"
@@ -24,19 +19,8 @@ SOLVANE = "solvane-cdmo-site-2024.txt"
 
 
 @pytest.fixture(scope="module")
-def kinds(tmp_path_factory, embedder):
-    from assistant.index.store import ChunkStore
-    from assistant.service.assistant import Assistant
-    from ingest.pipeline import Ingestor
-
-    tmp = tmp_path_factory.mktemp("kinds")
-    corpus = tmp / "corpus"
-    shutil.copytree(KINDS, corpus)
-    settings = make_settings(tmp, corpus)
-    store = ChunkStore(settings)
-    summary = Ingestor(settings, store, embedder, progress=False).run([corpus])
-    assert not summary.failed
-    assistant = Assistant(settings, store, embedder)
+def kinds(kinds_indexed):
+    *_, assistant = kinds_indexed
     asked: dict[tuple, object] = {}
 
     def ask(question: str, **kw):

@@ -7,15 +7,11 @@ packaged embedder; the question parsing is pure logic and tested on its own."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from assistant.service.tables import table_query
-from tests.conftest import make_settings
 
-KINDS = Path(__file__).parent / "data" / "kinds"
 KESTREL = "kestrel-norvane-licence-2024.txt"
 HALDEN = "halden-aurion-acquisition-2023.txt"
 
@@ -63,18 +59,9 @@ def test_filters_are_read_from_the_question():
 # --- answered from the records -------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def kinds(tmp_path_factory, embedder):
-    from assistant.index.store import ChunkStore
-    from assistant.service.assistant import Assistant
-    from ingest.pipeline import Ingestor
-
-    tmp = tmp_path_factory.mktemp("tables")
-    corpus = tmp / "corpus"
-    shutil.copytree(KINDS, corpus)
-    settings = make_settings(tmp, corpus)
-    store = ChunkStore(settings)
-    assert not Ingestor(settings, store, embedder, progress=False).run([corpus]).failed
-    return settings, store, embedder, corpus, Assistant(settings, store, embedder)
+def kinds(kinds_indexed):
+    settings, store, assistant = kinds_indexed
+    return settings, store, assistant.embedder, settings.corpus_dir, assistant
 
 
 def _lines(answer: str) -> list[str]:
