@@ -191,8 +191,11 @@ def bench(
             _side_by_side(f"SQuAD 2.0 held-out articles ({sq['questions']} questions, "
                           f"{sq['answerable']} answerable; gold paragraph + 4 distractors)", sq, (
                     ("answerable: answer contains the gold span", "answerable_answer_contains_gold"),
-                    ("answerable: abstained", "answerable_abstained"),
-                    ("unanswerable: abstained", "unanswerable_abstained"),
+                    ("answerable: answer or hedge contains it", "answerable_answer_or_hedge_contains_gold"),
+                    ("answerable: abstained (declined or hedged)", "answerable_abstained"),
+                    ("answerable: declined outright", "answerable_declined_outright"),
+                    ("unanswerable: abstained (declined or hedged)", "unanswerable_abstained"),
+                    ("unanswerable: declined outright", "unanswerable_declined_outright"),
                     ("answer length, median words", "answer_words_p50")))
     if embedder is not None and hasattr(embedder, "hits"):
         report["embedding_cache"] = {"hits": embedder.hits, "misses": embedder.misses}

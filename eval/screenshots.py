@@ -7,6 +7,7 @@ on a free loopback port, asks two questions in Debian's headless Chromium and sa
 - screenshot-desktop.png: two answers with their source cards, the documents panel;
 - screenshot-passage.png: a source opened, the used sentence highlighted;
 - screenshot-phone.png: the same conversation on a phone, the question box at the bottom;
+- screenshot-answer-kinds.png: an answer from the tables, then a hedged answer;
 - screenshot-tables.png: the Tables view (#tables), the deals sorted by total, one cell's quote
   open; screenshot-tables-phone.png: the same at 375×800, the table scrolling in its own box.
 """
@@ -30,6 +31,11 @@ OUT = ROOT / "assistant" / "web"
 CHROMIUM = "/usr/bin/chromium"
 QUESTIONS = ["How much did AstraZeneca pay for Gracell Biotechnologies?",
              "What should a biotech verify before contracting a CDMO for late-stage trials?"]
+
+# screenshot-answer-kinds.png: an answer from the tables, and a hedge (the subject is in the
+# documents, the answer is not stated plainly).
+ANSWER_KINDS = ["What are the largest deals?",
+                "When did the FDA approve Fucaso?"]
 
 
 def free_port() -> int:
@@ -74,6 +80,16 @@ def shoot(base: str, out: Path) -> list[Path]:
                 page.screenshot(path=str(path))
                 saved.append(path)
             page.close()
+        # a table answer and a hedged one, in the chat
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(base + "/")
+        page.wait_for_selector("#examples .example")
+        for i, q in enumerate(ANSWER_KINDS, 1):
+            ask(page, q, i)
+        path = out / "screenshot-answer-kinds.png"
+        page.screenshot(path=str(path))
+        saved.append(path)
+        page.close()
         for name, size in (("tables", (1280, 800)), ("tables-phone", (375, 800))):
             path = out / f"screenshot-{name}.png"
             shoot_tables(browser.new_page(viewport={"width": size[0], "height": size[1]}), base, path)

@@ -32,23 +32,32 @@ def run_squad(path: Path, embedder, settings, progress: bool = True) -> dict:
                     "answerable": sum(e.answerable for e in examples)}
     for name, gen in (("product", ExtractiveGenerator(settings, embedder)),
                       ("rules baseline", RulesGenerator(settings))):
-        hit = abst_un = abst_ans = 0
+        hit = shown = abst_un = abst_ans = declined_ans = declined_un = 0
         words = []
         for ex in tqdm(examples, desc=f"squad2 ({name})", disable=not progress):
             a = gen.answer(ex.question, ex.passages, ex.stats)
+            declined = a.answer_type == "abstained"  # nothing cited (a hedge shows sentences)
             if ex.answerable:
                 text = span_norm(a.answer)
-                hit += (not a.abstained) and any(span_norm(g) in text for g in ex.answers)
+                found = any(span_norm(g) in text for g in ex.answers)
+                hit += (not a.abstained) and found
+                shown += found
                 abst_ans += a.abstained
+                declined_ans += declined
                 if not a.abstained:
                     words.append(len(a.answer.split()))
             else:
                 abst_un += a.abstained
+                declined_un += declined
         n_ans = report["answerable"] or 1
         n_un = (report["questions"] - report["answerable"]) or 1
         words.sort()
         report[name] = {"answerable_answer_contains_gold": round(hit / n_ans, 4),
+                        # a hedge's closest sentences holding the answer count here too
+                        "answerable_answer_or_hedge_contains_gold": round(shown / n_ans, 4),
                         "answerable_abstained": round(abst_ans / n_ans, 4),
+                        "answerable_declined_outright": round(declined_ans / n_ans, 4),
                         "unanswerable_abstained": round(abst_un / n_un, 4),
+                        "unanswerable_declined_outright": round(declined_un / n_un, 4),
                         "answer_words_p50": words[len(words) // 2] if words else None}
     return report
