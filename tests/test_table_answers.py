@@ -54,6 +54,9 @@ def test_filters_are_read_from_the_question():
     q = table_query("Which company has the largest bioreactor capacity?")
     assert q.rank == "largest" and q.by_capacity
     assert table_query("What are the top 3 deals?").top == 3
+    assert table_query("List all acquisitions").kind == "acquisition"
+    assert table_query("List all licensing deals").kind == "license"
+    assert table_query("List all deals").kind is None
 
 
 # --- answered from the records -------------------------------------------------------------------
@@ -101,6 +104,13 @@ def test_a_ranking_and_a_money_filter(kinds):
     over = assistant.ask("Show all deals over $1 billion").answer
     assert over.shape == "table" and len(_lines(over.answer)) == 1 and "Halden" in over.answer
     assert "over $1 billion" in over.answer.split("\n")[0]
+
+
+def test_a_kind_of_deal_narrows_the_table(kinds):
+    *_, assistant = kinds
+    a = assistant.ask("List all acquisitions").answer
+    assert a.shape == "table" and a.answer.startswith("The documents' tables hold 1 acquisition")
+    assert "Halden" in a.answer and "Norvane" not in a.answer
 
 
 def test_the_ticked_documents_bound_the_table(kinds):

@@ -45,6 +45,10 @@ _LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?: me)?|give me|enumerate|ta
 _COUNT = re.compile(r"^\s*how many\b", re.IGNORECASE)
 _RANK = re.compile(r"\b(?:largest|biggest|highest|top\s*(?P<n>\d{1,2})?|most valuable|"
                    r"smallest|most recent|latest|newest)\b", re.IGNORECASE)
+# A deal word that names its kind ("acquisitions", "licensing deals") narrows to that kind.
+_KINDS = {"acquisition": r"acquisitions?|buyouts?", "license": r"licen[cs]es|licen[cs]ing deals?",
+          "collaboration": r"collaborations?|partnerships?", "investment": r"investments?",
+          "merger": r"mergers?"}
 _CAPACITY = re.compile(r"\b(?:capacity|liters?|litres?|bioreactors?|volume)\b", re.IGNORECASE)
 _SMALLEST = re.compile(r"\bsmallest\b", re.IGNORECASE)
 _RECENT = re.compile(r"\b(?:most recent|latest|newest)\b", re.IGNORECASE)
@@ -75,6 +79,7 @@ _PLURAL = {"deal": "deals", "regulatory": "regulatory events", "facility": "faci
 @dataclass
 class TableQuery:
     type: str
+    kind: str | None = None  # deals: acquisition, license, ... when the question names one
     rank: str | None = None  # "largest" | "smallest" | "recent"
     top: int | None = None
     since: str | None = None
@@ -102,6 +107,9 @@ def table_query(question: str) -> TableQuery | None:
     if not (rank or money or _LIST.search(question)):
         return None
     q = TableQuery(type=m.lastgroup)
+    if q.type == "deal":
+        q.kind = next((k for k, pattern in _KINDS.items()
+                       if re.fullmatch(pattern, m.group(0), re.IGNORECASE)), None)
     if rank:
         q.rank = ("smallest" if _SMALLEST.search(question) else
                   "recent" if _RECENT.search(question) else "largest")
@@ -168,6 +176,8 @@ def _names(question: str, q: TableQuery) -> list[str]:
 
 def _matches(r: StoredRecord, q: TableQuery) -> bool:
     f = r.fields
+    if q.kind and (f.get("kind") or {}).get("value") != q.kind:
+        return False
     if q.agency and (f.get("agency") or {}).get("value") != q.agency:
         return False
     if q.designation and (f.get("designation") or {}).get("value") != q.designation:
@@ -268,7 +278,7 @@ def compose(q: TableQuery, rows: list[StoredRecord], view) -> Answer:
 def _lead(q: TableQuery, rows: list[StoredRecord], shown: int) -> str:
     """"The documents' tables hold 3 FDA approvals in 2024, largest first (...):"."""
     one = len(rows) == 1
-    what = {"deal": "deal", "regulatory": "regulatory event", "facility": "facility"}[q.type]
+    what = {"deal": q.kind or "deal", "regulatory": "regulatory event", "facility": "facility"}[q.type]
     if q.type == "regulatory" and q.action in ("approval", "designation"):
         what = q.action
         if q.designation:
