@@ -128,6 +128,7 @@ INTEGRATION_MODULES = frozenset({
     "test_answers_corpus", "test_hardening", "test_hardening_ingest", "test_disk_full",
     "test_documents", "test_collections", "test_records_api", "test_auth", "test_api",
     "test_ownership", "test_eval_tool", "test_eval_sets", "test_index_versions", "test_cli",
+    "test_answer_integrity",
 })
 
 

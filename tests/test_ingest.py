@@ -137,6 +137,7 @@ def test_crash_half_way_leaves_the_previous_index_answering(tmp_path, corpus_cop
     assert after.answer == before.answer and "$500 million" in after.answer
 
 
+@pytest.mark.integration  # four `python -m ingest` processes
 def test_cli_reports_failures_with_exit_code_and_summary(tmp_path, corpus_copy):
     (corpus_copy / "broken.docx").write_bytes(b"not a zip")
     env = {"ASSISTANT_CORPUS_DIR": str(corpus_copy), "ASSISTANT_CHROMA_PATH": str(tmp_path / "db"),
