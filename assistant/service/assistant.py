@@ -30,6 +30,8 @@ class Result:
     standalone: str = ""  # as searched
     conversation_id: str | None = None
     extra: dict = field(default_factory=dict)
+    note: str = ""  # said before the answer: "Showing results for Fucaso. "
+    corrections: list[dict] = field(default_factory=list)  # misspelt names searched as others
 
 
 class Assistant:
@@ -143,13 +145,13 @@ class Assistant:
             else:
                 answer = item
         assert answer is not None, "a generator must end its stream with an Answer"
-        if corrections:
-            answer.answer = note + answer.answer
-            answer.extra["corrections"] = [{"asked": c.wrong, "searched": s}
-                                           for c, s in zip(corrections, shown)]
         t2 = time.perf_counter()
+        # The generator's answer is left as it made it; the note ("Showing results for …") and
+        # the corrections travel beside it, and `build_response` puts the note first.
         result = Result(answer=answer, passages=passages, question=question, standalone=standalone,
-                        conversation_id=conversation_id,
+                        conversation_id=conversation_id, note=note,
+                        corrections=[{"asked": c.wrong, "searched": s}
+                                     for c, s in zip(corrections, shown)] if corrections else [],
                         timings={"retrieve_ms": (t1 - t0) * 1000, "generate_ms": (t2 - t1) * 1000,
                                  "first_delta_ms": ((first or t2) - t0) * 1000})
         self._remember(result, owner)

@@ -36,7 +36,7 @@ def build_response(result: "Result") -> dict:
 
     a = result.answer
     fields = {
-        "answer": a.answer,
+        "answer": result.note + a.answer,
         "citations": [
             {"n": c.n, "source": c.source, "title": c.title, "text": c.text, "page": c.page,
              "score": c.score, "section": c.section}
@@ -51,9 +51,11 @@ def build_response(result: "Result") -> dict:
         "question": result.standalone or result.question,
         "conversation_id": result.conversation_id,
     }
-    for key in ("unsupported", "fallback", "corrections", "records"):
+    for key in ("unsupported", "fallback", "records"):
         if key in a.extra:
             fields[key] = a.extra[key]
+    if result.corrections:
+        fields["corrections"] = result.corrections
     return ChatResponse(**fields).model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
