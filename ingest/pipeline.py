@@ -28,7 +28,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 from assistant.core.collections import DEFAULT, check_collection, collection_of
 from assistant.core.config import Settings
@@ -113,6 +113,14 @@ def pipeline_fingerprint(settings: Settings, embedder_name: str) -> str:
              settings.chunk_new_after_chars, settings.chunk_combine_under_chars,
              settings.chunk_overlap_chars]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+class Loader(Protocol):
+    """Turns one file into a document (its elements, chrome removed), or raises LoadError:
+    `load_document` below, unless a caller hands the Ingestor another."""
+
+    def __call__(self, path: Path, root: Path | None, display: str | None = None,
+                 limits: Limits = LIMITS) -> tuple[LoadedDocument, int]: ...
 
 
 def load_document(path: Path, root: Path | None,
@@ -221,8 +229,10 @@ class Ingestor:
                  root: Path | None = None, progress: bool = True,
                  on_event: Callable[[str], None] | None = None,
                  reembed: bool | None = None,
-                 on_progress: Callable[[str, int, int], None] | None = None) -> None:
+                 on_progress: Callable[[str, int, int], None] | None = None,
+                 loader: Loader | None = None) -> None:
         self.settings = settings
+        self.load = loader or load_document
         # May a run whose embedder differs from the index's re-embed every document?
         self.reembed = settings.reembed if reembed is None else reembed
         self.store = store
@@ -411,7 +421,7 @@ class Ingestor:
                             updates.append(dict(doc, origin_kind=plan.origin_kind,
                                                 origin=plan.origin, path=str(f.resolve())))
                         continue
-                    doc_, dropped = load_document(f, self.root, plan.display, self.limits)
+                    doc_, dropped = self.load(f, self.root, plan.display, self.limits)
                     doc_.source = src
                     self.records.extract(src, doc_)  # records hook (never raises)
                     chunks = chunk_document(doc_, self.settings, self.embedder.name, digest)

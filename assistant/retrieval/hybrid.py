@@ -19,7 +19,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Literal, Sequence
+from typing import Callable, Iterable, Literal, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from assistant.core.config import Settings
 from assistant.core.text import terms
 from assistant.index.errors import EmbedderMismatch, StoreError
 from assistant.index.keyword import KeywordIndex, Segment
-from assistant.index.store import ChunkStore
+from assistant.index.protocols import IndexReader
 from assistant.retrieval.embedding import Embedder
 from assistant.retrieval.rerank import CrossEncoderReranker, get_reranker
 
@@ -114,7 +114,7 @@ class IndexView:
     collections: tuple[str, ...] | None = None
 
     def __init__(self, seq: int, docs: dict[str, dict], segments: list[_Seg],
-                 store: ChunkStore, current: Callable[[], IndexView] | None = None) -> None:
+                 store: IndexReader, current: Callable[[], IndexView] | None = None) -> None:
         self.seq = seq
         self.name = f"seq-{seq}"
         self.docs = docs
@@ -220,8 +220,21 @@ class IndexView:
         return None if doc is None else self._one(f"{doc['version']}:0")
 
 
+@runtime_checkable
+class Retriever(Protocol):
+    """What the service asks of retrieval: a view of the index as it is now (taken once per
+    question) and the passages for a question within it. `HybridRetriever` is the implementation."""
+
+    def snapshot(self, refresh: bool = False) -> "IndexView": ...
+
+    def search(self, question: str, top_k: int | None = None,
+               sources: Sequence[str] | None = None, mode: str = "hybrid",
+               view: "IndexView | None" = None,
+               collections: Sequence[str] | None = None) -> tuple[list["Passage"], "IndexView"]: ...
+
+
 class HybridRetriever:
-    def __init__(self, store: ChunkStore, embedder: Embedder, settings: Settings,
+    def __init__(self, store: IndexReader, embedder: Embedder, settings: Settings,
                  reranker: CrossEncoderReranker | None = None) -> None:
         self.store = store
         self.embedder = embedder

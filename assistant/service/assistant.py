@@ -14,7 +14,7 @@ from assistant.core.turn import Turn
 from assistant.index.store import ChunkStore
 from assistant.retrieval.embedding import Embedder, get_embedder
 from assistant.retrieval.followup import Rewriter, RuleRewriter
-from assistant.retrieval.hybrid import HybridRetriever, Passage
+from assistant.retrieval.hybrid import HybridRetriever, Passage, Retriever
 from assistant.retrieval.spelling import correct, surface_in
 from assistant.service.conversations import ConversationStore
 from assistant.service.feedback import FeedbackStore
@@ -40,7 +40,7 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.retriever = HybridRetriever(store, embedder, settings)
+        self.retriever: Retriever = HybridRetriever(store, embedder, settings)
         self.generator = generator or make_generator(settings)
         self.rewriter = rewriter or getattr(self.generator, "rewriter", None) or RuleRewriter()
         self.conversations = ConversationStore(store.client, settings.collection_prefix,
