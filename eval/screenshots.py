@@ -7,7 +7,7 @@ on a free loopback port, asks two questions in Debian's headless Chromium and sa
 - screenshot-desktop.png: two answers with their source cards, the documents panel;
 - screenshot-passage.png: a source opened, the used sentence highlighted;
 - screenshot-phone.png: the same conversation on a phone, the question box at the bottom;
-- screenshot-answer-kinds.png: an answer from the tables, then a hedged answer;
+- screenshot-answer-kinds.png (1280×1200): an answer from the tables, then a hedged answer;
 - screenshot-tables.png: the Tables view (#tables), the deals sorted by total, one cell's quote
   open; screenshot-tables-phone.png: the same at 375×800, the table scrolling in its own box.
 """
@@ -81,7 +81,7 @@ def shoot(base: str, out: Path) -> list[Path]:
                 saved.append(path)
             page.close()
         # a table answer and a hedged one, in the chat
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})  # both answers in view
         page.goto(base + "/")
         page.wait_for_selector("#examples .example")
         for i, q in enumerate(ANSWER_KINDS, 1):
