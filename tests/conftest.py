@@ -136,3 +136,32 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in INTEGRATION_MODULES:
             item.add_marker(pytest.mark.integration)
+
+
+# --- the web page's browser tests (tests/test_web.py, tests/test_web_tables.py) ---------------
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def site(indexed):
+    """The real app on the indexed corpus, served on loopback: its base URL."""
+    from assistant.api.app import create_app
+    from tests.server import serve
+
+    settings, _, assistant = indexed
+    with serve(create_app(settings, assistant)) as base:
+        yield base

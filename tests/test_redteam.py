@@ -575,18 +575,6 @@ def test_row18_the_slack_bot_says_in_one_line_that_slack_is_unreachable(tmp_path
 SHOTS = ROOT / ".data" / "screenshots" / "redteam"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_web import ARGS, CHROMIUM
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def _page(browser, width: int = 1280, height: int = 800):
     context = browser.new_context(viewport={"width": width, "height": height})
     pg = context.new_page()

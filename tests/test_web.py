@@ -18,33 +18,12 @@ from assistant.api.app import create_app
 from assistant.index.store import ChunkStore
 from assistant.service.assistant import Assistant
 from ingest.pipeline import Ingestor
-from tests.conftest import make_settings
+from tests.conftest import ARGS, CHROMIUM, make_settings  # noqa: F401 (the browser; `browser` and `site`: conftest)
 from tests.server import serve
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
 
 if not Path(CHROMIUM).exists():  # `make test` installs it; a bare pytest run may not have it
     pytest.fail(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium package)",
                 pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def site(indexed):
-    settings, _, assistant = indexed
-    with serve(create_app(settings, assistant)) as base:
-        yield base
 
 
 @pytest.fixture

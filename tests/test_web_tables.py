@@ -18,8 +18,6 @@ from assistant.service.records import FIELDS
 from tests.conftest import make_settings
 from tests.server import serve
 from tests.test_web import (
-    ARGS,
-    CHROMIUM,
     RECORD_CSP_VIOLATIONS,
     SIZES,
     no_csp_trouble,
@@ -27,23 +25,6 @@ from tests.test_web import (
 )
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def site(indexed):
-    settings, _, assistant = indexed
-    with serve(create_app(settings, assistant)) as base:
-        yield base
 
 
 @pytest.fixture(params=list(SIZES))
