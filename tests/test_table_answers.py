@@ -49,6 +49,7 @@ def test_filters_are_read_from_the_question():
     assert q.min_usd == 1.5e9 and q.since == "2022" and q.until is None
     q = table_query("Which EMA orphan designations in 2025 are mentioned?")
     assert (q.agency, q.designation, q.since, q.until) == ("EMA", "orphan", "2025", "2025")
+    assert table_query("List the US approvals").names == []  # a place, not a company
     q = table_query("List all deals of GSK before 2020")
     assert q.names == ["GSK"] and q.until == "2019"
     q = table_query("Which company has the largest bioreactor capacity?")

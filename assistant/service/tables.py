@@ -161,7 +161,8 @@ def _names(question: str, q: TableQuery) -> list[str]:
     question words, agencies, designations or the record words themselves."""
     out = []
     for m in _NAME.finditer(question):
-        words = [w for w in m.group(0).split() if w.lower().strip("'’s") not in _NOT_NAMES]
+        words = [w for w in m.group(0).split()
+                 if re.sub(r"['’]s$", "", w.lower()).strip(",.?") not in _NOT_NAMES]
         name = " ".join(words).strip(" ,.?")
         name = re.sub(r"['’]s$", "", name)
         if not name or _TYPE.fullmatch(name) or any(
