@@ -84,6 +84,8 @@ def test_kind2_premise_check_keeps_numbers_and_possessives_whole(kinds, question
     ("How much did Kestrel's shares rise?", "23%"),
     ("How many people will the Solvane plant in Cork employ?", "350"),
     ("How much did Solvane invest in the Cork site?", "EUR 310 million"),
+    ("What does KT-210 target?", "LOXL2"),  # "blocks the enzyme": what a drug targets
+    ("What does AUR-19 target?", "BCMA"),
 ])
 def test_kind3_a_plainly_stated_fact_is_in_the_answer(kinds, question, fact):
     a = answer_of(kinds, question)
@@ -196,3 +198,11 @@ def test_a_present_subject_without_the_fact_is_hedged_with_what_is_said(kinds):
     a = answer_of(kinds, "When did the FDA approve VX-101?")
     assert a.kind == "hedged" and a.abstained and VELTRIX in sources(a), a.answer
     assert "may not state this directly" in a.answer or "do not report" in a.answer
+
+
+def test_kind3_what_a_drug_targets_is_the_sentence_that_says_so(kinds):
+    """"What does KT-210 target?" was answered "Kestrel keeps the rights to KT-210 in Japan."
+    (a sentence naming the drug); the sentence saying what it blocks is the answer."""
+    a = answer_of(kinds, "What does KT-210 target?")
+    assert a.kind == "answered" and a.answer.startswith("KT-210 blocks the enzyme LOXL2"), a.answer
+    assert "keeps the rights" not in a.answer

@@ -32,6 +32,11 @@ _ANSWER_TYPES = [
                         re.I),
      re.compile(r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|"
                 r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b", re.I)),
+    # What a drug acts on: "What does KT-210 target?", "What is its mechanism of action?".
+    ("target", re.compile(r"\b(what does .{1,40} target|targets? of|mechanism of action|"
+                          r"how does .{1,40} work|what does .{1,40} (block|inhibit|bind))\b", re.I),
+     re.compile(r"\b(targets?|targeting|block(s|ing)?|inhibit(s|or|ors|ing)?|bind(s|ing)?|"
+                r"agonist|antagonist|antibody|directed (against|at)|acts on|degrader)\b", re.I)),
     ("author", re.compile(r"\b(who (wrote|authored|is the author)|author of|written by|byline)\b", re.I),
      re.compile(r"(^|\n)\s*(by:?|author:)\s+[A-Z]", re.I)),
 ]
