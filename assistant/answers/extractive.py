@@ -63,7 +63,6 @@ from assistant.retrieval.hybrid import Passage
 MAX_LIST_ITEMS = 12
 MAX_LIST_CHUNKS = 3
 _ITEM_NUMBER = re.compile(r"^(\d{1,2})[.)](\s|$)")
-_BULLET = BULLET
 _HEADING = re.compile(r"^[A-Z][^.!?:]{0,60}$")  # a short line without end punctuation
 
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are)\b)", re.IGNORECASE)
@@ -190,8 +189,8 @@ class ExtractiveGenerator:
             return self._hedge(q, ranked, p_answer, missing)
         if list_question:
             limit = max(self.settings.max_answer_sentences, MAX_LIST_ITEMS // 2)
-            items = list_items(ranked, limit, self.keep_threshold, shape.per_document,
-                                   names=[a for a in q.anchors if not a.numeric or _CODE.search(a.surface)])
+            subject = [a for a in q.anchors if not a.numeric or _CODE.search(a.surface)]
+            items = list_items(ranked, limit, self.keep_threshold, shape.per_document, subject)
             if items:
                 return self._compose(items, p_answer, [], shape="list")
         chosen = self._select(ranked, stats, list_question=False)
@@ -212,14 +211,14 @@ class ExtractiveGenerator:
         # A name no passage mentions at all ("Seagen"), and no name of the question in what the
         # answer cites: the sentences found are about something else, so the answer is no.
         names_missing = [a for a in missing if not a.numeric]
-        if names_missing and all(a in unreported for a in q.anchors if not a.numeric):
+        if names_missing and all(a in unreported for a in q.names):
             return self.abstain(f"no passage mentions {_quote(names_missing)}", confidence=p_answer)
         # A value asked of two named things ("When did the FDA approve Fucaso?") must be given
         # of both: when no sentence giving that kind of value names them together, the names
         # its best such sentence lacks are the unreported premise (China approved it).
         # A sentence may name them in the sentence before it ("X licensed KRT-7 to Beta. The
         # upfront payment was $40 million.").
-        names = [a for a in q.anchors if not a.numeric]
+        names = q.names
         typed = [c for c in chosen if c.typed]
         if q.wanted and len(names) >= 2 and typed and not unreported and not any(
                 all(anchor_in(a, _window(c)) for a in names) for c in typed):
@@ -247,7 +246,7 @@ class ExtractiveGenerator:
         state; otherwise the documents don't cover it."""
         hedge_at = (self.settings.hedge_threshold if self.settings.hedge_threshold is not None
                     else self.hedge_threshold)
-        names = [a for a in q.anchors if not a.numeric]
+        names = q.names
         close = [c for c in ranked[:HEDGE_SENTENCES * 2] if c.features[_COVERAGE] > 0
                  and (not names or any(anchor_in(a, _window(c) | set(terms(c.passage.title)))
                                        for a in names))]
@@ -376,7 +375,7 @@ class ExtractiveGenerator:
                 if n <= last_number or items >= MAX_LIST_ITEMS:
                     break
                 last_number, items = n, items + 1
-            elif _BULLET.match(raw):
+            elif BULLET.match(raw):
                 if items >= MAX_LIST_ITEMS:
                     break
                 items += 1
@@ -412,7 +411,7 @@ class ExtractiveGenerator:
                 number = c.text  # "1." goes with the item it numbers
             elif c.item and shape == "single":  # the items of a quoted list, one per line
                 mark = f"{number} " if number else ("" if _ITEM_NUMBER.match(c.text) else "- ")
-                parts.append(f"\n{mark}{_BULLET.sub('', c.text)} [{numbers[c.passage.id]}]")
+                parts.append(f"\n{mark}{BULLET.sub('', c.text)} [{numbers[c.passage.id]}]")
                 number = ""
             else:
                 parts.append(f"{number + ' ' if number else ''}{c.text} [{numbers[c.passage.id]}]")

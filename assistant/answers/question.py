@@ -66,6 +66,11 @@ class _Question:
     def total(self) -> float:
         return sum(self.weights.values()) or 1.0
 
+    @property
+    def names(self) -> list[Anchor]:
+        """The anchors that are names ("Fucaso", "FDA", "KT"), not numbers."""
+        return [a for a in self.anchors if not a.numeric]
+
     def coverage(self, vocabulary: set[str]) -> float:
         return sum(w for t, w in self.weights.items() if t in vocabulary) / self.total
 
