@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,19 @@ def site(indexed):
     settings, _, assistant = indexed
     with serve(create_app(settings, assistant)) as base:
         yield base
+
+
+@contextmanager
+def sized_page(browser, size: str, viewport: dict, **context):
+    """A page at `viewport` in a fresh browser context, its script errors and dialogs recorded
+    in `page.errors`; `context`: more options of the context (CSP bypass, permissions, ...)."""
+    ctx = browser.new_context(viewport=viewport, **context)
+    pg = ctx.new_page()
+    pg.size = size
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.errors.append("dialog: " + d.message), d.dismiss()))
+    try:
+        yield pg
+    finally:
+        ctx.close()

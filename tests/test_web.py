@@ -18,7 +18,7 @@ from assistant.api.app import create_app
 from assistant.index.store import ChunkStore
 from assistant.service.assistant import Assistant
 from ingest.pipeline import Ingestor
-from tests.conftest import ARGS, CHROMIUM, make_settings  # noqa: F401 (the browser; `browser` and `site`: conftest)
+from tests.conftest import ARGS, CHROMIUM, make_settings, sized_page  # noqa: F401 (the browser; `browser` and `site`: conftest)
 from tests.server import serve
 
 if not Path(CHROMIUM).exists():  # `make test` installs it; a bare pytest run may not have it
@@ -285,15 +285,9 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "hei
 
 @pytest.fixture(params=list(SIZES))
 def sized(browser, request):
-    context = browser.new_context(viewport=SIZES[request.param], bypass_csp=True,
-                                  permissions=["clipboard-read", "clipboard-write"])
-    pg = context.new_page()
-    pg.size = request.param
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("dialog", lambda d: (pg.errors.append("dialog: " + d.message), d.dismiss()))
-    yield pg
-    context.close()
+    with sized_page(browser, request.param, SIZES[request.param], bypass_csp=True,
+                    permissions=["clipboard-read", "clipboard-write"]) as pg:
+        yield pg
 
 
 def no_horizontal_overflow(page):

@@ -15,7 +15,7 @@ import pytest
 
 from assistant.api.app import create_app
 from assistant.service.records import FIELDS
-from tests.conftest import make_settings
+from tests.conftest import make_settings, sized_page
 from tests.server import serve
 from tests.test_web import (
     RECORD_CSP_VIOLATIONS,
@@ -29,15 +29,9 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 @pytest.fixture(params=list(SIZES))
 def sized(browser, request):
-    context = browser.new_context(viewport=SIZES[request.param], bypass_csp=True,
-                                  accept_downloads=True)
-    pg = context.new_page()
-    pg.size = request.param
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("dialog", lambda d: (pg.errors.append("dialog: " + d.message), d.dismiss()))
-    yield pg
-    context.close()
+    with sized_page(browser, request.param, SIZES[request.param], bypass_csp=True,
+                    accept_downloads=True) as pg:
+        yield pg
 
 
 def api_records(base: str, key: str | None = None, **params) -> list[dict]:

@@ -185,32 +185,24 @@ def _matches(r: StoredRecord, q: TableQuery) -> bool:
         return False
     if q.action and (f.get("action") or {}).get("value") != q.action:
         return False
-    for name in q.names:
-        said = " ".join(str(v) for v in _texts(r))
-        canonical = aliases.table().find(name)
-        if not (re.search(rf"\b{re.escape(name)}", said, re.IGNORECASE)
-                or canonical and canonical in r.companies):
-            return False
-    return True
+    return all(_names_it(r, name, _NAMING_FIELDS) for name in q.names)
 
 
-def _texts(r: StoredRecord) -> list[str]:
-    out = list(r.companies)
-    for name in ("parties", "asset", "product", "sponsor", "company", "site", "country", "indication"):
-        v = (r.fields.get(name) or {}).get("value")
-        out.extend(v if isinstance(v, list) else [v] if v else [])
-    return [str(x) for x in out]
+# The cells that name a company, and those that name anything a question may narrow to.
+_COMPANY_FIELDS = ("parties", "sponsor", "company")
+_NAMING_FIELDS = _COMPANY_FIELDS + ("asset", "product", "site", "country", "indication")
 
 
-def _company_of(name: str, r: StoredRecord) -> bool:
-    f = r.fields
-    said = [*r.companies]
-    for field_name in ("parties", "sponsor", "company"):
-        v = (f.get(field_name) or {}).get("value")
-        said.extend(v if isinstance(v, list) else [v] if v else [])
+def _names_it(r: StoredRecord, name: str, fields: Sequence[str]) -> bool:
+    """Does the record name `name`: one of its companies by any alias, or one of `fields`?"""
     canonical = aliases.table().find(name)
-    return bool(canonical and canonical in r.companies) or any(
-        re.search(rf"\b{re.escape(name)}", str(x), re.IGNORECASE) for x in said)
+    if canonical and canonical in r.companies:
+        return True
+    said = list(r.companies)
+    for field_name in fields:
+        v = (r.fields.get(field_name) or {}).get("value")
+        said.extend(v if isinstance(v, list) else [v] if v else [])
+    return any(re.search(rf"\b{re.escape(name)}", str(x), re.IGNORECASE) for x in said)
 
 
 def _capacity(r: StoredRecord) -> float | None:
@@ -224,7 +216,7 @@ def find(store, q: TableQuery, collections: Sequence[str] | None,
     product's events are told best by its sentences, which the extractor may not all cover)."""
     rows = RecordStore(store).rows(q.type, None, q.since, q.until, q.min_usd, None, collections)
     rows = [r for r in rows if _matches(r, q) and (not sources or r.source in sources)]
-    if any(not any(_company_of(name, r) for r in rows) for name in q.names):
+    if any(not any(_names_it(r, name, _COMPANY_FIELDS) for r in rows) for name in q.names):
         return []
     if q.rank in ("largest", "smallest"):
         size = _capacity if q.by_capacity else (lambda r: r.usd)
