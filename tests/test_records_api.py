@@ -190,9 +190,17 @@ def test_authentication_and_audit(env):
     assert httpx.get(f"{env['base']}/v1/records", timeout=30).status_code == 401
     r = httpx.get(f"{env['base']}/v1/records", headers=bearer("bpa_" + "x" * 43), timeout=30)
     assert r.status_code == 401
+    def ok_lines():
+        return [e for e in audit_lines(env["settings"]) if e["route"] == "/v1/records"
+                and e["status"] == 200]
+
+    before = len(ok_lines())
     records(env, type="deal", company="GSK")
-    line = [e for e in audit_lines(env["settings"]) if e["route"] == "/v1/records"
-            and e["status"] == 200][-1]
+    # the line is written just after the response has gone: wait for it, then read it
+    deadline = time.time() + 10
+    while len(ok_lines()) == before and time.time() < deadline:
+        time.sleep(0.05)
+    line = ok_lines()[-1]
     assert line["key"] == "key-a" and line["collections"] == ["alpha"]
     assert line["filters"] == {"type": "deal", "company": "GSK"} and line["records"] == 1
     assert line["format"] == "json"
