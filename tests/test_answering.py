@@ -147,3 +147,29 @@ def test_anchors_of_a_question():
     anchors = {a.surface for a in question_anchors("When did Novartis' CAR-T deal with Legend close in 2023?")}
     assert {"Novartis", "CAR-T", "Legend", "2023"} <= anchors
     assert "When" not in anchors
+
+
+def test_cross_encoder_scores_on_a_worker_thread_match_direct_scores(gen):
+    """The cross-encoder runs beside the embedder (issue 24's latency): on another thread, with
+    the very scores a direct call gives, attached to the right candidates."""
+    import threading
+
+    from assistant.answers.features import candidates
+    from assistant.answers.question import analyse
+
+    real = gen.cross_encoder
+    seen = []
+
+    class Recording:
+        def score(self, question, texts):
+            seen.append(threading.current_thread().name)
+            return real.score(question, texts)
+
+    g = ExtractiveGenerator(Settings(), cross_encoder=Recording())
+    assert g.cross is not None, "the shipped model file joins the cross-encoder"
+    q = analyse("How much was the upfront payment for KRT-7?", Stats(DOCS))
+    ranked = g.score(q, candidates(DOCS), Stats(DOCS))
+    assert seen and all(name != threading.current_thread().name for name in seen)
+    scored = [c for c in ranked if c.ce is not None]
+    direct = real.score(q.text, [c.text for c in scored])
+    assert [round(c.ce, 5) for c in scored] == [round(float(x), 5) for x in direct]

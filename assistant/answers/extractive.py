@@ -23,6 +23,8 @@ COVID-QA by `python -m eval train-answerer` (README: training data and held-out 
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -76,6 +78,20 @@ HEDGE_SENTENCES = 2
 _COVERAGE = SENTENCE_FEATURES.index("coverage")
 _CODE = re.compile(r"[A-Za-z]")  # a number that is part of a code name ("VX-101"), not a year
 _PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _workers() -> ThreadPoolExecutor:
+    """Threads for the cross-encoder (one per request being answered at once, up to 8); torch
+    releases the GIL while it computes, so it runs beside the embedder."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cross-encoder")
+        return _POOL
 
 
 class ExtractiveGenerator:
@@ -134,13 +150,18 @@ class ExtractiveGenerator:
                     cands[i].prob = float(pre[i])
                     rest.append(cands[i])
             cands = [cands[i] for i in top]
+            # The cross-encoder reads the same candidates as the embedder: the two models run at
+            # once, one torch thread each (a 2-core machine answers in the time of the slower).
+            pending = self._cross_scores(q, cands)
             query = self.embedder.embed_query(q.text)  # usually retrieval's, already computed
             vecs = self.embedder.embed_texts([c.text for c in cands])
             X = sentence_features(q, cands, stats, vecs @ query)
+        else:
+            pending = self._cross_scores(q, cands)
         for c, p in zip(cands, self.model.sentence.predict(X)):
             c.prob = c.p_model = float(p)
-        if self.cross is not None and cands:
-            ce = self.cross_encoder.score(q.text, [c.text for c in cands])
+        if pending is not None:
+            ce = pending.result()
             Z = np.column_stack([_logit([c.p_model for c in cands]), _logit(ce)])
             for c, pc, p in zip(cands, ce, self.cross.sentence.predict(Z)):
                 c.ce, c.prob = float(pc), float(p)
@@ -151,6 +172,12 @@ class ExtractiveGenerator:
             for c in rest:
                 c.prob = floor * 0.99 * c.prob / top_pre
         return ranked + rest
+
+    def _cross_scores(self, q: _Question, cands: list[Candidate]) -> Future | None:
+        """The cross-encoder's scores of the candidates, computed on a worker thread."""
+        if self.cross is None or not cands:
+            return None
+        return _workers().submit(self.cross_encoder.score, q.text, [c.text for c in cands])
 
     def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer:
         q = analyse(question, stats)

@@ -60,7 +60,14 @@ def _number(w: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, possessives dropped ("Roche's" -> "roche"), number formats
-    and units normalised ("5k" -> "5000", "bn" -> "billion", "litres" -> "l", "%" -> "percent")."""
+    and units normalised ("5k" -> "5000", "bn" -> "billion", "litres" -> "l", "%" -> "percent").
+    The same passage sentences are read again by every question that retrieves them, so the
+    tokens of recent texts are kept (a bounded cache; a fresh list is returned each time)."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=32768)
+def _words(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for m in _TOKEN.finditer(text):
         w = _POSSESSIVE.sub("", m.group(0).lower())
@@ -90,7 +97,7 @@ def words(text: str) -> list[str]:
             out.append(_UNITS.get(w, w))
         if percent:
             out.append("percent")
-    return out
+    return tuple(out)
 
 
 def unit_is_phase(before: list[str], unit: str) -> bool:
