@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.core.config import Settings
-from ingest.loading import Element, LoadedDocument
+from ingest.loading import TABLE_ROW, Element, LoadedDocument
 from ingest.offline_nlp import offline_pipeline
 
 # "Facility design: Part of having..." -- a run-in heading at the start of a paragraph.
@@ -104,6 +104,8 @@ def _is_fragment(line: str) -> bool:
 def _heading_of(el: Element) -> str | None:
     if el.is_title and len(el.text) <= 200:
         return el.text
+    if el.category == TABLE_ROW:  # "Company: Sangamo; Partner: Gilead." is a row, not a heading
+        return None
     m = _RUN_IN_HEADING.match(el.text)
     if m and len(m.group(1).split()) <= 8:
         return m.group(1).strip()

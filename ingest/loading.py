@@ -13,6 +13,7 @@ before partitioning and by text and element counts after it.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -33,6 +34,7 @@ from assistant.core.formats import (
 )
 from assistant.core.text import BULLET
 from ingest import offline_nlp
+from ingest.table_rows import table_rows
 
 log = logging.getLogger(__name__)
 
@@ -351,6 +353,7 @@ def partition(path: Path, kind: str, limits: Limits = LIMITS) -> tuple[list[Any]
 
 
 _WS = re.compile(r"[ \t\u00a0]+")
+TABLE_ROW = "TableRow"
 
 # --- PDF lines back into paragraphs ---
 # pdfminer gives a PDF's visual lines; a sentence wrapped over three lines would become three
@@ -447,6 +450,37 @@ def _running_heads(raw_elements: list[Any]) -> set[str]:
     return {k for k, pages in seen.items() if len(pages) >= 2}
 
 
+def table_row_elements(table: Any) -> list[Any]:
+    """A table element as one element per row ("Header: cell; Header: cell."), see
+    `ingest.table_rows`; [] when its HTML has no rows to read."""
+    rows = table_rows(getattr(table.metadata, "text_as_html", None))
+    if not rows:
+        return []
+    out = []
+    for row in rows:
+        md = copy.copy(table.metadata)
+        md.text_as_html = None
+        text = row if _SENTENCE_END.search(row) else row + "."
+        out.append(_table_row_class()(text=text, metadata=md))
+    return out
+
+
+_TABLE_ROW = None
+
+
+def _table_row_class():
+    """unstructured's NarrativeText, labelled "TableRow" (a row is never a run-in heading)."""
+    global _TABLE_ROW
+    if _TABLE_ROW is None:
+        from unstructured.documents.elements import NarrativeText
+
+        class TableRow(NarrativeText):
+            category = TABLE_ROW
+
+        _TABLE_ROW = TableRow
+    return _TABLE_ROW
+
+
 def to_elements(raw_elements: list[Any]) -> list[Element]:
     """Our view of unstructured's elements: page furniture dropped, bullets made list items.
 
@@ -460,6 +494,13 @@ def to_elements(raw_elements: list[Any]) -> list[Element]:
         text = _WS.sub(" ", (getattr(el, "text", "") or "")).strip()
         if not text or el.category in ("PageBreak", "Image", "PageNumber"):
             continue
+        if el.category == "Table":
+            rows = table_row_elements(el)
+            if rows:
+                out.extend(Element(text=r.text, category=r.category,
+                                   page=getattr(r.metadata, "page_number", None), raw=r)
+                           for r in rows)
+                continue
         if el.category in ("Header", "Footer") and (
                 _PAGE_NUMBER.match(text) or re.sub(r"\d+", "#", text.lower()) in running):
             continue

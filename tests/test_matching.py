@@ -91,3 +91,20 @@ def test_a_short_form_of_an_indexed_word_is_not_a_misspelling():
     # word elsewhere in the index) would search for something nobody asked.
     view = View("Staphylococcus aureus is a bacterium. Staeh was a typo in one table.")
     assert correct("What is Staph aureus?", view) == ("What is Staph aureus?", [])
+
+
+@pytest.mark.parametrize("question, document", [
+    ("How much did BMS pay Nektar?", "Bristol-Myers Squibb paid Nektar $1 billion up front."),
+    ("What did AZ license from Jacobio?", "AstraZeneca licensed the pan-KRAS inhibitor from Jacobio."),
+    ("What did Bristol-Myers Squibb pay?", "BMS paid $1 billion."),
+])
+def test_a_company_alias_matches_the_other_spelling(question, document):
+    vocab = set(terms(document))
+    anchors = question_anchors(question)
+    assert anchors and all(anchor_in(a, vocab) for a in anchors), [a.surface for a in anchors]
+
+
+def test_an_alias_does_not_match_another_company():
+    vocab = set(terms("Pfizer paid Nektar $1 billion up front."))
+    bms = [a for a in question_anchors("How much did BMS pay Nektar?") if a.surface == "BMS"]
+    assert bms and not anchor_in(bms[0], vocab)

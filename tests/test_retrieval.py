@@ -46,3 +46,12 @@ def test_top_k_and_metadata(indexed):
     assert all(p.title and p.source and p.sentences for p in passages)
     scores = [p.score for p in passages]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_company_alias_finds_the_other_spelling(indexed):
+    # The corpus writes "Bristol-Myers Squibb" only; keyword search for "BMS" finds it.
+    _, _, assistant = indexed
+    passages = assistant.retriever.retrieve("BMS Celgene communication", top_k=3, mode="bm25")
+    assert any("Bristol-Myers Squibb" in p.text for p in passages), [p.text[:80] for p in passages]
+    alone = assistant.retriever.retrieve("BMS", top_k=3, mode="bm25")
+    assert alone and "Bristol-Myers Squibb" in alone[0].text

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from assistant.core import aliases
 from assistant.core.text import question_terms, terms
 from assistant.retrieval.spelling import place_in
 
@@ -78,7 +80,67 @@ def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
     # "Swiss" -> "Switzerland", "U.S." -> "United States": the table of places.
     if place_in(anchor.surface, vocabulary):
         return True
+    # "BMS" -> "Bristol-Myers Squibb", "J&J" -> "Johnson & Johnson": another name of the same
+    # company (the alias table) whose every word is there.
+    if any(all(t in vocabulary for t in name) for name in company_names(anchor.surface)):
+        return True
+    # "Squibb" (a word of "Bristol-Myers Squibb", asked as two words) -> "BMS": a word that
+    # belongs to the names of one company only stands for that company.
+    owner = _word_owners().get(anchor.term)
+    if owner and any(all(t in vocabulary for t in name) for name in company_names(owner)):
+        return True
     # "Chinese" -> "China", "European" -> "Europe": a demonym matches its place by prefix.
     surface = anchor.surface.lower()
     root = _DEMONYM.sub("", surface)
     return len(root) >= 4 and root != surface and any(v.startswith(root) for v in vocabulary)
+
+
+@lru_cache(maxsize=4096)
+def company_names(surface: str) -> tuple[tuple[str, ...], ...]:
+    """The terms of each other name the alias table knows for the company `surface` names
+    (nothing when it names no company the table knows)."""
+    found = aliases.table().find(surface)
+    if found is None:
+        return ()
+    own = tuple(terms(surface))
+    out = {tuple(terms(n)) for n in aliases.aliases(found)}
+    return tuple(sorted(t for t in out if t and t != own))
+
+
+@lru_cache(maxsize=1)
+def _word_owners() -> dict[str, str]:
+    """Word term -> the one company whose multi-word names hold it ("squibb" -> Bristol-Myers
+    Squibb); a word in two companies' names ("therapeutics", "bio") stands for neither."""
+    owners: dict[str, str | None] = {}
+    for canonical, company in aliases.table().companies.items():
+        for name in company.names():
+            words = terms(aliases.strip_legal(name))
+            if len(words) < 2:
+                continue
+            for w in words:
+                if len(w) < 4 or any(ch.isdigit() for ch in w):
+                    continue
+                owners[w] = canonical if owners.get(w, canonical) == canonical else None
+    return {w: c for w, c in owners.items() if c}
+
+
+def question_alias_names(question: str) -> list[tuple[str, ...]]:
+    """Other names of the companies the question names, as terms ("BMS" -> ("bristol", "myer",
+    "squibb")): what keyword search also looks for. A company's own names only (not its
+    subsidiaries), without legal suffixes; names sharing a word with the question ("Nektar
+    Therapeutics" for "Nektar") are left out."""
+    own = set(terms(question))
+    table = aliases.table()
+    out: list[tuple[str, ...]] = []
+    for a in question_anchors(question):
+        if a.numeric:
+            continue
+        found = table.find(a.surface) or _word_owners().get(a.term)
+        company = table.companies.get(found or "")
+        if company is None:
+            continue
+        for name in (company.canonical, *company.aliases):
+            t = tuple(terms(aliases.strip_legal(name)))
+            if t and t not in out and not any(w in own for w in t):
+                out.append(t)
+    return out

@@ -29,6 +29,7 @@ from assistant.core.text import terms
 from assistant.index.errors import EmbedderMismatch, StoreError
 from assistant.index.keyword import KeywordIndex, Segment
 from assistant.index.protocols import IndexReader
+from assistant.retrieval.anchors import question_alias_names
 from assistant.retrieval.embedding import Embedder
 from assistant.retrieval.rerank import CrossEncoderReranker, get_reranker
 
@@ -433,6 +434,13 @@ class HybridRetriever:
         if not q:
             return []
         weights = view.keyword.weights(q)
+        # "BMS" also finds "Bristol-Myers Squibb" (and back): each other name the index holds
+        # weighs as much as one query word, shared among its words and among the names.
+        found = [n for n in question_alias_names(question)
+                 if all(view.doc_freq(t) > 0 for t in n)]
+        for name in found:
+            for t in name:
+                weights[t] = weights.get(t, 0.0) + view.keyword.idf(t) / len(name) / len(found)
         wanted = set(sources) if sources else None
         best_ids: list[str] = []
         best_scores: list[np.ndarray] = []
