@@ -206,3 +206,31 @@ def test_kind3_what_a_drug_targets_is_the_sentence_that_says_so(kinds):
     a = answer_of(kinds, "What does KT-210 target?")
     assert a.kind == "answered" and a.answer.startswith("KT-210 blocks the enzyme LOXL2"), a.answer
     assert "keeps the rights" not in a.answer
+
+
+# --- a question asking for a kind of value is answered only by a sentence giving one ----------
+
+@pytest.mark.parametrize("question, what", [
+    ("How many people will Kestrel Therapeutics employ in Cambridge?", "the number of jobs"),
+    ("What bioreactor capacity does Kestrel Therapeutics have?", "the capacity"),
+])
+def test_a_value_no_passage_gives_is_said_to_be_missing(kinds, question, what):
+    """Such questions were answered confidently with a sentence naming the company but giving
+    no such value ("How many people will X employ?" -> "X is quadrupling capacity to 24,000 L")."""
+    a = answer_of(kinds, question)
+    assert a.kind in ("hedged", "abstained") and a.abstained, a.answer
+    if a.kind == "hedged":
+        assert f"do not state {what} plainly" in a.answer or "may not state" in a.answer, a.answer
+
+
+def test_a_value_the_passages_give_is_answered(kinds):
+    a = answer_of(kinds, "How many people will the Solvane plant in Cork employ?")
+    assert a.kind == "answered" and "350" in a.answer, a.answer
+
+
+def test_a_value_in_a_passage_about_the_subject_is_shown_hedged(kinds):
+    """"The deal is expected to close in the fourth quarter of 2023." names neither company: it
+    is shown, but the answer does not claim it as the answer."""
+    a = answer_of(kinds, "When is Halden's acquisition of Aurion expected to close?")
+    assert a.kind == "hedged" and "fourth quarter of 2023" in a.answer, a.answer
+    assert a.answer.startswith("The documents do not state the date plainly."), a.answer

@@ -75,6 +75,10 @@ _SIZE = re.compile(r"\b(bigger|larger|greater|higher|more|smaller|lower|less|few
 _TIME = re.compile(r"\b(earlier|later|sooner|first|older|newer)\b", re.IGNORECASE)
 # Hedges show this many of the closest sentences.
 HEDGE_SENTENCES = 2
+# The kinds of value a question may ask for, as the answer names them when no passage gives one.
+_VALUE_NAMES = {"amount": "the amount", "date": "the date", "count": "the number",
+                "percentage": "the percentage", "duration": "how long", "temperature": "the temperature",
+                "jobs": "the number of jobs", "volume": "the capacity"}
 _COVERAGE = SENTENCE_FEATURES.index("coverage")
 _CODE = re.compile(r"[A-Za-z]")  # a number that is part of a code name ("VX-101"), not a year
 _PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
@@ -251,6 +255,28 @@ class ExtractiveGenerator:
                 all(anchor_in(a, _window(c)) for a in names) for c in typed):
             best = max(typed, key=lambda c: c.prob)
             unreported = [a for a in names if not anchor_in(a, _window(best))]
+        # A question that asks for a kind of value (an amount, a date, a number of jobs, a
+        # capacity) is answered only by a sentence that gives one: the best such sentence naming
+        # the question's names (itself or the sentence before it) joins the answer. Otherwise the
+        # answer is hedged: it says the value is not stated plainly and shows the closest
+        # sentences, with the best sentence giving such a value in a passage about the subject
+        # (see `_about`): "The deal is expected to close in Q4" may well be the answer, but
+        # "It paid Kyn $80 million upfront" for a question about Obsidian is not.
+        if q.wanted and q.wanted[0] in _VALUE_NAMES and not unreported and not any(c.typed for c in chosen):
+            typed = [c for c in ranked if c.typed and c not in chosen and c.features[_COVERAGE] > 0]
+            named = next((c for c in typed if all(anchor_in(a, _window(c)) for a in names)), None)
+            if named is not None:
+                chosen.append(named)
+            else:
+                near = next((c for c in typed
+                             if _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage))), None)
+                shown = chosen[:HEDGE_SENTENCES - 1 if near else HEDGE_SENTENCES] + ([near] if near else [])
+                answer = self._compose(shown, p_answer, [])
+                what = _VALUE_NAMES[q.wanted[0]]
+                answer.answer = f"The documents do not state {what} plainly. What they do say: {answer.answer}"
+                answer.kind, answer.abstained = HEDGED, True
+                answer.reason = f"no passage states {what} plainly"
+                return answer
         return self._compose(chosen, p_answer, unreported)
 
     def p_answer(self, q: _Question, ranked: list[Candidate], passages: list[Passage]) -> float:
@@ -496,6 +522,19 @@ def _facts_first(ranked: list[Candidate]) -> list[Candidate]:
         if fact is not None:
             ranked = [fact] + [c for c in ranked if c is not fact]
     return ranked
+
+
+def _about(q: _Question, c: Candidate, passage_vocabulary: set[str]) -> bool:
+    """Is sentence c about what the question asks? It names the question's names (itself or in
+    the sentence before it), or its passage does and it says at least half of what the
+    question asks ("The deal is expected to close in Q4" for "When is X's acquisition of Y
+    expected to close?")."""
+    window = _window(c)
+    if all(anchor_in(a, window) for a in q.names):
+        return True
+    if not all(anchor_in(a, passage_vocabulary) for a in q.names) or not q.asked:
+        return False
+    return 2 * len(q.asked & window) >= len(q.asked)
 
 
 def _window(c: Candidate) -> set[str]:

@@ -16,6 +16,18 @@ _ANSWER_TYPES = [
      re.compile(r"\d\s?%|\bper ?cent\b", re.I)),
     ("temperature", re.compile(r"\b(temperature|how cold|how hot)\b", re.I),
      re.compile(r"°|\b(celsius|fahrenheit|degrees|kelvin)\b|[-−]\d+\s?°?c\b", re.I)),
+    # Jobs and capacity before "count" and "amount": "How many people will the site employ?" is
+    # not answered by "from 6,000 L to 24,000 L", nor "What capacity?" by an amount of money.
+    ("jobs", re.compile(r"\b(how many|number of) (new |more |additional |full-time |permanent )?"
+                        r"(jobs|people|employees|staff|workers|positions|roles|hires)\b|"
+                        r"\bhow many .{0,40}\b(employ|hire|work)\b", re.I),
+     re.compile(r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|"
+                r"thousands?)\+?\s[\w\s-]{0,30}\b(jobs|people|employees|staff|workers|positions|roles|"
+                r"hires|headcount|workforce)\b|\b(employ|hire|workforce of)\w*\s[\w\s-]{0,20}\d", re.I)),
+    ("volume", re.compile(r"\b(how many (litres|liters)|what (\w+ )?capacity|how much (\w+ )?capacity|"
+                          r"capacity of (the|its)|bioreactor (capacity|volume|scale))\b", re.I),
+     re.compile(r"\d[\d,.]*\s?(k|kilo)?(l|liters?|litres?)\b|\b\d[\d,.]*-(l|liter|litre)\b|"
+                r"\b\d[\d,.]*\s?(m3|cubic met(er|re)s?|doses|vials|batches)\b|\b(doubl|tripl|quadrupl)\w*", re.I)),
     ("amount", re.compile(r"\b(how much|price|cost|costs|pay|paid|payment|worth|valued?|revenue|"
                           r"sales of|funding|fee|investment of)\b", re.I),
      # "How much did capacity go up?" is answered by a percentage too.
@@ -31,7 +43,8 @@ _ANSWER_TYPES = [
     ("date", re.compile(r"^\W*when\b|\b(what (year|date|month|day)|which (year|month)|on what date|since when)\b",
                         re.I),
      re.compile(r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|"
-                r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b", re.I)),
+                r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b|"
+                r"\b(first|second|third|fourth) (quarter|half)\b|\b(Q[1-4]|H[12])\b", re.I)),
     # What a drug acts on: "What does KT-210 target?", "What is its mechanism of action?".
     ("target", re.compile(r"\b(what does .{1,40} target|targets? of|mechanism of action|"
                           r"how does .{1,40} work|what does .{1,40} (block|inhibit|bind))\b", re.I),
