@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from assistant.api.app import create_app
 from assistant.service.records import FIELDS
@@ -118,12 +119,13 @@ def test_each_table_by_its_tab_and_by_its_link(sized, site):
     wait_table(page)
     assert page.evaluate("document.activeElement.id") == "tab-facility"
     assert len(api_records(site, type="facility")) == 0  # the corpus states no facility
-    assert page.inner_text("#records-status") == "0 facilities: the documents state none."
+    expect(page.locator("#records-status")).to_have_text("0 facilities: the documents state none.")
     assert page.locator("#records-panel").is_hidden()
     page.keyboard.press("Home")
     page.wait_for_url(re.compile(r"#tables$"))
     wait_table(page)
-    assert page.get_attribute("#tab-deal", "aria-selected") == "true"
+    expect(page.locator("#tab-deal")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#tab-facility")).to_have_attribute("aria-selected", "false")
     assert page.errors == []
 
 

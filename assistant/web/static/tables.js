@@ -277,6 +277,7 @@ function selectTab(type) {
 
 function goToTab(type, focus) {
   const hash = type === "deal" ? "#tables" : `#tables/${type}`;
+  selectTab(type); // the tab shows selected at once; the hashchange then loads its rows
   if (location.hash !== hash) location.hash = hash; else viewFromHash();
   if (focus) $(`tab-${type}`).focus();
 }
