@@ -432,7 +432,7 @@ def _parse_nlp(sent: Sentence, doc: Document, context: list[Mention]
                             name = sent.text[a:b]
                             if not _NOT_ORG.match(name):
                                 return Mention(a, b, name, doc.canonical(name))
-                if anc.head is anc:
+                if anc.head.i == anc.i:
                     break
                 anc = anc.head
             before = [m for m in mentions if m.end <= tok.idx]
@@ -459,7 +459,7 @@ def _parse_nlp(sent: Sentence, doc: Document, context: list[Mention]
             for child in v.children:
                 if child.dep_ in ("nsubj", "nsubjpass") and child.dep_ == "nsubj":
                     return head_company(child)
-            if v.dep_ in ("xcomp", "conj", "advcl", "relcl", "acl", "pcomp") and v.head is not v:
+            if v.dep_ in ("xcomp", "conj", "advcl", "relcl", "acl", "pcomp") and v.head.i != v.i:
                 if v.dep_ == "relcl":
                     return None
                 v = v.head
@@ -516,7 +516,9 @@ def _parse_nlp(sent: Sentence, doc: Document, context: list[Mention]
             a = owner
             if a is None:  # "Celgene signed a collaboration with B": the verb's subject
                 v = tok.head
-                while v is not v.head and v.pos_ not in ("VERB", "AUX"):
+                for _ in range(12):
+                    if v.head.i == v.i or v.pos_ in ("VERB", "AUX"):
+                        break
                     v = v.head
                 a = subject(v) if v.pos_ in ("VERB", "AUX") else None
             if a is None or b is None:
