@@ -90,7 +90,8 @@ FACILITY_ACTION = re.compile(
     r"expand|expands|expanded|expansion|invest|invests|investing|invested|investment|open|opens|"
     r"opened|opening|break\s+ground|broke\s+ground|ground\s+was\s+broken|groundbreaking|"
     r"complete|completed|completes|commission|commissioned|add|adds|adding|doubles|picked|"
-    r"chose|selected|committed|create|operational|operations|start)\b", re.I)
+    r"chose|selected|committed|create|operational|operations|start|buy|buys|acquire|acquires|"
+    r"acquired|acquisition|purchase|purchases|purchased)\b", re.I)
 STATUS: dict[str, str] = {
     "completed": r"\b(?:completed|has\s+finished|was\s+finished|finished\s+construction|"
                  r"construction\s+(?:is|was)\s+complete)\b",
