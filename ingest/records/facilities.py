@@ -163,7 +163,7 @@ _NOT_ORG = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|EC|EU|CDMO|CMO|GMP|CAPEX|R&D|
 
 def _org(sent: Sentence) -> str | None:
     """The company of a facility sentence that names none the tables know: spaCy's first ORG
-    entity ("Kestrel Biomanufacturing will add two 2,000 L bioreactors ..."), or None (no model,
+    entity ("Kestrel Manufacturing Services will add two 2,000 L bioreactors ..."), or None (no model,
     no ORG)."""
     from ingest.records import nlp
 
