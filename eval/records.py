@@ -7,6 +7,8 @@ extraction scorer against a gold table.
                                  --docs eval/data/tradepress/docs
     python -m eval.records score --split train       # the development split (SPLIT.md)
     python -m eval.records score --split test
+    python -m eval.records score --split train3      # extract3's split (split3.json, SPLIT.md)
+    python -m eval.records score --split check3
     python -m eval.records score --gold eval/data/heldout/records_gold.jsonl \\
                                  --docs eval/data/heldout/docs
 
@@ -260,16 +262,21 @@ DEV_GOLDS = [ROOT / "eval" / "data" / "records_dev_gold.jsonl",
              ROOT / "eval" / "data" / "records_dev" / "gold.jsonl"]
 DEV_DOCS = [ROOT / "eval" / "data" / "tradepress" / "docs",
             ROOT / "eval" / "data" / "records_dev" / "docs"]
+# extract3's split (SPLIT.md): the 22 development documents and the spent held-out set (14)
+SPLIT3 = ROOT / "eval" / "data" / "records_dev" / "split3.json"
+DEV3_GOLDS = DEV_GOLDS + [ROOT / "eval" / "data" / "heldout" / "records_gold.jsonl"]
+DEV3_DOCS = DEV_DOCS + [ROOT / "eval" / "data" / "heldout" / "docs"]
 
 
 def cmd_score(args) -> dict:
     from ingest.pipeline import load_document
     from ingest.records.document import Document
 
+    split3 = args.split in ("train3", "check3")
     golds = args.gold or ([ROOT / "eval" / "data" / "records_dev_gold.jsonl"] if not args.split
-                          else DEV_GOLDS)
+                          else DEV3_GOLDS if split3 else DEV_GOLDS)
     dirs = args.docs or ([ROOT / "eval" / "data" / "tradepress" / "docs"] if not args.split
-                         else DEV_DOCS)
+                         else DEV3_DOCS if split3 else DEV_DOCS)
     gold = [json.loads(line) for g in golds for line in Path(g).read_text("utf-8").splitlines()
             if line.strip()]
     def where(source: str) -> Path:
@@ -279,7 +286,7 @@ def cmd_score(args) -> dict:
     if args.all_docs:
         sources = sorted({p.name for d in dirs for p in Path(d).iterdir() if p.is_file()})
     if args.split:  # one part of the development split, every document of it (records or not)
-        sources = sorted(json.loads(SPLIT.read_text("utf-8"))[args.split])
+        sources = sorted(json.loads((SPLIT3 if split3 else SPLIT).read_text("utf-8"))[args.split])
         gold = [g for g in gold if g["source"] in sources]
     work = Path(tempfile.mkdtemp(prefix="records-score-"))
     try:
@@ -323,8 +330,9 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--docs", type=Path, nargs="+", default=None,
                    help="document folder(s); default: the trade-press documents (with --split: "
                         "those and eval/data/records_dev/docs)")
-    s.add_argument("--split", choices=["train", "test"], default=None,
-                   help="score one part of eval/data/records_dev/split.json (all its documents)")
+    s.add_argument("--split", choices=["train", "test", "train3", "check3"], default=None,
+                   help="score one part of eval/data/records_dev/split.json (train, test) or "
+                        "split3.json (train3, check3), all its documents")
     s.add_argument("--all-docs", action="store_true",
                    help="ingest every document of --docs, not only those the gold names")
     for p in (t, m, s):

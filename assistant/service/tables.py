@@ -65,7 +65,8 @@ _AGENCIES = {"FDA": r"FDA|Food and Drug Administration", "EMA": r"EMA|European M
              "MHRA": r"MHRA", "PMDA": r"PMDA", "Health Canada": r"Health Canada"}
 _DESIGNATIONS = {"orphan": r"orphan", "breakthrough": r"breakthrough", "fast_track": r"fast[- ]track",
                  "rmat": r"RMAT", "prime": r"PRIME", "priority_review": r"priority review",
-                 "accelerated_approval": r"accelerated approval"}
+                 "accelerated_approval": r"accelerated approval",
+                 "qidp": r"QIDP|qualified infectious disease product"}
 _APPROVAL = re.compile(r"\bapprov(?:al|als|ed)\b", re.IGNORECASE)
 _DESIGNATION = re.compile(r"\bdesignations?\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<![\w-])[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*")
@@ -183,7 +184,9 @@ def _matches(r: StoredRecord, q: TableQuery) -> bool:
         return False
     if q.designation and (f.get("designation") or {}).get("value") != q.designation:
         return False
-    if q.action and (f.get("action") or {}).get("value") != q.action:
+    action = (f.get("action") or {}).get("value")
+    if q.action and action != q.action and not (  # a conditional or tentative approval is one
+            q.action == "approval" and str(action).endswith("_approval")):
         return False
     return all(_names_it(r, name, _NAMING_FIELDS) for name in q.names)
 

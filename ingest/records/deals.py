@@ -133,7 +133,13 @@ def _kind_of_noun(words: str) -> str | None:
 
 def _parse(sent: Sentence, doc: Document, context: list[Mention]) -> tuple[str, list[Mention],
                                                                          str | None] | None:
-    """(kind, parties in order, asset) of the deal a sentence states, if any."""
+    """(kind, parties in order, asset) of the deal a sentence states, if any: the patterns, then
+    (when they find none) spaCy's parse."""
+    return _parse_patterns(sent, doc, context) or _parse_nlp(sent, doc, context)
+
+
+def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
+                    ) -> tuple[str, list[Mention], str | None] | None:
     mentions = doc.companies(sent)
     masked = _masked(sent.text, mentions)
     m = _RAISED.search(masked)
@@ -230,6 +236,8 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
     clause_after = _AFTER_END.split(after, maxsplit=1)[0]
     if re.match(r"\s*(?:in|of)\s+(?:total|aggregate)\b|\s*(?:in\s+)?total\b", clause_after, re.I):
         return "total"
+    if re.match(r"\s*(?:in\s+)?up[\s-]?front\b", after, re.I):  # "$7.1 billion upfront payment and
+        return "upfront"                                       # a milestone payment of $150M"
     if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]):
         return "milestones"
     if P.UPFRONT.search(clause_after[:40]) or P.UPFRONT.search(before[-30:]):
@@ -237,6 +245,10 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
     if P.TOTAL.search(before[-45:]) or re.search(r"\bvaluing\b[^.;$€£]{0,40}$", before, re.I) or \
             money.qualifier == "up to" and re.search(r"\bdeal|agreement|worth", near, re.I):
         return "total"
+    if re.match(r"\s*(?:all-cash\s+|cash\s+|stock\s+|all-stock\s+)?(?:acquisition|takeover|buyout|"
+                r"purchase|merger|transaction)\s+of\b|\s*(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact)\b",
+                after, re.I):
+        return "total"  # "its $74 billion acquisition of Celgene"
     if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~)?$", before, re.I):
         return "price"  # "acquire X for $Y": the total, or the upfront part when milestones follow
     if re.match(r"\s*(?:\w+\s+){0,2}?(?:Series\s+[A-F]\d?\s+)?(?:financing|funding\s+round|"
@@ -334,3 +346,187 @@ def extract_deals(doc: Document) -> list[Draft]:
                 d.weak["total"]["value"] == d.cells["upfront"]["value"]:
             del d.weak["total"]
     return [d for d in deals if "parties" in d.final() and "kind" in d.final()]
+
+
+# --- spaCy fallback (extract3): subject and object of a deal verb or noun ---
+_NLP_CUE = re.compile(r"\b(?:acqui(?:re[sd]?|ring|sition)|buy(?:s|ing)?|bought|purchas(?:e[sd]?|ing)|"
+                      r"takeover|buyout|licen[cs](?:e[sd]?|ing)|collaborat(?:ion|e[sd]?|ing)|"
+                      r"partner(?:ship|ed|s)?|alliance|deal|agreement|option|paid|pays?)\b", re.I)
+_VERB_KIND = [(re.compile(r"^(?:acquir|buy|bought|purchas|take)", re.I), "acquisition"),
+              (re.compile(r"^(?:in-)?licen[cs]", re.I), "license"),
+              (re.compile(r"^(?:partner|collaborat|team)", re.I), "collaboration"),
+              (re.compile(r"^(?:paid|pay)", re.I), None)]
+_NOUN_KINDS = [(re.compile(r"^(?:acquisition|purchase|takeover|buyout)s?$", re.I), "acquisition"),
+               (re.compile(r"^licen[cs](?:e|es|ing)$", re.I), "license"),
+               (re.compile(r"^(?:collaboration|partnership|alliance)s?$", re.I), "collaboration"),
+               (re.compile(r"^(?:deal|agreement|pact|transaction)s?$", re.I), None)]
+_SENT_KIND = [("option", r"\boptions?\s+to\s+(?:acquire|license|licence|in-license)|\boption\s+"
+                         r"(?:agreement|deal)"),
+              ("license", r"licen[cs]"), ("collaboration", r"collaborat|partner|alliance"),
+              ("acquisition", r"\bacqui|\bpurchase|\btakeover")]
+_PRONOUN = re.compile(r"^(?:it|its|they|their)$", re.I)
+_NOT_ORG = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|CHMP|EC|EU|SEC|NIH|WHO|ADC|IO|CAR-T|IPO|R&D|"
+                      r"Nasdaq|NYSE|Reuters|Bloomberg)$", re.I)
+
+
+def _nlp_kind(words: str) -> str | None:
+    for kind, rx in _SENT_KIND:
+        if re.search(rx, words, re.I):
+            return kind
+    return None
+
+
+def _parse_nlp(sent: Sentence, doc: Document, context: list[Mention]
+               ) -> tuple[str, list[Mention], str | None] | None:
+    """The deal of a sentence the patterns did not read, from the dependency parse: the subject
+    and the object of a deal verb ("It paid Kyn Therapeutics $80 million ... for options to
+    license"), or the owner and the "of"/"with" object of a deal noun ("announcing its $74
+    billion acquisition of Celgene", "a potential $980 million deal with Triphase Accelerator").
+    Company names are the document's (gazetteer, patterns) and spaCy's ORG entities; "it", "its"
+    and "the company" are the company named before them in the sentence, else in the sentence
+    before. None without a model, or when the parse gives no two distinct companies."""
+    if sent.title or not _NLP_CUE.search(sent.text) or len(sent.text) > 600:
+        return None
+    from ingest.records import nlp
+
+    parsed = nlp.parse(sent.text)
+    if parsed is None:
+        return None
+    mentions = list(doc.companies(sent))
+    for ent in parsed.ents:  # ORG entities the document's names missed
+        if ent.label_ != "ORG":
+            continue
+        text = re.sub(r"(?:'s|’s|'|’)$", "", ent.text).strip()
+        a = ent.start_char
+        if sent.text[ent.end_char:ent.end_char + 1] in ("-", "‐") or not text or not text[0].isupper() or len(text.split()) > 5 or _NOT_ORG.match(text) or \
+                any(m.start < a + len(text) and a < m.end for m in mentions):
+            continue
+        mentions.append(Mention(a, a + len(text), text, doc.canonical(text)))
+    mentions.sort(key=lambda m: m.start)
+    if not mentions and not context:
+        return None
+
+    def company(tok) -> Mention | None:
+        """The company a token names (a token inside its span), or that a pronoun stands for."""
+        for m in mentions:
+            if m.start <= tok.idx < m.end:
+                return m
+        low = tok.text.lower()
+        if _PRONOUN.match(low) or (low == "company" and tok.i > 0 and
+                                   parsed[tok.i - 1].text.lower() == "the"):
+            # the subject of a clause it is part of ("Celgene picked up in its purchase of B")
+            anc = tok.head
+            for _ in range(8):
+                for child in anc.children:
+                    if child.dep_ == "nsubj" and child.i < tok.i and \
+                            not _PRONOUN.match(child.text):
+                        for m in mentions:
+                            if m.start <= child.idx < m.end:
+                                return m
+                        if child.pos_ == "PROPN" and child.text[:1].isupper():
+                            # a name the document's tables do not know ("Vertex regained the
+                            # rights it had licensed to ..."): the proper noun with its compounds
+                            toks = [c for c in child.subtree if c.dep_ == "compound"
+                                    and c.pos_ == "PROPN"] + [child]
+                            a, b = min(t.idx for t in toks), child.idx + len(child.text)
+                            name = sent.text[a:b]
+                            if not _NOT_ORG.match(name):
+                                return Mention(a, b, name, doc.canonical(name))
+                if anc.head.i == anc.i:
+                    break
+                anc = anc.head
+            before = [m for m in mentions if m.end <= tok.idx]
+            if before:
+                return before[-1]
+            return context[0] if context else None
+        return None
+
+    def head_company(tok) -> Mention | None:
+        """The company of a noun phrase: its head, or a compound / appositive inside it."""
+        found = company(tok)
+        if found:
+            return found
+        for child in tok.children:
+            if child.dep_ in ("compound", "appos", "conj", "poss"):
+                found = company(child)
+                if found:
+                    return found
+        return None
+
+    def subject(verb) -> Mention | None:
+        v = verb
+        for _ in range(4):  # "agreed to acquire": the subject of "agreed"
+            for child in v.children:
+                if child.dep_ in ("nsubj", "nsubjpass") and child.dep_ == "nsubj":
+                    return head_company(child)
+            if v.dep_ in ("xcomp", "conj", "advcl", "relcl", "acl", "pcomp") and v.head.i != v.i:
+                if v.dep_ == "relcl":
+                    return None
+                v = v.head
+            else:
+                break
+        return None
+
+    def objects(tok, preps=("with", "to", "from", "of")) -> list[tuple[str, Mention]]:
+        out = []
+        for child in tok.children:
+            if child.dep_ in ("dobj", "dative", "attr"):
+                m = head_company(child)
+                if m:
+                    out.append((child.dep_, m))
+            if child.dep_ == "prep" and child.text.lower() in preps:
+                for pobj in child.children:
+                    if pobj.dep_ == "pobj":
+                        m = head_company(pobj)
+                        if m:
+                            out.append((child.text.lower(), m))
+        return out
+
+    for tok in parsed:
+        word = tok.text
+        if tok.pos_ == "VERB":
+            kind = next((k for rx, k in _VERB_KIND if rx.match(word)), "-")
+            if kind == "-":
+                continue
+            a = subject(tok)
+            objs = objects(tok)
+            if kind is None:  # "paid B $X for options to license": the kind from the sentence
+                kind = _nlp_kind(sent.text)
+                if kind is None:
+                    continue
+            if tok.dep_ == "relcl":  # "... inhibitors that it had licensed to Merck KGaA"
+                a = company(next((c for c in tok.children if c.dep_ == "nsubj"), tok))
+            b = next((m for how, m in objs if how in ("dobj", "dative", "with", "from", "to",
+                                                      "attr")), None)
+            if a is None or b is None:
+                continue
+            to = next((how for how, m in objs if m is b), "")
+            parties = [b, a] if kind == "license" and to == "to" else [a, b]
+        elif tok.pos_ in ("NOUN", "PROPN"):
+            kind = next((k for rx, k in _NOUN_KINDS if rx.match(word)), "-")
+            if kind == "-":
+                continue
+            if kind is None:
+                kind = _nlp_kind(sent.text[tok.idx:]) or _nlp_kind(sent.text)
+                if kind is None:
+                    continue
+            owner = next((company(c) for c in tok.children if c.dep_ == "poss"), None)
+            objs = objects(tok, ("of", "with", "between"))
+            b = next((m for how, m in objs if how in ("of", "with")), None)
+            a = owner
+            if a is None:  # "Celgene signed a collaboration with B": the verb's subject
+                v = tok.head
+                for _ in range(12):
+                    if v.head.i == v.i or v.pos_ in ("VERB", "AUX"):
+                        break
+                    v = v.head
+                a = subject(v) if v.pos_ in ("VERB", "AUX") else None
+            if a is None or b is None:
+                continue
+            parties = [a, b]
+        else:
+            continue
+        if parties[0].canonical == parties[1].canonical:
+            continue
+        return kind, parties, None
+    return None

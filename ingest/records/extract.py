@@ -43,6 +43,7 @@ _TRIGGER = re.compile(
     r"acqui|merg|licen[cs]|collaborat|partner|invest|stake|raised|\bbuy|bought|purchas|alliance|"
     r"financing|funding|Series [A-F]\b|\bpact\b|Health Canada|Swissmedic|MHLW|"
     r"FDA|EMA|NMPA|MHRA|PMDA|Food and Drug|Medicines Agency|Medical Products|approv|designat|"
+    r"European Commission|authori[sz]ation|"
     r"facility|plant|bioreactor|suite|campus|\bsite\b", re.I)
 
 

@@ -157,6 +157,28 @@ def extract_facilities(doc: Document) -> list[Draft]:
             and len(d.final()) >= 3]
 
 
+_NOT_ORG = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|EC|EU|CDMO|CMO|GMP|CAPEX|R&D|COVID|"
+                      r"Nasdaq|NYSE)\b", re.I)
+
+
+def _org(sent: Sentence) -> str | None:
+    """The company of a facility sentence that names none the tables know: spaCy's first ORG
+    entity ("Kestrel Manufacturing Services will add two 2,000 L bioreactors ..."), or None (no model,
+    no ORG)."""
+    from ingest.records import nlp
+
+    parsed = nlp.parse(sent.text)
+    if parsed is None:
+        return None
+    for ent in parsed.ents:
+        name = re.sub(r"(?:'s|’s|'|’)$", "", ent.text).strip()
+        if ent.label_ == "ORG" and name[:1].isupper() and not _NOT_ORG.match(name) and \
+                len(name.split()) <= 5 and not re.search(r"\d", name) and \
+                sent.text[ent.end_char:ent.end_char + 1] not in ("-", "‐"):
+            return name
+    return None
+
+
 def _same_site(key: str, site: str) -> bool:
     a, b = key.split(",")[0].strip(), site.split(",")[0].strip()
     return a == b
@@ -175,6 +197,8 @@ def _start(doc: Document, drafts: list[Draft], sent: Sentence, site_text: str, c
         draft.put("company", companies[0].name, sent)
     elif company is not None and re.search(r"\b(?:the company|it|its)\b", sent.text, re.I):
         draft.put("company", company[0].name, company[1])
+    else:
+        draft.put("company", _org(sent), sent)
     draft.put("site", site, sent)
     if country:
         draft.put("country", country, sent)
@@ -196,6 +220,8 @@ def _fill(doc: Document, draft: Draft, sent: Sentence, only_site: str | None) ->
         companies = doc.companies(sent)
         if companies:
             draft.put("company", companies[0].name, sent)
+        elif find_money(text) or _capacity(text):
+            draft.put("company", _org(sent), sent)
     cap = _capacity(text)
     if cap:
         draft.put("capacity_liters", cap, sent)

@@ -9,7 +9,7 @@ import re
 AGENCIES: dict[str, str] = {
     "FDA": r"(?:U\.?S\.?\s+)?FDA|(?:U\.?S\.?\s+|United States\s+)?Food\s+and\s+Drug\s+Administration",
     "EMA": r"EMA|European\s+Medicines\s+Agency|CHMP|European\s+regulator",
-    "European Commission": r"European\s+Commission",
+    "European Commission": r"European\s+Commission|EC",
     "NMPA": r"NMPA|National\s+Medical\s+Products\s+Administration|CFDA|China\s+Food\s+and\s+Drug"
             r"\s+Administration",
     "MHRA": r"MHRA|Medicines\s+and\s+Healthcare\s+products\s+Regulatory\s+Agency",
@@ -32,6 +32,7 @@ DESIGNATIONS: dict[str, str] = {
     "prime": r"PRIME|PRIority\s+MEdicines|priority\s+medicines",
     "priority_review": r"priority\s+review",
     "accelerated_approval": r"accelerated\s+approval",
+    "qidp": r"QIDP|qualified\s+infectious\s+disease\s+product",
 }
 # PRIME the scheme is written in capitals ("a prime example" is not a designation).
 DESIGNATION_RE = {k: re.compile(rf"\b(?:{v})\b", 0 if k == "prime" else re.I)
@@ -45,8 +46,12 @@ ACTIONS: dict[str, str] = {
     "rejection": r"refus(?:ed|al)|reject(?:ed|ion)|negative\s+opinion",
     "delay": r"delay(?:ed|s)?\s+(?:the\s+|its\s+|a\s+)?(?:approval|decision|review|action|launch)|"
              r"extend(?:ed|s)?\s+(?:the\s+)?(?:review|PDUFA)",
-    "positive_opinion": r"positive\s+opinion",
+    "positive_opinion": r"positive\s+(?:opinion|review|recommendation)|recommended\s+(?:\w+\s+){0,5}?"
+                        r"(?:for\s+(?:marketing\s+)?(?:approval|authori[sz]ation))",
     "ind_clearance": r"IND\s+(?:approval|clearance)s?|clear(?:ed|s)\s+(?:the\s+|an\s+|its\s+)?IND",
+    "conditional_approval": r"conditional(?:ly)?\s+(?:marketing\s+)?(?:approv(?:al|als|ed|e)|"
+                            r"authori[sz](?:ation|ations|ed))|\bCMA\b",
+    "tentative_approval": r"tentative(?:ly)?\s+approv(?:al|als|ed|e)",
     "approval": r"approv(?:ed|es|e|al|als)|authori[sz](?:ed|ation)|marketing\s+authori[sz]ation",
     "designation": r"design(?:ation|ations|ated)|grant(?:ed|s)?|award(?:ed|s)?|put\s+[^.]{0,40}"
                    r"\binto\s+its|status|received|receives|gains?|gained|scheme",
@@ -55,7 +60,7 @@ ACTION_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in ACTIONS.items()}
 
 DEAL_KINDS: dict[str, str] = {
     "merger": r"merg(?:er|e|es|ed|ing)\b(?!\s+control)",
-    "option": r"option\s+(?:to\s+(?:acquire|license|licence)|agreement|deal)",
+    "option": r"options?\s+(?:to\s+(?:acquire|license|licence|in-license)|agreement|deal)",
     "royalty": r"royalt(?:y|ies)\s+(?:deal|agreement|interest|stream|monetization|purchase)",
     "license": r"licen[cs](?:e|es|ed|ing)\b|in-licen[cs]|exclusive\s+rights|global\s+rights|"
                r"commercial\s+rights",
@@ -85,7 +90,8 @@ FACILITY_ACTION = re.compile(
     r"expand|expands|expanded|expansion|invest|invests|investing|invested|investment|open|opens|"
     r"opened|opening|break\s+ground|broke\s+ground|ground\s+was\s+broken|groundbreaking|"
     r"complete|completed|completes|commission|commissioned|add|adds|adding|doubles|picked|"
-    r"chose|selected|committed|create|operational|operations|start)\b", re.I)
+    r"chose|selected|committed|create|operational|operations|start|buy|buys|acquire|acquires|"
+    r"acquired|acquisition|purchase|purchases|purchased)\b", re.I)
 STATUS: dict[str, str] = {
     "completed": r"\b(?:completed|has\s+finished|was\s+finished|finished\s+construction|"
                  r"construction\s+(?:is|was)\s+complete)\b",
