@@ -25,6 +25,10 @@ HALDEN = "halden-aurion-acquisition-2023.txt"
     ("Show me all deals over $1B", "deal"),
     ("Which EMA orphan designations in 2025 are mentioned?", "regulatory"),
     ("List the manufacturing sites", "facility"),
+    # no record word: a list of what an agency approved or granted
+    ("Which candidates got FDA fast track status in the week ended Dec. 20?", "regulatory"),
+    ("Which products did the agency approve in Q4 2024?", "regulatory"),
+    ("What therapies hold an orphan designation?", "regulatory"),
 ])
 def test_table_questions_are_recognised(question, type):
     q = table_query(question)
@@ -37,9 +41,19 @@ def test_table_questions_are_recognised(question, type):
     "Which two cell therapy partnerships does Roche highlight?",  # what one article says
     "What should we check before signing a CDMO?",
     "Who is the largest CDMO?",  # no record word
+    "What drugs does Pfizer make?",  # products, but nothing granted by an agency
+    "Which drugs did Pfizer acquire in the deal with Seagen?",  # one deal's facts
 ])
 def test_other_questions_are_not_table_questions(question):
     assert table_query(question) is None
+
+
+def test_a_list_of_what_an_agency_granted_reads_its_filters():
+    q = table_query("Which candidates got FDA fast track status in the week ended Dec. 20?")
+    assert (q.agency, q.designation, q.action, q.names) == ("FDA", "fast_track", "designation", [])
+    q = table_query("Which products did the agency approve in Q4 2024?")
+    assert (q.action, q.since, q.until) == ("approval", "2024-10", "2024-12")
+    assert table_query("Which drugs did the FDA approve in October?").names == []  # a month
 
 
 def test_filters_are_read_from_the_question():

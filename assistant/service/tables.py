@@ -42,6 +42,13 @@ _LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?: me)?|give me|enumerate|ta
                    r"^\s*(?:which|what)\s+(?:\w+\s+){0,3}?(?:" + _WORDS + r")\s+(?:[\w$.]+\s+){0,3}?(?:are|were|have been|"
                    r"has been)\s+(?:mentioned|listed|reported|announced|named|covered|described|"
                    r"in the (?:documents|articles|corpus))\b", re.IGNORECASE)
+# "Which products did the FDA approve ...", "Which candidates got fast track status ...": a list of
+# regulatory events asked for by what they were granted to, with no record word in the question.
+_ITEMS = re.compile(r"^\s*(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:products|drugs|medicines|candidates|"
+                    r"therapies|treatments|applications|assets|vaccines|biologics|molecules|"
+                    r"programs|programmes|compounds)\b", re.IGNORECASE)
+_GRANTED = re.compile(r"\b(?:approv(?:e|ed|es)|cleared|granted|got|received|won|earned|hold|holds|"
+                      r"held)\b", re.IGNORECASE)
 _COUNT = re.compile(r"^\s*how many\b", re.IGNORECASE)
 _RANK = re.compile(r"\b(?:largest|biggest|highest|top\s*(?P<n>\d{1,2})?|most valuable|"
                    r"smallest|most recent|latest|newest)\b", re.IGNORECASE)
@@ -72,7 +79,11 @@ _DESIGNATION = re.compile(r"\bdesignations?\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<![\w-])[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*")
 _NOT_NAMES = {"which", "what", "list", "show", "how", "name", "give", "all", "the", "in", "of",
               "q1", "q2", "q3", "q4", "us", "u.s.", "eu", "europe", "china", "japan", "bla", "nda",
-              "maa", "cdmo", "cdmos", "car-t", "ind"}
+              "maa", "cdmo", "cdmos", "car-t", "ind",
+              # months are not companies ("in the week ended Dec. 20")
+              "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+              "january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december"}
 _QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _PLURAL = {"deal": "deals", "regulatory": "regulatory events", "facility": "facilities"}
 
@@ -97,7 +108,12 @@ class TableQuery:
 def table_query(question: str) -> TableQuery | None:
     """The table a question asks for, or None when it asks for something else."""
     m = _TYPE.search(question)
-    if m is None:
+    items = _ITEMS.search(question) and _GRANTED.search(question) and (
+        re.search(r"\b(?:agency|agencies|regulators?)\b", question, re.IGNORECASE) or
+        any(re.search(rf"\b(?:{p})\b", question) for p in _AGENCIES.values()) or any(
+            re.search(rf"\b(?:{p})\b", question, re.IGNORECASE if n != "prime" else 0)
+            for n, p in _DESIGNATIONS.items())) and (m is None or m.lastgroup == "regulatory")
+    if m is None and not items:
         return None
     # A count ("How many deals ...?") is not answered from the tables: they hold what the
     # extractor found, and a document that states the count is better evidence than a tally.
@@ -105,10 +121,10 @@ def table_query(question: str) -> TableQuery | None:
         return None
     rank = _RANK.search(question)
     money = _MONEY.search(question)
-    if not (rank or money or _LIST.search(question)):
+    if not (rank or money or items or _LIST.search(question)):
         return None
-    q = TableQuery(type=m.lastgroup)
-    if q.type == "deal":
+    q = TableQuery(type="regulatory" if items else m.lastgroup)
+    if q.type == "deal" and m is not None:
         q.kind = next((k for k, pattern in _KINDS.items()
                        if re.fullmatch(pattern, m.group(0), re.IGNORECASE)), None)
     if rank:
@@ -130,7 +146,8 @@ def table_query(question: str) -> TableQuery | None:
             q.designation = name
             break
     if q.type == "regulatory":
-        q.action = ("approval" if _APPROVAL.search(question) and not _DESIGNATION.search(question)
+        approval = _APPROVAL.search(question) or (items and re.search(r"\bapprov", question, re.I))
+        q.action = ("approval" if approval and not _DESIGNATION.search(question) and not q.designation
                     else "designation" if _DESIGNATION.search(question) or q.designation else None)
     q.names = _names(question, q)
     return q
