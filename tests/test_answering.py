@@ -173,3 +173,17 @@ def test_cross_encoder_scores_on_a_worker_thread_match_direct_scores(gen):
     scored = [c for c in ranked if c.ce is not None]
     direct = real.score(q.text, [c.text for c in scored])
     assert [round(c.ce, 5) for c in scored] == [round(float(x), 5) for x in direct]
+
+
+def test_names_the_answer_quotes_are_not_said_to_be_unreported(gen):
+    # the capacity given is another company's: the answer hedges on the value, and does not say
+    # the documents fail to report Regenor or Limerick while quoting a sentence naming both
+    docs = passages(
+        "Regenor Pharmaceuticals is investing $350 million to add bioreactor capacity at its plant "
+        "in Limerick, Ireland. Regenor bought the former Dell site in Limerick in 2014.",
+        "Corvane's new plant in Cork runs 48,000 liters of bioreactor capacity.",
+        "Corvane also makes vaccines in Cork.")
+    a = answer(gen, "What bioreactor capacity in liters does Regenor's Limerick plant have?", docs)
+    assert a.kind == "hedged" and a.abstained
+    assert "do not report" not in a.answer, a.answer
+    assert a.answer.startswith("The documents do not state the capacity for “Regenor”, “Limerick” plainly."), a.answer

@@ -108,3 +108,19 @@ def test_an_alias_does_not_match_another_company():
     vocab = set(terms("Pfizer paid Nektar $1 billion up front."))
     bms = [a for a in question_anchors("How much did BMS pay Nektar?") if a.surface == "BMS"]
     assert bms and not anchor_in(bms[0], vocab)
+
+
+def test_the_kind_of_company_after_its_name_is_a_short_form():
+    # "WuXi Bio" is WuXi Biologics: "Bio" is not a second premise
+    anchors = question_anchors("How many jobs will WuXi Bio create in Dundalk?")
+    assert [a.surface for a in anchors] == ["WuXi", "Dundalk"]
+    vocab = set(terms("WuXi Biologics will create 400 jobs in Dundalk."))
+    assert all(anchor_in(a, vocab) for a in anchors)
+    assert [a.surface for a in question_anchors("What does Bio do?")] == ["Bio"]  # a name alone
+
+
+def test_a_name_with_letters_of_other_scripts_stays_whole():
+    anchors = question_anchors("How much is Fujifilm investing at its Hillerød site?")
+    assert "Hillerød" in [a.surface for a in anchors]
+    assert not any(anchor_in(a, set(terms("Fujifilm is investing in Holly Springs.")))
+                   for a in anchors if a.surface == "Hillerød")

@@ -255,6 +255,10 @@ class ExtractiveGenerator:
                 all(anchor_in(a, _window(c)) for a in names) for c in typed):
             best = max(typed, key=lambda c: c.prob)
             unreported = [a for a in names if not anchor_in(a, _window(best))]
+            if q.wanted[0] in _VALUE_NAMES and all(anchor_in(a, cited()) for a in unreported):
+                # the names are in what the answer cites, only not with the value: say that,
+                # not that the documents do not report them
+                return self._not_plain(chosen, p_answer, f"{_VALUE_NAMES[q.wanted[0]]} for {_quote(names)}")
         # A question that asks for a kind of value (an amount, a date, a number of jobs, a
         # capacity) is answered only by a sentence that gives one: the best such sentence naming
         # the question's names (itself or the sentence before it) joins the answer. Otherwise the
@@ -271,12 +275,7 @@ class ExtractiveGenerator:
                 near = next((c for c in typed
                              if _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage))), None)
                 shown = chosen[:HEDGE_SENTENCES - 1 if near else HEDGE_SENTENCES] + ([near] if near else [])
-                answer = self._compose(shown, p_answer, [])
-                what = _VALUE_NAMES[q.wanted[0]]
-                answer.answer = f"The documents do not state {what} plainly. What they do say: {answer.answer}"
-                answer.kind, answer.abstained = HEDGED, True
-                answer.reason = f"no passage states {what} plainly"
-                return answer
+                return self._not_plain(shown, p_answer, _VALUE_NAMES[q.wanted[0]])
         return self._compose(chosen, p_answer, unreported)
 
     def p_answer(self, q: _Question, ranked: list[Candidate], passages: list[Passage]) -> float:
@@ -443,6 +442,14 @@ class ExtractiveGenerator:
         return out
 
     # --- composition ---
+    def _not_plain(self, shown: list[Candidate], confidence: float, what: str) -> Answer:
+        """A hedge: the value asked for (`what`) is not stated plainly; the closest sentences."""
+        answer = self._compose(shown, confidence, [])
+        answer.answer = f"The documents do not state {what} plainly. What they do say: {answer.answer}"
+        answer.kind, answer.abstained = HEDGED, True
+        answer.reason = f"no passage states {what} plainly"
+        return answer
+
     def _compose(self, chosen: list[Candidate], confidence: float, unreported: list[Anchor],
                  shape: str = "single") -> Answer:
         """Sentences with their [n]; a list or comparison as one "- " line per item, in the

@@ -21,7 +21,8 @@ _PHRASING = frozenset(
 )
 # A word as the question writes it: "KT-210", "U.S.", "GSK's", "20,000-liter" (a thousands comma
 # stays inside a number, so "20,000" is one anchor, not "20" and "000").
-_WORD_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-’'.]|,(?=\d{3}))*")
+# Letters are any script's ("Hillerød", "Zürich" stay one word as written).
+_WORD_RE = re.compile(r"[^\W_](?:[^\W_]|[\-’'.]|,(?=\d{3}))*")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 # Capitalised words of the trade that name a kind of thing, not a particular one: "Phase 3",
 # "the Trial", "Plant 5" are not names whose absence makes a premise false.
@@ -30,6 +31,10 @@ _GENERIC = frozenset(question_terms(
     "company companies candidate product programme program unit facility line suite campus "
     "building round series part stage cohort arm tranche wave"))
 _DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
+# Words that, after a name, say what kind of company it is ("WuXi Bio" for WuXi Biologics,
+# "Samsung Bio", "Jacobio Pharma"): a short form of the name, not a second premise.
+_KIND = frozenset(question_terms("bio biotech biologics biosciences bioscience biopharma pharma "
+                                 "pharmaceuticals therapeutics"))
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,9 @@ def question_anchors(question: str) -> list[Anchor]:
         before, previous = previous, raw.lower()
         if not raw or raw.lower() in _PHRASING:
             continue
+        if anchors and before and anchors[-1].surface.lower() == before and \
+                all(t in _KIND for t in terms(raw)):
+            continue  # "WuXi Bio": the kind of company after its name
         if before == "phase":  # "Phase 2b", "Phase 3": a trial's phase is not a premise
             continue
         is_num = any(ch.isdigit() for ch in raw)

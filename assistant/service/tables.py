@@ -146,7 +146,7 @@ def table_query(question: str) -> TableQuery | None:
             q.designation = name
             break
     if q.type == "regulatory":
-        approval = _APPROVAL.search(question) or (items and re.search(r"\bapprov", question, re.I))
+        approval = _APPROVAL.search(question) or (items and re.search(r"\bapprov", question, re.IGNORECASE))
         q.action = ("approval" if approval and not _DESIGNATION.search(question) and not q.designation
                     else "designation" if _DESIGNATION.search(question) or q.designation else None)
     q.names = _names(question, q)
