@@ -292,3 +292,26 @@ def test_a_more_news_list_is_not_the_article():
            Element("Zentro Therapeutics wins FDA orphan drug designation for ZT-9", "Title"),
            Element("Vexa Pharma's VX-12 granted FDA fast track designation in gout", "NarrativeText")]
     assert [r for r in extract_records(els) if r["type"] == "regulatory"] == []
+
+
+def test_a_designation_abbreviated_takes_the_one_agency_the_document_names():
+    els = _elements("The FDA handed out several breakthrough therapy designations this week.",
+                    "Norvix Therapeutics won a BTD for NVX-220 in refractory gout.",
+                    "Later, Caldera Bio landed an ODD for CB-17 in a rare myopathy.")
+    records = extract_records(els)
+    _grounded(records, els)
+    by = {r["fields"]["product"]["value"]: r["fields"] for r in records if r["type"] == "regulatory"}
+    assert set(by) == {"NVX-220", "CB-17"}, records
+    assert by["NVX-220"]["designation"]["value"] == "breakthrough"
+    assert by["CB-17"]["designation"]["value"] == "orphan"
+    # the agency cell quotes the sentence that names the agency, not the one that does not
+    assert all(f["agency"]["value"] == "FDA" and "The FDA" in f["agency"]["quote"] for f in by.values())
+
+
+def test_no_agency_is_assumed_when_the_document_names_two_or_an_abbreviation_is_a_word():
+    two = _elements("The FDA and the EMA both reviewed new drugs this month.",
+                    "Norvix Therapeutics won a BTD for NVX-220 in refractory gout.")
+    assert [r for r in extract_records(two) if r["type"] == "regulatory"] == []
+    odd = _elements("The FDA approved nothing this week.",
+                    "Norvix Therapeutics won an odd battle over NVX-220 in court.")
+    assert not any(r["fields"].get("designation") for r in extract_records(odd))

@@ -25,8 +25,10 @@ AGENCIES: dict[str, str] = {
 AGENCY_RE = {k: re.compile(rf"\b(?:{v})\b") for k, v in AGENCIES.items()}
 
 DESIGNATIONS: dict[str, str] = {
-    "orphan": r"orphan(?:[\s-]+drug)?(?:\s+(?:designation|status|medicinal\s+product))?",
-    "breakthrough": r"breakthrough(?:[\s-]+therapy|[\s-]+device)?(?:\s+(?:designation|status))?",
+    # the trade's abbreviations, in capitals only ("an odd result" is not one)
+    "orphan": r"orphan(?:[\s-]+drug)?(?:\s+(?:designation|status|medicinal\s+product))?|(?-i:ODDs?)",
+    "breakthrough": r"breakthrough(?:[\s-]+therapy|[\s-]+device)?(?:\s+(?:designation|status))?|"
+                    r"(?-i:BTDs?)",
     "fast_track": r"fast[\s-]+track(?:\s+(?:designation|status))?",
     "rmat": r"RMAT|regenerative\s+medicine(?:\s+advanced\s+therapy)?\s+(?:designation|status)",
     "prime": r"PRIME|PRIority\s+MEdicines|priority\s+medicines",
@@ -54,7 +56,8 @@ ACTIONS: dict[str, str] = {
     "tentative_approval": r"tentative(?:ly)?\s+approv(?:al|als|ed|e)",
     "approval": r"approv(?:ed|es|e|al|als)|authori[sz](?:ed|ation)|marketing\s+authori[sz]ation",
     "designation": r"design(?:ation|ations|ated)|grant(?:ed|s)?|award(?:ed|s)?|put\s+[^.]{0,40}"
-                   r"\binto\s+its|status|received|receives|gains?|gained|scheme",
+                   r"\binto\s+its|status|received|receives|gains?|gained|scheme|won|wins|"
+                   r"land(?:ed|s)|hand(?:ed|s)|earn(?:ed|s)|secur(?:ed|es)|obtain(?:ed|s)",
 }
 ACTION_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in ACTIONS.items()}
 

@@ -185,6 +185,7 @@ def extract_regulatory(doc: Document) -> list[Draft]:
     drafts: list[Draft] = []
     listed = _read_lists(doc, drafts)  # elements read as items of an action list
     recent: tuple[str, int, Sentence] | None = None  # the last product named, and where
+    only = _only_agency(doc)
     for sent in doc.sentences:
         if sent.element in listed:
             continue
@@ -213,6 +214,12 @@ def extract_regulatory(doc: Document) -> list[Draft]:
                 last_product = product
                 if product in sent.text:
                     recent = (product, sent.index, sent)
+            agency_sent = sent
+            if agency is None and only is not None and designations and P.ACTION_RE[
+                    "designation"].search(clause):
+                # "Proteon won a BTD for vonapanitase" in an article about the FDA's week: a
+                # designation granted by the one agency the document names, quoted where it does
+                agency, agency_sent = only
             if agency is None:
                 _add_indication(drafts, sent, clause, product)
                 continue
@@ -224,7 +231,7 @@ def extract_regulatory(doc: Document) -> list[Draft]:
                                                                 "priority_review"):
                     continue
                 draft = _add(doc, drafts, sent, clause, agency, action, designation, product,
-                             companies)
+                             companies, agency_sent)
                 if product_sent is not None:
                     draft.put("product", product, product_sent)
     return drafts
@@ -235,7 +242,19 @@ def _names(product: str) -> set[str]:
     return {n.strip(" ()").lower() for n in re.split(r"\s*\(", product) if n.strip(" ()")}
 
 
-def _add(doc, drafts, sent, clause, agency, action, designation, product, companies) -> None:
+def _only_agency(doc: Document) -> tuple[str, Sentence] | None:
+    """The one agency the document names, with the first sentence naming it (None when it names
+    none, or more than one)."""
+    found: dict[str, Sentence] = {}
+    for sent in doc.sentences:
+        for name, rx in P.AGENCY_RE.items():
+            if name not in found and rx.search(sent.text):
+                found[name] = sent
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
+def _add(doc, drafts, sent, clause, agency, action, designation, product, companies,
+         agency_sent: Sentence | None = None) -> None:
     key = (agency, action, designation, product.split(" (")[0].lower())
     draft = next((d for d in drafts if d.key[:3] == key[:3] and
                   _names(product) & d.names), None)
@@ -244,7 +263,7 @@ def _add(doc, drafts, sent, clause, agency, action, designation, product, compan
         draft.names = set()
         drafts.append(draft)
     draft.names |= _names(product)
-    draft.put("agency", agency, sent)
+    draft.put("agency", agency, agency_sent or sent)
     draft.put("action", action, sent)
     if designation:
         draft.put("designation", designation, sent)
