@@ -315,3 +315,12 @@ def test_no_agency_is_assumed_when_the_document_names_two_or_an_abbreviation_is_
     odd = _elements("The FDA approved nothing this week.",
                     "Norvix Therapeutics won an odd battle over NVX-220 in court.")
     assert not any(r["fields"].get("designation") for r in extract_records(odd))
+
+
+def test_an_expansion_of_its_named_operation_is_a_facility_of_the_company_named_before():
+    els = _elements("A drug maker announced a $250 million expansion of its Marlow operation.",
+                    title="Lonza plans $250M expansion in Marlow")
+    records = extract_records(els)
+    _grounded(records, els)
+    assert _one(records, "facility") == {"company": "Lonza", "site": "Marlow",
+                                          "investment": 250e6, "status": "announced"}

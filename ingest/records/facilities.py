@@ -23,7 +23,8 @@ _PLACE = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
 _SITE = re.compile(
     rf"\b(?i:in|at|picked|chose|selected)\s+(?:its\s+(?:[\w-]+\s+){{0,5}}?in\s+)?"
     rf"(?P<site>{_PLACE}(?:,\s+{_PLACE}){{0,2}})")
-_NAMED_SITE = re.compile(rf"\b(?i:at|to)\s+its\s+(?P<site>{_PLACE})\s+(?:site|facility|plant|campus)")
+_NAMED_SITE = re.compile(rf"\b(?i:at|to|of)\s+its\s+(?P<site>{_PLACE})\s+(?:site|facility|plant|campus|"
+                         r"operations?\b)")
 _NOT_PLACE = re.compile(r"^(?:The|This|A|An|Phase|January|February|March|April|May|June|July|"
                         r"August|September|October|November|December|GMP|Q[1-4]|CHF|USD|EUR|"
                         r"JPY|KRW|US|U\.S\.|Plant|Site|Ground|Once|Operations|It|Its)\b")
@@ -124,7 +125,7 @@ def extract_facilities(doc: Document) -> list[Draft]:
         mentions = doc.companies(sent)
         if mentions:
             company = (mentions[0], sent)
-        facility = P.FACILITY.search(text)
+        facility = P.FACILITY.search(text) or _NAMED_SITE.search(text)
         sites = _sites(text, doc, sent) if facility or re.search(r"\b(?:jobs|positions)\b", text) \
             else []
         known = [d for d in drafts if any(_same_site(d.key[1], s) for s, _ in sites)]
@@ -220,8 +221,8 @@ def _fill(doc: Document, draft: Draft, sent: Sentence, only_site: str | None) ->
         companies = doc.companies(sent)
         if companies:
             draft.put("company", companies[0].name, sent)
-        elif find_money(text) or _capacity(text):
-            draft.put("company", _org(sent), sent)
+        elif "company" not in draft.weak and (find_money(text) or _capacity(text)):
+            draft.put("company", _org(sent), sent)  # spaCy's guess, never over a known name
     cap = _capacity(text)
     if cap:
         draft.put("capacity_liters", cap, sent)
