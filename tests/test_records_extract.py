@@ -35,6 +35,8 @@ DOCS = sorted(CORPUS.iterdir()) + sorted(TRADEPRESS.iterdir()) + sorted(RECORDS_
     ("$32.5M, plus", 32.5e6, "USD"),
     ("£1,250 million", 1.25e9, "GBP"),
     ("USD 300m", 300e6, "USD"),
+    ("worth as much as USD2.9 billion", 2.9e9, "USD"),  # the code written against the number
+    ("RMB5bn", 5e9, "CNY"),
 ])
 def test_money_in_units_with_its_currency(text, value, currency):
     found = find_money(text)
@@ -324,3 +326,17 @@ def test_an_expansion_of_its_named_operation_is_a_facility_of_the_company_named_
     _grounded(records, els)
     assert _one(records, "facility") == {"company": "Lonza", "site": "Marlow",
                                           "investment": 250e6, "status": "announced"}
+
+
+def test_a_licence_granted_and_a_price_per_share_paid_are_deals():
+    els = _elements("Chinese drugmaker BeiGene has agreed to grant Novartis the exclusive rights to "
+                    "develop an oncology drug outside China, in a deal worth up to USD2.9 billion.",
+                    "Novartis will make an upfront payment of USD300 million.")
+    records = extract_records(els)
+    _grounded(records, els)
+    assert _one(records, "deal") == {"parties": ["Novartis", "BeiGene"], "kind": "license",
+                                     "upfront": 300e6, "total": 2.9e9}
+    els = _elements("Merck said that it is paying $180 per share in cash for Acceleron Pharma Inc.")
+    assert _one(extract_records(els), "deal")["parties"] == ["Merck", "Acceleron Pharma Inc."]
+    # granting staff a bonus is not a licence
+    assert extract_records(_elements("Acme Pharma granted its staff a bonus after the deal.")) == []

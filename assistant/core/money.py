@@ -39,7 +39,7 @@ _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"trillion|billions?|millions?|thousand|crore|lakh|bn|bln|mn|mln|tn|mm|m|b|k"
 _PREFIX = re.compile(
     rf"(?P<cur>US\$|U\.S\.\$|C\$|A\$|HK\$|S\$|\$|€|£|¥|₩|₹|\b(?:USD|EUR|GBP|CHF|SFr|JPY|RMB|CNY|KRW"
-    rf"|INR|Rs\.?|DKK|SEK|NOK|CAD|AUD|HKD|SGD)\b\.?)\s?(?P<num>{_NUM})"
+    rf"|INR|Rs\.?|DKK|SEK|NOK|CAD|AUD|HKD|SGD)(?![A-Za-z])\.?)\s?(?P<num>{_NUM})"  # "USD2.9 billion" too
     rf"(?:\s?(?P<scale>{_SCALE})\b)?", re.I)
 _SUFFIX = re.compile(
     rf"(?P<num>{_NUM})\s?(?P<scale>{_SCALE})?\s(?P<cur>(?:US |Swiss )?(?:dollars?|euros?|pounds|"

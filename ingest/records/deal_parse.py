@@ -16,11 +16,16 @@ from ingest.records.document import Document, Mention, Sentence
 
 _NLP_CUE = re.compile(r"\b(?:acqui(?:re[sd]?|ring|sition)|buy(?:s|ing)?|bought|purchas(?:e[sd]?|ing)|"
                       r"takeover|buyout|licen[cs](?:e[sd]?|ing)|collaborat(?:ion|e[sd]?|ing)|"
-                      r"partner(?:ship|ed|s)?|alliance|deal|agreement|option|paid|pays?)\b", re.IGNORECASE)
+                      r"partner(?:ship|ed|s)?|alliance|deal|agreement|option|paid|pays?|paying|grant(?:s|ed|ing)?)\b", re.IGNORECASE)
 _VERB_KIND = [(re.compile(r"^(?:acquir|buy|bought|purchas|take)", re.IGNORECASE), "acquisition"),
               (re.compile(r"^(?:in-)?licen[cs]", re.IGNORECASE), "license"),
               (re.compile(r"^(?:partner|collaborat|team)", re.IGNORECASE), "collaboration"),
-              (re.compile(r"^(?:paid|pay)", re.IGNORECASE), None)]
+              (re.compile(r"^(?:paid|pay)", re.IGNORECASE), None),
+              # "B agreed to grant A the exclusive rights to ...": a licence, A the licensee
+              (re.compile(r"^grant(?:s|ed|ing)?$", re.IGNORECASE), "grant")]
+# "paying $180 per share in cash for B": a price per share is paid for a company
+_PER_SHARE = re.compile(r"\b(?:per|a)\s+share\s+in\s+cash\b", re.IGNORECASE)
+_RIGHTS = re.compile(r"\b(?:exclusive\s+)?(?:rights?|licen[cs]e)\b", re.IGNORECASE)
 _NOUN_KINDS = [(re.compile(r"^(?:acquisition|purchase|takeover|buyout)s?$", re.IGNORECASE), "acquisition"),
                (re.compile(r"^licen[cs](?:e|es|ing)$", re.IGNORECASE), "license"),
                (re.compile(r"^(?:collaboration|partnership|alliance)s?$", re.IGNORECASE), "collaboration"),
@@ -101,18 +106,25 @@ class _Reader:
         kind = next((k for rx, k in _VERB_KIND if rx.match(tok.text)), "-")
         if kind == "-":
             return None
+        if kind == "grant" and not _RIGHTS.search(self.sent.text):
+            return None
+        pays = kind is None
         a = self.subject(tok)
-        objs = self.objects(tok)
+        objs = self.objects(tok, ("with", "to", "from", "of", "for") if pays else
+                            ("with", "to", "from", "of"))
         if kind is None:  # "paid B $X for options to license": the kind from the sentence
-            kind = _nlp_kind(self.sent.text)
+            kind = _nlp_kind(self.sent.text) or (
+                "acquisition" if _PER_SHARE.search(self.sent.text) else None)
             if kind is None:
                 return None
         if tok.dep_ == "relcl":  # "... inhibitors that it had licensed to Merck KGaA"
             a = self.company(next((c for c in tok.children if c.dep_ == "nsubj"), tok))
         b = next((m for how, m in objs if how in ("dobj", "dative", "with", "from", "to",
-                                                  "attr")), None)
+                                                  "attr", "for")), None)
         if a is None or b is None:
             return None
+        if kind == "grant":  # the grantee holds the licence: first, as a licensee is
+            return "license", [b, a]
         to = next((how for how, m in objs if m is b), "")
         return kind, ([b, a] if kind == "license" and to == "to" else [a, b])
 

@@ -41,6 +41,7 @@ REQUIRED = {"deal": ("parties", "kind"), "regulatory": ("agency", "action", "pro
 # Quick test: only documents with one of these words can hold a record (most text skips here).
 _TRIGGER = re.compile(
     r"acqui|merg|licen[cs]|collaborat|partner|invest|stake|raised|\bbuy|bought|purchas|alliance|"
+    r"\bdeals?\b|per\s+share|exclusive\s+rights|"
     r"financing|funding|Series [A-F]\b|\bpact\b|Health Canada|Swissmedic|MHLW|"
     r"FDA|EMA|NMPA|MHRA|PMDA|Food and Drug|Medicines Agency|Medical Products|approv|designat|"
     r"European Commission|authori[sz]ation|"

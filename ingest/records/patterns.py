@@ -70,7 +70,8 @@ DEAL_KINDS: dict[str, str] = {
     "investment": r"invest(?:s|ed|ment)?\s+(?:of\s+)?[^.]{0,40}\bin\b|stake\s+in|equity\s+stake|"
                   r"\d+(?:\.\d+)?%\s+stake|raised\b|financing|funding\s+round|Series\s+[A-F]\b",
     "acquisition": r"acqui(?:re|res|red|ring|sition)\b|\bbuy(?:s|ing)?\b|\bbought\b|purchas(?:e|ed|es)"
-                   r"|takeover|take\s+over|\bsells?\b|\bsold\b|\bsale\b|divest",
+                   r"|takeover|take\s+over|\bsells?\b|\bsold\b|\bsale\b|divest|"
+                   r"(?:per|a)\s+share\s+in\s+cash|tender\s+offer",
     "collaboration": r"collaborat(?:ion|e|ed|es|ing)|partner(?:ship|ed|s|ing)?\b|alliance|"
                      r"team(?:ed)?\s+up|join(?:ed|s)?\s+forces|tie(?:d)?\s+up|co-develop",
 }
