@@ -255,9 +255,11 @@ class ExtractiveGenerator:
                 all(anchor_in(a, _window(c)) for a in names) for c in typed):
             best = max(typed, key=lambda c: c.prob)
             unreported = [a for a in names if not anchor_in(a, _window(best))]
-            if q.wanted[0] in _VALUE_NAMES and all(anchor_in(a, cited()) for a in unreported):
-                # the names are in what the answer cites, only not with the value: say that,
-                # not that the documents do not report them
+            if q.wanted[0] in _VALUE_NAMES and len(unreported) == len(names) and \
+                    all(anchor_in(a, cited()) for a in unreported):
+                # the value found is of something else, and the names are in what the answer
+                # cites, only not with the value: say that, not that the documents do not report
+                # them (one name missing, "When did the FDA approve Fucaso?", is a premise)
                 return self._not_plain(chosen, p_answer, f"{_VALUE_NAMES[q.wanted[0]]} for {_quote(names)}")
         # A question that asks for a kind of value (an amount, a date, a number of jobs, a
         # capacity) is answered only by a sentence that gives one: the best such sentence naming
