@@ -340,3 +340,12 @@ def test_a_licence_granted_and_a_price_per_share_paid_are_deals():
     assert _one(extract_records(els), "deal")["parties"] == ["Merck", "Acceleron Pharma Inc."]
     # granting staff a bonus is not a licence
     assert extract_records(_elements("Acme Pharma granted its staff a bonus after the deal.")) == []
+
+
+def test_a_disease_named_after_a_person_is_not_the_product():
+    els = _elements("Veltrix Genomics said its gene therapy VX-101 for Fabry disease has received "
+                    "orphan drug designation from the FDA.")
+    records = extract_records(els)
+    _grounded(records, els)
+    r = _one(records, "regulatory")
+    assert (r["product"], r["indication"]) == ("VX-101", "Fabry disease")

@@ -149,3 +149,13 @@ def test_table_answers_can_be_switched_off(kinds):
     settings, store, embedder, _, _ = kinds
     off = Assistant(settings.model_copy(update={"table_answers": False}), store, embedder)
     assert off.ask("List all deals").answer.generator == "extractive"
+
+
+def test_a_name_only_a_title_holds_narrows_to_that_document(kinds):
+    # "Pharma Daily" is the publisher in one headline, not a party to any deal
+    *_, assistant = kinds
+    a = assistant.ask("List all deals in the Pharma Daily story").answer
+    assert a.shape == "table" and {c.source for c in a.citations} == {HALDEN}, a.answer
+    assert "Pharma Daily" in a.answer.split("\n")[0]  # the lead says which document
+    # a name neither a record nor a title holds still finds no table
+    assert assistant.ask("List all deals of Zentrix").answer.shape != "table"

@@ -231,11 +231,25 @@ def _capacity(r: StoredRecord) -> float | None:
 
 
 def find(store, q: TableQuery, collections: Sequence[str] | None,
-         sources: Sequence[str] | None) -> list[StoredRecord]:
+         sources: Sequence[str] | None, view=None) -> list[StoredRecord]:
     """The records the query asks for; none when it names a product rather than a company (one
-    product's events are told best by its sentences, which the extractor may not all cover)."""
+    product's events are told best by its sentences, which the extractor may not all cover).
+    A name no record holds but a document's title does ("in the Endpoints roundup", "S&P's FDA
+    Watch") narrows to that document (`q.names` and `q.said` are updated)."""
     rows = RecordStore(store).rows(q.type, None, q.since, q.until, q.min_usd, None, collections)
-    rows = [r for r in rows if _matches(r, q) and (not sources or r.source in sources)]
+    rows = [r for r in rows if not sources or r.source in sources]
+    for name in list(q.names):
+        if any(_names_it(r, name, _NAMING_FIELDS) for r in rows):
+            continue
+        titled = {r.source for r in rows if re.search(
+            rf"(?<!\w){re.escape(name)}(?!\w)", f"{_title(view, r.source)} {r.source.replace('-', ' ')}",
+            re.IGNORECASE)}
+        if titled:
+            rows = [r for r in rows if r.source in titled]
+            q.names.remove(name)
+            if len(titled) == 1:
+                q.said.append(f"in “{_title(view, next(iter(titled)))}”")
+    rows = [r for r in rows if _matches(r, q)]
     if any(not any(_names_it(r, name, _COMPANY_FIELDS) for r in rows) for name in q.names):
         return []
     if q.rank in ("largest", "smallest"):
@@ -254,7 +268,7 @@ def answer_from_tables(question: str, store, view, collections: Sequence[str] | 
     q = table_query(question)
     if q is None:
         return None
-    rows = find(store, q, collections, sources)
+    rows = find(store, q, collections, sources, view)
     if not rows:
         return None
     return compose(q, rows, view)

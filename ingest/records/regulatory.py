@@ -116,6 +116,9 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
                 continue
             if rx == _BRAND and re.search(r"\(\s*$", clause[:m.start()]):
                 continue
+            if rx == _BRAND and re.match(r"(?:['’]s)?\s+(?:disease|syndrome|disorder|ataxia|"
+                                         r"dystrophy|sarcoma|lymphoma)\b", clause[m.end():]):
+                continue  # "Fabry disease", "Ewing sarcoma": a disease, not a product
             if rx == _BRAND and (re.match(r"\s+(?:of\s+|and\s+|for\s+|on\s+)?[A-Z]",
                                           clause[m.end():]) or
                                  re.search(r"[A-Z][\w-]*\s+$", clause[:m.start()])):
@@ -152,6 +155,7 @@ _PREVENTS = re.compile(r"\b(?:to|designed\s+to|intended\s+to)\s+(?:prevent|reduc
 def _cut(ind: str) -> str:
     ind = re.split(r"\s+(?:in\s+individuals|in\s+patients|who\s|whose\s|with\s+up\s+to|that\s|"
                    r"which\s|and\s+(?:has|is|was|granted|gave|received|will|had)\b|as\s+a\b|"
+                   r"(?:has|have|had)\s+(?:received|been|won|gained|obtained|secured)\b|"
                    r"after\s+at\s+least|following\s|based\s+on|on\s+\d|in\s+combination|"
                    r"on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday))|,\s+(?:a|an|the|which|"
                    r"who|including|such|on|in|at|after|with|setting|citing|its|it)\s", ind)[0]
