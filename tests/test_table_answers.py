@@ -29,6 +29,8 @@ HALDEN = "halden-aurion-acquisition-2023.txt"
     ("Which candidates got FDA fast track status in the week ended Dec. 20?", "regulatory"),
     ("Which products did the agency approve in Q4 2024?", "regulatory"),
     ("What therapies hold an orphan designation?", "regulatory"),
+    ("What deals does the article mention?", "deal"),  # a plural record word the text reports
+    ("Which approvals does the Pharma Daily page report?", "regulatory"),
 ])
 def test_table_questions_are_recognised(question, type):
     q = table_query(question)
@@ -43,6 +45,7 @@ def test_table_questions_are_recognised(question, type):
     "Who is the largest CDMO?",  # no record word
     "What drugs does Pfizer make?",  # products, but nothing granted by an agency
     "Which drugs did Pfizer acquire in the deal with Seagen?",  # one deal's facts
+    "Which deal does the article report first?",  # one deal
 ])
 def test_other_questions_are_not_table_questions(question):
     assert table_query(question) is None

@@ -42,6 +42,10 @@ _LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?: me)?|give me|enumerate|ta
                    r"^\s*(?:which|what)\s+(?:\w+\s+){0,3}?(?:" + _WORDS + r")\s+(?:[\w$.]+\s+){0,3}?(?:are|were|have been|"
                    r"has been)\s+(?:mentioned|listed|reported|announced|named|covered|described|"
                    r"in the (?:documents|articles|corpus))\b", re.IGNORECASE)
+# "Which approvals does the PharmaFile page report?": a plural record word, then what a text says
+_REPORTED = re.compile(r"^\s*(?:which|what)\s+(?:[\w-]+\s+){0,3}?(?P<what>" + _WORDS + r")\s+"
+                       r"(?:[\w$.'’-]+\s+){0,6}?(?:do|does|did)\s+(?:[\w'’-]+\s+){1,5}?"
+                       r"(?:report|mention|list|name|cover)\b", re.IGNORECASE)
 # "Which products did the FDA approve ...", "Which candidates got fast track status ...": a list of
 # regulatory events asked for by what they were granted to, with no record word in the question.
 _ITEMS = re.compile(r"^\s*(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:products|drugs|medicines|candidates|"
@@ -69,7 +73,8 @@ _BEFORE = re.compile(r"\b(?:before|until|through|up to)\s+(?P<y>(?:19|20)\d\d)\b
 _YEAR = re.compile(r"\b(?:in|during|of)\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE)
 _AGENCIES = {"FDA": r"FDA|Food and Drug Administration", "EMA": r"EMA|European Medicines Agency",
              "European Commission": r"European Commission", "NMPA": r"NMPA",
-             "MHRA": r"MHRA", "PMDA": r"PMDA", "Health Canada": r"Health Canada"}
+             "MHRA": r"MHRA", "PMDA": r"PMDA", "Health Canada": r"Health Canada",
+             "MHLW": r"MHLW|Ministry of Health, Labou?r and Welfare"}
 _DESIGNATIONS = {"orphan": r"orphan", "breakthrough": r"breakthrough", "fast_track": r"fast[- ]track",
                  "rmat": r"RMAT", "prime": r"PRIME", "priority_review": r"priority review",
                  "accelerated_approval": r"accelerated approval",
@@ -121,7 +126,9 @@ def table_query(question: str) -> TableQuery | None:
         return None
     rank = _RANK.search(question)
     money = _MONEY.search(question)
-    if not (rank or money or items or _LIST.search(question)):
+    reported = _REPORTED.search(question)
+    listed = _LIST.search(question) or (reported and reported.group("what").lower().endswith("s"))
+    if not (rank or money or items or listed):
         return None
     q = TableQuery(type="regulatory" if items else m.lastgroup)
     if q.type == "deal" and m is not None:
@@ -248,7 +255,9 @@ def find(store, q: TableQuery, collections: Sequence[str] | None,
             rows = [r for r in rows if r.source in titled]
             q.names.remove(name)
             if len(titled) == 1:
-                q.said.append(f"in “{_title(view, next(iter(titled)))}”")
+                source = next(iter(titled))
+                title = _title(view, source)
+                q.said.append(f"in “{source if re.search(r'https?://|^Source:', title) else title}”")
     rows = [r for r in rows if _matches(r, q)]
     if any(not any(_names_it(r, name, _COMPANY_FIELDS) for r in rows) for name in q.names):
         return []
