@@ -349,3 +349,10 @@ def test_a_disease_named_after_a_person_is_not_the_product():
     _grounded(records, els)
     r = _one(records, "regulatory")
     assert (r["product"], r["indication"]) == ("VX-101", "Fabry disease")
+
+
+def test_partnering_with_a_company_is_a_collaboration():
+    els = _elements("Biogen is also partnering with Japanese drugmaker Eisai to sell its new treatment.")
+    records = extract_records(els)
+    _grounded(records, els)
+    assert _one(records, "deal") == {"parties": ["Biogen", "Eisai"], "kind": "collaboration"}

@@ -16,7 +16,8 @@ from ingest.records.document import Document, Mention, Sentence
 
 _NLP_CUE = re.compile(r"\b(?:acqui(?:re[sd]?|ring|sition)|buy(?:s|ing)?|bought|purchas(?:e[sd]?|ing)|"
                       r"takeover|buyout|licen[cs](?:e[sd]?|ing)|collaborat(?:ion|e[sd]?|ing)|"
-                      r"partner(?:ship|ed|s)?|alliance|deal|agreement|option|paid|pays?|paying|grant(?:s|ed|ing)?)\b", re.IGNORECASE)
+                      r"partner(?:ship|ed|s|ing)?|team(?:s|ed|ing)\s+up|alliance|deal|agreement|option|paid|pays?|"
+                      r"paying|grant(?:s|ed|ing)?)\b", re.IGNORECASE)
 _VERB_KIND = [(re.compile(r"^(?:acquir|buy|bought|purchas|take)", re.IGNORECASE), "acquisition"),
               (re.compile(r"^(?:in-)?licen[cs]", re.IGNORECASE), "license"),
               (re.compile(r"^(?:partner|collaborat|team)", re.IGNORECASE), "collaboration"),
