@@ -124,3 +124,8 @@ def test_a_name_with_letters_of_other_scripts_stays_whole():
     assert "Hillerød" in [a.surface for a in anchors]
     assert not any(anchor_in(a, set(terms("Fujifilm is investing in Holly Springs.")))
                    for a in anchors if a.surface == "Hillerød")
+
+
+def test_a_currency_code_is_a_unit_not_a_name():
+    surfaces = [a.surface for a in question_anchors("How many jobs did Novo's DKK 380m Kalundborg project create?")]
+    assert "DKK" not in surfaces and "Novo" in surfaces and "Kalundborg" in surfaces

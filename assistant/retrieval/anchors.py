@@ -33,6 +33,8 @@ _GENERIC = frozenset(question_terms(
 _DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
 # Words that, after a name, say what kind of company it is ("WuXi Bio" for WuXi Biologics,
 # "Samsung Bio", "Jacobio Pharma"): a short form of the name, not a second premise.
+# Currency codes ("Novo's DKK 380m project"): a unit of the amount, not a name.
+_CURRENCY = frozenset("usd eur gbp chf jpy cny rmb krw inr dkk sek nok cad aud hkd sgd".split())
 _KIND = frozenset(question_terms("bio biotech biologics biosciences bioscience biopharma pharma "
                                  "pharmaceuticals therapeutics"))
 
@@ -52,7 +54,7 @@ def question_anchors(question: str) -> list[Anchor]:
     for i, m in enumerate(_WORD_RE.finditer(question)):
         raw = _POSSESSIVE_END.sub("", m.group(0).strip(".'’,")).strip(".'’")
         before, previous = previous, raw.lower()
-        if not raw or raw.lower() in _PHRASING:
+        if not raw or raw.lower() in _PHRASING or raw.lower() in _CURRENCY:
             continue
         if anchors and before and anchors[-1].surface.lower() == before and \
                 all(t in _KIND for t in terms(raw)):
