@@ -96,6 +96,18 @@ class AnswererModel:
                    CrossSection.from_dict(d["cross"]) if "cross" in d else None)
 
 
+GATE_PATH = Path(__file__).parent / "data" / "gate.json"
+
+
+@lru_cache(maxsize=4)
+def gate_threshold(path: Path = GATE_PATH) -> float | None:
+    """The answer threshold chosen on trade-press questions (`python -m eval.gate`), if shipped."""
+    try:
+        return float(json.loads(path.read_text(encoding="utf-8"))["answer_threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_PATH) -> AnswererModel:
     return AnswererModel.load(path)

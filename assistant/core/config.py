@@ -139,7 +139,9 @@ class Settings(BaseSettings):
                                       "most (a quoted list may add its items).")
     answer_threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="Answer only when the learned P(answerable) reaches this. "
-        "Default: the threshold learned with the model (assistant/answers/data/answerer.json).")
+        "Default: with the cross-encoder, the threshold chosen on spent trade-press held-out sets "
+        "(assistant/answers/data/gate.json, `python -m eval.gate`); without it, the one learned "
+        "with the model (assistant/answers/data/answerer.json).")
     table_answers: bool = Field(
         True, description="Answer questions asking for a list, a ranking or a filter of deals, "
                           "regulatory events or sites (\"List all deals over $1 billion\") from "
