@@ -356,3 +356,12 @@ def test_partnering_with_a_company_is_a_collaboration():
     records = extract_records(els)
     _grounded(records, els)
     assert _one(records, "deal") == {"parties": ["Biogen", "Eisai"], "kind": "collaboration"}
+
+
+def test_a_word_of_the_agency_name_is_not_the_product():
+    els = _elements("Japan's Ministry of Health, Labor and Welfare (MHLW) approved a slew of new drugs.",
+                    "The Ministry of Health, Labour and Welfare approved Carvykti for multiple myeloma.")
+    records = extract_records(els)
+    _grounded(records, els)
+    # the first sentence names no product: no record, not one "for Welfare"
+    assert [r["fields"]["product"]["value"] for r in records if r["type"] == "regulatory"] == ["Carvykti"]

@@ -98,9 +98,13 @@ def _action(clause: str, designations: list[str]) -> str | None:
 
 def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
     found = []
+    # words of an agency's name ("Ministry of Health, Labour and Welfare") are not products
+    agencies = [(a.start(), a.end()) for rx in P.AGENCY_RE.values() for a in rx.finditer(clause)]
     for rx in (_CODE, _INN, _BRAND):
         for m in re.finditer(rx, clause):
             word = m.group(0)
+            if any(a <= m.start() < b for a, b in agencies):
+                continue
             if word in _NOT_PRODUCT or word.upper() in _NOT_PRODUCT or any(
                     word in c for c in companies):
                 continue
