@@ -13,6 +13,15 @@ import pytest
 
 from eval.dataset import CATEGORIES, load, normalize_ws
 from tests.test_eval_sets import document_text
+from tests.test_heldout_sets import (  # the schema and value checks shared with the later sets
+    CURRENCIES,
+    DATES,
+    ENUMS,
+    FIELDS,
+    MONEY,
+    NUMBERS,
+    _number_wordings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "eval" / "data" / "heldout"
@@ -143,24 +152,6 @@ def test_every_document_ingests(tmp_path, embedder):
 
 RECORDS = HELDOUT / "records_gold.jsonl"
 
-FIELDS = {
-    "deal": {"parties", "kind", "asset", "upfront", "milestones", "total", "announced"},
-    "regulatory": {"agency", "action", "designation", "product", "sponsor", "indication", "date"},
-    "facility": {"company", "site", "country", "capacity_liters", "investment", "jobs", "status", "date"},
-}
-MONEY = {"upfront", "milestones", "total", "investment"}
-DATES = {"announced", "date"}
-NUMBERS = {"capacity_liters", "jobs"}
-ENUMS = {
-    "kind": {"acquisition", "license", "collaboration", "investment", "merger", "option", "royalty"},
-    "action": {"approval", "conditional_approval", "tentative_approval", "designation", "complete_response",
-               "filing_acceptance", "delay", "positive_opinion"},
-    # the brief's designations, plus the FDA's qualified infectious disease product (QIDP) tag
-    "designation": {"orphan", "breakthrough", "fast_track", "rmat", "prime", "priority_review",
-                    "accelerated_approval", "qidp"},
-    "status": {"announced", "under_construction", "operational", "completed"},
-}
-CURRENCIES = {"USD", "EUR", "CHF", "GBP", "JPY", "KRW", "CNY", "DKK", "SEK", "INR", "CAD", "AUD"}
 # the wording of a normalised value as the documents write it
 AGENCY_WORDING = {
     "FDA": ("fda", "food and drug administration"),
@@ -179,15 +170,6 @@ def _records() -> list[dict]:
     import json
 
     return [json.loads(line) for line in RECORDS.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _number_wordings(value: float) -> set[str]:
-    """How a figure may be written: 1915000000 -> '1.915' (billion), 330000 -> '330,000', ..."""
-    out = {f"{value:,.0f}", f"{value:.0f}"}
-    for scale in (1e3, 1e6, 1e9, 1e12):
-        if value >= scale:
-            out.add(f"{value / scale:.3f}".rstrip("0").rstrip("."))
-    return out
 
 
 def test_records_load_with_valid_types_fields_and_ids(texts):
