@@ -503,14 +503,23 @@ def test_symbols_render_with_a_font_that_has_them(page, site):
     if "Noto Color Emoji" not in installed:
         pytest.skip("fonts-noto-color-emoji is not installed (make browser installs it)")
     open_site(page, site)
-    page.evaluate("""() => { const s = document.createElement('span'); s.id = 'sym';
-        s.textContent = '📸 → • —'; document.querySelector('.chat').append(s); }""")
+    # laid out and painted before the fonts are asked for: on a loaded machine Chromium may not
+    # have shaped the text yet, and then reports no fonts at all
+    page.evaluate("""async () => { const s = document.createElement('span'); s.id = 'sym';
+        s.textContent = '📸 → • —'; document.querySelector('.chat').append(s);
+        s.getBoundingClientRect(); await document.fonts.ready;
+        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); }""")
     cdp = page.context.new_cdp_session(page)
     cdp.send("DOM.enable")
     cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#sym"})["nodeId"]
-    fonts = {f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]}
+    fonts: set[str] = set()
+    for _ in range(20):
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#sym"})["nodeId"]
+        fonts = {f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]}
+        if fonts:
+            break
+        page.wait_for_timeout(250)
     assert "Noto Color Emoji" in fonts, fonts
     assert fonts <= {"Noto Color Emoji", "DejaVu Sans", "Liberation Sans"}, fonts
 
