@@ -235,3 +235,39 @@ def test_a_value_in_a_passage_about_the_subject_is_shown_hedged(kinds):
     a = answer_of(kinds, "When is Halden's acquisition of Aurion expected to close?")
     assert a.kind == "hedged" and "fourth quarter of 2023" in a.answer, a.answer
     assert a.answer.startswith("The documents do not state the date plainly."), a.answer
+
+
+# --- a question about one term of a deal, or one designation, is answered only by a sentence
+# --- that states that term: the deal's headline value is not its upfront -----------------------
+
+@pytest.mark.parametrize("question, what", [
+    ("What royalty rate will Norvane pay Kestrel on KT-210?", "the royalties"),
+    ("How much is Halden paying Aurion upfront?", "the upfront payment"),
+    ("Did VX-101 also get breakthrough therapy designation?", "a breakthrough therapy designation"),
+    ("What premium does Norvane's KT-210 licence carry?", "the premium"),
+])
+def test_a_deal_term_or_designation_no_sentence_states_is_said_to_be_missing(kinds, question, what):
+    """Such questions were answered with the deal's headline sentence ("$2.1 billion in cash",
+    "tiered royalties") or the designation the product does hold (orphan, not breakthrough)."""
+    a = answer_of(kinds, question)
+    assert a.kind == "hedged" and a.answer.startswith(f"The documents do not state {what} plainly."), a.answer
+
+
+@pytest.mark.parametrize("question, fact", [
+    ("How much is Norvane paying upfront for KT-210?", "$75 million upfront"),
+    ("What premium is Halden paying for Aurion?", "61% premium"),
+    ("Did VX-101 get orphan drug designation from the EMA?", "orphan designation from the European Medicines Agency"),
+])
+def test_a_deal_term_or_designation_the_documents_state_is_answered(kinds, question, fact):
+    a = answer_of(kinds, question)
+    assert a.kind == "answered" and fact in a.answer, a.answer
+
+
+# --- "across these articles", "where does X show up": one cited item per document --------------
+
+def test_where_a_company_shows_up_across_the_documents_is_one_item_per_document(kinds):
+    a = answer_of(kinds, "Where does Kestrel show up across these articles?")
+    assert a.shape == "list", a.answer
+    lines = [ln for ln in a.answer.splitlines() if ln.startswith("- ")]
+    assert lines and all("Kestrel" in ln for ln in lines), a.answer
+    assert len({c.source for c in a.citations}) == len(lines), a.answer

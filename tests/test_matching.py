@@ -6,7 +6,7 @@ import pytest
 
 from assistant.core.text import terms
 from assistant.retrieval.anchors import anchor_in, question_anchors
-from assistant.retrieval.spelling import correct, place_in
+from assistant.retrieval.spelling import correct, place_in, question_abbreviations
 
 
 @pytest.mark.parametrize("a, b", [
@@ -129,3 +129,32 @@ def test_a_name_with_letters_of_other_scripts_stays_whole():
 def test_a_currency_code_is_a_unit_not_a_name():
     surfaces = [a.surface for a in question_anchors("How many jobs did Novo's DKK 380m Kalundborg project create?")]
     assert "DKK" not in surfaces and "Novo" in surfaces and "Kalundborg" in surfaces
+
+
+@pytest.mark.parametrize("question, document", [
+    ("What did the MYL-1401H CRL question?", "The FDA issued a complete response letter for MYL-1401H."),
+    ("Which BTD did VX-7 get?", "VX-7 received Breakthrough Therapy designation."),
+    ("What did the FDA grant?", "The US Food and Drug Administration granted fast track status."),
+    ("What did the MHLW approve?", "Japan's Ministry of Health, Labor and Welfare approved it."),
+])
+def test_a_trade_abbreviation_matches_what_it_stands_for(question, document):
+    vocab = set(terms(document))
+    anchors = [a for a in question_anchors(question) if not a.numeric]
+    assert anchors and all(anchor_in(a, vocab) for a in anchors), [a.surface for a in anchors]
+
+
+def test_an_abbreviation_does_not_match_another_phrase():
+    crl = [a for a in question_anchors("What did the CRL say?") if a.surface == "CRL"]
+    assert crl and not anchor_in(crl[0], set(terms("The FDA sent a response to the letter.")))
+
+
+def test_keyword_search_looks_for_the_other_spelling_of_an_abbreviation():
+    assert ("complet", "respons", "letter") in question_abbreviations("What did the CRL cite?")
+    assert ("crl",) in question_abbreviations("Which drugs got a complete response letter?")
+    # an abbreviation counts as the question writes it: "nice" and "prime" are words
+    assert question_abbreviations("Is it a nice site in a prime spot?") == []
+
+
+def test_a_negated_place_is_not_a_premise():
+    surfaces = [a.surface for a in question_anchors("Which non-US regulators approved Lokelma?")]
+    assert surfaces == ["Lokelma"]

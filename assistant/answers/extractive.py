@@ -207,7 +207,9 @@ class ExtractiveGenerator:
         cands = candidates(passages)
         if not cands:
             return self.abstain("no sentence of the retrieved passages matches the question")
-        ranked = _facts_first(self.score(q, cands, stats, keep_rest=shape.kind != "single"))
+        # A list, and a question about one term of a deal (below), look past the best sentences.
+        ranked = _facts_first(self.score(q, cands, stats,
+                                         keep_rest=shape.kind != "single" or q.slot is not None))
         p_answer = self.p_answer(q, ranked, passages)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold is not None
                      else self.answer_threshold)
@@ -281,6 +283,26 @@ class ExtractiveGenerator:
                              if _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage))), None)
                 shown = chosen[:HEDGE_SENTENCES - 1 if near else HEDGE_SENTENCES] + ([near] if near else [])
                 return self._not_plain(shown, p_answer, _VALUE_NAMES[q.wanted[0]])
+        # The deal term or designation asked about ("upfront", "orphan") must be what a cited
+        # sentence says: the best sentence saying it about the question's subject joins the
+        # answer, or the answer is hedged ("a potential $1 billion-plus agreement" does not give
+        # the upfront payment; a fast track designation is not an orphan designation).
+        # (the value asked for, when one is, in the same sentence: "its shares rose 23%" next to
+        # "plus tiered royalties" does not give a royalty rate)
+        if q.slot and not unreported and not any(q.slot[1].search(c.text) and (not q.wanted or c.typed)
+                                                 for c in chosen):
+            # about the subject: it (or the sentence before it) names all the question's names,
+            # or, next to a chosen sentence in its passage, one of them ("Sanofi is paying $600
+            # million up front" after the sentence on Sanofi's purchase of DR-0201)
+            near = {c.passage.id for c in chosen}
+            said = next((c for c in ranked if c not in chosen and q.slot[1].search(c.text)
+                         and (not q.wanted or c.typed) and (
+                             _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage)) or
+                             c.passage.id in near and any(anchor_in(a, _window(c)) for a in names))),
+                        None)
+            if said is None:
+                return self._not_plain(chosen[:HEDGE_SENTENCES], p_answer, q.slot[0])
+            chosen.append(said)
         return self._compose(chosen, p_answer, unreported)
 
     def p_answer(self, q: _Question, ranked: list[Candidate], passages: list[Passage]) -> float:

@@ -12,7 +12,9 @@ from assistant.retrieval.anchors import Anchor, question_anchors
 
 # What kind of answer a question wants, and what a sentence must contain to give it.
 _ANSWER_TYPES = [
-    ("percentage", re.compile(r"\b(percent(age)?|share of|proportion|what fraction|% of)\b", re.I),
+    # A premium or a royalty rate is given as a percentage: "a 95% premium", "royalties of 10%".
+    ("percentage", re.compile(r"\b(percent(age)?|share of|proportion|what fraction|% of|premium|"
+                              r"royalty rates?|rates? of royalt\w*)\b", re.I),
      re.compile(r"\d\s?%|\bper ?cent\b", re.I)),
     ("temperature", re.compile(r"\b(temperature|how cold|how hot)\b", re.I),
      re.compile(r"°|\b(celsius|fahrenheit|degrees|kelvin)\b|[-−]\d+\s?°?c\b", re.I)),
@@ -53,6 +55,48 @@ _ANSWER_TYPES = [
     ("author", re.compile(r"\b(who (wrote|authored|is the author)|author of|written by|byline)\b", re.I),
      re.compile(r"(^|\n)\s*(by:?|author:)\s+[A-Z]", re.I)),
 ]
+# The particular term of a deal, or the particular designation, a question asks about, and what
+# a sentence must say to give it: "What's Roche paying upfront?" is not answered by "a potential
+# $1 billion-plus agreement", nor "Did BXCL701 get orphan drug designation?" by its fast track.
+# (name as the answer says it, what the question says, what the sentence must say)
+_SLOTS = [
+    ("the upfront payment", re.compile(r"\bup[- ]?front\b", re.I),
+     re.compile(r"\bup[- ]?front\b|\binitial (payment|fee)|\bat (signing|closing)\b|\bsigning fee|"
+                r"\bwhen the deal closes\b", re.I)),
+    ("the milestone payments", re.compile(r"\bmilestones?\b", re.I),
+     re.compile(r"\bmilestones?\b|\bcontingent\b|\bearn[- ]?outs?\b|\bCVRs?\b|\bfurther payments\b|"
+                r"\bbio-?bucks\b", re.I)),
+    ("the royalties", re.compile(r"\broyalt(y|ies)\b", re.I), re.compile(r"\broyalt", re.I)),
+    ("the premium", re.compile(r"\bpremium\b", re.I), re.compile(r"\bpremium\b", re.I)),
+    ("the brand name", re.compile(r"\b(brand(ed)?[- ]name|trade ?name|brand|marketed (as|under))\b", re.I),
+     re.compile(r"\bbrand|\btrade ?name|\bmarketed (as|under)|\bunder the name|®|™", re.I)),
+    ("an orphan drug designation", re.compile(r"\borphan\b|\bODD\b"), re.compile(r"\borphan\b|\bODD\b")),
+    ("a breakthrough therapy designation", re.compile(r"\bbreakthrough\b|\bBTD\b", re.I),
+     re.compile(r"\bbreakthrough\b|\bBTD\b", re.I)),
+    ("a fast track designation", re.compile(r"\bfast[- ]track", re.I), re.compile(r"\bfast[- ]track", re.I)),
+    ("an RMAT designation", re.compile(r"\bRMAT\b|regenerative medicine advanced", re.I),
+     re.compile(r"\bRMAT\b|regenerative medicine advanced", re.I)),
+    ("a PRIME designation", re.compile(r"\bPRIME\b|\bpriority medicines\b"),
+     re.compile(r"\bPRIME\b|\bpriority medicines\b", re.I)),
+    ("a priority review", re.compile(r"\bpriority review\b", re.I), re.compile(r"\bpriority review\b", re.I)),
+    ("an accelerated approval", re.compile(r"\baccelerated approval\b", re.I),
+     re.compile(r"\baccelerated (approval|assessment)\b", re.I)),
+    # last: an approval, asked of a product that holds only a designation ("When did the FDA
+    # approve teplizumab?" where it holds a breakthrough designation)
+    ("an approval", re.compile(r"\bapprov(e|es|ed|al|als)\b", re.I),
+     re.compile(r"\bapprov|\bclear(ed|ance|s)\b|\bauthori[sz]|\bgreen light|\bgo-ahead|\bnod\b|"
+                r"\blicen[cs]ed\b|\bmarketing permission", re.I)),
+]
+
+
+def slot_of(question: str) -> tuple[str, re.Pattern] | None:
+    """The deal term or designation the question asks about, and what a sentence giving it says."""
+    for name, asks, holds in _SLOTS:
+        if asks.search(question):
+            return name, holds
+    return None
+
+
 # Kinds of value that describe a document as a whole (its date, its author): the sentence giving
 # them (a dateline, a byline) shares no words with the question.
 _DOCUMENT_FACTS = {"date", "author"}
@@ -72,6 +116,7 @@ class _Question:
     weights: dict[str, float]  # content term -> IDF
     anchors: list[Anchor]
     wanted: tuple[str, re.Pattern] | None
+    slot: tuple[str, re.Pattern] | None  # the deal term or designation asked about (`slot_of`)
     about_document: bool  # asks for the document's own date or author
     asked: set[str]  # content terms that name what is asked (not anchors, not type words)
 
@@ -112,6 +157,7 @@ def analyse(question: str, stats: CorpusStats) -> _Question:
         weights={t: stats.idf(t) for t in q_terms},
         anchors=anchors,
         wanted=wanted,
+        slot=slot_of(question),
         about_document=about_document,
         asked={t for t in q_terms if t not in anchor_terms and t not in type_words},
     )

@@ -37,7 +37,12 @@ _LIST = re.compile(
 # Where one side ends and the other begins: "A or B", "A and B", "A vs B", "larger than B".
 _SPLIT = re.compile(r"\s+(?:or|and|vs\.?|versus|with|to|than)\s+|[,;:]\s*(?:or|and)?\s*|"
                     r"\s+(?:was|were|is|are)\s+(?:\w+\s+)?(?=\w+er\b|more\b|less\b)", re.IGNORECASE)
-_EACH = re.compile(r"\bin each (document|article|deal|case)\b", re.IGNORECASE)
+# One item per document: "in each article", "across these stories", "Where does BMS show up?"
+_DOCS = r"(documents?|articles?|stories|story|pieces?|reports?|texts?|set|sources?|items?|pages?|files?)"
+_EACH = re.compile(r"\bin each (document|article|story|piece|deal|case)\b|"
+                   rf"\b(across|throughout|in all( of)?|over) (these|the|this|those|all( the)?) {_DOCS}\b|"
+                   r"\bwhere (does|do|did) .{2,60}? (show up|appear|feature|come up|figure)\b",
+                   re.IGNORECASE)
 
 
 @dataclass

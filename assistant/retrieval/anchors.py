@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from assistant.core import aliases
 from assistant.core.text import question_terms, terms
-from assistant.retrieval.spelling import place_in
+from assistant.retrieval.spelling import abbreviation_in, place_in
 
 # Capitalised words in questions that are phrasing, not subjects.
 _PHRASING = frozenset(
@@ -56,6 +56,8 @@ def question_anchors(question: str) -> list[Anchor]:
         before, previous = previous, raw.lower()
         if not raw or raw.lower() in _PHRASING or raw.lower() in _CURRENCY:
             continue
+        if re.match(r"(?i)non-", raw):  # "non-US regulators": what the answer is not, no premise
+            continue
         if anchors and before and anchors[-1].surface.lower() == before and \
                 all(t in _KIND for t in terms(raw)):
             continue  # "WuXi Bio": the kind of company after its name
@@ -89,6 +91,9 @@ def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
         return False
     # "Swiss" -> "Switzerland", "U.S." -> "United States": the table of places.
     if place_in(anchor.surface, vocabulary):
+        return True
+    # "CRL" -> "complete response letter": the trade's abbreviations.
+    if abbreviation_in(anchor.surface, vocabulary):
         return True
     # "BMS" -> "Bristol-Myers Squibb", "J&J" -> "Johnson & Johnson": another name of the same
     # company (the alias table) whose every word is there.

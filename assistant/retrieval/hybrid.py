@@ -32,6 +32,7 @@ from assistant.index.protocols import IndexReader
 from assistant.retrieval.anchors import question_alias_names
 from assistant.retrieval.embedding import Embedder
 from assistant.retrieval.rerank import CrossEncoderReranker, get_reranker
+from assistant.retrieval.spelling import question_abbreviations
 
 log = logging.getLogger(__name__)
 
@@ -434,9 +435,10 @@ class HybridRetriever:
         if not q:
             return []
         weights = view.keyword.weights(q)
-        # "BMS" also finds "Bristol-Myers Squibb" (and back): each other name the index holds
+        # "BMS" also finds "Bristol-Myers Squibb" (and back), "CRL" "complete response letter":
+        # each other name the index holds
         # weighs as much as one query word, shared among its words and among the names.
-        found = [n for n in question_alias_names(question)
+        found = [n for n in question_alias_names(question) + question_abbreviations(question)
                  if all(view.doc_freq(t) > 0 for t in n)]
         for name in found:
             for t in name:

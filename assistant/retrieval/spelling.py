@@ -2,6 +2,8 @@
 
 - Places: a country, its demonyms and short forms are one place ("Swiss" = "Switzerland",
   "U.S." = "United States"); the table is `data/demonyms.tsv`.
+- The trade's abbreviations: "CRL" = "complete response letter", "BTD" = "breakthrough therapy
+  designation", "MHLW" = the ministry's full name; the table is `data/abbreviations.tsv`.
 - Misspelt names: a name of the question that the index does not know is matched to the nearest
   term it does know (one edit for names under 8 letters, two from 8), and the answer says which:
   "Showing results for Fucaso". Edit distance is RapidFuzz's Levenshtein.
@@ -20,18 +22,23 @@ from typing import Iterable
 
 from assistant.core.text import terms
 
-_TABLE = Path(__file__).parent / "data" / "demonyms.tsv"
+_DATA = Path(__file__).parent / "data"
 
 
-@lru_cache(maxsize=1)
-def _places() -> dict[str, list[tuple[str, ...]]]:
-    """Each way of naming a place (as terms) -> every way of naming it."""
+@lru_cache(maxsize=2)
+def _forms(table: str) -> dict[str, list[tuple[str, ...]]]:
+    """Each way of writing a thing (as terms) -> every way of writing it, from a table of
+    lines "name<TAB>other, other"."""
     out: dict[str, list[tuple[str, ...]]] = {}
-    for line in _TABLE.read_text(encoding="utf-8").splitlines():
+    for line in (_DATA / table).read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        country, _, rest = line.partition("\t")
-        names = [country] + [n.strip() for n in rest.split(",") if n.strip()]
+        first, _, rest = line.partition("\t")
+        # commas inside a name ("Ministry of Health, Labour and Welfare") stay when the part
+        # after one starts in lower case or with "and"
+        parts = re.split(r",\s+(?=[A-Z](?!abour|abor))", rest) if table == "abbreviations.tsv" \
+            else rest.split(",")
+        names = [first] + [n.strip() for n in parts if n.strip()]
         forms = [tuple(terms(n)) for n in names]
         forms = [f for f in forms if f]
         for f in forms:
@@ -42,11 +49,47 @@ def _places() -> dict[str, list[tuple[str, ...]]]:
 
 def place_forms(surface: str) -> list[tuple[str, ...]]:
     """Other ways of naming the place `surface` names ([] when it names none)."""
-    return _places().get(" ".join(terms(surface)), [])
+    return _forms("demonyms.tsv").get(" ".join(terms(surface)), [])
 
 
 def place_in(surface: str, vocabulary: set[str]) -> bool:
     return any(all(t in vocabulary for t in form) for form in place_forms(surface))
+
+
+# --- the trade's abbreviations ("CRL" = "complete response letter"), data/abbreviations.tsv ---
+
+def abbreviation_forms(surface: str) -> list[tuple[str, ...]]:
+    """The other spellings of the abbreviation `surface` ("CRL" -> complete response letter),
+    or of the phrase it abbreviates; [] when the table knows neither."""
+    own = tuple(terms(surface))
+    return [f for f in _forms("abbreviations.tsv").get(" ".join(own), []) if f != own]
+
+
+def abbreviation_in(surface: str, vocabulary: set[str]) -> bool:
+    return any(all(t in vocabulary for t in form) for form in abbreviation_forms(surface))
+
+
+def question_abbreviations(question: str) -> list[tuple[str, ...]]:
+    """Other spellings of the abbreviations, and of the abbreviated phrases, a question uses:
+    what keyword search also looks for."""
+    q = terms(question)
+    joined = f" {' '.join(q)} "
+    written = {w for w in re.findall(r"[\w&]+", question) if any(c.isupper() for c in w)}
+    out: list[tuple[str, ...]] = []
+    for key, forms in _forms("abbreviations.tsv").items():
+        # an abbreviation counts as the question writes it ("NICE", not "nice"), a phrase as words
+        if f" {key} " not in joined or " " not in key and not any(
+                " ".join(terms(w)) == key for w in written if w in _abbreviations()):
+            continue
+        out.extend(f for f in forms if " ".join(f) != key and f not in out)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    """The abbreviations of the table as they are written ("CRL", "mAb")."""
+    lines = (_DATA / "abbreviations.tsv").read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.split("\t")[0] for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
 # --- misspelt names ---

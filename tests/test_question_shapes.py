@@ -1,0 +1,65 @@
+"""What a question asks for (pure logic): its shape (one fact, a list, a comparison, a summary,
+one item per document) and the deal term or designation an answer sentence must state."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answers.question import answer_type, slot_of
+from assistant.answers.shapes import shape_of
+
+
+@pytest.mark.parametrize("question", [
+    "Where does BMS show up as a deal counterparty across these articles?",
+    "What's Sanofi involved in across this set?",
+    "Where does J&J appear in these stories?",
+    "What is Lonza's role in each document?",
+    "Which deals are mentioned throughout the articles?",
+])
+def test_one_item_per_document(question):
+    shape = shape_of(question)
+    assert shape.kind == "list" and shape.per_document, question
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Where is the new plant?", "single"),
+    ("Where does the company plan to build its plant?", "single"),
+    ("Which companies signed licences?", "list"),
+    ("Summarize this document", "summary"),
+])
+def test_other_shapes_are_left_alone(question, kind):
+    shape = shape_of(question)
+    assert shape.kind == kind and not shape.per_document, question
+
+
+@pytest.mark.parametrize("question, slot", [
+    ("What's Roche paying Oxford Biotherapeutics upfront?", "the upfront payment"),
+    ("How much is paid up front?", "the upfront payment"),
+    ("What milestones could Dren earn?", "the milestone payments"),
+    ("What royalty rate does Servier owe?", "the royalties"),
+    ("What premium does the offer represent?", "the premium"),
+    ("Under what brand name was it approved in Japan?", "the brand name"),
+    ("Did BXCL701 also get orphan drug designation?", "an orphan drug designation"),
+    ("Does it hold BTD?", "a breakthrough therapy designation"),
+    ("Did the EMA grant PRIME?", "a PRIME designation"),
+    ("When did the FDA approve teplizumab?", "an approval"),
+    ("When did it get accelerated approval?", "an accelerated approval"),
+    ("How much is the deal worth?", None),
+])
+def test_the_deal_term_or_designation_asked_about(question, slot):
+    found = slot_of(question)
+    assert (found[0] if found else None) == slot
+
+
+@pytest.mark.parametrize("sentence, holds", [
+    ("Sanofi is paying a hefty $600 million up front.", True),
+    ("The deal could reach as much as $1.9 billion.", False),
+])
+def test_a_sentence_states_the_upfront_or_not(sentence, holds):
+    assert bool(slot_of("How much upfront?")[1].search(sentence)) == holds
+
+
+def test_a_premium_or_royalty_rate_is_asked_as_a_percentage():
+    assert answer_type("What premium does $31.26 a share represent?")[0] == "percentage"
+    assert answer_type("What royalty rate does Servier owe?")[0] == "percentage"
+    assert answer_type("How much did Amgen pay?")[0] == "amount"
