@@ -271,3 +271,30 @@ def test_where_a_company_shows_up_across_the_documents_is_one_item_per_document(
     lines = [ln for ln in a.answer.splitlines() if ln.startswith("- ")]
     assert lines and all("Kestrel" in ln for ln in lines), a.answer
     assert len({c.source for c in a.citations}) == len(lines), a.answer
+
+
+# --- a value asked of a plant its passage opens with is that plant's; not of another one --------
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory, embedder):
+    """tests/data/sites: an article on one plant whose figures follow its heading, and which
+    mentions a laboratory elsewhere in passing."""
+    from pathlib import Path
+
+    from conftest import index_copy
+    *_, assistant = index_copy(tmp_path_factory.mktemp("sites"),
+                               Path(__file__).parent / "data" / "sites", embedder)
+    return assistant
+
+
+def test_a_value_under_the_heading_that_names_the_plant_is_answered(sites):
+    """"Arden announced its plans ... in March 2023" two sentences after the sentence opening the
+    article on Arden's Valdora LSCC plant was hedged: "do not report Valdora, LSCC in this
+    connection"."""
+    a = sites.ask("When did Arden announce its plans for the Valdora LSCC plant?").answer
+    assert a.kind == "answered" and "March 2023" in a.answer, a.answer
+
+
+def test_a_value_of_one_site_is_not_given_for_another_the_passage_mentions(sites):
+    a = sites.ask("How much is Arden investing in its Boston laboratory?").answer
+    assert a.kind != "answered", a.answer

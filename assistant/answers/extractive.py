@@ -39,7 +39,7 @@ from assistant.answers.features import (
     sentence_features,
     vocabulary,
 )
-from assistant.answers.gather import compare_sides, is_quote, lead, list_items
+from assistant.answers.gather import compare_sides, entities, is_quote, lead, list_items
 from assistant.answers.model import AnswererModel, gate_threshold, load_model
 from assistant.answers.question import _Question, analyse, answer_type
 from assistant.answers.shapes import Shape, shape_of
@@ -57,8 +57,9 @@ from assistant.answers.types import (
 )
 from assistant.core.config import Settings
 from assistant.core.text import BULLET, terms
-from assistant.retrieval.anchors import Anchor, anchor_in
+from assistant.retrieval.anchors import Anchor, anchor_in, company_names
 from assistant.retrieval.hybrid import Passage
+from assistant.retrieval.spelling import place_forms
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
 # and how many following chunks of its document it may run into.
@@ -80,6 +81,8 @@ _VALUE_NAMES = {"amount": "the amount", "date": "the date", "count": "the number
                 "percentage": "the percentage", "duration": "how long", "temperature": "the temperature",
                 "jobs": "the number of jobs", "volume": "the capacity"}
 _COVERAGE = SENTENCE_FEATURES.index("coverage")
+# slots (`question.slot_of`) that are terms of a deal, which each side of a comparison must state
+_DEAL_TERMS = {"the upfront payment", "the milestone payments", "the royalties", "the premium"}
 _CODE = re.compile(r"[A-Za-z]")  # a number that is part of a code name ("VX-101"), not a year
 _PRONOUN_START = re.compile(r"^(they|this|these|it|its|such|those|their|he|she|both)\b", re.I)
 
@@ -243,7 +246,22 @@ class ExtractiveGenerator:
                           and anchor_in(a, vocab.get(c.passage.id) or vocabulary(c.passage))), None)
             if extra is not None:
                 chosen.append(extra)
+        # ... where "what they cite" is the cited chunks with their document's title and the
+        # chunks either side: "The company will put $48 million into the Syracuse facilities"
+        # is about Lotte Biologics when the article's headline and the sentence before name it.
+        def around() -> set[str]:
+            out: set[str] = set()
+            for c in chosen:
+                out |= set(terms(c.passage.title))
+                for k in (-1, 1):
+                    n = stats.neighbor(c.passage, k)
+                    if n is not None:
+                        out |= vocab.get(n.id) or vocabulary(n)
+            return out
         unreported = [a for a in q.anchors if not anchor_in(a, cited())]
+        if unreported:
+            context = around()
+            unreported = [a for a in unreported if not anchor_in(a, context)]
         # A name no passage mentions at all ("Seagen"), and no name of the question in what the
         # answer cites: the sentences found are about something else, so the answer is no.
         names_missing = [a for a in missing if not a.numeric]
@@ -259,7 +277,18 @@ class ExtractiveGenerator:
         if q.wanted and len(names) >= 2 and typed and not unreported and not any(
                 all(anchor_in(a, _window(c)) for a in names) for c in typed):
             best = max(typed, key=lambda c: c.prob)
-            unreported = [a for a in names if not anchor_in(a, _window(best))]
+            # A regulator or a country is the premise itself (the FDA, not China's NMPA); a
+            # company, product or site its passage names is the passage's subject: "the new
+            # production facility ... €700m" under "Boehringer Ingelheim's ... Vienna" is BI's
+            # Vienna plant.
+            # Only when the passage opens with them (its heading, its first sentences: what it is
+            # about) and the sentence names nothing else: "... its fourth plant in Incheon" does
+            # not give the San Francisco centre's cost, nor does a passage on the Vienna plant
+            # that mentions a Boston centre in passing give the centre's.
+            own = _opening(best.passage)
+            alone = not _other_names(best, q)
+            unreported = [a for a in names if not anchor_in(a, _window(best))
+                          and (_is_regulator_or_place(a) or not alone or not anchor_in(a, own))]
             if q.wanted[0] in _VALUE_NAMES and len(unreported) == len(names) and \
                     all(anchor_in(a, cited()) for a in unreported):
                 # the value found is of something else, and the names are in what the answer
@@ -355,6 +384,9 @@ class ExtractiveGenerator:
         if wanted is not None and q.wanted is None:
             for c in ranked:
                 c.typed = bool(wanted[1].search(c.text))
+        if q.slot is not None and q.slot[0] in _DEAL_TERMS:  # "Bigger cheque upfront": each side's upfront
+            for c in ranked:
+                c.typed = c.typed and bool(q.slot[1].search(c.text))
         size = bool(_SIZE.search(q.text))
         picks = compare_sides(ranked, shape.sides, typed_wanted=wanted is not None, money=size)
         if wanted is not None:  # a side with no sentence giving the value: its best mention
@@ -569,6 +601,34 @@ def _about(q: _Question, c: Candidate, passage_vocabulary: set[str]) -> bool:
     if not all(anchor_in(a, passage_vocabulary) for a in q.names) or not q.asked:
         return False
     return 2 * len(q.asked & window) >= len(q.asked)
+
+
+_REGULATORS = frozenset(terms("FDA EMA NMPA CDE MHRA PMDA MHLW CHMP TGA ANVISA Swissmedic CDSCO "
+                              "agency commission ministry regulator"))
+
+
+def _is_regulator_or_place(a: Anchor) -> bool:
+    """An agency ("FDA", "MHLW") or a country ("Japan", "Swiss"): who acted, not what about."""
+    return a.term in _REGULATORS or bool(place_forms(a.surface))
+
+
+_MONTHS_DAYS = frozenset(terms("January February March April May June July August September October "
+                               "November December Monday Tuesday Wednesday Thursday Friday Saturday "
+                               "Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
+                               "USD EUR GBP CHF JPY CNY RMB KRW DKK US"))
+
+
+def _opening(passage: Passage) -> set[str]:
+    """Terms of a passage's title and first two sentences: what the passage is about."""
+    return set(terms(" ".join([passage.title, *passage.sentence_texts()[:2]])))
+
+
+def _other_names(c: Candidate, q: _Question) -> set[str]:
+    """Names the sentence gives that the question does not ("Incheon" when it asks of San
+    Francisco); dates, currency codes and "China-based" descriptions are not names."""
+    asked = set(terms(q.text)) | {t for a in q.anchors for n in company_names(a.surface) for t in n}
+    text = re.sub(r"\b\S+-based\b", " ", c.text)
+    return {e for e in entities(text) if not set(terms(e)) <= asked | _MONTHS_DAYS}
 
 
 def _window(c: Candidate) -> set[str]:

@@ -17,7 +17,9 @@ _PHRASING = frozenset(
     """what which who whom whose when where why how did does do is are was were can could should
     would will list name describe explain summarize summarise give tell compare show find define
     according please in on of for and or the a an to by with at from about as i we our my
-    besides apart other than beyond""".split()
+    besides apart other than beyond
+    bigger larger greater higher smaller lower earlier later sooner biggest largest highest
+    smallest cheaper costlier""".split()
 )
 # A word as the question writes it: "KT-210", "U.S.", "GSK's", "20,000-liter" (a thousands comma
 # stays inside a number, so "20,000" is one anchor, not "20" and "000").
