@@ -365,3 +365,36 @@ def test_a_word_of_the_agency_name_is_not_the_product():
     _grounded(records, els)
     # the first sentence names no product: no record, not one "for Welfare"
     assert [r["fields"]["product"]["value"] for r in records if r["type"] == "regulatory"] == ["Carvykti"]
+
+
+def test_a_described_company_after_a_deal_verb_is_a_party():
+    """"Amgen has agreed to acquire clinical stage biotechnology company Teneobio": Teneobio is
+    in no table, and the words before it say it is a company."""
+    recs = extract_records(_elements(
+        "Kavrin Pharma has agreed to acquire clinical stage biotechnology company Oltrabio for "
+        "$900 million in cash, plus future milestone payments worth up to an additional $1.6 "
+        "billion in cash.", title="Kavrin Pharma to buy Oltrabio"))
+    deal = next(r for r in recs if r["type"] == "deal")
+    assert deal["fields"]["parties"]["value"] == ["Kavrin Pharma", "Oltrabio"]
+    assert deal["fields"]["kind"]["value"] == "acquisition"
+    assert deal["fields"]["upfront"]["value"] == 900_000_000
+
+
+def test_an_emergency_approval_of_a_brand_is_an_approval():
+    recs = extract_records(_elements(
+        "Japan's Ministry of Health, Labour and Welfare (MHLW) granted emergency regulatory "
+        "approval to Norvik's Zelvora as a treatment for SARS-CoV-2 infection.",
+        title="Japan clears Norvik's Zelvora"))
+    reg = next(r for r in recs if r["type"] == "regulatory")
+    assert reg["fields"]["action"]["value"] == "approval"
+    assert reg["fields"]["product"]["value"] == "Zelvora"
+
+
+def test_a_letter_code_with_a_hyphen_is_a_product_but_car_t_is_not():
+    recs = extract_records(_elements(
+        "The novel AAV-XLRP asset has also received Fast Track designation from the FDA.",
+        title="Gene therapy news"))
+    assert [r["fields"]["product"]["value"] for r in recs if r["type"] == "regulatory"] == ["AAV-XLRP"]
+    recs = extract_records(_elements("A CAR-T therapy received Fast Track designation from the FDA.",
+                                     title="Gene therapy news"))
+    assert not any(r["fields"].get("product", {}).get("value") == "CAR-T" for r in recs)

@@ -133,6 +133,9 @@ _OBJECT_SLOT = re.compile(
     r"\b(?i:acquire|acquires|acquired|acquiring|buy|buys|bought|purchase|purchased|"
     r"acquisition\s+of|merger\s+with|merge\s+with|stake\s+in|partnership\s+with|"
     r"collaboration\s+with|agreement\s+with|licensed?\s+(?:to|from))\s+(?:[\w-]+-based\s+)?"
+    # "acquire clinical stage biotechnology company Teneobio", "buy US biotech Ambrx"
+    r"(?:(?:[\w-]+\s+){0,4}?(?i:company|biotech|biotechnology\s+firm|firm|drugmaker|developer|"
+    r"startup|start-up|specialist|maker|CDMO|subsidiary)\s+)?"
     + _SLOT_NAME)
 _SUBJECT_SLOT = re.compile(
     r"^" + _SLOT_NAME + r"\s+(?i:to\s+acquire|to\s+buy|will\s+acquire|will\s+buy|acquires|buys|"

@@ -17,7 +17,9 @@ from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Sentence
 from ingest.records.events import dates_in, event_date
 
-_CODE = r"\b[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?\b"
+# "ABO-102", "BAT1806", and letter codes joined by a hyphen ("AAV-RPGR"; not "CAR-T", "SARS-CoV")
+_CODE = (r"\b[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?\b|"
+         r"\b(?!CAR-|SARS-|MERS-|COVID-|GLP-|GIP-|PD-|HER-|IL-|TNF-|mRNA-)[A-Z]{2,6}-[A-Z]{3,8}\b(?!-)")
 _INN = (r"\b[a-z]{3,}(?:mab|cept|leucel|temcel|cel|gene|tinib|ciclib|parib|stat|vec|tide|lisib|"
         r"rsen|siran|domide|plase|kinra|ercept|lutamide|prazole|gliflozin|gliptin|glutide|"
         r"vir|virine|mycin|cillin|zomib|rafenib|degib|sertib|tecan|vedotin|ozogamicin|"
@@ -87,7 +89,7 @@ def _action(clause: str, designations: list[str]) -> str | None:
             return "approval"
         if P.ACTION_RE["designation"].search(clause) or P.ACTION_RE["approval"].search(clause):
             return "designation"
-    if re.search(r"\b(?:approved|approves|approval\s+(?:of|for)|granted\s+(?:marketing\s+)?"
+    if re.search(r"\b(?:approved|approves|approval\s+(?:of|for)|granted\s+(?:an?\s+)?(?:\w+\s+){0,3}?"
                  r"(?:approval|authori[sz]ation)|authori[sz]ed|cleared|(?:wins|won|win|receives?|"
                  r"received|gained|gains|obtained|obtains|secured|secures|got|gets)\s+"
                  r"(?:\w+\s+){0,2}?(?:approval|marketing\s+authori[sz]ation|(?:the\s+)?nod|"
@@ -120,6 +122,8 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
                 continue
             if rx == _BRAND and re.search(r"\(\s*$", clause[:m.start()]):
                 continue
+            if rx == _BRAND and re.match(r"['’]s\s+[A-Z]", clause[m.end():]):
+                continue  # "to Norvik's Zelvora": the owner of the product, not the product
             if rx == _BRAND and re.match(r"(?:['’]s)?\s+(?:disease|syndrome|disorder|ataxia|"
                                          r"dystrophy|sarcoma|lymphoma)\b", clause[m.end():]):
                 continue  # "Fabry disease", "Ewing sarcoma": a disease, not a product
