@@ -298,3 +298,23 @@ def test_a_value_under_the_heading_that_names_the_plant_is_answered(sites):
 def test_a_value_of_one_site_is_not_given_for_another_the_passage_mentions(sites):
     a = sites.ask("How much is Arden investing in its Boston laboratory?").answer
     assert a.kind != "answered", a.answer
+
+
+def test_a_list_item_may_name_the_subject_by_another_name(tmp_path_factory, embedder):
+    """"Where does BMS show up across these articles?": a document that writes only
+    "Bristol-Myers Squibb" gives an item too, though the sentence shares no word with the question."""
+    from pathlib import Path
+
+    from conftest import index_copy
+    docs = tmp_path_factory.mktemp("bms-docs")
+    (docs / "bms-orvia.txt").write_text(
+        "Bristol-Myers Squibb to buy Orvia Bio\n\nBristol-Myers Squibb has agreed to acquire Orvia "
+        "Bio, a developer of fibrosis drugs, for $410 million in cash.\n")
+    (docs / "bms-tessel.txt").write_text(
+        "BMS and Tessel sign cancer pact\n\nBMS is teaming up with Tessel Therapeutics in a deal "
+        "worth up to $900 million to develop cancer antibodies.\n")
+    (docs / "other.txt").write_text(
+        "Novarin opens plant\n\nNovarin opened a 2,000-liter plant in Cork, Ireland, creating 120 jobs.\n")
+    *_, assistant = index_copy(tmp_path_factory.mktemp("bms-index"), docs, embedder)
+    a = assistant.ask("Where does BMS show up across these articles?").answer
+    assert a.shape == "list" and {c.source for c in a.citations} == {"bms-orvia.txt", "bms-tessel.txt"}, a.answer

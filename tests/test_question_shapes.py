@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answers.features import is_page_line
 from assistant.answers.question import answer_type, slot_of
 from assistant.answers.shapes import shape_of
 
@@ -63,3 +64,16 @@ def test_a_premium_or_royalty_rate_is_asked_as_a_percentage():
     assert answer_type("What premium does $31.26 a share represent?")[0] == "percentage"
     assert answer_type("What royalty rate does Servier owe?")[0] == "percentage"
     assert answer_type("How much did Amgen pay?")[0] == "amount"
+
+
+@pytest.mark.parametrize("line, page", [
+    ("Date: not shown in the stored copy (the deal matches July 2011)", True),
+    ("Publisher: BioWorld (rewritten text of the stored copy; the copy breaks off in the Taiho-Araris "
+     "summary, after the upfront figure, so the rewrite ends there)", True),
+    ("News | Articles | Drug Development | Manufacturing | QA/QC | Formulation | Webinars", True),
+    ("The deal, worth $1 billion, closed in May.", False),
+    ("Bristol Myers Squibb (BMS) is teaming up with BioNTech in a deal that could exceed $11bn.", False),
+])
+def test_labelled_metadata_and_navigation_bars_are_page_lines(line, page):
+    """Such lines were list items of "Where does BMS show up across these articles?"."""
+    assert is_page_line(line) == page

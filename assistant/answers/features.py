@@ -76,6 +76,8 @@ _DATE_TEXT = (r"(\d{4}-\d{2}-\d{2}|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|o
 _URL_LINE = re.compile(r"^\s*(https?://|www\.)\S+\s*$", re.IGNORECASE)
 _META_LINE = re.compile(r"^\s*(source|date|dated|publisher|published|updated|posted|url|author|"
                         r"byline)\b\s*[:=]?\s*(?:\S+\s+){0,11}\S*$", re.IGNORECASE)
+_META_KEY = re.compile(r"^\s*(source|date|dated|publisher|published|updated|posted|url|author|"
+                       r"byline)\s*:", re.IGNORECASE)
 _BYLINE = re.compile(r"^\s*by:?\s+[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3}\s*([|,•·–-]|$)")
 _SEPARATED_DATE = re.compile(r"\s[|•·]\s.*" + _DATE_TEXT + r"|" + _DATE_TEXT + r".*\s[|•·]\s",
                              re.IGNORECASE)
@@ -104,6 +106,10 @@ def is_page_line(text: str, title: str = "") -> bool:
     if len(t) > 400:  # a page line is short; the patterns below are not run on long text
         return False
     ends = bool(_END.search(t))
+    # "Date: not shown ...", "Publisher: BioWorld (...)": a labelled metadata line, whatever its
+    # length; "News | Articles | Drug Development | ...": a navigation bar
+    if _META_KEY.match(t) or (t.count(" | ") >= 3 and max(len(x.split()) for x in t.split(" | ")) <= 4):
+        return True
     if _URL_LINE.match(t) or _BYLINE.match(t) or (_META_LINE.match(t) and not ends) or \
             (_SEPARATED_DATE.search(t) and not ends):
         return True

@@ -64,13 +64,19 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
                 for c in ranked}
         most = max(hits.values(), default=0)
         ranked = [c for c in ranked if hits[id(c)] == most] if most else ranked
+    else:
+        hits = {}
     chosen: list[Candidate] = []
     sources: set[str] = set()
     named: set[str] = set()
     for c in ranked:
         if len(chosen) >= limit:
             break
-        if not coverage(c) or any(_same(c, o) for o in chosen):
+        # a sentence naming the question's subject by another name ("Bristol-Myers Squibb" for
+        # "BMS") shares no word with it, and is still about it
+        if not (coverage(c) or names and hits[id(c)] and any(anchor_in(a, set(terms(c.text)))
+                                                             for a in names)) \
+                or any(_same(c, o) for o in chosen):
             continue
         new_names = entities(c.text) - named
         if c.passage.source in sources:
