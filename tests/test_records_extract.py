@@ -398,3 +398,19 @@ def test_a_letter_code_with_a_hyphen_is_a_product_but_car_t_is_not():
     recs = extract_records(_elements("A CAR-T therapy received Fast Track designation from the FDA.",
                                      title="Gene therapy news"))
     assert not any(r["fields"].get("product", {}).get("value") == "CAR-T" for r in recs)
+
+
+def test_teaming_up_is_a_collaboration_and_the_next_deal_keeps_its_own_money():
+    """In a round-up, "X is teaming up with Y ..." is a collaboration, and the next paragraph's
+    "Z ... signing a deal worth up to $5.2bn with W" is not X and Y's total."""
+    recs = extract_records(_elements(
+        "Kavrin Pharma is teaming up with Oltrabio in a deal to develop cancer antibodies.",
+        "Kavrin Pharma will pay $150 million upfront.",
+        "Meridax has joined the long list of big pharma companies enlisting Chinese biotechs, "
+        "signing a deal worth up to $5.2bn with Soltec Pharmaceuticals.",
+        title="Latest deals"))
+    deal = next(r for r in recs if r["type"] == "deal"
+                and r["fields"]["parties"]["value"] == ["Kavrin Pharma", "Oltrabio"])
+    assert deal["fields"]["kind"]["value"] == "collaboration"
+    assert deal["fields"]["upfront"]["value"] == 150_000_000
+    assert "total" not in deal["fields"], deal["fields"]

@@ -59,8 +59,9 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"{_C.format('b')}\s+{_gap(6)}(?:out-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(10)})to\s+"
         rf"{_gap(3)}{_C.format('a')}", re.I)),
     (None, "noun", re.compile(
-        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:entered\s+into|signed|struck|inked|"
-        rf"reached|formed|expanded|extended|announced|agreed)\s+(?P<mid>{_gap(10)})(?:with|between)"
+        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:entered\s+into|enters\s+into|signed|signs|"
+        rf"signing|struck|strikes|inked|inks|reached|formed|expanded|extended|announced|agreed)\s+"
+        rf"(?P<mid>{_gap(10)})(?:with|between)"
         rf"\s+{_gap(4)}{_C.format('b')}", re.I)),
     (None, "noun", re.compile(
         rf"{_C.format('a')}\s+(?:and|&)\s+{_C.format('b')}\s+{_gap(4)}(?:have\s+|has\s+|had\s+)?"
@@ -74,8 +75,9 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"licensing\s+deal)\s+{_gap(3)})between\s+{_gap(3)}{_C.format('a')}\s+and\s+{_gap(3)}"
         rf"{_C.format('b')}", re.I)),
     ("collaboration", None, re.compile(
-        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,140}},)?\s+{_gap(6)}(?:teamed\s+up|teams\s+up|team\s+up|partnered|partners|"
-        rf"tied\s+up|ties\s+up|joined\s+forces|joins\s+forces|collaborat\w+)\s+with\s+{_gap(6)}"
+        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,140}},)?\s+{_gap(6)}(?:teamed\s+up|teams\s+up|team\s+up|teaming\s+up|"
+        rf"partnered|partners|partnering|tied\s+up|ties\s+up|tying\s+up|joined\s+forces|joins\s+forces|"
+        rf"joining\s+forces|collaborat\w+)\s+with\s+{_gap(6)}"
         rf"{_C.format('b')}", re.I)),
     ("collaboration", None, re.compile(
         rf"{_C.format('a')}\s*(?:,|and|&)\s*{_C.format('b')}\s+(?:join\s+forces|team\s+up|"
@@ -337,6 +339,8 @@ def extract_deals(doc: Document) -> list[Draft]:
                 draft.put("announced", date[0], date[1])
             current, current_at = draft, sent.index
             continue
+        if current is not None and mentions and not any(m.canonical in current.key for m in mentions):
+            current = None  # a sentence on other companies: the next deal's, not this one's terms
         if current is not None and sent.index - current_at <= 3 and not sent.title and \
                 find_money(sent.text) and _TERMS.search(sent.text):
             _add_money(current, sent, False)

@@ -73,7 +73,7 @@ DEAL_KINDS: dict[str, str] = {
                    r"|takeover|take\s+over|\bsells?\b|\bsold\b|\bsale\b|divest|"
                    r"(?:per|a)\s+share\s+in\s+cash|tender\s+offer",
     "collaboration": r"collaborat(?:ion|e|ed|es|ing)|partner(?:ship|ed|s|ing)?\b|alliance|"
-                     r"team(?:ed)?\s+up|join(?:ed|s)?\s+forces|tie(?:d)?\s+up|co-develop",
+                     r"team(?:ed|s|ing)?\s+up|join(?:ed|s|ing)?\s+forces|(?:tie[ds]?|tying)\s+up|co-develop",
 }
 DEAL_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in DEAL_KINDS.items()}
 
