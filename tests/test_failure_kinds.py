@@ -245,6 +245,8 @@ def test_a_value_in_a_passage_about_the_subject_is_shown_hedged(kinds):
     ("How much is Halden paying Aurion upfront?", "the upfront payment"),
     ("Did VX-101 also get breakthrough therapy designation?", "a breakthrough therapy designation"),
     ("What premium does Norvane's KT-210 licence carry?", "the premium"),
+    ("What price per share is Norvane paying for KT-210?", "the price per share"),
+    ("What were the Phase 1 results for KT-210?", "phase 1 results"),
 ])
 def test_a_deal_term_or_designation_no_sentence_states_is_said_to_be_missing(kinds, question, what):
     """Such questions were answered with the deal's headline sentence ("$2.1 billion in cash",
@@ -256,6 +258,8 @@ def test_a_deal_term_or_designation_no_sentence_states_is_said_to_be_missing(kin
 @pytest.mark.parametrize("question, fact", [
     ("How much is Norvane paying upfront for KT-210?", "$75 million upfront"),
     ("What premium is Halden paying for Aurion?", "61% premium"),
+    ("What price per share is Halden paying for Aurion?", "$38 per share"),
+    ("What did KT-210 show in its Phase 2 study?", "41% of those on the drug"),
     ("Did VX-101 get orphan drug designation from the EMA?", "orphan designation from the European Medicines Agency"),
 ])
 def test_a_deal_term_or_designation_the_documents_state_is_answered(kinds, question, fact):

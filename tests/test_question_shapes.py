@@ -45,6 +45,14 @@ def test_other_shapes_are_left_alone(question, kind):
     ("Did the EMA grant PRIME?", "a PRIME designation"),
     ("When did the FDA approve teplizumab?", "an approval"),
     ("When did it get accelerated approval?", "an accelerated approval"),
+    ("What price per share did Coloplast pay?", "the price per share"),
+    ("How big is Merck's equity stake?", "the stake"),
+    ("When is the Seagen deal expected to close?", "the closing"),
+    ("How many bioreactors will Plant 4 have?", "the number of bioreactors"),
+    ("How many jobs will the plant create?", None),
+    ("What were the phase 3 results for MultiStem?", "phase 3 results"),
+    ("What did the vaccine show in its Phase IIb trial?", "phase 2b results"),
+    ("Which partner runs the Phase 3 program?", None),
     ("How much is the deal worth?", None),
 ])
 def test_the_deal_term_or_designation_asked_about(question, slot):
@@ -77,3 +85,9 @@ def test_a_premium_or_royalty_rate_is_asked_as_a_percentage():
 def test_labelled_metadata_and_navigation_bars_are_page_lines(line, page):
     """Such lines were list items of "Where does BMS show up across these articles?"."""
     assert is_page_line(line) == page
+
+
+def test_a_phase_is_matched_in_either_numeral():
+    holds = slot_of("What were the phase 3 results?")[1]
+    assert holds.search("the Phase III trial met its goal") and holds.search("a phase 3 study")
+    assert not holds.search("in the confirmatory part of a phase 2 trial")

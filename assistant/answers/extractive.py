@@ -318,8 +318,12 @@ class ExtractiveGenerator:
         # the upfront payment; a fast track designation is not an orphan designation).
         # (the value asked for, when one is, in the same sentence: "its shares rose 23%" next to
         # "plus tiered royalties" does not give a royalty rate)
-        if q.slot and not unreported and not any(q.slot[1].search(c.text) and (not q.wanted or c.typed)
-                                                 for c in chosen):
+        # (and about the question's subject: "Halden will pay $38 per share" from another
+        # article does not give Norvane's price per share)
+        def states_slot(c: Candidate) -> bool:
+            return bool(q.slot[1].search(c.text)) and (not q.wanted or c.typed) and \
+                _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage))
+        if q.slot and not unreported and not any(states_slot(c) for c in chosen):
             # about the subject: it (or the sentence before it) names all the question's names,
             # or, next to a chosen sentence in its passage, one of them ("Sanofi is paying $600
             # million up front" after the sentence on Sanofi's purchase of DR-0201)

@@ -68,6 +68,13 @@ _SLOTS = [
                 r"\bbio-?bucks\b", re.I)),
     ("the royalties", re.compile(r"\broyalt(y|ies)\b", re.I), re.compile(r"\broyalt", re.I)),
     ("the premium", re.compile(r"\bpremium\b", re.I), re.compile(r"\bpremium\b", re.I)),
+    ("the price per share", re.compile(r"\bper[- ]share\b|\ba share\b|\bshare price\b", re.I),
+     re.compile(r"\bper[- ]share\b|\ba share\b|/share\b|\beach (\w+ )?share\b|\bper (\w+ )?share\b", re.I)),
+    ("the stake", re.compile(r"\bstake\b", re.I), re.compile(r"\bstake\b|\bequity (interest|investment)\b", re.I)),
+    ("the closing", re.compile(r"\b(expected|set|due|slated|on track) to (close|complete)\b|"
+                               r"\bclos(e|ing) (of )?the (deal|acquisition|transaction|merger)\b|"
+                               r"\bwhen (will|does|did|is) .{0,60}\b(close|closing)\b", re.I),
+     re.compile(r"\bclos(e|es|ed|ing)\b|\bcomplet(e|ed|es|ion)\b", re.I)),
     ("the brand name", re.compile(r"\b(brand(ed)?[- ]name|trade ?name|brand|marketed (as|under))\b", re.I),
      re.compile(r"\bbrand|\btrade ?name|\bmarketed (as|under)|\bunder the name|®|™", re.I)),
     ("an orphan drug designation", re.compile(r"\borphan\b|\bODD\b"), re.compile(r"\borphan\b|\bODD\b")),
@@ -89,11 +96,35 @@ _SLOTS = [
 ]
 
 
+# "How many bioreactors ...?": the things counted (people and jobs are the "jobs" answer type)
+_COUNTED = re.compile(r"\bhow many (?:\w+ ){0,2}?(?P<what>[a-z]{4,}s)\b", re.I)
+_PEOPLE = frozenset("jobs people employees staff workers positions roles hires years months weeks "
+                    "days hours times shares patients participants subjects".split())
+# "the phase 3 results": a trial of that phase, not of another
+_PHASE = re.compile(r"\bphase\s*(?P<n>[1-3]|i{1,3})(?P<x>[ab])?\b", re.I)
+_ROMAN = {"1": "i", "2": "ii", "3": "iii"}
+_OUTCOME = re.compile(r"\b(results?|data|show(ed|n)?|read-?outs?|outcomes?|efficacy|endpoints?|"
+                      r"found|demonstrated?)\b", re.I)
+
+
 def slot_of(question: str) -> tuple[str, re.Pattern] | None:
-    """The deal term or designation the question asks about, and what a sentence giving it says."""
+    """The deal term or designation the question asks about, and what a sentence giving it says;
+    or the things a "how many" counts, or the phase of the trial it asks about."""
     for name, asks, holds in _SLOTS:
         if asks.search(question):
             return name, holds
+    m = _COUNTED.search(question)
+    if m and m.group("what").lower() not in _PEOPLE:
+        what = m.group("what").lower()
+        stem = re.escape(what[:-1])
+        return f"the number of {what}", re.compile(rf"\b{stem}", re.I)
+    m = _PHASE.search(question)
+    if m and _OUTCOME.search(question):  # (a phase named in passing, "runs the Phase 3 program", is not)
+        n = m.group("n").lower()
+        arabic = next((a for a, r in _ROMAN.items() if r == n), n)
+        x = m.group("x") or ""
+        return (f"phase {arabic}{x} results",
+                re.compile(rf"\bphase\s*(?:{arabic}|{_ROMAN[arabic]}){x}\b", re.I))
     return None
 
 
