@@ -158,3 +158,11 @@ def test_keyword_search_looks_for_the_other_spelling_of_an_abbreviation():
 def test_a_negated_place_is_not_a_premise():
     surfaces = [a.surface for a in question_anchors("Which non-US regulators approved Lokelma?")]
     assert surfaces == ["Lokelma"]
+
+
+def test_a_hyphenated_adjective_keeps_only_its_name():
+    surfaces = [a.surface for a in question_anchors("What disease is Reata's FDA-approved Skyclarys used for?")]
+    assert surfaces == ["Reata", "FDA", "Skyclarys"]
+    vocab = set(terms("Reata makes Skyclarys, a Food and Drug Administration-approved treatment."))
+    assert all(anchor_in(a, vocab) for a in question_anchors("Is Reata's FDA-approved Skyclarys sold?"))
+    assert "MYL-1401H" in [a.surface for a in question_anchors("What is MYL-1401H?")]

@@ -246,13 +246,16 @@ class ExtractiveGenerator:
                           and anchor_in(a, vocab.get(c.passage.id) or vocabulary(c.passage))), None)
             if extra is not None:
                 chosen.append(extra)
-        # ... where "what they cite" is the cited chunks with their document's title and the
-        # chunks either side: "The company will put $48 million into the Syracuse facilities"
+        # ... where "what they cite" is the cited chunks with their document's title, its first
+        # chunk (headline, byline, publisher) and the chunks either side: "The company will put $48 million into the Syracuse facilities"
         # is about Lotte Biologics when the article's headline and the sentence before name it.
         def around() -> set[str]:
             out: set[str] = set()
             for c in chosen:
                 out |= set(terms(c.passage.title))
+                head = stats.header(c.passage.source)  # its headline, byline and publisher
+                if head is not None:
+                    out |= vocab.get(head.id) or vocabulary(head)
                 for k in (-1, 1):
                     n = stats.neighbor(c.passage, k)
                     if n is not None:

@@ -60,6 +60,11 @@ def question_anchors(question: str) -> list[Anchor]:
             continue
         if re.match(r"(?i)non-", raw):  # "non-US regulators": what the answer is not, no premise
             continue
+        if "-" in raw and not any(ch.isdigit() for ch in raw):
+            # "FDA-approved", "China-based": the name, not the word after it
+            kept = [p for p in raw.split("-") if p and (p[0].isupper() or p.isupper())]
+            if kept and len(kept) < len(raw.split("-")):
+                raw = "-".join(kept)
         if anchors and before and anchors[-1].surface.lower() == before and \
                 all(t in _KIND for t in terms(raw)):
             continue  # "WuXi Bio": the kind of company after its name
