@@ -414,3 +414,11 @@ def test_teaming_up_is_a_collaboration_and_the_next_deal_keeps_its_own_money():
     assert deal["fields"]["kind"]["value"] == "collaboration"
     assert deal["fields"]["upfront"]["value"] == 150_000_000
     assert "total" not in deal["fields"], deal["fields"]
+
+
+def test_jobs_written_as_people_or_high_skilled_jobs_are_read():
+    recs = extract_records(_elements(
+        "Kavrin Biologics will build a new plant in Toulouse, France, and will create upwards of "
+        "150 new high-skilled jobs at the site.", title="Kavrin Biologics breaks ground in Toulouse"))
+    site = next(r for r in recs if r["type"] == "facility")
+    assert site["fields"]["jobs"]["value"] == 150

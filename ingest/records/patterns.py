@@ -119,9 +119,11 @@ VOLUME = re.compile(
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
                 "twenty": 20, "twenty-four": 24}
-JOBS = re.compile(r"(?:(?:about|around|approximately|more than|over|some|up to|nearly)\s+)?"
-                  r"(?P<n>\d{1,3}(?:,\d{3})*|\d+)\s+(?:new\s+|additional\s+|full-time\s+|"
-                  r"highly\s+skilled\s+)*(?:jobs|positions|employees|roles|workers|staff)\b", re.I)
+JOBS = re.compile(r"(?:(?:about|around|approximately|more than|over|some|up to|nearly|upwards of|"
+                  r"roughly|almost|at least)\s+)?"
+                  r"(?P<n>\d{1,3}(?:,\d{3})*|\d+)\s+(?:new\s+|additional\s+|full-time\s+|permanent\s+|"
+                  r"direct\s+|highly[\s-]skilled\s+|high[\s-]skilled\s+|skilled\s+)*"
+                  r"(?:jobs|positions|employees|roles|workers|staff|people|hires)\b", re.I)
 
 COUNTRIES: dict[str, str] = {
     "United States": r"United States|U\.S\.A?\.?|US|USA|America",
