@@ -322,3 +322,12 @@ def test_a_list_item_may_name_the_subject_by_another_name(tmp_path_factory, embe
     *_, assistant = index_copy(tmp_path_factory.mktemp("bms-index"), docs, embedder)
     a = assistant.ask("Where does BMS show up across these articles?").answer
     assert a.shape == "list" and {c.source for c in a.citations} == {"bms-orvia.txt", "bms-tessel.txt"}, a.answer
+
+
+def test_a_country_describing_the_plant_is_the_country_the_passage_opens_with(sites):
+    """"its Dutch plant" of an article that opens on the plant in Leiden, the Netherlands: the
+    value two sentences on is that plant's; a Belgian plant the article never names is not."""
+    a = sites.ask("When did Arden announce plans for its Dutch LSCC plant?").answer
+    assert a.kind == "answered" and "March 2023" in a.answer, a.answer
+    b = sites.ask("When did Arden announce plans for its Belgian LSCC plant?").answer
+    assert b.kind != "answered", b.answer

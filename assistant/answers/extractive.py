@@ -59,7 +59,6 @@ from assistant.core.config import Settings
 from assistant.core.text import BULLET, terms
 from assistant.retrieval.anchors import Anchor, anchor_in, company_names
 from assistant.retrieval.hybrid import Passage
-from assistant.retrieval.spelling import place_forms
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
 # and how many following chunks of its document it may run into.
@@ -290,8 +289,10 @@ class ExtractiveGenerator:
             # that mentions a Boston centre in passing give the centre's.
             own = _opening(best.passage)
             alone = not _other_names(best, q)
+            # A country the question uses as a description ("its Irish plant") is reported when
+            # the passage opens with it too; a regulator never is.
             unreported = [a for a in names if not anchor_in(a, _window(best))
-                          and (_is_regulator_or_place(a) or not alone or not anchor_in(a, own))]
+                          and (_is_regulator(a) or not alone or not anchor_in(a, own))]
             if q.wanted[0] in _VALUE_NAMES and len(unreported) == len(names) and \
                     all(anchor_in(a, cited()) for a in unreported):
                 # the value found is of something else, and the names are in what the answer
@@ -614,9 +615,9 @@ _REGULATORS = frozenset(terms("FDA EMA NMPA CDE MHRA PMDA MHLW CHMP TGA ANVISA S
                               "agency commission ministry regulator"))
 
 
-def _is_regulator_or_place(a: Anchor) -> bool:
-    """An agency ("FDA", "MHLW") or a country ("Japan", "Swiss"): who acted, not what about."""
-    return a.term in _REGULATORS or bool(place_forms(a.surface))
+def _is_regulator(a: Anchor) -> bool:
+    """An agency ("FDA", "MHLW"): who acted, not what about."""
+    return a.term in _REGULATORS
 
 
 _MONTHS_DAYS = frozenset(terms("January February March April May June July August September October "
