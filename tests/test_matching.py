@@ -166,3 +166,16 @@ def test_a_hyphenated_adjective_keeps_only_its_name():
     vocab = set(terms("Reata makes Skyclarys, a Food and Drug Administration-approved treatment."))
     assert all(anchor_in(a, vocab) for a in question_anchors("Is Reata's FDA-approved Skyclarys sold?"))
     assert "MYL-1401H" in [a.surface for a in question_anchors("What is MYL-1401H?")]
+
+
+@pytest.mark.parametrize("abbreviation, document", [
+    ("BTD", "It received breakthrough therapy status."),
+    ("MAA", "The EMA validated its marketing authorization application."),
+    ("MAA", "The EMA validated its marketing authorisation application."),
+    ("CDMO", "A contract development and manufacturing organization makes it."),
+])
+def test_each_spelling_of_an_abbreviation_matches_alone(abbreviation, document):
+    """The table's spellings are alternatives: one of them in the document is enough (a line's
+    spellings were once read as one phrase holding both)."""
+    anchor = next(a for a in question_anchors(f"What about the {abbreviation}?") if a.surface == abbreviation)
+    assert anchor_in(anchor, set(terms(document)))

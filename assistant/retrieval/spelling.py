@@ -25,22 +25,29 @@ from assistant.core.text import terms
 _DATA = Path(__file__).parent / "data"
 
 
+# Each table: its file and what separates the other spellings on a line (a name of the
+# abbreviations table may hold commas: "Ministry of Health, Labour and Welfare").
+_TABLES = {"demonyms.tsv": ",", "abbreviations.tsv": "|"}
+
+
 @lru_cache(maxsize=2)
-def _forms(table: str) -> dict[str, list[tuple[str, ...]]]:
-    """Each way of writing a thing (as terms) -> every way of writing it, from a table of
-    lines "name<TAB>other, other"."""
-    out: dict[str, list[tuple[str, ...]]] = {}
+def _rows(table: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The lines "name<TAB>other<sep>other" of a table: (name, (name, other, ...))."""
+    out = []
     for line in (_DATA / table).read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         first, _, rest = line.partition("\t")
-        # commas inside a name ("Ministry of Health, Labour and Welfare") stay when the part
-        # after one starts in lower case or with "and"
-        parts = re.split(r",\s+(?=[A-Z](?!abour|abor))", rest) if table == "abbreviations.tsv" \
-            else rest.split(",")
-        names = [first] + [n.strip() for n in parts if n.strip()]
-        forms = [tuple(terms(n)) for n in names]
-        forms = [f for f in forms if f]
+        out.append((first, (first, *(n.strip() for n in rest.split(_TABLES[table]) if n.strip()))))
+    return tuple(out)
+
+
+@lru_cache(maxsize=2)
+def _forms(table: str) -> dict[str, list[tuple[str, ...]]]:
+    """Each way of writing a thing (as terms) -> every way of writing it."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for _, names in _rows(table):
+        forms = [f for f in (tuple(terms(n)) for n in names) if f]
         for f in forms:
             out.setdefault(" ".join(f), [])
             out[" ".join(f)].extend(x for x in forms if x not in out[" ".join(f)])
@@ -71,15 +78,13 @@ def abbreviation_in(surface: str, vocabulary: set[str]) -> bool:
 
 def question_abbreviations(question: str) -> list[tuple[str, ...]]:
     """Other spellings of the abbreviations, and of the abbreviated phrases, a question uses:
-    what keyword search also looks for."""
-    q = terms(question)
-    joined = f" {' '.join(q)} "
-    written = {w for w in re.findall(r"[\w&]+", question) if any(c.isupper() for c in w)}
+    what keyword search also looks for. An abbreviation counts as the question writes it
+    ("NICE", not "nice"); a phrase as words."""
+    joined = f" {' '.join(terms(question))} "
+    written = {" ".join(terms(w)) for w in re.findall(r"[\w&]+", question) if w in _abbreviations()}
     out: list[tuple[str, ...]] = []
     for key, forms in _forms("abbreviations.tsv").items():
-        # an abbreviation counts as the question writes it ("NICE", not "nice"), a phrase as words
-        if f" {key} " not in joined or " " not in key and not any(
-                " ".join(terms(w)) == key for w in written if w in _abbreviations()):
+        if f" {key} " not in joined or " " not in key and key not in written:
             continue
         out.extend(f for f in forms if " ".join(f) != key and f not in out)
     return out
@@ -88,8 +93,7 @@ def question_abbreviations(question: str) -> list[tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def _abbreviations() -> frozenset[str]:
     """The abbreviations of the table as they are written ("CRL", "mAb")."""
-    lines = (_DATA / "abbreviations.tsv").read_text(encoding="utf-8").splitlines()
-    return frozenset(ln.split("\t")[0] for ln in lines if ln.strip() and not ln.startswith("#"))
+    return frozenset(first for first, _ in _rows("abbreviations.tsv"))
 
 
 # --- misspelt names ---
