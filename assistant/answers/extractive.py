@@ -57,7 +57,7 @@ from assistant.answers.types import (
 )
 from assistant.core.config import Settings
 from assistant.core.text import BULLET, terms
-from assistant.retrieval.anchors import Anchor, anchor_in, company_names
+from assistant.retrieval.anchors import CURRENCY_CODES, Anchor, anchor_in, company_names
 from assistant.retrieval.hybrid import Passage
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
@@ -246,8 +246,9 @@ class ExtractiveGenerator:
             if extra is not None:
                 chosen.append(extra)
         # ... where "what they cite" is the cited chunks with their document's title, its first
-        # chunk (headline, byline, publisher) and the chunks either side: "The company will put $48 million into the Syracuse facilities"
-        # is about Lotte Biologics when the article's headline and the sentence before name it.
+        # chunk (headline, byline, publisher) and the chunks either side: "The company will put
+        # $48 million into the Syracuse facilities" is about Lotte Biologics when the article's
+        # headline and the sentence before name it.
         def around() -> set[str]:
             out: set[str] = set()
             for c in chosen:
@@ -279,18 +280,15 @@ class ExtractiveGenerator:
         if q.wanted and len(names) >= 2 and typed and not unreported and not any(
                 all(anchor_in(a, _window(c)) for a in names) for c in typed):
             best = max(typed, key=lambda c: c.prob)
-            # A regulator or a country is the premise itself (the FDA, not China's NMPA); a
-            # company, product or site its passage names is the passage's subject: "the new
+            # A name the value's passage opens with (its heading, its first sentences: what it
+            # is about) is the value's subject when the sentence names nothing else: "the new
             # production facility ... €700m" under "Boehringer Ingelheim's ... Vienna" is BI's
-            # Vienna plant.
-            # Only when the passage opens with them (its heading, its first sentences: what it is
-            # about) and the sentence names nothing else: "... its fourth plant in Incheon" does
-            # not give the San Francisco centre's cost, nor does a passage on the Vienna plant
-            # that mentions a Boston centre in passing give the centre's.
+            # Vienna plant, and "its Irish plant" the plant in Ireland. Not so when the sentence
+            # names another place ("... its fourth plant in Incheon" does not give the San
+            # Francisco centre's cost), nor for a name the passage mentions only in passing; a
+            # regulator is the premise itself (the FDA, not China's NMPA).
             own = _opening(best.passage)
             alone = not _other_names(best, q)
-            # A country the question uses as a description ("its Irish plant") is reported when
-            # the passage opens with it too; a regulator never is.
             unreported = [a for a in names if not anchor_in(a, _window(best))
                           and (_is_regulator(a) or not alone or not anchor_in(a, own))]
             if q.wanted[0] in _VALUE_NAMES and len(unreported) == len(names) and \
@@ -324,18 +322,18 @@ class ExtractiveGenerator:
         # "plus tiered royalties" does not give a royalty rate)
         # (and about the question's subject: "Halden will pay $38 per share" from another
         # article does not give Norvane's price per share)
-        def states_slot(c: Candidate) -> bool:
-            return bool(q.slot[1].search(c.text)) and (not q.wanted or c.typed) and \
-                _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage))
-        if q.slot and not unreported and not any(states_slot(c) for c in chosen):
-            # about the subject: it (or the sentence before it) names all the question's names,
-            # or, next to a chosen sentence in its passage, one of them ("Sanofi is paying $600
-            # million up front" after the sentence on Sanofi's purchase of DR-0201)
+        def says_slot(c: Candidate) -> bool:
+            return bool(q.slot[1].search(c.text)) and (not q.wanted or c.typed)
+
+        def about(c: Candidate) -> bool:
+            return _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage))
+        if q.slot and not unreported and not any(says_slot(c) and about(c) for c in chosen):
+            # about the subject, or, next to a chosen sentence in its passage, naming one of the
+            # question's names ("Sanofi is paying $600 million up front" after the sentence on
+            # Sanofi's purchase of DR-0201)
             near = {c.passage.id for c in chosen}
-            said = next((c for c in ranked if c not in chosen and q.slot[1].search(c.text)
-                         and (not q.wanted or c.typed) and (
-                             _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage)) or
-                             c.passage.id in near and any(anchor_in(a, _window(c)) for a in names))),
+            said = next((c for c in ranked if c not in chosen and says_slot(c) and (
+                about(c) or c.passage.id in near and any(anchor_in(a, _window(c)) for a in names))),
                         None)
             if said is None:
                 return self._not_plain(chosen[:HEDGE_SENTENCES], p_answer, q.slot[0])
@@ -620,10 +618,9 @@ def _is_regulator(a: Anchor) -> bool:
     return a.term in _REGULATORS
 
 
-_MONTHS_DAYS = frozenset(terms("January February March April May June July August September October "
-                               "November December Monday Tuesday Wednesday Thursday Friday Saturday "
-                               "Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
-                               "USD EUR GBP CHF JPY CNY RMB KRW DKK US"))
+_NOT_NAMES = frozenset(terms("January February March April May June July August September October "
+                             "November December Monday Tuesday Wednesday Thursday Friday Saturday "
+                             "Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec US")) | CURRENCY_CODES
 
 
 def _opening(passage: Passage) -> set[str]:
@@ -636,7 +633,7 @@ def _other_names(c: Candidate, q: _Question) -> set[str]:
     Francisco); dates, currency codes and "China-based" descriptions are not names."""
     asked = set(terms(q.text)) | {t for a in q.anchors for n in company_names(a.surface) for t in n}
     text = re.sub(r"\b\S+-based\b", " ", c.text)
-    return {e for e in entities(text) if not set(terms(e)) <= asked | _MONTHS_DAYS}
+    return {e for e in entities(text) if not set(terms(e)) <= asked | _NOT_NAMES}
 
 
 def _window(c: Candidate) -> set[str]:

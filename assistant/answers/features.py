@@ -74,10 +74,9 @@ _GLUED_FOOTNOTE = re.compile(r"\b([a-z]{4,})\d{1,2}(?=[\s.,;:)]|$)")
 _DATE_TEXT = (r"(\d{4}-\d{2}-\d{2}|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? "
               r"\d{1,2},? \d{4}|\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{4})")
 _URL_LINE = re.compile(r"^\s*(https?://|www\.)\S+\s*$", re.IGNORECASE)
-_META_LINE = re.compile(r"^\s*(source|date|dated|publisher|published|updated|posted|url|author|"
-                        r"byline)\b\s*[:=]?\s*(?:\S+\s+){0,11}\S*$", re.IGNORECASE)
-_META_KEY = re.compile(r"^\s*(source|date|dated|publisher|published|updated|posted|url|author|"
-                       r"byline)\s*:", re.IGNORECASE)
+_META_WORD = r"^\s*(source|date|dated|publisher|published|updated|posted|url|author|byline)"
+_META_LINE = re.compile(_META_WORD + r"\b\s*[:=]?\s*(?:\S+\s+){0,11}\S*$", re.IGNORECASE)
+_META_KEY = re.compile(_META_WORD + r"\s*:", re.IGNORECASE)  # labelled, whatever its length
 _BYLINE = re.compile(r"^\s*by:?\s+[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3}\s*([|,•·–-]|$)")
 _SEPARATED_DATE = re.compile(r"\s[|•·]\s.*" + _DATE_TEXT + r"|" + _DATE_TEXT + r".*\s[|•·]\s",
                              re.IGNORECASE)

@@ -64,8 +64,6 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
                 for c in ranked}
         most = max(hits.values(), default=0)
         ranked = [c for c in ranked if hits[id(c)] == most] if most else ranked
-    else:
-        hits = {}
     chosen: list[Candidate] = []
     sources: set[str] = set()
     named: set[str] = set()
@@ -74,8 +72,7 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
             break
         # a sentence naming the question's subject by another name ("Bristol-Myers Squibb" for
         # "BMS") shares no word with it, and is still about it
-        if not (coverage(c) or names and hits[id(c)] and any(anchor_in(a, set(terms(c.text)))
-                                                             for a in names)) \
+        if not (coverage(c) or any(anchor_in(a, set(terms(c.text))) for a in names)) \
                 or any(_same(c, o) for o in chosen):
             continue
         new_names = entities(c.text) - named

@@ -36,7 +36,7 @@ _DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
 # Words that, after a name, say what kind of company it is ("WuXi Bio" for WuXi Biologics,
 # "Samsung Bio", "Jacobio Pharma"): a short form of the name, not a second premise.
 # Currency codes ("Novo's DKK 380m project"): a unit of the amount, not a name.
-_CURRENCY = frozenset("usd eur gbp chf jpy cny rmb krw inr dkk sek nok cad aud hkd sgd".split())
+CURRENCY_CODES = frozenset("usd eur gbp chf jpy cny rmb krw inr dkk sek nok cad aud hkd sgd".split())
 _KIND = frozenset(question_terms("bio biotech biologics biosciences bioscience biopharma pharma "
                                  "pharmaceuticals therapeutics"))
 
@@ -56,7 +56,7 @@ def question_anchors(question: str) -> list[Anchor]:
     for i, m in enumerate(_WORD_RE.finditer(question)):
         raw = _POSSESSIVE_END.sub("", m.group(0).strip(".'’,")).strip(".'’")
         before, previous = previous, raw.lower()
-        if not raw or raw.lower() in _PHRASING or raw.lower() in _CURRENCY:
+        if not raw or raw.lower() in _PHRASING or raw.lower() in CURRENCY_CODES:
             continue
         if re.match(r"(?i)non-", raw):  # "non-US regulators": what the answer is not, no premise
             continue
