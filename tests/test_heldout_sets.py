@@ -68,6 +68,9 @@ SETS = [
     HeldOut("heldout4", "h4", min_questions=78, min_multi_document=6, min_documents=16, min_records=29),
     HeldOut("heldout5", "h5", min_questions=78, min_multi_document=6, min_documents=16, min_records=27),
     HeldOut("heldout6", "h6", min_questions=66, min_multi_document=6, min_documents=12, min_records=32),
+    HeldOut("heldout7", "h7", min_questions=74, min_multi_document=8, min_documents=15, min_records=52,
+            # the UK approval is written "U.K. regulatory approval"
+            agency_wording={"MHRA": ("mhra", "u.k. regulatory")}),
 ]
 BY_NAME = {s.name: s for s in SETS}
 # every other set's documents, sources and questions: none may be shared
