@@ -269,6 +269,24 @@ def train_cross(
     typer.echo(f"wrote {MODEL_PATH}, eval/results/answer-thresholds.png in {report['seconds']} s", err=True)
 
 
+@app.command("train-ranker")
+def train_ranker(
+    cached: Annotated[bool, typer.Option(help="Reuse embeddings from .data/.")] = True,
+) -> None:
+    """Learn which scored candidate leads an answer on the spent trade-press sets
+    (assistant/answers/data/ranker.json; eval/train_ranker.py)."""
+    from assistant.answers.ranker import RANKER_PATH
+    from eval.train_ranker import run
+
+    report = run(_embedder(cached=cached), out=RANKER_PATH)
+    rows = [[name, v["questions"], v["top1_models"], v["top1_ranker"]]
+            for name, v in report["leave_one_set_out"].items()]
+    rows.append(["pooled", report["questions"], *report["pooled_top1"].values()])
+    print_table(f"Best candidate holds a key fact, each set left out (C={report['C']})",
+                ["set", "questions", "models' order", "ranker"], rows)
+    typer.echo(f"wrote {RANKER_PATH}, eval/results/train-ranker.json in {report['seconds']} s", err=True)
+
+
 @app.command("train-reranker")
 def train_reranker(
     eval_data: Annotated[Path, typer.Option(help="Folder with squad2/, covidqa/ and scifact/.")] = DEFAULT_EVAL_DATA,

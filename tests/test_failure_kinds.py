@@ -197,7 +197,8 @@ def test_an_absent_subject_is_declined_not_hedged(kinds, question):
 def test_a_present_subject_without_the_fact_is_hedged_with_what_is_said(kinds):
     a = answer_of(kinds, "When did the FDA approve VX-101?")
     assert a.kind == "hedged" and a.abstained and VELTRIX in sources(a), a.answer
-    assert "may not state this directly" in a.answer or "do not report" in a.answer
+    assert any(w in a.answer for w in ("may not state this directly", "do not report",
+                                       "do not state an approval plainly")), a.answer
 
 
 def test_kind3_what_a_drug_targets_is_the_sentence_that_says_so(kinds):
@@ -229,12 +230,14 @@ def test_a_value_the_passages_give_is_answered(kinds):
     assert a.kind == "answered" and "350" in a.answer, a.answer
 
 
-def test_a_value_in_a_passage_about_the_subject_is_shown_hedged(kinds):
-    """"The deal is expected to close in the fourth quarter of 2023." names neither company: it
-    is shown, but the answer does not claim it as the answer."""
+def test_a_value_in_a_passage_about_the_subject_is_shown(kinds):
+    """"The deal is expected to close in the fourth quarter of 2023." names neither company, but
+    its passage opens with Halden's purchase of Aurion and it names nothing else: it is shown,
+    cited to that article (answered, or hedged when another sentence leads; it once was the
+    executive's quote and the sentence was missing)."""
     a = answer_of(kinds, "When is Halden's acquisition of Aurion expected to close?")
-    assert a.kind == "hedged" and "fourth quarter of 2023" in a.answer, a.answer
-    assert a.answer.startswith("The documents do not state the date plainly."), a.answer
+    assert "fourth quarter of 2023" in a.answer and HALDEN in sources(a), a.answer
+    assert a.kind == "answered" or a.answer.startswith("The documents do not state the date plainly."), a.answer
 
 
 # --- a question about one term of a deal, or one designation, is answered only by a sentence

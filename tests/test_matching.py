@@ -136,11 +136,21 @@ def test_a_currency_code_is_a_unit_not_a_name():
     ("Which BTD did VX-7 get?", "VX-7 received Breakthrough Therapy designation."),
     ("What did the FDA grant?", "The US Food and Drug Administration granted fast track status."),
     ("What did the MHLW approve?", "Japan's Ministry of Health, Labor and Welfare approved it."),
+    ("What is the Arden CVR worth?", "Arden holders get a contingent value right worth $4 a share."),
+    ("What will the Arden NC plant make?", "Arden's plant in Holly Springs, North Carolina will make enzymes."),
+    ("How many NJ jobs?", "The New Jersey site will employ 300."),
 ])
 def test_a_trade_abbreviation_matches_what_it_stands_for(question, document):
     vocab = set(terms(document))
     anchors = [a for a in question_anchors(question) if not a.numeric]
     assert anchors and all(anchor_in(a, vocab) for a in anchors), [a.surface for a in anchors]
+
+
+def test_a_state_code_that_is_also_a_trade_term_is_not_a_state():
+    # "SC" is subcutaneous, "IL" interleukin: not South Carolina or Illinois
+    for question, place in (("Is there an SC form?", "South Carolina"), ("Which IL drug?", "Illinois")):
+        code = [a for a in question_anchors(question) if a.surface in ("SC", "IL")]
+        assert code and not anchor_in(code[0], set(terms(f"The plant is in {place}.")))
 
 
 def test_an_abbreviation_does_not_match_another_phrase():

@@ -42,6 +42,7 @@ from assistant.answers.features import (
 from assistant.answers.gather import compare_sides, entities, is_quote, lead, list_items
 from assistant.answers.model import AnswererModel, gate_threshold, load_model
 from assistant.answers.question import _Question, analyse, answer_type
+from assistant.answers.ranker import load_ranker
 from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
     ABSTAINED,
@@ -121,6 +122,8 @@ class ExtractiveGenerator:
         self.answer_threshold = gate if gate is not None else (c.answer_threshold if c else m.answer_threshold)
         self.hedge_threshold = c.hedge_threshold if c else m.hedge_threshold
         self.keep_threshold = c.keep_threshold if c else m.keep_threshold
+        # Which of the scored candidates leads, learned on trade press (answers.ranker).
+        self.ranker = load_ranker() if c and settings.sentence_ranker else None
 
     @property
     def cross_encoder(self):
@@ -144,10 +147,11 @@ class ExtractiveGenerator:
 
     # --- scoring ---
     def score(self, q: _Question, cands: list[Candidate], stats: CorpusStats,
-              keep_rest: bool = False) -> list[Candidate]:
+              keep_rest: bool = False, rank: bool = True) -> list[Candidate]:
         """The prefilter's best candidates, each with P(it holds the answer) set, best first;
         with `keep_rest` (lists, comparisons) the other candidates follow, in the prefilter's
-        order, with its probability scaled below the last re-scored one."""
+        order, with its probability scaled below the last re-scored one. `rank`: the trade-press
+        ranker orders the scored ones (not for a list: it learned from one-answer questions)."""
         X = sentence_features(q, cands, stats, None)
         rest: list[Candidate] = []
         if self.model.uses_similarity:
@@ -175,6 +179,8 @@ class ExtractiveGenerator:
             for c, pc, p in zip(cands, ce, self.cross.sentence.predict(Z)):
                 c.ce, c.prob = float(pc), float(p)
         ranked = sorted(cands, key=lambda c: -c.prob)
+        if pending is not None and self.ranker is not None and rank:
+            ranked = self.ranker.order(ranked)
         if rest:
             floor = ranked[-1].prob if ranked else 1.0
             top_pre = max(c.prob for c in rest) or 1.0
@@ -210,7 +216,7 @@ class ExtractiveGenerator:
         if not cands:
             return self.abstain("no sentence of the retrieved passages matches the question")
         # A list, and a question about one term of a deal (below), look past the best sentences.
-        ranked = _facts_first(self.score(q, cands, stats,
+        ranked = _facts_first(self.score(q, cands, stats, rank=shape.kind != "list",
                                          keep_rest=shape.kind != "single" or q.slot is not None))
         p_answer = self.p_answer(q, ranked, passages)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold is not None

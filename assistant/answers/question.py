@@ -91,7 +91,8 @@ _SLOTS = [
     # last: an approval, asked of a product that holds only a designation ("When did the FDA
     # approve teplizumab?" where it holds a breakthrough designation)
     ("an approval", re.compile(r"\bapprov(e|es|ed|al|als)\b", re.I),
-     re.compile(r"\bapprov|\bclear(ed|ance|s)\b|\bauthori[sz]|\bgreen light|\bgo-ahead|\bnod\b|"
+     # ("file for approval", "seeking approval": what is hoped for is not an approval)
+     re.compile(r"(?<!for )(?<!seek )(?<!seeking )(?<!awaiting )(?<!pending )\bapprov|\bclear(ed|ance|s)\b|\bauthori[sz]|\bgreen light|\bgo-ahead|\bnod\b|"
                 r"\blicen[cs]ed\b|\bmarketing permission", re.I)),
 ]
 

@@ -152,6 +152,11 @@ class Settings(BaseSettings):
         "trained here by `python -m eval train-reranker`) re-score the answer's candidate "
         "sentences and join the decision to answer, hedge or decline (`python -m eval "
         "train-cross`). false: the sentence model alone, as before.")
+    sentence_ranker: bool = Field(
+        True, description="Order the candidates both models scored by the ranker learned on the "
+        "spent trade-press eval sets (assistant/answers/data/ranker.json, `python -m eval "
+        "train-ranker`); it changes which sentences lead, not whether to answer. false: the "
+        "models' own order.")
     cross_encoder_int8: bool = Field(
         False, description="Run the cross-encoder with torch dynamic int8 (faster, measured "
                            "slightly less accurate).")

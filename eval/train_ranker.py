@@ -1,0 +1,143 @@
+"""`python -m eval train-ranker`: learn which scored candidate leads an answer, on trade press.
+
+The answerer's sentence model and its cross-encoder learned from SQuAD 2.0 and COVID-QA. On
+trade-press articles they put a headline or a quote first where a labelled line, a table row or
+the next sentence holds the term (issue 24). The spent held-out sets are trade press with a gold
+answer per question: public articles, annotated here, run before and after a session and no
+longer used to judge one. This fits `assistant.answers.ranker` on them:
+
+- each set's documents are ingested into a throwaway index, and each answerable question (not a
+  list: those gather one item per document) is retrieved and scored exactly as the answerer does
+  (prefilter, sentence model, cross-encoder), with the ranker off;
+- a candidate is positive when it holds one of the question's key facts (eval.scoring.fact_found);
+  a question none of whose scored candidates does is left out (nothing to learn which leads);
+- a logistic regression (scikit-learn, standardised, deterministic solver) over RANKER_FEATURES;
+  its strength C is chosen leaving one set out (fitted on the others, best-candidate top-1 measured
+  on it), and every set's left-out top-1 is reported next to the models' own order.
+
+Never a frozen set: a set joins SETS only once it has been run before and after and is spent.
+Writes assistant/answers/data/ranker.json and eval/results/train-ranker.json.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answers.features import candidates
+from assistant.answers.model import Logistic
+from assistant.answers.question import analyse
+from assistant.answers.ranker import RANKER_FEATURES, RANKER_PATH, ranker_features
+from assistant.core.config import PROJECT_ROOT, get_settings
+from eval.scoring import fact_found
+
+SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "tradepress")
+GRID_C = (0.03, 0.1, 0.3, 1.0)
+RESULTS = PROJECT_ROOT / "eval" / "results"
+
+
+def set_paths(name: str) -> tuple[Path, Path]:
+    data = PROJECT_ROOT / "eval" / "data"
+    if name == "tradepress":
+        return data / "tradepress_eval.jsonl", data / "tradepress" / "docs"
+    return data / name / f"{name}_eval.jsonl", data / name / "docs"
+
+
+def collect(name: str, embedder, progress: bool = True) -> list[dict]:
+    """One row per usable question of a set: its scored candidates' features and labels, in the
+    models' own order (best first)."""
+    from tqdm import tqdm
+
+    from assistant.index.store import ChunkStore
+    from assistant.service.assistant import Assistant
+    from eval.dataset import load
+    from ingest.pipeline import Ingestor
+
+    dataset, docs = set_paths(name)
+    questions = [q for q in load(dataset) if q.answerable and q.category != "list"]
+    base = get_settings().model_copy(update={"corpus_dir": docs, "chroma_host": None,
+                                             "collection_prefix": "ranker", "sentence_ranker": False})
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ranker-") as tmp:
+        settings = base.model_copy(update={"chroma_path": Path(tmp) / "db"})
+        store = ChunkStore(settings)
+        Ingestor(settings, store, embedder, progress=False).run([docs])
+        assistant = Assistant(settings, store, embedder)
+        generator = assistant.generator
+        for q in tqdm(questions, desc=name, disable=not progress):
+            passages, index = assistant.retriever.search(q.question)
+            qa = analyse(q.question, index)
+            cands = candidates(passages)
+            if not cands or not qa.weights:
+                continue
+            scored = [c for c in generator.score(qa, cands, index) if c.ce is not None]
+            y = np.array([any(fact_found(c.text, grp) for grp in q.key_facts) for c in scored])
+            if len(scored) < 2 or not y.any():
+                continue
+            rows.append({"set": name, "id": q.id, "X": ranker_features(scored), "y": y})
+    return rows
+
+
+def _fit(rows: list[dict], C: float) -> Logistic:
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.vstack([r["X"] for r in rows])
+    y = np.concatenate([r["y"] for r in rows])
+    mean, scale = X.mean(0), X.std(0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=C, max_iter=5000, solver="lbfgs").fit((X - mean) / scale, y)
+    return Logistic(tuple(RANKER_FEATURES), mean, scale, lr.coef_[0], float(lr.intercept_[0]))
+
+
+def top1(rows: list[dict], model: Logistic | None) -> float:
+    """Share of questions whose first candidate holds a key fact: the models' own order when
+    `model` is None, else the ranker's."""
+    if not rows:
+        return 0.0
+    hits = [r["y"][0] if model is None else r["y"][int(np.argmax(model.predict(r["X"])))] for r in rows]
+    return float(np.mean(hits))
+
+
+def leave_one_set_out(rows: list[dict], C: float) -> dict:
+    out = {}
+    for name in dict.fromkeys(r["set"] for r in rows):
+        test = [r for r in rows if r["set"] == name]
+        model = _fit([r for r in rows if r["set"] != name], C)
+        out[name] = {"questions": len(test), "top1_models": round(top1(test, None), 3),
+                     "top1_ranker": round(top1(test, model), 3)}
+    return out
+
+
+def run(embedder, out: Path = RANKER_PATH, progress: bool = True) -> dict:
+    t0 = time.perf_counter()
+    rows = [r for name in SETS for r in collect(name, embedder, progress)]
+    by_c = {C: leave_one_set_out(rows, C) for C in GRID_C}
+
+    def pooled(res: dict, key: str) -> float:
+        n = sum(v["questions"] for v in res.values())
+        return sum(v[key] * v["questions"] for v in res.values()) / n
+
+    C = max(GRID_C, key=lambda c: (round(pooled(by_c[c], "top1_ranker"), 6), -c))
+    model = _fit(rows, C)
+    report = {
+        "sets": list(SETS), "questions": len(rows),
+        "candidates": int(sum(len(r["y"]) for r in rows)),
+        "positives": int(sum(r["y"].sum() for r in rows)),
+        "C": C,
+        "leave_one_set_out": by_c[C],
+        "pooled_top1": {"models": round(pooled(by_c[C], "top1_models"), 3),
+                        "ranker": round(pooled(by_c[C], "top1_ranker"), 3)},
+        "pooled_top1_by_C": {str(c): round(pooled(by_c[c], "top1_ranker"), 3) for c in GRID_C},
+        "in_sample_top1": round(top1(rows, model), 3),
+        "standardised_weights": {f: round(float(w), 3) for f, w in zip(RANKER_FEATURES, model.coef)},
+    }
+    out.write_text(json.dumps({"model": model.to_dict(), "meta": report}, indent=1) + "\n",
+                   encoding="utf-8")
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "train-ranker.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return report
