@@ -422,3 +422,13 @@ def test_jobs_written_as_people_or_high_skilled_jobs_are_read():
         "150 new high-skilled jobs at the site.", title="Kavrin Biologics breaks ground in Toulouse"))
     site = next(r for r in recs if r["type"] == "facility")
     assert site["fields"]["jobs"]["value"] == 150
+
+
+def test_a_dateline_day_in_capitals_is_not_the_product():
+    els = _elements("WEDNESDAY, Feb. 14, 2018 -- Zelvora (talnetide) has been approved by the U.S. Food "
+                    "and Drug Administration to treat a rare form of kidney disease.", title="FDA approves Zelvora")
+    records = extract_records(els)
+    reg = _one(records, "regulatory")
+    assert reg["agency"] == "FDA" and reg["action"] == "approval"
+    assert reg["product"].startswith("Zelvora"), reg  # "Zelvora (talnetide)", not "WEDNESDAY"
+    _grounded(records, els)

@@ -107,8 +107,9 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
             word = m.group(0)
             if any(a <= m.start() < b for a, b in agencies):
                 continue
-            if word in _NOT_PRODUCT or word.upper() in _NOT_PRODUCT or any(
-                    word in c for c in companies):
+            # (a dateline's "WEDNESDAY, Feb. 14, 2018 --" is a day in capitals)
+            if word in _NOT_PRODUCT or word.upper() in _NOT_PRODUCT or word.title() in _NOT_PRODUCT \
+                    or any(word in c for c in companies):
                 continue
             if re.fullmatch(r"[A-Z]{2,4}", word) or re.fullmatch(r"(?:19|20)\d\d", word):
                 continue
