@@ -25,25 +25,28 @@ import typer
 
 from assistant.core.config import PROJECT_ROOT, get_settings
 
-SETS = ("heldout", "heldout2", "heldout3")  # spent: each was run before and after, and read
+SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "tradepress")  # spent: each run before and after, and read
 OUT = PROJECT_ROOT / "assistant" / "answers" / "data" / "gate.json"
 PLOT = PROJECT_ROOT / "eval" / "results" / "gate-curve.png"
-GRID = [round(x, 2) for x in np.arange(0.30, 0.71, 0.01)]
+GRIDS = {"p": [round(x, 2) for x in np.arange(0.30, 0.71, 0.01)],
+         "lead": [round(x, 2) for x in np.arange(0.02, 0.91, 0.01)]}
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
 
-def ask_set(name: str, embedder) -> list[dict]:
+def ask_set(name: str, embedder, ranker=None) -> list[dict]:
     """Each question of a set, asked with the gate open and closed: answerable?, P(answerable),
-    and whether the answer was declined or hedged either way."""
+    the ranker's best score, and whether the answer was declined or hedged either way.
+    `ranker`: the one to use instead of the shipped one (fitted without this set)."""
     from assistant.index.store import ChunkStore
     from assistant.service.assistant import Assistant
     from eval.dataset import load
+    from eval.train_ranker import set_paths
     from ingest.pipeline import Ingestor
 
-    folder = PROJECT_ROOT / "eval" / "data" / name
-    questions = load(folder / f"{name}_eval.jsonl")
-    base = get_settings().model_copy(update={"corpus_dir": folder / "docs", "chroma_host": None,
+    dataset, docs = set_paths(name)
+    questions = load(dataset)
+    base = get_settings().model_copy(update={"corpus_dir": docs, "chroma_host": None,
                                              "collection_prefix": "gate"})
     with tempfile.TemporaryDirectory(prefix="gate-") as tmp:
         settings = base.model_copy(update={"chroma_path": Path(tmp) / "db"})
@@ -53,103 +56,152 @@ def ask_set(name: str, embedder) -> list[dict]:
         for t in (0.0, 1.0):
             s = settings.model_copy(update={"answer_threshold": t})
             assistant = Assistant(s, store, embedder)
+            if ranker is not None:
+                assistant.generator.ranker = ranker
             runs[t] = [assistant.ask(q.question).answer for q in questions]
     rows = []
     for q, open_, closed in zip(questions, runs[0.0], runs[1.0]):
         rows.append({"set": name, "id": q.id, "answerable": q.answerable,
-                     "p": (open_.extra or {}).get("confidence"),
+                     "p": (open_.extra or {}).get("confidence"), "lead": (open_.extra or {}).get("lead"),
                      "open_abstains": open_.abstained, "closed_abstains": closed.abstained})
     return rows
 
 
-def abstains(row: dict, t: float) -> bool:
-    """Declined or hedged at threshold t: by the other checks (it is, gate open), or by the gate
-    (it is only when closed, and its P(answerable) is under t)."""
+def abstains(row: dict, t: float, key: str = "p") -> bool:
+    """Declined or hedged at threshold t on the signal `key` ("p": P(answerable); "lead": the
+    ranker's best score): by the other checks (it is, gate open), or by the gate (it is only when
+    closed, and its signal is under t)."""
     if row["open_abstains"]:
         return True
-    return bool(row["closed_abstains"]) and row["p"] is not None and row["p"] < t
+    return bool(row["closed_abstains"]) and row.get(key) is not None and row[key] < t
 
 
-def rates(rows: list[dict], t: float) -> tuple[float, float, float]:
+def rates(rows: list[dict], t: float, key: str = "p") -> tuple[float, float, float]:
     """(answerable abstained, unanswerable abstained, balanced accuracy) at threshold t."""
-    a = float(np.mean([abstains(r, t) for r in rows if r["answerable"]]))
-    u = float(np.mean([abstains(r, t) for r in rows if not r["answerable"]]))
+    a = float(np.mean([abstains(r, t, key) for r in rows if r["answerable"]]))
+    u = float(np.mean([abstains(r, t, key) for r in rows if not r["answerable"]]))
     return a, u, (1 - a + u) / 2
 
 
-def choose(rows: list[dict]) -> float:
+def choose(rows: list[dict], key: str = "p") -> float:
     """The threshold of best balanced accuracy; the lower one on a tie (fewer hedges)."""
-    return max(GRID, key=lambda t: (round(rates(rows, t)[2], 6), -t))
+    return max(GRIDS[key], key=lambda t: (round(rates(rows, t, key)[2], 6), -t))
 
 
-def plot(rows: list[dict], chosen: float, learned: float, path: Path) -> None:
+def _auc(rows: list[dict], key: str) -> float | None:
+    from sklearn.metrics import roc_auc_score
+
+    rows = [r for r in rows if r.get(key) is not None]
+    y = [r["answerable"] for r in rows]
+    return round(float(roc_auc_score(y, [r[key] for r in rows])), 3) if len(set(y)) == 2 else None
+
+
+def plot(rows: list[dict], chosen: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    a = [rates(rows, t)[0] for t in GRID]
-    u = [rates(rows, t)[1] for t in GRID]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(GRID, a, label="answerable: declined or hedged (wrong)")
-    ax.plot(GRID, u, label="unanswerable: declined or hedged (right)")
-    ax.axvline(chosen, color="green", linestyle="--", label=f"chosen here: {chosen}")
-    ax.axvline(learned, color="grey", linestyle=":", label=f"learned on public data: {learned}")
-    ax.set_xlabel("answer threshold on P(answerable)")
-    ax.set_ylabel("share of questions")
-    ax.set_title(f"Answer gate on {len(rows)} trade-press questions ({', '.join(SETS)})")
-    ax.legend(loc="center right", fontsize=8)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, key, label in ((axes[0], "p", "P(answerable), learned on public data"),
+                           (axes[1], "lead", "the ranker's best score, learned on trade press")):
+        grid = GRIDS[key]
+        ax.plot(grid, [rates(rows, t, key)[0] for t in grid], label="answerable: declined or hedged (wrong)")
+        ax.plot(grid, [rates(rows, t, key)[1] for t in grid], label="unanswerable: declined or hedged (right)")
+        ax.axvline(chosen[key], color="green", linestyle="--", label=f"chosen: {chosen[key]}")
+        ax.set_xlabel(f"answer threshold on {label}")
+        ax.set_title(f"ROC AUC {_auc(rows, key)}", fontsize=10)
+        ax.legend(loc="center right", fontsize=7)
+    axes[0].set_ylabel("share of questions")
+    fig.suptitle(f"Answer gate on {len(rows)} trade-press questions of the spent sets (each set's "
+                 "ranker fitted without it)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-@app.command()
-def main(out: Path = OUT, plot_path: Path = PLOT) -> None:
-    from assistant.answers.model import load_model
-    from eval.__main__ import _embedder
-
-    embedder = _embedder(cached=False)
-    rows = []
-    for name in SETS:
-        typer.echo(f"asking {name} ...")
-        rows += ask_set(name, embedder)
-    model = load_model()
-    learned = model.cross.answer_threshold if model.cross else model.answer_threshold
-    chosen = choose(rows)
-    loso = {}
+def _loso(rows: list[dict], key: str) -> dict:
+    out = {}
     for held in SETS:
         train = [r for r in rows if r["set"] != held]
         test = [r for r in rows if r["set"] == held]
-        t = choose(train)
-        a, u, b = rates(test, t)
-        a0, u0, b0 = rates(test, learned)
-        loso[held] = {"threshold": t, "answerable_abstained": round(a, 3), "unanswerable_abstained": round(u, 3),
-                      "balanced": round(b, 3), "at_learned": {"answerable_abstained": round(a0, 3),
-                                                              "unanswerable_abstained": round(u0, 3),
-                                                              "balanced": round(b0, 3)}}
-        typer.echo(f"{held}: chosen on the others {t}: answerable abstained {a:.3f} ({a0:.3f} at {learned}), "
-                   f"unanswerable abstained {u:.3f} ({u0:.3f}), balanced {b:.3f} ({b0:.3f})")
-    a, u, b = rates(rows, chosen)
-    a0, u0, b0 = rates(rows, learned)
-    typer.echo(f"all: {chosen}: answerable abstained {a:.3f} ({a0:.3f} at {learned}), "
-               f"unanswerable abstained {u:.3f} ({u0:.3f}), balanced {b:.3f} ({b0:.3f})")
+        t = choose(train, key)
+        a, u, b = rates(test, t, key)
+        out[held] = {"threshold": t, "answerable_abstained": round(a, 3),
+                     "unanswerable_abstained": round(u, 3), "balanced": round(b, 3)}
+    return out
+
+
+def _pooled(loso: dict, rows: list[dict]) -> float:
+    """Balanced accuracy over every set's left-out outcomes at its own threshold."""
+    n = {s: [r for r in rows if r["set"] == s] for s in loso}
+    a = sum(loso[s]["answerable_abstained"] * sum(r["answerable"] for r in n[s]) for s in loso)
+    u = sum(loso[s]["unanswerable_abstained"] * sum(not r["answerable"] for r in n[s]) for s in loso)
+    na = sum(r["answerable"] for r in rows)
+    return round((1 - a / na + u / (len(rows) - na)) / 2, 3)
+
+
+@app.command()
+def main(out: Path = OUT, plot_path: Path = PLOT) -> None:
+    from assistant.answers.model import load_model
+    from assistant.answers.ranker import Ranker, load_ranker
+    from eval.__main__ import _embedder
+    from eval.train_ranker import _fit, collect
+
+    embedder = _embedder(cached=False)
+    shipped = load_ranker()
+    C = shipped.meta.get("C", 0.1) if shipped else 0.1
+    typer.echo("scoring the ranker's training questions ...")
+    train_rows = [r for name in SETS for r in collect(name, embedder, progress=False)]
+    rows = []
+    for name in SETS:
+        typer.echo(f"asking {name} (the ranker fitted without it) ...")
+        ranker = Ranker(_fit([r for r in train_rows if r["set"] != name], C), {})
+        rows += ask_set(name, embedder, ranker)
+    model = load_model()
+    learned = model.cross.answer_threshold if model.cross else model.answer_threshold
+    chosen = {key: choose(rows, key) for key in GRIDS}
+    loso = {key: _loso(rows, key) for key in GRIDS}
+    pooled = {key: _pooled(loso[key], rows) for key in GRIDS}
+    # the signal whose threshold, chosen without a set, does better on it
+    signal = "lead" if pooled["lead"] > pooled["p"] else "p"
+    for key in GRIDS:
+        for held, v in loso[key].items():
+            typer.echo(f"{key} {held}: chosen on the others {v['threshold']}: answerable abstained "
+                       f"{v['answerable_abstained']:.3f}, unanswerable abstained "
+                       f"{v['unanswerable_abstained']:.3f}, balanced {v['balanced']:.3f}")
+        a, u, b = rates(rows, chosen[key], key)
+        typer.echo(f"{key} all: {chosen[key]}: answerable abstained {a:.3f}, unanswerable abstained "
+                   f"{u:.3f}, balanced {b:.3f}; left out, pooled balanced {pooled[key]}; "
+                   f"ROC AUC {_auc(rows, key)}")
+    typer.echo(f"signal: {signal}")
+
+    def at(key: str, t: float) -> dict:
+        a, u, b = rates(rows, t, key)
+        return {"answerable_abstained": round(a, 3), "unanswerable_abstained": round(u, 3),
+                "balanced": round(b, 3)}
+
     report = {
-        "answer_threshold": chosen,
+        "answer_threshold": chosen["p"],
+        "lead_threshold": chosen["lead"] if signal == "lead" else None,
+        "signal": signal,
         "note": __doc__.split("\n\n")[1].replace("\n", " "),
         "sets": list(SETS), "questions": len(rows),
         "answerable": sum(r["answerable"] for r in rows),
         "learned_threshold": learned,
-        "at_chosen": {"answerable_abstained": round(a, 3), "unanswerable_abstained": round(u, 3),
-                      "balanced": round(b, 3)},
-        "at_learned": {"answerable_abstained": round(a0, 3), "unanswerable_abstained": round(u0, 3),
-                       "balanced": round(b0, 3)},
+        "roc_auc": {key: _auc(rows, key) for key in GRIDS},
+        "at_chosen": {key: at(key, chosen[key]) for key in GRIDS},
+        "at_learned": at("p", learned),
         "leave_one_set_out": loso,
-        "curve": [[t, *(round(x, 3) for x in rates(rows, t)[:2])] for t in GRID],
+        "leave_one_set_out_pooled_balanced": pooled,
+        "curve": {key: [[t, *(round(x, 3) for x in rates(rows, t, key)[:2])] for t in GRIDS[key]]
+                  for key in GRIDS},
     }
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    plot(rows, chosen, learned, plot_path)
-    typer.echo(f"wrote {out} and {plot_path}")
+    plot(rows, chosen, plot_path)
+    (PROJECT_ROOT / "eval" / "results" / "gate-rows.json").write_text(
+        json.dumps(rows, indent=0) + "\n", encoding="utf-8")
+    typer.echo(f"wrote {out}, {plot_path} and eval/results/gate-rows.json")
 
 
 if __name__ == "__main__":

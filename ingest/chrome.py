@@ -130,16 +130,20 @@ def chrome_mask(pieces: Sequence[Piece]) -> list[bool]:
                     chrome[k] = True
         i = j
 
-    # Rule 3: lead-ins whose whole section is chrome.
+    # Rule 3: lead-ins whose whole section is chrome. A section ends at the next heading that is
+    # not chrome by rules 1 and 2 (one lead-in dropped here does not make the heading above it a
+    # lead-in too: the last items of a list page, set as headings above a footer, stay), and a
+    # line ending in a full stop is a sentence, not a lead-in.
+    before = list(chrome)
     for k in range(n - 1, -1, -1):
         t = texts[k]
-        if chrome[k] or len(t) > LEAD_IN_LINE:
+        if chrome[k] or len(t) > LEAD_IN_LINE or t.endswith("."):
             continue
         if not (pieces[k].is_title or t.endswith("?") or t.endswith(":")):
             continue
         section = []
         for m in range(k + 1, n):
-            if pieces[m].is_title and not chrome[m]:
+            if pieces[m].is_title and not before[m]:
                 break
             section.append(m)
         if section and all(chrome[m] for m in section):

@@ -90,3 +90,15 @@ def test_long_paragraph_mentioning_boilerplate_words_is_kept():
 def test_heading_of_a_real_section_is_kept():
     lines = ["Manufacturing capacity", "Novartis raised capacity by 60% between Q1 and Q3."]
     assert mask(lines, titles={"Manufacturing capacity"}) == [False, False]
+
+
+def test_the_last_items_of_a_list_page_above_a_footer_stay():
+    """A list page's last lines, which the partitioner may set as headings, above a footer: only
+    a heading whose own section is chrome goes, and it does not take the headings above it (all
+    of these once went, one after another, because each one's section had become chrome)."""
+    lines = ["Priority review", "Quenby Biologics' Astrivel for recurrent glioblastoma.",
+             "Other designations", "Orphan drug, for Lanark Pharma's LNK-88, for Alport syndrome.",
+             "Fast track, for Brevia Therapeutics' BRV-102, for progressive supranuclear palsy.",
+             "More from our desk", "Related articles | Share this article"]
+    out = mask(lines, titles=set(lines[:5]) | {"More from our desk"})
+    assert out == [False] * 5 + [True, True]

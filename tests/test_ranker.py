@@ -56,6 +56,8 @@ def test_order_moves_the_ranked_sentence_first_and_hands_the_probabilities_out_a
     # the same probabilities, best first: whether to answer and how many sentences are unchanged
     assert [c.prob for c in out] == [0.6, 0.3, 0.1]
     assert sorted(c.prob for c in out) == sorted([0.6, 0.3, 0.1])
+    # each keeps the ranker's own score: the gate reads the best one
+    assert all(c.lead is not None for c in out) and out[0].lead == max(c.lead for c in out)
 
 
 def test_order_keeps_the_models_order_on_a_tie():
@@ -141,3 +143,4 @@ def test_a_labelled_line_of_a_term_sheet_is_the_answer(termsheet, question, star
     a = termsheet.ask(question).answer
     assert a.kind == "answered" and a.answer.startswith(starts), a.answer
     assert {c.source for c in a.citations} == {"weekly-term-sheet-corvel-lumatrix-2025.txt"}
+    assert 0.0 <= a.extra["lead"] <= 1.0  # the gate's signal travels with the answer

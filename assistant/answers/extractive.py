@@ -39,7 +39,15 @@ from assistant.answers.features import (
     sentence_features,
     vocabulary,
 )
-from assistant.answers.gather import compare_sides, entities, is_quote, lead, list_items
+from assistant.answers.gather import (
+    compare_sides,
+    entities,
+    heading_items,
+    is_quote,
+    lead,
+    list_items,
+    starts_line,
+)
 from assistant.answers.model import AnswererModel, gate_threshold, load_model
 from assistant.answers.question import _Question, analyse, answer_type
 from assistant.answers.ranker import load_ranker
@@ -57,9 +65,10 @@ from assistant.answers.types import (
     stream_sentences,
 )
 from assistant.core.config import Settings
-from assistant.core.text import BULLET, terms
+from assistant.core.text import BULLET, question_terms, terms
 from assistant.retrieval.anchors import CURRENCY_CODES, Anchor, anchor_in, company_names
 from assistant.retrieval.hybrid import Passage
+from assistant.retrieval.spelling import question_abbreviations
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
 # and how many following chunks of its document it may run into.
@@ -122,8 +131,10 @@ class ExtractiveGenerator:
         self.answer_threshold = gate if gate is not None else (c.answer_threshold if c else m.answer_threshold)
         self.hedge_threshold = c.hedge_threshold if c else m.hedge_threshold
         self.keep_threshold = c.keep_threshold if c else m.keep_threshold
-        # Which of the scored candidates leads, learned on trade press (answers.ranker).
+        # Which of the scored candidates leads, learned on trade press (answers.ranker), and the
+        # threshold on its best score that gates answers with it (gate.json).
         self.ranker = load_ranker() if c and settings.sentence_ranker else None
+        self.lead_threshold = gate_threshold(key="lead_threshold") if self.ranker else None
 
     @property
     def cross_encoder(self):
@@ -179,8 +190,11 @@ class ExtractiveGenerator:
             for c, pc, p in zip(cands, ce, self.cross.sentence.predict(Z)):
                 c.ce, c.prob = float(pc), float(p)
         ranked = sorted(cands, key=lambda c: -c.prob)
-        if pending is not None and self.ranker is not None and rank:
-            ranked = self.ranker.order(ranked)
+        if pending is not None and self.ranker is not None:
+            if rank:
+                ranked = self.ranker.order(ranked)
+            else:  # (its scores still tell the gate how likely an answer is)
+                self.ranker.score(ranked)
         if rest:
             floor = ranked[-1].prob if ranked else 1.0
             top_pre = max(c.prob for c in rest) or 1.0
@@ -195,6 +209,14 @@ class ExtractiveGenerator:
         return _workers().submit(self.cross_encoder.score, q.text, [c.text for c in cands])
 
     def answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats) -> Answer:
+        seen: dict = {}
+        answer = self._answer(question, passages, stats, seen)
+        if seen.get("lead") is not None:  # the gate's signal, beside P(answerable) (eval.gate reads it)
+            answer.extra = {**(answer.extra or {}), "lead": round(seen["lead"], 4)}
+        return answer
+
+    def _answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats,
+                seen: dict) -> Answer:
         q = analyse(question, stats)
         if not passages or not q.weights:
             return self.abstain("no passage matched the question")
@@ -212,6 +234,10 @@ class ExtractiveGenerator:
             return self._summary(passages, stats)
         if q.about_document:
             return self._about_document(q, passages, stats)
+        # "Priority reviews that week?" on a page with a "Priority review" section: its lines.
+        section = self._section(q, shape, passages, stats)
+        if section is not None:
+            return section
         cands = candidates(passages)
         if not cands:
             return self.abstain("no sentence of the retrieved passages matches the question")
@@ -219,8 +245,17 @@ class ExtractiveGenerator:
         ranked = _facts_first(self.score(q, cands, stats, rank=shape.kind != "list",
                                          keep_rest=shape.kind != "single" or q.slot is not None))
         p_answer = self.p_answer(q, ranked, passages)
-        threshold = (self.settings.answer_threshold if self.settings.answer_threshold is not None
-                     else self.answer_threshold)
+        # The gate: with the ranker, its best P(a sentence holds a key fact), learned on trade
+        # press (`python -m eval.gate` chose its threshold: on trade press it separates answerable
+        # from unanswerable questions where P(answerable), learned on public data, hardly does);
+        # otherwise, or with ASSISTANT_ANSWER_THRESHOLD set, P(answerable).
+        lead = seen["lead"] = max((c.lead for c in ranked if c.lead is not None), default=None)
+        if self.settings.answer_threshold is not None:
+            signal, threshold = p_answer, self.settings.answer_threshold
+        elif lead is not None and self.lead_threshold is not None:
+            signal, threshold = lead, self.lead_threshold
+        else:
+            signal, threshold = p_answer, self.answer_threshold
         if shape.kind == "comparison":
             return self._compare(q, shape, ranked, p_answer)
         list_question = shape.kind == "list"
@@ -229,7 +264,7 @@ class ExtractiveGenerator:
         # model was never shown, so its gate does not apply. Such a question is still declined
         # when no passage names what it asks about (above), or no sentence shares a term.
         gated = not (list_question and any(c.features[_COVERAGE] > 0 for c in ranked))
-        if gated and p_answer < threshold:
+        if gated and signal < threshold:
             return self._hedge(q, ranked, p_answer, missing)
         if list_question:
             limit = max(self.settings.max_answer_sentences, MAX_LIST_ITEMS // 2)
@@ -416,6 +451,40 @@ class ExtractiveGenerator:
             answer.reason = f"no passage speaks of {said}"
         return answer
 
+    def _section(self, q: _Question, shape: Shape, passages: list[Passage],
+                 stats: CorpusStats) -> Answer | None:
+        """A list asked by a heading's name: the lines under that heading in a best-ranked
+        passage, one item each (`gather.heading_items`): for a list question, or one that writes
+        a heading's word in the plural ("Priority reviews that week?")."""
+        if shape.kind == "comparison" or shape.per_document:
+            return None
+        # a heading is matched by the question's words, not by its names ("Pharmaceutical", a
+        # page's category, is not what "Reata Pharmaceuticals" asks for), and a plural is a
+        # lower-case word
+        names = [a for a in q.anchors if not a.numeric]
+        named = {t for a in names for t in terms(a.surface)}
+        asked = set(question_terms(q.text))
+        for form in question_abbreviations(q.text):
+            asked |= set(form)
+        plural = {t for w in re.findall(r"\b[a-z]{4,}s\b", q.text) for t in terms(w)}
+        found = heading_items(passages, asked - named, plural - named, MAX_LIST_ITEMS,
+                              any_term=shape.kind == "list", neighbor=stats.neighbor)
+        # a product code the question names is in every line ("Which approvals did VX-101
+        # get?" is not every line under "Approvals")
+        codes = [a for a in q.anchors if a.numeric and _CODE.search(a.surface)]
+        found = [f for f in found if all(anchor_in(a, set(terms(f[2]))) for a in codes)]
+        if not found:
+            return None
+        # ... and the page is about what the question names (its title, first chunk or the
+        # section's own chunk): another article's "Approvals" are not these
+        page = found[0][0]
+        head = stats.header(page.source)
+        context = vocabulary(page) | (vocabulary(head) if head is not None else set())
+        if not all(anchor_in(a, context) for a in names):
+            return None
+        items = [Candidate(p, k, clean(raw), prob=p.score, item=True) for p, k, raw in found]
+        return self._compose(items, 1.0, [], shape="list")
+
     def _summary(self, passages: list[Passage], stats: CorpusStats) -> Answer:
         """The lead sentences of the best-matching document."""
         sentences = lead(passages[0], stats)
@@ -468,7 +537,7 @@ class ExtractiveGenerator:
             sents = c.passage.sentence_texts()
             # A sentence opening with "They"/"This" needs the one before it to be understood.
             if _PRONOUN_START.match(c.text) and c.index > 0 and (c.passage.id, c.index - 1) not in taken \
-                    and len(chosen) + len(extra) < limit:
+                    and _key(clean(sents[c.index - 1])) not in seen and len(chosen) + len(extra) < limit:
                 extra.append(_candidate(c, c.passage, c.index - 1, sents[c.index - 1]))
                 taken.add((c.passage.id, c.index - 1))
             if _LIST_INTRO.search(c.text):
@@ -504,7 +573,7 @@ class ExtractiveGenerator:
                 items += 1
             elif is_chrome(raw) or raw.startswith("#") or _HEADING.match(raw):
                 break  # the next section begins
-            elif items and _starts_line(passage, j):
+            elif items and starts_line(passage, j):
                 break  # a new paragraph that is not an item: the list is over
             if (passage.id, j) not in taken and clean(raw):
                 out.append(_candidate(intro, passage, j, raw, item=True))
@@ -647,14 +716,6 @@ def _window(c: Candidate) -> set[str]:
     sents = c.passage.sentence_texts()
     before = sents[c.index - 1] if c.index > 0 else ""
     return set(terms(f"{before} {c.text}"))
-
-
-def _starts_line(passage: Passage, j: int) -> bool:
-    """Does sentence j begin a new line (paragraph, list item) of its passage?"""
-    if j == 0:
-        return True
-    start, prev_end = passage.sentences[j][0], passage.sentences[j - 1][1]
-    return "\n" in passage.text[prev_end:start]
 
 
 def _candidate(like: Candidate, passage: Passage, index: int, raw: str, item: bool = False) -> Candidate:

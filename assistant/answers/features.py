@@ -60,7 +60,7 @@ _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*")
 _END = re.compile(r"[.!?\"”)\]]\s*$")
 # Page chrome a sentence must never be: markdown headings, captions, share buttons, bylines.
 _CHROME = re.compile(
-    r"^\s*(#{1,6}\s|\(?(image|photo|photograph|figure|credit|source|caption)s?\b[:)]|"
+    r"^\s*(#{1,6}\s|[(\[]?(image|photo|photograph|figure|credit|source|caption)s?\b[:)\]]|"
     r"(share|tweet|email|print|subscribe|advertisement|read more|related)\b\s*($|[:|]))",
     re.IGNORECASE)
 # A footnote number glued to the end of a sentence or word ("platform.9", "therapies,12").
@@ -128,6 +128,7 @@ class Candidate:
     item: bool = False  # an item of a list that a chosen sentence introduces
     p_model: float = 0.0  # the sentence model's probability (before the cross-encoder joins)
     ce: float | None = None  # the cross-encoder's probability, when it scored this sentence
+    lead: float | None = None  # the trade-press ranker's P(it holds a key fact), when it scored it
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:

@@ -8,7 +8,7 @@ the documents lack), a document's lead sentences.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 from assistant.answers.features import Candidate, clean, is_chrome, is_page_line
 from assistant.answers.types import CorpusStats
@@ -22,6 +22,11 @@ _QUOTE = re.compile(r"^\s*[\"“].{20,}[\"”],?\s+(said|says|added|noted|accord
                     re.IGNORECASE)
 LEAD_SENTENCES = 3
 LEAD_CHUNKS = 3
+# A section heading of a list page: a short line of its own, no end punctuation.
+HEADING_WORDS = 5
+HEADING_PASSAGES = 3
+HEADING_HOPS = 2
+_HEADING_END = re.compile(r"[.!?:;,)\]\"”]\s*$")
 
 
 def is_quote(text: str) -> bool:
@@ -83,6 +88,72 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
         sources.add(c.passage.source)
         named |= entities(c.text)
     return chosen
+
+
+def starts_line(passage: Passage, j: int) -> bool:
+    """Does sentence j begin a new line (paragraph, list item) of its passage?"""
+    if j == 0:
+        return True
+    start, prev_end = passage.sentences[j][0], passage.sentences[j - 1][1]
+    return "\n" in passage.text[prev_end:start]
+
+
+def _is_heading(passage: Passage, j: int) -> bool:
+    """A line of its own of one to five words without end punctuation: "Priority review",
+    "Other designations" (a section of a list page)."""
+    sents = passage.sentence_texts()
+    text = sents[j].strip()
+    n = len(words(text))
+    return (1 <= n <= HEADING_WORDS and text[:1].isupper() and not _HEADING_END.search(text)
+            and starts_line(passage, j) and (j + 1 == len(sents) or starts_line(passage, j + 1)))
+
+
+def heading_items(passages: Sequence[Passage], question_terms: set[str], plural: set[str],
+                  limit: int, any_term: bool = True,
+                  neighbor: Callable[[Passage, int], Passage | None] | None = None
+                  ) -> list[tuple[Passage, int, str]]:
+    """The lines under a heading the question asks for: "Priority reviews that week?" on a page
+    whose "Priority review" section lists three products is those three lines. A heading counts
+    when at least half its terms are the question's, one of them written in the plural
+    ("reviews", "approvals") unless `any_term` (a list question: "Which products got ODD?" and
+    "Other designations"); its lines run to the next heading, across the document's next chunks
+    (`neighbor`, up to HEADING_HOPS). The best-ranked passages only (HEADING_PASSAGES); at least
+    two lines, else nothing."""
+    for p in passages[:HEADING_PASSAGES]:
+        sents = p.sentence_texts()
+        for j in range(len(sents)):
+            if not _is_heading(p, j):
+                continue
+            head = set(terms(sents[j]))
+            shared = head & question_terms
+            if not shared or len(shared) * 2 < len(head) or not (any_term or shared & plural):
+                continue
+            items = _section_lines(p, j, limit, neighbor)
+            if len(items) >= 2:
+                return items
+    return []
+
+
+def _section_lines(p: Passage, j: int, limit: int,
+                   neighbor: Callable[[Passage, int], Passage | None] | None) -> list[tuple[Passage, int, str]]:
+    """The lines after heading j of passage p, up to the next heading."""
+    items: list[tuple[Passage, int, str]] = []
+    k, hops = j + 1, 0
+    while len(items) < limit:
+        sents = p.sentence_texts()
+        if k >= len(sents):
+            nxt = neighbor(p, 1) if neighbor is not None and hops < HEADING_HOPS else None
+            if nxt is None:
+                break
+            p, k, hops = nxt, 0, hops + 1
+            continue
+        if _is_heading(p, k):
+            break
+        raw = sents[k]
+        if starts_line(p, k) and not is_chrome(raw) and not is_page_line(raw, p.title) and len(words(raw)) >= 3:
+            items.append((p, k, raw))
+        k += 1
+    return items
 
 
 def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],

@@ -100,10 +100,11 @@ GATE_PATH = Path(__file__).parent / "data" / "gate.json"
 
 
 @lru_cache(maxsize=4)
-def gate_threshold(path: Path = GATE_PATH) -> float | None:
-    """The answer threshold chosen on trade-press questions (`python -m eval.gate`), if shipped."""
+def gate_threshold(path: Path = GATE_PATH, key: str = "answer_threshold") -> float | None:
+    """A threshold chosen on trade-press questions (`python -m eval.gate`), if shipped: on
+    P(answerable) (`answer_threshold`) or on the ranker's best score (`lead_threshold`)."""
     try:
-        return float(json.loads(path.read_text(encoding="utf-8"))["answer_threshold"])
+        return float(json.loads(path.read_text(encoding="utf-8"))[key])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

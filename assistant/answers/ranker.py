@@ -62,12 +62,19 @@ class Ranker:
     model: Logistic
     meta: dict
 
+    def score(self, cands: list[Candidate]) -> np.ndarray:
+        """P(each candidate holds a key fact), also set as its `lead`."""
+        z = self.model.predict(ranker_features(cands)) if cands else np.zeros(0)
+        for c, p in zip(cands, z):
+            c.lead = float(p)
+        return z
+
     def order(self, ranked: list[Candidate]) -> list[Candidate]:
         """`ranked` (best first, each scored by both models) in the ranker's order, the
         probabilities handed out again best first."""
+        z = self.score(ranked)
         if len(ranked) < 2:
             return ranked
-        z = self.model.predict(ranker_features(ranked))
         probs = sorted((c.prob for c in ranked), reverse=True)
         out = [ranked[i] for i in np.argsort(-z, kind="stable")]
         for c, p in zip(out, probs):
