@@ -66,7 +66,7 @@ from assistant.answers.types import (
 )
 from assistant.core.config import Settings
 from assistant.core.text import BULLET, question_terms, terms
-from assistant.retrieval.anchors import CURRENCY_CODES, Anchor, anchor_in, company_names
+from assistant.retrieval.anchors import CURRENCY_CODES, Anchor, anchor_in, company_names, ticker_name
 from assistant.retrieval.hybrid import Passage
 from assistant.retrieval.spelling import question_abbreviations
 
@@ -228,6 +228,11 @@ class ExtractiveGenerator:
         vocab = {p.id: vocabulary(p) for p in passages}
         everywhere = set().union(*vocab.values())
         missing = [a for a in q.anchors if not anchor_in(a, everywhere)]
+        # A stock ticker ("OTLK") of a company the passages name is read as that company's name.
+        named = _tickers(question, missing, passages)
+        if named != question:
+            question, q = named, analyse(named, stats)
+            missing = [a for a in q.anchors if not anchor_in(a, everywhere)]
         if q.anchors and len(missing) == len(q.anchors):
             return self.abstain(f"no passage mentions {_quote(missing)}")
         if shape.kind == "summary":
@@ -290,21 +295,16 @@ class ExtractiveGenerator:
         # chunk (headline, byline, publisher) and the chunks either side: "The company will put
         # $48 million into the Syracuse facilities" is about Lotte Biologics when the article's
         # headline and the sentence before name it.
-        def around() -> set[str]:
-            out: set[str] = set()
+        def around() -> list[Passage]:
+            out: list[Passage] = []
             for c in chosen:
-                out |= set(terms(c.passage.title))
                 head = stats.header(c.passage.source)  # its headline, byline and publisher
-                if head is not None:
-                    out |= vocab.get(head.id) or vocabulary(head)
-                for k in (-1, 1):
-                    n = stats.neighbor(c.passage, k)
-                    if n is not None:
-                        out |= vocab.get(n.id) or vocabulary(n)
-            return out
+                out += [c.passage, head, stats.neighbor(c.passage, -1), stats.neighbor(c.passage, 1)]
+            return [p for p in out if p is not None]
         unreported = [a for a in q.anchors if not anchor_in(a, cited())]
         if unreported:
-            context = around()
+            near = around()
+            context = set().union(*(vocab.get(p.id) or vocabulary(p) for p in near))
             unreported = [a for a in unreported if not anchor_in(a, context)]
         # A name no passage mentions at all ("Seagen"), and no name of the question in what the
         # answer cites: the sentences found are about something else, so the answer is no.
@@ -686,6 +686,23 @@ def _about(q: _Question, c: Candidate, passage_vocabulary: set[str]) -> bool:
 
 _REGULATORS = frozenset(terms("FDA EMA NMPA CDE MHRA PMDA MHLW CHMP TGA ANVISA Swissmedic CDSCO "
                               "agency commission ministry regulator"))
+
+
+def _tickers(question: str, missing: list[Anchor], passages: Sequence[Passage]) -> str:
+    """The question with each stock ticker of it that no passage writes ("OTLK") replaced by the
+    name of the company the passages name that it stands for (anchors.ticker_name)."""
+    texts = [t for p in passages for t in (p.title, p.text)]
+    for a in missing:
+        if a.numeric:
+            continue
+        word = next((w for w in re.split(r"[-/–]", a.surface) if w.lower() == a.term), None)
+        name = ticker_name(word, texts) if word else None
+        if name:  # ("OTLK-Valtor deal": the two names apart)
+            question = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])|(?<![\w-]){re.escape(word)}-|"
+                              rf"-{re.escape(word)}(?![\w-])", lambda m: m.group(0).replace(word, f" {name} ")
+                              .replace("-", ""), question)
+            question = re.sub(r"\s{2,}", " ", question).strip()
+    return question
 
 
 def _is_regulator(a: Anchor) -> bool:

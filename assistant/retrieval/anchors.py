@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 from assistant.core import aliases
 from assistant.core.text import question_terms, terms
-from assistant.retrieval.spelling import abbreviation_in, place_in
+from assistant.retrieval.spelling import abbreviation_forms, abbreviation_in, place_in
 
 # Capitalised words in questions that are phrasing, not subjects.
 _PHRASING = frozenset(
@@ -39,6 +40,13 @@ _DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
 CURRENCY_CODES = frozenset("usd eur gbp chf jpy cny rmb krw inr dkk sek nok cad aud hkd sgd".split())
 _KIND = frozenset(question_terms("bio biotech biologics biosciences bioscience biopharma pharma "
                                  "pharmaceuticals therapeutics"))
+
+
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)", re.IGNORECASE)
+# A month's short forms -> the term of its full name.
+_MONTHS = {full[:3].lower(): terms(full)[0] for full in (
+    "January", "February", "March", "April", "June", "July", "August", "September", "October",
+    "November", "December")} | {"sept": terms("September")[0]}
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,8 @@ def question_anchors(question: str) -> list[Anchor]:
                 continue
             # A small count ("5 sites", "top 3") or the number of a generic thing ("Phase 3")
             # is not a premise: only larger numbers, and numbers inside code names, are.
-            if numeric and t.isdigit() and int(t) < 10 and raw.isdigit():
+            # ... nor a small ordinal ("the 2nd CRL": the document may write "second")
+            if numeric and t.isdigit() and int(t) < 10 and (raw.isdigit() or _ORDINAL.fullmatch(raw)):
                 continue
             seen.add(t)
             anchors.append(Anchor(t, raw, numeric=numeric))
@@ -96,6 +105,10 @@ def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
         return True
     if anchor.numeric:
         return False
+    # "Dec" -> "December", "Sept" -> "September": a month as the question shortens it.
+    month = _MONTHS.get(anchor.term)
+    if month is not None and month in vocabulary:
+        return True
     # "Swiss" -> "Switzerland", "U.S." -> "United States": the table of places.
     if place_in(anchor.surface, vocabulary):
         return True
@@ -115,6 +128,38 @@ def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
     surface = anchor.surface.lower()
     root = _DEMONYM.sub("", surface)
     return len(root) >= 4 and root != surface and any(v.startswith(root) for v in vocabulary)
+
+
+# A stock ticker as a question writes it ("OTLK", "TMO"), and the capitalised run of words of a
+# company's name it may stand for ("Outlook Therapeutics", "Thermo Fisher Scientific").
+_TICKER = re.compile(r"[A-Z]{3,5}")
+_NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][A-Za-z]+){1,3}")
+
+
+def ticker_name(surface: str, texts: Iterable[str]) -> str | None:
+    """The company name `surface` stands for as a stock ticker, when it is an upper-case word the
+    alias table and the abbreviations do not know and the texts name such a company: its letters
+    appear in order in a name of two to four capitalised words, the first letter starting the
+    name (Schwartz and Hearst's test of an abbreviation against its long form): OTLK in "Outlook
+    Therapeutics", TMO in "Thermo Fisher Scientific", CYPB in "Cypress Bioscience". A known
+    abbreviation (EMA, CRL) is never a ticker: its own spellings decide."""
+    if not _TICKER.fullmatch(surface) or abbreviation_forms(surface) or aliases.known(surface):
+        return None
+    short = surface.lower()
+    for text in texts:
+        for m in _NAME_RUN.finditer(text):
+            name = m.group(0)
+            low = name.lower()
+            if low[0] != short[0]:
+                continue
+            pos = 0
+            for ch in short:
+                pos = low.find(ch, pos) + 1
+                if pos == 0:
+                    break
+            else:
+                return name
+    return None
 
 
 @lru_cache(maxsize=4096)

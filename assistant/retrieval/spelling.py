@@ -67,9 +67,14 @@ def place_in(surface: str, vocabulary: set[str]) -> bool:
 
 def abbreviation_forms(surface: str) -> list[tuple[str, ...]]:
     """The other spellings of the abbreviation `surface` ("CRL" -> complete response letter),
-    or of the phrase it abbreviates; [] when the table knows neither."""
+    or of the phrase it abbreviates; [] when the table knows neither. A plural written with a
+    small s ("BTDs", "CRLs") has its singular's spellings."""
     own = tuple(terms(surface))
-    return [f for f in _forms("abbreviations.tsv").get(" ".join(own), []) if f != own]
+    forms = _forms("abbreviations.tsv").get(" ".join(own), [])
+    if not forms and re.fullmatch(r"[A-Z][A-Za-z&]*[A-Z]s", surface):
+        own = tuple(terms(surface[:-1]))
+        forms = _forms("abbreviations.tsv").get(" ".join(own), [])
+    return [f for f in forms if f != own]
 
 
 def abbreviation_in(surface: str, vocabulary: set[str]) -> bool:
