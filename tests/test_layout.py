@@ -252,7 +252,7 @@ LARGE_MODULES: dict[str, str] = {
     "ingest/pipeline.py": "the Ingestor: sync, prune, remove, reembed over one manifest switch",
 }
 LONG_FUNCTIONS: dict[tuple[str, str], str] = {
-    ("assistant/answers/extractive.py", "ExtractiveGenerator.answer"):
+    ("assistant/answers/extractive.py", "ExtractiveGenerator._answer"):
         "the answer/hedge/decline decision in order; being reworked in assistant/answers now",
     ("assistant/api/multipart.py", "read_uploads"):
         "one streaming parser loop with its per-file and per-request limits",
