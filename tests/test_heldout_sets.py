@@ -71,6 +71,7 @@ SETS = [
     HeldOut("heldout7", "h7", min_questions=74, min_multi_document=8, min_documents=15, min_records=52,
             # the UK approval is written "U.K. regulatory approval"
             agency_wording={"MHRA": ("mhra", "u.k. regulatory")}),
+    HeldOut("heldout8", "h8", min_questions=91, min_multi_document=7, min_documents=14, min_records=46),
 ]
 BY_NAME = {s.name: s for s in SETS}
 # every other set's documents, sources and questions: none may be shared
