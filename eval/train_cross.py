@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answers.features import question_features, sentence_features
-from assistant.answers.model import MODEL_PATH, load_model
+from assistant.answers.model import MODEL_PATH, load_model, logit
 from assistant.retrieval.cross_encoder import META_PATH, get_cross_encoder
 from eval.answer_data import (
     COVIDQA_HELDOUT_SHARE,
@@ -51,11 +51,6 @@ MAX_SENTENCES = 4
 FOLDS = 5
 GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _logit(p) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p))
 
 
 def score_items(items: list[Featurised], progress: bool = True) -> list[dict]:
@@ -79,12 +74,12 @@ def score_items(items: list[Featurised], progress: bool = True) -> list[dict]:
 
 
 def sentence_rows(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    X = np.vstack([np.column_stack([_logit(r["p_model"]), _logit(r["p_ce"])]) for r in rows])
+    X = np.vstack([np.column_stack([logit(r["p_model"]), logit(r["p_ce"])]) for r in rows])
     return X, np.concatenate([r["y"] for r in rows])
 
 
 def question_row(r: dict, p_combined: np.ndarray) -> list[float]:
-    return [float(_logit(r["p_answer"])), float(_logit(p_combined.max())), float(_logit(r["p_ce"].max()))]
+    return [float(logit(r["p_answer"])), float(logit(p_combined.max())), float(logit(r["p_ce"].max()))]
 
 
 def _rates(p: np.ndarray, answerable: np.ndarray, datasets: np.ndarray, t: float) -> tuple[float, float]:

@@ -42,13 +42,14 @@ from assistant.answers.features import (
 from assistant.answers.gather import (
     compare_sides,
     entities,
+    following,
     heading_items,
     is_quote,
     lead,
     list_items,
     starts_line,
 )
-from assistant.answers.model import AnswererModel, gate_threshold, load_model
+from assistant.answers.model import AnswererModel, gate_threshold, load_model, logit
 from assistant.answers.question import _Question, analyse, answer_type
 from assistant.answers.ranker import load_ranker
 from assistant.answers.shapes import Shape, shape_of
@@ -66,7 +67,13 @@ from assistant.answers.types import (
 )
 from assistant.core.config import Settings
 from assistant.core.text import BULLET, question_terms, terms
-from assistant.retrieval.anchors import CURRENCY_CODES, Anchor, anchor_in, company_names, ticker_name
+from assistant.retrieval.anchors import (
+    CURRENCY_CODES,
+    Anchor,
+    anchor_in,
+    company_names,
+    ticker_name,
+)
 from assistant.retrieval.hybrid import Passage
 from assistant.retrieval.spelling import question_abbreviations
 
@@ -186,7 +193,7 @@ class ExtractiveGenerator:
             c.prob = c.p_model = float(p)
         if pending is not None:
             ce = pending.result()
-            Z = np.column_stack([_logit([c.p_model for c in cands]), _logit(ce)])
+            Z = np.column_stack([logit([c.p_model for c in cands]), logit(ce)])
             for c, pc, p in zip(cands, ce, self.cross.sentence.predict(Z)):
                 c.ce, c.prob = float(pc), float(p)
         ranked = sorted(cands, key=lambda c: -c.prob)
@@ -390,8 +397,8 @@ class ExtractiveGenerator:
             q, scored, np.array([c.p_model or c.prob for c in scored]), passages))[0])
         if self.cross is None or not any(c.ce is not None for c in scored):
             return base
-        row = [float(_logit([base])[0]), float(_logit([max(c.prob for c in scored)])[0]),
-               float(_logit([max(c.ce for c in scored)])[0])]
+        row = [float(logit([base])[0]), float(logit([max(c.prob for c in scored)])[0]),
+               float(logit([max(c.ce for c in scored)])[0])]
         return float(self.cross.question.predict(np.array(row))[0])
 
     def _hedge(self, q: _Question, ranked: list[Candidate], p_answer: float,
@@ -550,17 +557,11 @@ class ExtractiveGenerator:
         up to MAX_LIST_ITEMS items. The list ends at a heading, or where numbering starts again
         (a reference list after a checklist)."""
         out: list[Candidate] = []
-        passage, j, items, last_number, hops = intro.passage, intro.index + 1, 0, 0, 0
-        while True:
-            sents = passage.sentence_texts()
-            if j >= len(sents):
-                nxt = stats.neighbor(passage, 1) if hops < MAX_LIST_CHUNKS else None
-                if nxt is None:
-                    break
-                nxt.rank, nxt.dense, nxt.score = intro.passage.rank, intro.passage.dense, intro.passage.score
-                passage, j, hops = nxt, 0, hops + 1
-                continue
-            raw = sents[j].strip()
+        items, last_number = 0, 0
+        for passage, j, raw in following(intro.passage, intro.index, stats.neighbor, MAX_LIST_CHUNKS):
+            if passage is not intro.passage:  # a next chunk ranks as the list's own
+                passage.rank, passage.dense, passage.score = intro.passage.rank, intro.passage.dense, intro.passage.score
+            raw = raw.strip()
             number = _ITEM_NUMBER.match(raw)
             if number:
                 n = int(number.group(1))
@@ -578,7 +579,6 @@ class ExtractiveGenerator:
             if (passage.id, j) not in taken and clean(raw):
                 out.append(_candidate(intro, passage, j, raw, item=True))
                 taken.add((passage.id, j))
-            j += 1
         return out
 
     # --- composition ---
@@ -655,11 +655,6 @@ class ExtractiveGenerator:
                       extra={"confidence": round(confidence, 4)})
 
 
-def _logit(p) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p))
-
-
 def _facts_first(ranked: list[Candidate]) -> list[Candidate]:
     """An executive's quote is not the fact: when the best sentence is a quote and a sentence of
     news close behind it (at least half its probability) is not, that one leads."""
@@ -699,7 +694,7 @@ def _tickers(question: str, missing: list[Anchor], passages: Sequence[Passage]) 
         name = ticker_name(word, texts) if word else None
         if name:  # ("OTLK-Valtor deal": the two names apart)
             question = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])|(?<![\w-]){re.escape(word)}-|"
-                              rf"-{re.escape(word)}(?![\w-])", lambda m: m.group(0).replace(word, f" {name} ")
+                              rf"-{re.escape(word)}(?![\w-])", lambda m, word=word, name=name: m.group(0).replace(word, f" {name} ")
                               .replace("-", ""), question)
             question = re.sub(r"\s{2,}", " ", question).strip()
     return question

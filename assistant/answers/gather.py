@@ -8,7 +8,7 @@ the documents lack), a document's lead sentences.
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from assistant.answers.features import Candidate, clean, is_chrome, is_page_line
 from assistant.answers.types import CorpusStats
@@ -134,26 +134,33 @@ def heading_items(passages: Sequence[Passage], question_terms: set[str], plural:
     return []
 
 
-def _section_lines(p: Passage, j: int, limit: int,
+def _section_lines(head: Passage, j: int, limit: int,
                    neighbor: Callable[[Passage, int], Passage | None] | None) -> list[tuple[Passage, int, str]]:
-    """The lines after heading j of passage p, up to the next heading."""
+    """The lines after heading j of passage `head`, up to the next heading."""
     items: list[tuple[Passage, int, str]] = []
-    k, hops = j + 1, 0
-    while len(items) < limit:
-        sents = p.sentence_texts()
-        if k >= len(sents):
-            nxt = neighbor(p, 1) if neighbor is not None and hops < HEADING_HOPS else None
-            if nxt is None:
-                break
-            p, k, hops = nxt, 0, hops + 1
-            continue
-        if _is_heading(p, k):
+    for p, k, raw in following(head, j, neighbor, HEADING_HOPS):
+        if len(items) >= limit or _is_heading(p, k):
             break
-        raw = sents[k]
         if starts_line(p, k) and not is_chrome(raw) and not is_page_line(raw, p.title) and len(words(raw)) >= 3:
             items.append((p, k, raw))
-        k += 1
     return items
+
+
+def following(passage: Passage, j: int, neighbor: Callable[[Passage, int], Passage | None] | None,
+              hops: int) -> Iterator[tuple[Passage, int, str]]:
+    """The sentences after sentence j of `passage`, as (passage, index, text), on into the
+    document's next chunks (at most `hops` of them): where a list or a section goes on."""
+    k, hop = j + 1, 0
+    while True:
+        sents = passage.sentence_texts()
+        if k >= len(sents):
+            nxt = neighbor(passage, 1) if neighbor is not None and hop < hops else None
+            if nxt is None:
+                return
+            passage, k, hop = nxt, 0, hop + 1
+            continue
+        yield passage, k, sents[k]
+        k += 1
 
 
 def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],

@@ -21,6 +21,12 @@ import numpy as np
 MODEL_PATH = Path(__file__).parent / "data" / "answerer.json"
 
 
+def logit(p) -> np.ndarray:
+    """log(p / (1 - p)), p clipped to [1e-4, 1 - 1e-4]: how one model's probability enters another."""
+    p = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
 @dataclass(frozen=True)
 class Logistic:
     features: tuple[str, ...]

@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.answers.features import SENTENCE_FEATURES, Candidate
 from assistant.answers.gather import is_quote
-from assistant.answers.model import Logistic
+from assistant.answers.model import Logistic, logit
 
 RANKER_PATH = Path(__file__).parent / "data" / "ranker.json"
 RANKER_FEATURES = SENTENCE_FEATURES + [
@@ -40,11 +40,6 @@ RANKER_FEATURES = SENTENCE_FEATURES + [
 _LABELLED = re.compile(r"^[A-Z][\w&/ -]{1,30}:\s")
 
 
-def _logit(p) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p))
-
-
 def ranker_features(cands: Sequence[Candidate]) -> np.ndarray:
     """One row of RANKER_FEATURES per candidate the cross-encoder scored (features, p_model and
     ce set by the answerer's `score`)."""
@@ -53,7 +48,7 @@ def ranker_features(cands: Sequence[Candidate]) -> np.ndarray:
     form = [[float(is_quote(c.text)), float(bool(_LABELLED.match(c.text))), float(" | " in c.text),
              float(c.index == 0)] for c in cands]
     return np.column_stack([np.vstack([c.features for c in cands]),
-                            _logit([c.p_model for c in cands]), _logit([c.ce for c in cands]),
+                            logit([c.p_model for c in cands]), logit([c.ce for c in cands]),
                             np.asarray(form)])
 
 
