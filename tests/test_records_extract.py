@@ -432,3 +432,86 @@ def test_a_dateline_day_in_capitals_is_not_the_product():
     assert reg["agency"] == "FDA" and reg["action"] == "approval"
     assert reg["product"].startswith("Zelvora"), reg  # "Zelvora (talnetide)", not "WEDNESDAY"
     _grounded(records, els)
+
+
+def _rows(*rows, title="Deals table"):
+    return [Element(title, "Title")] + [Element(r, "TableRow") for r in rows]
+
+
+def test_a_deals_tables_rows_are_deals_with_the_headers_unit():
+    """A table row names no verb: its headers say which cell is a company, the value, the kind."""
+    els = _rows(
+        "Buyer/Partner (location): MONTH.",
+        "Buyer/Partner (location): Quorvex Therapeutics Inc. (Boston); Licensor/Partner "
+        "(location): 7Bay Biologics GmbH (Munich, Germany); Value (M): $101.2; Type/product area: "
+        "Exclusive, worldwide sublicensing agreement for QX-310 in fibrosis; Date: 4/15/15.",
+        "Buyer/Partner (location): Daltrin Pharma Ltd. (Oxford, U.K.); Licensor/Partner "
+        "(location): Morrow Bio Inc.; Value (M): N/A; Type/product area: Multiyear research "
+        "collaboration on kinase targets; Date: 4/8/15.",
+        "Buyer/Partner (location): Peltra Co.; Licensor/Partner (location): ND; Value (M): $5; "
+        "Type/product area: License to a diagnostic.")
+    records = extract_records(els)
+    deals = [r for r in records if r["type"] == "deal"]
+    assert len(deals) == 2, deals  # the month row and the row with one company are no deals
+    first = {k: c["value"] for k, c in deals[0]["fields"].items()}
+    assert first["parties"] == ["Quorvex Therapeutics Inc.", "7Bay Biologics GmbH"]
+    assert first["kind"] == "license" and first["asset"] == "QX-310"
+    assert first["total"] == 101_200_000 and deals[0]["fields"]["total"]["quote"].startswith("Value (M)")
+    second = {k: c["value"] for k, c in deals[1]["fields"].items()}
+    assert second["kind"] == "collaboration" and "total" not in second
+    _grounded(records, els)
+
+
+def test_a_header_unit_scales_only_an_amount_written_without_one():
+    assert holds("total", {"value": 6_040_000, "currency": "USD", "quote": "Value (M): $6.04"}, None)
+    assert not holds("total", {"value": 6_040_000, "currency": "USD", "quote": "Value: $6.04"}, None)
+    assert holds("total", {"value": 150e6, "currency": "USD",
+                           "quote": "Value ($M): $150 million"}, None)
+    assert not holds("total", {"value": 150e12, "currency": "USD",
+                               "quote": "Value ($M): $150 million"}, None)
+
+
+def test_a_topic_pages_summaries_after_read_more_links_are_read():
+    els = _elements("Halden Pharma has taken up two antibody candidates from Morrow Bio Inc., paying "
+                    "Morrow $70 million up front.", "Read more",
+                    "Varnel Therapeutics Co. Ltd. and Oxmoor Biotech Pte Ltd. are setting up a joint "
+                    "venture to develop and commercialize Varnel's PD-1 inhibitor in Southeast Asia.",
+                    "Read more",
+                    "Kavrin Sciences GmbH, a subsidiary of Soltec Holdings Ltd., is out-licensing "
+                    "zelvotinib to Quorvex Therapeutics in a deal worth up to $75 million.",
+                    title="Topic archive")
+    records = extract_records(els)
+    parties = [r["fields"]["parties"]["value"] for r in records if r["type"] == "deal"]
+    assert ["Halden Pharma", "Morrow Bio Inc."] in parties
+    assert ["Varnel Therapeutics Co. Ltd.", "Oxmoor Biotech Pte Ltd."] in parties
+    assert ["Quorvex Therapeutics", "Kavrin Sciences GmbH"] in parties  # the licensee first
+    _grounded(records, els)
+
+
+def test_deal_wordings_landed_struck_to_discover_and_acquired_rights():
+    els = _elements("Orvane Ltd. has landed its first global licensing deal for its collagen "
+                    "device, with Biohorizons Inc.",
+                    "Skyler Therapeutics Inc. has struck a deal with Sanofi SA to discover and "
+                    "develop small molecules.",
+                    "Peltra Ltd. has acquired global rights, excluding China, from Highfield "
+                    "Pharmaceutical Co. Ltd. in a deal worth up to $970 million.")
+    records = extract_records(els)
+    kinds = {tuple(r["fields"]["parties"]["value"]): r["fields"]["kind"]["value"]
+             for r in records if r["type"] == "deal"}
+    assert kinds == {("Orvane Ltd.", "Biohorizons Inc."): "license",
+                     ("Skyler Therapeutics Inc.", "Sanofi SA"): "collaboration",
+                     ("Peltra Ltd.", "Highfield Pharmaceutical Co. Ltd."): "license"}, kinds
+    _grounded(records, els)
+
+
+def test_two_companies_plants_in_one_town_stay_two_records():
+    els = _elements("Kavrin Biologics will build a 60,000-sf facility on its existing campus in "
+                    "Madison, Wis.",
+                    "Oxmoor Therapeutics is creating a stem cell manufacturing center in Madison, "
+                    "Wis., in the University Research Park.", title="Bioprocessing")
+    records = extract_records(els)
+    sites = sorted((r["fields"]["company"]["value"], r["fields"]["site"]["value"],
+                    r["fields"]["status"]["value"]) for r in records if r["type"] == "facility")
+    assert sites == [("Kavrin Biologics", "Madison, Wis", "announced"),
+                     ("Oxmoor Therapeutics", "Madison, Wis", "under_construction")], sites
+    _grounded(records, els)

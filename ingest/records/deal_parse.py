@@ -29,7 +29,8 @@ _PER_SHARE = re.compile(r"\b(?:per|a)\s+share\s+in\s+cash\b", re.IGNORECASE)
 _RIGHTS = re.compile(r"\b(?:exclusive\s+)?(?:rights?|licen[cs]e)\b", re.IGNORECASE)
 _NOUN_KINDS = [(re.compile(r"^(?:acquisition|purchase|takeover|buyout)s?$", re.IGNORECASE), "acquisition"),
                (re.compile(r"^licen[cs](?:e|es|ing)$", re.IGNORECASE), "license"),
-               (re.compile(r"^(?:collaboration|partnership|alliance)s?$", re.IGNORECASE), "collaboration"),
+               (re.compile(r"^(?:collaboration|partnership|alliance|venture)s?$", re.IGNORECASE),
+                "collaboration"),
                (re.compile(r"^(?:deal|agreement|pact|transaction)s?$", re.IGNORECASE), None)]
 _SENT_KIND = [("option", r"\boptions?\s+to\s+(?:acquire|license|licence|in-license)|\boption\s+"
                          r"(?:agreement|deal)"),
@@ -37,7 +38,8 @@ _SENT_KIND = [("option", r"\boptions?\s+to\s+(?:acquire|license|licence|in-licen
               ("acquisition", r"\bacqui|\bpurchase|\btakeover")]
 _PRONOUN = re.compile(r"^(?:it|its|they|their)$", re.IGNORECASE)
 _NOT_ORG = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|CHMP|EC|EU|SEC|NIH|WHO|ADC|IO|CAR-T|IPO|R&D|"
-                      r"Nasdaq|NYSE|Reuters|Bloomberg)$", re.IGNORECASE)
+                      r"Nasdaq|NYSE|Reuters|Bloomberg|Date|Value|Type|Terms|Details|Company|Partner)$",
+                      re.IGNORECASE)
 
 
 def _nlp_kind(words: str) -> str | None:
@@ -140,6 +142,7 @@ class _Reader:
         a = next((self.company(c) for c in tok.children if c.dep_ == "poss"), None)
         objs = self.objects(tok, ("of", "with", "between"))
         b = next((m for how, m in objs if how in ("of", "with")), None)
+        more = [m for how, m in objs if how == "with+" and m.canonical != getattr(b, "canonical", None)]
         if a is None:  # "Celgene signed a collaboration with B": the verb's subject
             v = tok.head
             for _ in range(12):
@@ -149,7 +152,8 @@ class _Reader:
             a = self.subject(v) if v.pos_ in ("VERB", "AUX") else None
         if a is None or b is None:
             return None
-        return kind, [a, b]
+        # "a joint venture with Evotec and Boehringer Ingelheim": every partner named
+        return kind, [a, b] + [m for m in more if m.canonical != a.canonical]
 
     def company(self, tok) -> Mention | None:
         """The company a token names (a token inside its span), or that a pronoun stands for."""
@@ -231,4 +235,7 @@ class _Reader:
                         m = self.head_company(pobj)
                         if m:
                             out.append((child.text.lower(), m))
+                        if m and child.text.lower() == "with":
+                            out.extend(("with+", c) for c in (self.company(t) for t in pobj.children
+                                                             if t.dep_ == "conj") if c)
         return out

@@ -15,6 +15,7 @@ import re
 
 from ingest.records import patterns as P
 from ingest.records.deal_parse import parse_deal
+from ingest.records.deal_rows import row_deals
 from ingest.records.document import Document, Draft, Mention, Sentence
 from ingest.records.events import event_date
 from ingest.records.grounding import named
@@ -55,18 +56,24 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
     ("license", None, re.compile(  # "Astellas licenses Nerio's oral GLP-1 drug"
         rf"{_C.format('a')}\s+{_gap(3)}(?:in-)?licen[cs](?:ed|es|e)\s+(?:rights\s+to\s+)?"
         rf"{_C.format('b')}(?:'s|’s)\s", re.I)),
-    ("license", None, re.compile(
-        rf"{_C.format('b')}\s+{_gap(6)}(?:out-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(10)})to\s+"
-        rf"{_gap(3)}{_C.format('a')}", re.I)),
+    ("license", None, re.compile(  # "B, a subsidiary of C, is out-licensing X to A"
+        rf"{_C.format('b')}(?:,[^,;]{{0,80}},)?\s+{_gap(6)}(?:out-)?licen[cs](?:ed|es|e|ing)\s+"
+        rf"(?P<asset>{_gap(10)})to\s+{_gap(3)}{_C.format('a')}", re.I)),
+    ("license", None, re.compile(  # "Biontech has taken up two ADC candidates from Duality"
+        rf"{_C.format('a')}\s+{_gap(4)}(?:took|taken|takes|taking|picked|picks|picking)\s+up\s+"
+        rf"(?P<asset>{_gap(10)})from\s+{_gap(3)}{_C.format('b')}", re.I)),
     (None, "noun", re.compile(
         rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:entered\s+into|enters\s+into|signed|signs|"
-        rf"signing|struck|strikes|inked|inks|reached|formed|expanded|extended|announced|agreed)\s+"
-        rf"(?P<mid>{_gap(10)})(?:with|between)"
+        rf"signing|struck|strikes|inked|inks|reached|formed|expanded|extended|announced|agreed|"
+        rf"landed|lands|secured|secures|clinched|clinches|sealed|seals|penned|pens|set\s+up|"
+        rf"sets\s+up|setting\s+up|established|establishes|launched|launches)\s+"
+        rf"(?P<mid>{_gap(12)})(?:with|between)"
         rf"\s+{_gap(4)}{_C.format('b')}", re.I)),
     (None, "noun", re.compile(
         rf"{_C.format('a')}\s+(?:and|&)\s+{_C.format('b')}\s+{_gap(4)}(?:have\s+|has\s+|had\s+)?"
         rf"(?:entered\s+into|enter\s+into|signed|sign|struck|strike|inked|ink|reached|formed|"
-        rf"form|agreed|agree|announced|announce|unveiled|launched|expanded|extended)\s+"
+        rf"form|forming|agreed|agree|announced|announce|unveiled|launched|expanded|extended|"
+        rf"set\s+up|setting\s+up|establish|established|establishing|create|created|creating)\s+"
         rf"(?P<mid>{_gap(12)}(?:collaboration|partnership|alliance|agreement|pact|deal|merger|"
         rf"joint\s+venture|merge|licen[cs]\w*|co-develop\w*|co-commerciali[sz]e|co-promote|"
         rf"commerciali[sz]e|develop\s+and\s+commerciali[sz]e))\b", re.I)),
@@ -108,11 +115,16 @@ _NOUN_KIND = [("license", r"licen[cs]"), ("option", r"\boption"), ("royalty", r"
               ("merger", r"\bmerge"), ("collaboration", r"collaborat|partner|alliance|"
                                                        r"joint venture|co-develop|co-commerciali|"
                                                        r"co-promot|commerciali[sz]e|"
-                                                       r"research agreement")]
+                                                       r"research agreement|"
+                                                       # "a deal with B to discover and develop"
+                                                       r"\bto\s+(?:jointly\s+)?(?:discover|research)\b")]
 _STAKE = re.compile(r"\b(?:\d+(?:\.\d+)?%\s+(?:stake|interest|equity)|(?:minority|equity)\s+stake|"
                     r"stake\s+in)\b", re.I)
 _TERMS = re.compile(r"\b(?:upfront|up front|milestones?|pay|paid|payments?|consideration|deal|"
                     r"transaction|terms|worth|valued?|in cash|total)\b", re.I)
+# what a buyer takes when it takes rights, not the company: a licence
+_RIGHTS = re.compile(r"\s*(?:(?:the|its|global|worldwide|exclusive|ex-\w+|U\.?S\.?|regional|"
+                     r"commercial|development|and|,)\s+)*(?:rights?|licen[cs]es?)\b", re.I)
 MAX_DEAL_USD = 500e9  # no biopharma deal has come near this: a larger amount is not believed
 
 
@@ -180,6 +192,8 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
         elif kind == "acquisition" and re.search(r"\bmerger\b", sent.text, re.I) and \
                 not re.search(_ACQ_VERB, sent.text, re.I):
             kind = "merger"
+        if kind == "acquisition" and _RIGHTS.match(groups.get("asset") or mid):
+            kind = "license"  # "B has acquired global rights ... from A": rights, not a company
         asset = _asset(groups.get("asset"), how)
         if asset is None and kind in ("license", "collaboration", "option", "acquisition"):
             after = masked[m.end():m.end() + 60]
@@ -345,6 +359,13 @@ def extract_deals(doc: Document) -> list[Draft]:
                 find_money(sent.text) and _TERMS.search(sent.text):
             _add_money(current, sent, False)
             current_at = sent.index
+    for row in row_deals(doc):  # a deals table's rows; a deal the text also states keeps its cells
+        same = next((d for d in deals if d.key == row.key), None)
+        if same is None:
+            deals.append(row)
+        else:
+            for name, c in row.cells.items():
+                same.cells.setdefault(name, c)
     for d in deals:
         # a headline's "Acquire X for ~$32.5M" is the price the body calls the upfront
         if "total" in d.weak and "total" not in d.cells and "upfront" in d.cells and \

@@ -55,11 +55,11 @@ _COMPANY_WORD = (r"(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology
                  r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|Management|"
                  r"Investments|Advisors|"
                  r"Biomedical|Vaccines|Diagnostics|Healthcare|Lifesciences|GmbH|AG|Inc\.?|Ltd\.?|"
-                 r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE)")
+                 r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE|SA|S\.p\.A\.)")
 _CAP = r"[A-Z0-9][\w&.'’@-]*"
 _PATTERN_NAME = re.compile(
     rf"\b(?:{_CAP}\s+){{0,3}}?{_CAP}?\s*{_COMPANY_WORD}(?:\s+{_COMPANY_WORD})*(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SA|"
-    rf"S\.A\.|N\.V\.|Co\.|Corp\.?|LLC|Qingdao|Ireland))*\b\.?")
+    rf"S\.A\.|N\.V\.|Co\.|Corp\.?|LLC|Pte\.?|Qingdao|Ireland|Group|Holdings))*\b\.?")
 _LEADING_NOISE = re.compile(
     r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|German|"
     r"Swiss|Chinese|Japanese|Korean|French|British|American|European|US|U\.S\.|UK|Danish|"
@@ -195,10 +195,12 @@ class Document:
                 heading = patterns.SKIP_SECTIONS.match(text.strip())
                 # in a "More news" list, the other articles' headlines (long lines, some read
                 # as titles) are still the list; a short heading ends it ("Read more", a link
-                # under one item, ends at the next title)
+                # under one item, ends at the next title or paragraph)
                 if heading or not sticky or len(text.split()) <= 6:
                     skipping = bool(heading)
                     sticky = bool(heading) and not re.match(r"read more", text.strip(), re.I)
+            elif skipping and not sticky and el.category == "NarrativeText":
+                skipping = False  # a topic page's next summary after an item's "Read more" link
             if skipping:
                 continue
             is_title = el.is_title or el.category == "Title"

@@ -30,6 +30,10 @@ _NOT_PLACE = re.compile(r"^(?:The|This|A|An|Phase|January|February|March|April|M
                         r"JPY|KRW|US|U\.S\.|Plant|Site|Ground|Once|Operations|It|Its)\b")
 _EXISTING = re.compile(r"\b(?:existing|complement|support|network|such as|headquartered|"
                        r"based in|produced at|also has)\b", re.I)
+# "will build a 60,000-sf facility on its existing campus in Madison": the new building's site
+_ON_EXISTING = re.compile(r"\b(?:build|building|builds|construct\w*|add|adding|adds|expand\w*)\b"
+                          r"[^.;]{0,80}\b(?:on|at)\s+(?:its|the|their)\s+existing\s+(?:[\w-]+\s+){0,2}?"
+                          r"(?:campus|site|property|footprint|grounds)\s+$", re.I)
 MAX_FACILITY_USD = 100e9
 
 
@@ -49,7 +53,8 @@ def _sites(text: str, doc: Document, sent: Sentence) -> list[tuple[str, int]]:
             continue
         if re.search(r"\d", site) or len(site) < 3:
             continue
-        if _EXISTING.search(text[max(0, m.start() - 40):m.start()]):
+        if _EXISTING.search(text[max(0, m.start() - 40):m.start()]) and \
+                not _ON_EXISTING.search(text[:m.start()]):
             continue
         out.append((site, m.start("site")))
     return out
@@ -128,7 +133,10 @@ def extract_facilities(doc: Document) -> list[Draft]:
         facility = P.FACILITY.search(text) or _NAMED_SITE.search(text)
         sites = _sites(text, doc, sent) if facility or re.search(r"\b(?:jobs|positions)\b", text) \
             else []
-        known = [d for d in drafts if any(_same_site(d.key[1], s) for s, _ in sites)]
+        named = {m.canonical for m in mentions}
+        # the same site of the same company (a tag page has two companies' plants in Madison)
+        known = [d for d in drafts if any(_same_site(d.key[1], s) for s, _ in sites)
+                 and (not named or not d.key[2] or d.key[2] in named)]
         acting = facility and P.FACILITY_ACTION.search(text) and not sent.title
         if len(sites) > 1 and not known and acting:
             for site, _ in sites:
@@ -188,15 +196,19 @@ def _same_site(key: str, site: str) -> bool:
 def _start(doc: Document, drafts: list[Draft], sent: Sentence, site_text: str, company,
            multi: bool = False) -> Draft:
     site, country, wording = _split_site(site_text)
-    key = ("facility", site)
-    draft = next((d for d in drafts if d.key == key), None)
+    companies = doc.companies(sent)
+    the_company = company is not None and re.search(r"\b(?:the (?:[\w-]+ ){0,2}company|it|its)\b",
+                                                     sent.text, re.I)
+    owner = companies[0].canonical if companies else company[0].canonical if the_company else ""
+    key = ("facility", site, owner)
+    draft = next((d for d in drafts if d.key[:2] == key[:2] and
+                  (not owner or not d.key[2] or d.key[2] == owner)), None)
     if draft is None:
         draft = Draft("facility", first=sent.index, key=key)
         drafts.append(draft)
-    companies = doc.companies(sent)
     if companies:
         draft.put("company", companies[0].name, sent)
-    elif company is not None and re.search(r"\b(?:the company|it|its)\b", sent.text, re.I):
+    elif the_company:
         draft.put("company", company[0].name, company[1])
     else:
         draft.put("company", _org(sent), sent)

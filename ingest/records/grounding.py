@@ -25,6 +25,21 @@ DATE_FIELDS = ("announced", "date")
 TEXT_FIELDS = ("asset", "product", "indication", "site", "sponsor", "company")
 
 
+# a table header's unit: "Value (M): $101.2" states 101,200,000 ("Value ($M)", "(US$ millions)",
+# "($B)"); only an amount written without its own unit is scaled
+SCALE_LABEL = re.compile(r"^[^:;]*\(\s*(?:US)?\$?\s*(?P<unit>M|MM|mn|m|millions?|B|bn|billions?)\s*\)"
+                         r"\s*:", re.I)
+UNITLESS = re.compile(r"[^\d]*[\d,.]+")
+
+
+def label_scale(quote: str) -> float:
+    """1e6 or 1e9 when the quote starts with a header that gives the amounts' unit, else 1."""
+    m = SCALE_LABEL.match(quote)
+    if not m:
+        return 1.0
+    return 1e9 if m.group("unit").lower().startswith("b") else 1e6
+
+
 def verbatim(quote: str, texts: list[str]) -> bool:
     return bool(quote) and any(quote in t for t in texts)
 
@@ -35,7 +50,9 @@ def holds(name: str, cell: dict, anchor: str | None) -> bool:
     if value in (None, "", []):
         return False
     if name in MONEY_FIELDS:
-        amounts = [m.value for m in find_money(quote) if m.currency == cell.get("currency")]
+        scale = label_scale(quote)
+        amounts = [m.value * (scale if scale != 1 and UNITLESS.fullmatch(m.text) else 1)
+                   for m in find_money(quote) if m.currency == cell.get("currency")]
         if any(same_amount(a, float(value)) for a in amounts):
             return True
         return any(same_amount(sum(c), float(value))

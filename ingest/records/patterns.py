@@ -65,15 +65,17 @@ DEAL_KINDS: dict[str, str] = {
     "merger": r"merg(?:er|e|es|ed|ing)\b(?!\s+control)",
     "option": r"options?\s+(?:to\s+(?:acquire|license|licence|in-license)|agreement|deal)",
     "royalty": r"royalt(?:y|ies)\s+(?:deal|agreement|interest|stream|monetization|purchase)",
-    "license": r"licen[cs](?:e|es|ed|ing)\b|in-licen[cs]|exclusive\s+rights|global\s+rights|"
-               r"commercial\s+rights",
+    "license": r"(?:sub-?)?licen[cs](?:e|es|ed|ing)\b|in-licen[cs]|exclusive\s+rights|global\s+rights|"
+               r"commercial\s+rights|rights?\s+to\s+(?:develop|manufacture|market|commerciali[sz]e)|"
+               r"(?:took|taken|takes|taking)\s+up\b",
     "investment": r"invest(?:s|ed|ment)?\s+(?:of\s+)?[^.]{0,40}\bin\b|stake\s+in|equity\s+stake|"
                   r"\d+(?:\.\d+)?%\s+stake|raised\b|financing|funding\s+round|Series\s+[A-F]\b",
     "acquisition": r"acqui(?:re|res|red|ring|sition)\b|\bbuy(?:s|ing)?\b|\bbought\b|purchas(?:e|ed|es)"
                    r"|takeover|take\s+over|\bsells?\b|\bsold\b|\bsale\b|divest|"
                    r"(?:per|a)\s+share\s+in\s+cash|tender\s+offer",
     "collaboration": r"collaborat(?:ion|e|ed|es|ing)|partner(?:ship|ed|s|ing)?\b|alliance|"
-                     r"team(?:ed|s|ing)?\s+up|join(?:ed|s|ing)?\s+forces|(?:tie[ds]?|tying)\s+up|co-develop",
+                     r"team(?:ed|s|ing)?\s+up|join(?:ed|s|ing)?\s+forces|(?:tie[ds]?|tying)\s+up|co-develop|"
+                     r"joint\s+venture|to\s+(?:jointly\s+)?(?:discover|research)\b",
 }
 DEAL_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in DEAL_KINDS.items()}
 
@@ -88,13 +90,16 @@ TOTAL = re.compile(r"\btotal\b|\bworth\b|\bvalued? (?:at|of)\b|\bvalue of\b|\bde
 
 FACILITY = re.compile(r"\b(?:facility|facilities|plant|plants|site|suite|campus|factory|"
                       r"manufacturing\s+(?:center|centre|hub)|production\s+(?:center|centre|line)|"
+                      r"(?:manufacturing|production)\s+capacity|"
+                      r"(?:R&D|research|development|innovation|biomanufacturing)\s+(?:center|centre)|"
                       r"bioreactors?|biopark|fill-finish\s+line)\b", re.I)
 FACILITY_ACTION = re.compile(
     r"\b(?:build|builds|building|built|construct|constructs|constructed|construction|develop|"
     r"expand|expands|expanded|expansion|invest|invests|investing|invested|investment|open|opens|"
     r"opened|opening|break\s+ground|broke\s+ground|ground\s+was\s+broken|groundbreaking|"
     r"complete|completed|completes|commission|commissioned|add|adds|adding|doubles|picked|"
-    r"chose|selected|committed|create|operational|operations|start|buy|buys|acquire|acquires|"
+    r"chose|selected|committed|create|creates|creating|created|increase|increases|increasing|"
+    r"operational|operations|start|buy|buys|acquire|acquires|"
     r"acquired|acquisition|purchase|purchases|purchased)\b", re.I)
 STATUS: dict[str, str] = {
     "completed": r"\b(?:completed|has\s+finished|was\s+finished|finished\s+construction|"
@@ -103,7 +108,7 @@ STATUS: dict[str, str] = {
                    r"began\s+production|is\s+operational|has\s+started\s+production|"
                    r"inaugurated)\b",
     "under_construction": r"\b(?:under\s+construction|broke\s+ground|ground\s+was\s+broken|"
-                          r"groundbreaking|is\s+building|is\s+constructing|began\s+construction|"
+                          r"groundbreaking|(?:is|are)\s+(?:building|constructing|creating|developing)|began\s+construction|"
                           r"started\s+construction)\b",
     "announced": r"\b(?:will|plans?\s+to|to\s+build|is\s+to|announced|picked|chose|selected|"
                  r"committed|is\s+investing|expects?|expected|would)\b",

@@ -1,0 +1,158 @@
+"""Deals in the rows of a deals table: one record per row that names two companies.
+
+The loader gives each table row as one element, every cell after its column's header
+(`ingest.table_rows`):
+
+    Company (location): 4SC AG (Planegg, Germany); Company (location): Menarini Asia-Pacific
+    Holdings Pte. Ltd. (Singapore); Value (M): $101.2; Type/product area: Licensing and
+    development partnership for 4SC's oral histone deacetylase inhibitor, resminostat, ...
+
+No sentence there says who did what with whom, so the sentence patterns read nothing; the
+headers do. Columns are known by their header: the companies ("Company", "Partner", "Buyer",
+"Licensor", "Licensee", "Acquirer", "Target", ...; a buyer, licensee, acquirer or investor
+column comes first), the value ("Value (M)", "Up-Front Payments", "Milestones", "Deal value"), the
+kind of deal ("Type", "Deal type", "Type/product area", "Terms/details": the earliest deal word
+in it), the asset (a product code or drug name in those columns). A header's unit ("Value (M)",
+"($B)") scales an amount written without one, and the quote of that cell keeps the header so
+that it states the value. Every cell still passes the grounding check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from assistant.core.money import find_money
+from ingest.loading import TABLE_ROW
+from ingest.records import patterns as P
+from ingest.records.document import Document, Draft, Sentence
+from ingest.records.grounding import UNITLESS, label_scale
+
+_LABEL = re.compile(r"(?:^|;\s)(?P<label>[A-Z][^:;]{0,40}?):\s")
+_PARTY = re.compile(r"compan|partner|licens(?:ee|or)|buyer|seller|acquir|target|investor|"
+                    r"part(?:y|ies)|originator|developer", re.IGNORECASE)
+_FIRST = re.compile(r"buyer|acquir|licensee|investor", re.IGNORECASE)
+_KIND = re.compile(r"type|deal|structure|description|product|area|terms|details|nature|focus",
+                   re.IGNORECASE)
+_MONEY = {"upfront": re.compile(r"up[\s-]?front", re.IGNORECASE),
+          "milestones": re.compile(r"milestone", re.IGNORECASE),
+          "total": re.compile(r"value|total|worth|size|amount|consideration", re.IGNORECASE)}
+_NOT_NAME = re.compile(r"^(?:N/?A|ND|n\.?d\.?|undisclosed|not disclosed|none|-|–|—)\.?$", re.IGNORECASE)
+_PRODUCT = re.compile(r"\b(?:[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?|[a-z]{4,}(?:mab|cept|cel|gene|tinib|stat|"
+                      r"tide|siran|rsen|vec|parib|ciclib|lisib))\b")
+
+
+@dataclass
+class _Cell:
+    label: str
+    start: int  # where the label starts
+    value_start: int
+    end: int
+
+    def value(self, text: str) -> str:
+        return text[self.value_start:self.end]
+
+
+def _labels(rows: list[str]) -> set[str]:
+    """The headers: labels that start cells in at least two rows (any label in a one-row table)."""
+    counts: Counter = Counter()
+    for text in rows:
+        counts.update({m.group("label") for m in _LABEL.finditer(text)})
+    return {label for label, n in counts.items() if n >= 2 or len(rows) == 1}
+
+
+def _cells(text: str, labels: set[str]) -> list[_Cell]:
+    marks = [m for m in _LABEL.finditer(text) if m.group("label") in labels]
+    out = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        value = text[m.end():end].rstrip()
+        if i + 1 == len(marks) and value.endswith(".") and not re.search(
+                r"\b(?:Inc|Ltd|Co|Corp|S\.A|N\.V|Pte)\.$", value):
+            value = value[:-1]  # the full stop the loader ends a row with
+        out.append(_Cell(m.group("label"), m.start("label"), m.end(), m.end() + len(value)))
+    return out
+
+
+def _sentence(doc: Document, element: int, a: int, b: int, index: int) -> Sentence:
+    text = doc.texts[element]
+    return Sentence(text[a:b], element, a, doc.elements[element].page, index, False, False)
+
+
+def _name(value: str) -> str | None:
+    """A company named in a cell: without its place or ticker in brackets."""
+    name = re.split(r"\s+\(", value, maxsplit=1)[0].strip(" ,;")
+    if not name or _NOT_NAME.match(name) or not (name[0].isupper() or name[0].isdigit()) or len(name.split()) > 8 or \
+            not re.search(r"[A-Za-z]{2}", name):
+        return None
+    return name
+
+
+def _kind(text: str) -> str | None:
+    found = [(m.start(), kind) for kind, rx in P.DEAL_RE.items() for m in [rx.search(text)] if m]
+    return min(found)[1] if found else None
+
+
+def row_deals(doc: Document) -> list[Draft]:
+    rows = [i for i, e in enumerate(doc.elements) if e.category == TABLE_ROW]
+    if not rows:
+        return []
+    labels = _labels([doc.texts[i] for i in rows])
+    if not any(_PARTY.search(label) for label in labels):
+        return []
+    out: list[Draft] = []
+    at = {}
+    for s in doc.sentences:
+        at.setdefault(s.element, s.index)
+    for i in rows:
+        if i not in at:  # in a section the extractor skips (references, "more news")
+            continue
+        draft = _row(doc, i, _cells(doc.texts[i], labels), at[i])
+        if draft is not None:
+            out.append(draft)
+    return out
+
+
+def _row(doc: Document, i: int, cells: list[_Cell], index: int) -> Draft | None:
+    text = doc.texts[i]
+    parties = [(c, _name(c.value(text))) for c in cells if _PARTY.search(c.label)]
+    parties = [(c, name) for c, name in parties if name]
+    if len(parties) < 2 or len({doc.canonical(name) for _, name in parties}) < 2:
+        return None
+    parties.sort(key=lambda p: 0 if _FIRST.search(p[0].label) else 1)
+    kind_cells = [c for c in cells if _KIND.search(c.label) and not _PARTY.search(c.label)]
+    kind, kind_cell = None, None
+    for c in kind_cells:
+        kind = _kind(c.value(text))
+        if kind:
+            kind_cell = c
+            break
+    if kind is None:
+        return None
+    names = [name for _, name in parties]
+    draft = Draft("deal", first=index, key=frozenset(doc.canonical(n) for n in names))
+    a = min(c.value_start for c, _ in parties)
+    b = max(c.end for c, _ in parties)
+    draft.put("parties", names, _sentence(doc, i, a, b, index))
+    draft.put("kind", kind, _sentence(doc, i, kind_cell.value_start, kind_cell.end, index))
+    for c in kind_cells:
+        m = _PRODUCT.search(c.value(text))
+        if m:
+            draft.put("asset", m.group(0), _sentence(doc, i, c.value_start, c.end, index))
+            break
+    for c in cells:
+        if _PARTY.search(c.label) or _KIND.search(c.label) and not _MONEY["total"].search(c.label):
+            continue
+        role = next((r for r, rx in _MONEY.items() if rx.search(c.label)), None)
+        amounts = find_money(c.value(text))
+        if role is None or len(amounts) != 1:
+            continue
+        money = amounts[0]
+        scale = label_scale(text[c.start:c.end])
+        value = money.value * (scale if UNITLESS.fullmatch(money.text) else 1.0)
+        extra = {"currency": money.currency}
+        if money.qualifier:
+            extra["qualifier"] = money.qualifier
+        draft.put(role, value, _sentence(doc, i, c.start, c.end, index), **extra)
+    return draft
