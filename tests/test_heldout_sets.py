@@ -72,6 +72,7 @@ SETS = [
             # the UK approval is written "U.K. regulatory approval"
             agency_wording={"MHRA": ("mhra", "u.k. regulatory")}),
     HeldOut("heldout8", "h8", min_questions=91, min_multi_document=7, min_documents=14, min_records=46),
+    HeldOut("heldout9", "h9", min_questions=96, min_multi_document=9, min_documents=14, min_records=53),
 ]
 BY_NAME = {s.name: s for s in SETS}
 # every other set's documents, sources and questions: none may be shared
