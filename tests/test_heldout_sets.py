@@ -73,6 +73,11 @@ SETS = [
             agency_wording={"MHRA": ("mhra", "u.k. regulatory")}),
     HeldOut("heldout8", "h8", min_questions=91, min_multi_document=7, min_documents=14, min_records=46),
     HeldOut("heldout9", "h9", min_questions=96, min_multi_document=9, min_documents=14, min_records=53),
+    HeldOut("heldout10", "h10", min_questions=92, min_multi_document=7, min_documents=15, min_records=60,
+            # the BioCentury table writes "Japan approves", "Canada and FDA approve" and "South Korea approves"
+            agency_wording={"MHLW": ("mhlw", "ministry of health, labour and welfare", "japan approves"),
+                            "Health Canada": ("health canada", "canada and fda approve"),
+                            "MFDS": ("mfds", "south korea approves")}),
 ]
 BY_NAME = {s.name: s for s in SETS}
 # every other set's documents, sources and questions: none may be shared
