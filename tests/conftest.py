@@ -115,6 +115,15 @@ def kinds_indexed(tmp_path_factory, embedder):
                       embedder)
 
 
+@pytest.fixture(scope="session")
+def roundup_indexed(tmp_path_factory, embedder):
+    """tests/data/roundup (our own: a weekly deal sheet with a table written in pipes, an
+    acquisition story, an FDA weekly list whose sections run past its first chunk) ingested
+    once: (settings, store, assistant)."""
+    return index_copy(tmp_path_factory.mktemp("roundup"), Path(__file__).parent / "data" / "roundup",
+                      embedder)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -462,6 +462,37 @@ def test_a_deals_tables_rows_are_deals_with_the_headers_unit():
     _grounded(records, els)
 
 
+def test_a_table_written_with_pipes_in_plain_text_gives_its_deals():
+    """A weekly sheet's "Date | Parties | Deal Type | Value (USD)" table (tests/data/roundup): the
+    header line names the columns; a party cell names both companies; each part of a value cell
+    is named by its own words ("$35M upfront; $900M potential")."""
+    doc, records = _records(ROOT / "tests" / "data" / "roundup" / "weekly-deal-sheet-14.txt")
+    deals = {tuple(r["fields"]["parties"]["value"]): {k: c["value"] for k, c in r["fields"].items()}
+             for r in records if r["type"] == "deal"}
+    assert deals[("Alderwick Pharma", "Brightwater Bio")] == {
+        "parties": ["Alderwick Pharma", "Brightwater Bio"], "kind": "license",
+        "upfront": 35_000_000, "total": 900_000_000}
+    assert deals[("Corvel Therapeutics", "Dunmore Biologics")]["upfront"] == 80_000_000
+    galloway = deals[("Galloway Biosciences", "Harrow Peak")]
+    assert galloway["kind"] == "collaboration" and galloway["upfront"] == 12_000_000
+    assert "upfront" not in deals[("Iverton Health", "Jessop Genomics")]  # "Undisclosed"
+    # a venture round or a fund names one company: no deal
+    assert not any("Fenwick Labs" in parties or "Kilbride Capital" in parties for parties in deals)
+    _grounded(records, doc.elements)
+    quote = next(r for r in records if r["type"] == "deal")["fields"]["upfront"]["quote"]
+    assert quote == "$35M upfront"
+
+
+def test_m_and_a_and_a_royalty_financing_are_kinds_of_deal():
+    els = _elements("Date | Parties | Deal Type | Value (USD)",
+                    "Sep 1 | Halden Pharma – Torvik Labs | M&A (Completed) | $1.1B",
+                    "Sep 2 | Royalty Partners – Zemlo Bio | Royalty Financing | $300M total")
+    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in extract_records(els)]
+    assert [(d["parties"], d["kind"], d["total"]) for d in deals] == [
+        (["Halden Pharma", "Torvik Labs"], "acquisition", 1.1e9),
+        (["Royalty Partners", "Zemlo Bio"], "royalty", 3e8)]
+
+
 def test_a_header_unit_scales_only_an_amount_written_without_one():
     assert holds("total", {"value": 6_040_000, "currency": "USD", "quote": "Value (M): $6.04"}, None)
     assert not holds("total", {"value": 6_040_000, "currency": "USD", "quote": "Value: $6.04"}, None)

@@ -75,7 +75,7 @@ from assistant.retrieval.anchors import (
     ticker_name,
 )
 from assistant.retrieval.hybrid import Passage
-from assistant.retrieval.spelling import question_abbreviations
+from assistant.retrieval.spelling import abbreviation_forms, question_abbreviations
 
 # Items a quoted list may bring beyond the sentence limit ("every item of the list it quotes"),
 # and how many following chunks of its document it may run into.
@@ -87,9 +87,20 @@ _HEADING = re.compile(r"^[A-Z][^.!?:]{0,60}$")  # a short line without end punct
 _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are)\b)", re.IGNORECASE)
 # A comparison of size or time asks for an amount (or count) or a date on each side.
 _SIZE = re.compile(r"\b(bigger|larger|greater|higher|more|smaller|lower|less|fewer|cheaper|"
-                   r"biggest|largest|highest|most|economics|financial|terms|value|worth|price)\b",
+                   r"biggest|largest|highest|most|economics|financial|terms|value|worth|price|"
+                   r"capex|capital expenditures?|investments?|cost)\b",
                    re.IGNORECASE)
 _TIME = re.compile(r"\b(earlier|later|sooner|first|older|newer)\b", re.IGNORECASE)
+# What a comparison of size measures, by the question's words: jobs, floor space, capacity; else
+# money ("Which deal was bigger?").
+_AREA = ("the floor space", re.compile(
+    r"\d[\d,.]*\s?(?:-|\s)?(?:k\s?)?(?:square[- ]f(?:oo|ee)t|sq\.?\s?f(?:oo|ee)?t|sf|ft2|ft²|"
+    r"square[- ]met(?:er|re)s?|m2|m²|acres?)\b", re.IGNORECASE))
+_MEASURES = [
+    (re.compile(r"\b(jobs|employees|hires|workers|positions|headcount|staff)\b", re.I), "how many jobs"),
+    (re.compile(r"\b(footprint|square[- ]?f(oo|ee)t|sq\.? ?ft|floor ?space|building|space|area)\b", re.I), None),
+    (re.compile(r"\b(capacity|liters?|litres?|bioreactors?|volume)\b", re.I), "what capacity"),
+]
 # Hedges show this many of the closest sentences.
 HEDGE_SENTENCES = 2
 # The kinds of value a question may ask for, as the answer names them when no passage gives one.
@@ -254,7 +265,7 @@ class ExtractiveGenerator:
         if not cands:
             return self.abstain("no sentence of the retrieved passages matches the question")
         # A list, and a question about one term of a deal (below), look past the best sentences.
-        ranked = _facts_first(self.score(q, cands, stats, rank=shape.kind != "list",
+        ranked = _facts_first(q, self.score(q, cands, stats, rank=shape.kind != "list",
                                          keep_rest=shape.kind != "single" or q.slot is not None))
         p_answer = self.p_answer(q, ranked, passages)
         # The gate: with the ranker, its best P(a sentence holds a key fact), learned on trade
@@ -284,7 +295,7 @@ class ExtractiveGenerator:
             items = list_items(ranked, limit, self.keep_threshold, shape.per_document, subject)
             if items:
                 return self._compose(items, p_answer, [], shape="list")
-        chosen = self._select(ranked, stats, list_question=False)
+        chosen = self._select(ranked, stats, list_question=False, subject=q.names)
         # Names and numbers of the question that nothing the answer cites mentions: first the
         # best further sentence whose passage does mention one joins the answer; what is still
         # missing is a premise the documents do not report ("When did the FDA approve X?" when
@@ -433,15 +444,20 @@ class ExtractiveGenerator:
 
     def _compare(self, q: _Question, shape: Shape, ranked: list[Candidate], p_answer: float) -> Answer:
         """Each side from its own sentence; a side the documents say nothing of is named."""
-        wanted = q.wanted or (answer_type("how much") if _SIZE.search(q.text) else
-                              answer_type("when") if _TIME.search(q.text) else None)
-        if wanted is not None and q.wanted is None:
+        measure = next(((rx, asked) for rx, asked in _MEASURES if rx.search(q.text)), None) \
+            if _SIZE.search(q.text) else None
+        if measure is not None:  # "more jobs", "larger footprint", "bigger capacity"
+            wanted = answer_type(measure[1]) if measure[1] else _AREA
+        else:
+            wanted = q.wanted or (answer_type("how much") if _SIZE.search(q.text) else
+                                  answer_type("when") if _TIME.search(q.text) else None)
+        if wanted is not None and (q.wanted is None or measure is not None):
             for c in ranked:
                 c.typed = bool(wanted[1].search(c.text))
         if q.slot is not None and q.slot[0] in _DEAL_TERMS:  # "Bigger cheque upfront": each side's upfront
             for c in ranked:
                 c.typed = c.typed and bool(q.slot[1].search(c.text))
-        size = bool(_SIZE.search(q.text))
+        size = bool(_SIZE.search(q.text)) and measure is None  # a size in money
         picks = compare_sides(ranked, shape.sides, typed_wanted=wanted is not None, money=size)
         if wanted is not None:  # a side with no sentence giving the value: its best mention
             loose = compare_sides(ranked, shape.sides, typed_wanted=False, money=size)
@@ -474,6 +490,9 @@ class ExtractiveGenerator:
         for form in question_abbreviations(q.text):
             asked |= set(form)
         plural = {t for w in re.findall(r"\b[a-z]{4,}s\b", q.text) for t in terms(w)}
+        # ... or an abbreviation in the plural ("BTDs that week?": the "Breakthrough therapy" lines)
+        plural |= {t for w in re.findall(r"\b[A-Z][A-Za-z&]*[A-Z]s\b", q.text)
+                   for form in abbreviation_forms(w) for t in form}
         found = heading_items(passages, asked - named, plural - named, MAX_LIST_ITEMS,
                               any_term=shape.kind == "list", neighbor=stats.neighbor)
         # a product code the question names is in every line ("Which approvals did VX-101
@@ -513,10 +532,14 @@ class ExtractiveGenerator:
         return self.abstain(f"the matching documents give no {q.wanted[0] if q.wanted else 'such detail'}")
 
     # --- selection ---
-    def _select(self, ranked: list[Candidate], stats: CorpusStats, list_question: bool) -> list[Candidate]:
+    def _select(self, ranked: list[Candidate], stats: CorpusStats, list_question: bool,
+                subject: Sequence[Anchor] = ()) -> list[Candidate]:
+        """The best sentence, and those above the keep threshold; when the best sentence's
+        passage names the question's `subject`, a further sentence's passage does too."""
         limit = self.settings.max_answer_sentences
         keep = self.keep_threshold
         best = ranked[0]
+        named = bool(subject) and all(anchor_in(a, vocabulary(best.passage)) for a in subject)
         chosen: list[Candidate] = [best]
         seen = {_key(best.text)}
         sources = {best.passage.source}
@@ -533,7 +556,8 @@ class ExtractiveGenerator:
                     continue
             elif c.prob < keep:
                 break
-            elif is_quote(c.text):  # a further sentence is a fact, not someone's words on it
+            elif is_quote(c.text) or (  # a further sentence is a fact, not someone's words on it
+                    named and not all(anchor_in(a, vocabulary(c.passage)) for a in subject)):
                 continue
             chosen.append(c)
             seen.add(_key(c.text))
@@ -655,9 +679,23 @@ class ExtractiveGenerator:
                       extra={"confidence": round(confidence, 4)})
 
 
-def _facts_first(ranked: list[Candidate]) -> list[Candidate]:
+def _facts_first(q: _Question, ranked: list[Candidate]) -> list[Candidate]:
     """An executive's quote is not the fact: when the best sentence is a quote and a sentence of
-    news close behind it (at least half its probability) is not, that one leads."""
+    news close behind it (at least half its probability) is not, that one leads.
+    Nor is a sentence of a passage that does not name the question's subject: when the best
+    sentence's passage lacks a name of the question and one close behind (at least half its
+    probability, among the next five) has them all, that one leads ("Who's funding CABIM?":
+    not another table's "Series C Funding | Wugen ...")."""
+    names = q.names
+    if len(ranked) > 1 and names and not all(anchor_in(a, vocabulary(ranked[0].passage)) for a in names):
+        # (giving the kind of value asked for, or a figure, when the best sentence gives one)
+        def gives(c: Candidate) -> tuple[bool, bool]:
+            return c.typed, bool(re.search(r"\d", c.text))
+        named = next((c for c in ranked[1:6] if c.prob >= 0.5 * ranked[0].prob
+                      and all(x or not y for x, y in zip(gives(c), gives(ranked[0])))
+                      and all(anchor_in(a, vocabulary(c.passage)) for a in names)), None)
+        if named is not None:
+            ranked = [named] + [c for c in ranked if c is not named]
     if len(ranked) > 1 and is_quote(ranked[0].text):
         fact = next((c for c in ranked[1:4] if not is_quote(c.text)
                      and c.prob >= 0.5 * ranked[0].prob), None)

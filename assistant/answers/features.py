@@ -98,6 +98,19 @@ def is_chrome(text: str) -> bool:
     return bool(_CHROME.match(text))
 
 
+# A cell holding data: a date, an amount, a count ("Sep 2", "$45M upfront", "Series B"), not a
+# bare page number ("2" of "1 | 2 | 3 | Next")
+_DATA_CELL = re.compile(r"(?=.*\d)(?=.*[A-Za-z$€£¥%])")
+
+
+def _nav_bar(t: str) -> bool:
+    """"News | Articles | Drug Development | ...": short cells and no data; a row of a table
+    written with pipes ("Sep 2 | Radiance Bio – Novatim | Licensing | $15M upfront") is not."""
+    cells = t.split(" | ")
+    return len(cells) >= 4 and max(len(x.split()) for x in cells) <= 4 and \
+        not any(_DATA_CELL.match(x.strip()) for x in cells)
+
+
 def is_page_line(text: str, title: str = "") -> bool:
     """A line about the page (address, metadata, byline, headline with publisher and date, the
     headline itself), never an answer sentence."""
@@ -107,7 +120,7 @@ def is_page_line(text: str, title: str = "") -> bool:
     ends = bool(_END.search(t))
     # "Date: not shown ...", "Publisher: BioWorld (...)": a labelled metadata line, whatever its
     # length; "News | Articles | Drug Development | ...": a navigation bar
-    if _META_KEY.match(t) or (t.count(" | ") >= 3 and max(len(x.split()) for x in t.split(" | ")) <= 4):
+    if _META_KEY.match(t) or _nav_bar(t):
         return True
     if _URL_LINE.match(t) or _BYLINE.match(t) or (_META_LINE.match(t) and not ends) or \
             (_SEPARATED_DATE.search(t) and not ends):

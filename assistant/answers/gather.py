@@ -26,6 +26,7 @@ LEAD_CHUNKS = 3
 HEADING_WORDS = 5
 HEADING_PASSAGES = 3
 HEADING_HOPS = 2
+HEADING_SCAN = 3  # chunks after a best-ranked passage whose headings are read too
 _HEADING_END = re.compile(r"[.!?:;,)\]\"”]\s*$")
 
 
@@ -45,11 +46,21 @@ def entities(text: str) -> set[str]:
     return out
 
 
+def _heading_terms(p: Passage) -> set[str]:
+    """Terms of the heading a passage sits under: its section, or its first line when that is a
+    heading ("Quarry Cell Therapies expands in Dunmore" over the item's sentences)."""
+    first = next(iter(p.sentence_texts()), "")
+    heading = first if first and not re.search(r"[.!?:]\W*$", first) and len(first) <= 120 else ""
+    return set(terms(f"{p.section or ''} {heading}"))
+
+
+def _before(c: Candidate) -> str:
+    return c.passage.sentence_texts()[c.index - 1] if c.index > 0 else ""
+
+
 def window_terms(c: Candidate) -> set[str]:
     """Terms of a sentence, the sentence before it and its document's title."""
-    sents = c.passage.sentence_texts()
-    before = sents[c.index - 1] if c.index > 0 else ""
-    return set(terms(f"{before} {c.text} {c.passage.title}"))
+    return set(terms(f"{_before(c)} {c.text} {c.passage.title}"))
 
 
 def list_items(ranked: list[Candidate], limit: int, keep: float,
@@ -118,8 +129,10 @@ def heading_items(passages: Sequence[Passage], question_terms: set[str], plural:
     ("reviews", "approvals") unless `any_term` (a list question: "Which products got ODD?" and
     "Other designations"); its lines run to the next heading, across the document's next chunks
     (`neighbor`, up to HEADING_HOPS). The best-ranked passages only (HEADING_PASSAGES); at least
-    two lines, else nothing."""
-    for p in passages[:HEADING_PASSAGES]:
+    two lines, else nothing. A heading in one of the next HEADING_SCAN chunks of their document
+    counts too: a weekly list's "Priority review" section is rarely in its first chunk, which
+    the search ranks first for the page's own words."""
+    for p in _with_next(passages[:HEADING_PASSAGES], neighbor):
         sents = p.sentence_texts()
         for j in range(len(sents)):
             if not _is_heading(p, j):
@@ -132,6 +145,25 @@ def heading_items(passages: Sequence[Passage], question_terms: set[str], plural:
             if len(items) >= 2:
                 return items
     return []
+
+
+def _with_next(passages: Sequence[Passage],
+               neighbor: Callable[[Passage, int], Passage | None] | None) -> Iterator[Passage]:
+    """The passages, then the next HEADING_SCAN chunks after each (each chunk once)."""
+    seen: set[str] = set()
+    for p in passages:
+        if p.id not in seen:
+            seen.add(p.id)
+            yield p
+    for p in passages:
+        nxt = p
+        for _ in range(HEADING_SCAN if neighbor is not None else 0):
+            nxt = neighbor(nxt, 1)
+            if nxt is None:
+                break
+            if nxt.id not in seen:
+                seen.add(nxt.id)
+                yield nxt
 
 
 def _section_lines(head: Passage, j: int, limit: int,
@@ -174,15 +206,19 @@ def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],
     for names in sides:
         best, best_key = None, None
         for c in ranked:
-            vocab = window_terms(c)
+            vocab = window_terms(c) | _heading_terms(c.passage)
             hits = sum(anchor_in(a, vocab) for a in names)
             if not hits or c.features[0] <= 0 and not c.typed:
                 continue
             if typed_wanted and not c.typed:
                 continue
-            # the side's names, then a fact over a quote, then the question's own terms (the
-            # deal's value over its price per share), then the model's probability
-            key = (hits / len(names), not is_quote(c.text), money and bool(find_money(c.text)),
+            # the side's names (named in the sentence or the one before it, over named only
+            # in the document's title: on a page of short items, the title is one item's), then
+            # a fact over a quote, then the question's own terms (the deal's value over its
+            # price per share), then the model's probability
+            own = set(terms(f"{_before(c)} {c.text}"))
+            key = (hits / len(names), sum(anchor_in(a, own) for a in names) / len(names),
+                   not is_quote(c.text), money and bool(find_money(c.text)),
                    round(c.features[0], 2), c.prob)
             if best_key is None or key > best_key:
                 best, best_key = c, key

@@ -25,6 +25,8 @@ _SUMMARY = re.compile(
 _COMPARATIVE = re.compile(
     r"\b(bigger|larger|greater|higher|more|smaller|lower|less|fewer|earlier|later|sooner|"
     r"older|newer|first|biggest|largest|highest|most|cheaper|costlier|more expensive)\b", re.I)
+_SUPERLATIVE = re.compile(r"\b(biggest|largest|highest|most|smallest|lowest|earliest|latest|"
+                          r"cheapest|costliest)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\b(versus|vs\.?|difference between|"
                       r"how (do|does|did) .+ compare|compared (to|with))\b",
                       re.IGNORECASE)
@@ -35,7 +37,7 @@ _LIST = re.compile(
     r"licen[cs]es|collaborations|regulators|agencies|indications|events)\b|"
     r"\b(all the|each of|every)\b", re.IGNORECASE)
 # Where one side ends and the other begins: "A or B", "A and B", "A vs B", "larger than B".
-_SPLIT = re.compile(r"\s+(?:or|and|vs\.?|versus|with|to|than)\s+|[,;:]\s*(?:or|and)?\s*|"
+_SPLIT = re.compile(r"\s+(?:or|and|vs\.?|versus|with|to|than|among|between)\s+|[,;:]\s*(?:or|and)?\s*|"
                     r"\s+(?:was|were|is|are)\s+(?:\w+\s+)?(?=\w+er\b|more\b|less\b)", re.IGNORECASE)
 # One item per document: "in each article", "across these stories", "Where does BMS show up?"
 _DOCS = r"(documents?|articles?|stories|story|pieces?|reports?|texts?|set|sources?|items?|pages?|files?)"
@@ -58,8 +60,11 @@ def shape_of(question: str) -> Shape:
         return Shape("summary")
     if _EACH.search(question):
         return Shape("list", per_document=True)
-    comparative = bool(_COMPARATIVE.search(question)) and re.search(r"\b(or|vs\.?|versus|than)\b",
-                                                                      question, re.IGNORECASE)
+    comparative = bool(_COMPARATIVE.search(question)) and (re.search(
+        r"\b(or|vs\.?|versus|than|among|between)\b", question, re.IGNORECASE) or
+        # "largest capex: BeiGene Hopewell, Abzena Sanford, Biogen RTP?"
+        _SUPERLATIVE.search(question) and question.count(",") >= 1 and
+        re.search(r",.*\band\b|,.*,", question))
     if comparative or _COMPARE.search(question):
         sides, labels = _sides(question)
         if len(sides) >= 2:
@@ -69,10 +74,20 @@ def shape_of(question: str) -> Shape:
     return Shape("single")
 
 
+_JOINED = re.compile(r"\s(?:or|and|vs\.?|versus|than|among|between)\s|,", re.IGNORECASE)
+
+
 def _sides(question: str) -> tuple[list[list[Anchor]], list[str]]:
-    """The things compared: the question's names, split where the question joins them."""
+    """The things compared: the question's names, split where the question joins them. Of a
+    question in parts ("Capex: A vs B?", "A vs B: bigger upfront?"), the part that joins them;
+    the other says what is compared."""
+    text = question.strip().rstrip("?.! ")
+    segments = text.split(":")
+    joined = [seg for seg in segments if _JOINED.search(f" {seg} ")]
+    if len(segments) > 1 and len(joined) == 1:
+        text = joined[0]
     sides, labels = [], []
-    for part in _SPLIT.split(question.strip().rstrip("?.! ")):
+    for part in _SPLIT.split(text):
         names = [a for a in question_anchors(f"x {part}")]
         if names:
             sides.append(names)

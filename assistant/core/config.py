@@ -142,6 +142,11 @@ class Settings(BaseSettings):
         "Default: with the cross-encoder, the threshold chosen on spent trade-press held-out sets "
         "(assistant/answers/data/gate.json, `python -m eval.gate`); without it, the one learned "
         "with the model (assistant/answers/data/answerer.json).")
+    cover_names: bool = Field(
+        True, description="After the question's search, search again for each comparison side "
+                          "and each name of the question that no retrieved passage holds (and the "
+                          "index does), adding the best passage naming it (at most 4): a question "
+                          "naming several deals or documents gets a passage for each.")
     table_answers: bool = Field(
         True, description="Answer questions asking for a list, a ranking or a filter of deals, "
                           "regulatory events or sites (\"List all deals over $1 billion\") from "

@@ -46,7 +46,7 @@ _SUFFIX = re.compile(
     rf"francs|yen|yuan|renminbi|won|rupees|kroner|kronor))\b", re.I)
 _AFTER_CODE = re.compile(rf"(?P<num>{_NUM})\s?(?P<scale>{_SCALE})?\s(?P<cur>USD|EUR|GBP|CHF|JPY|CNY|"
                          rf"RMB|KRW|INR|DKK|SEK|NOK|CAD|AUD|HKD)\b")
-_PER = re.compile(r"^\s*(?:a|per)\s+(?:share|patient|dose|unit|vial|year|month|treatment|course)\b"
+_PER = re.compile(r"^\s*(?:a|per)\s+(?:[A-Z][\w&.-]*\s+)?(?:share|patient|dose|unit|vial|year|month|treatment|course)\b"
                   r"|^\s*/\s*(?:share|patient|dose)", re.I)
 _QUALIFIER = re.compile(r"(up to(?: a(?: further)?)?|more than|over|about|approximately|around|"
                         r"nearly|roughly|almost|at least|some|~|≈)\s*$", re.I)

@@ -85,6 +85,9 @@ def question_abbreviations(question: str) -> list[tuple[str, ...]]:
     """Other spellings of the abbreviations, and of the abbreviated phrases, a question uses:
     what keyword search also looks for. An abbreviation counts as the question writes it
     ("NICE", not "nice"); a phrase as words."""
+    # a plural written with a small s ("BTDs", "CRLs") stands for its singular
+    question = re.sub(r"\b([A-Z][A-Za-z&]*[A-Z])s\b",
+                      lambda m: m.group(1) if m.group(1) in _abbreviations() else m.group(0), question)
     joined = f" {' '.join(terms(question))} "
     written = {" ".join(terms(w)) for w in re.findall(r"[\w&]+", question) if w in _abbreviations()}
     out: list[tuple[str, ...]] = []

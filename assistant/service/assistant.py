@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from assistant.answers import Answer, Delta, Generator, make_generator
+from assistant.answers.shapes import shape_of
 from assistant.answers.types import stream_sentences
 from assistant.core.config import Settings
 from assistant.core.turn import Turn
 from assistant.index.store import ChunkStore
+from assistant.retrieval.coverage import cover, uncovered
 from assistant.retrieval.embedding import Embedder, get_embedder
 from assistant.retrieval.followup import Rewriter, RuleRewriter
 from assistant.retrieval.hybrid import HybridRetriever, Passage, Retriever
@@ -96,6 +98,23 @@ class Assistant:
         self._remember(result, owner)
         yield result
 
+    def _search(self, question: str, top_k: int | None, sources: Sequence[str] | None, view):
+        """The question's passages and their index view; with `cover_names`, and a passage for
+        each comparison side or name they leave out (`retrieval.coverage`)."""
+        passages, index = self.retriever.search(question, top_k=top_k, sources=sources, view=view)
+        if self.settings.cover_names:
+            passages = self._cover(question, passages, index, sources)
+        return passages, index
+
+    def _cover(self, question: str, passages: list[Passage], view, sources: Sequence[str] | None) -> list[Passage]:
+        shape = shape_of(question)
+        sides = list(zip(shape.labels, shape.sides)) if shape.kind == "comparison" else []
+        searches = uncovered(question, passages, lambda t: view.doc_freq(t) > 0, sides)
+        if not searches:
+            return passages
+        return cover(lambda q, k: self.retriever.search(q, top_k=k, sources=sources, view=view)[0],
+                     passages, searches)
+
     def stream(self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None,
                conversation_id: str | None = None,
                owner: str | None = None,
@@ -126,7 +145,7 @@ class Assistant:
         if table is not None:  # a list, count or ranking of records: answered from the tables
             yield from self._finish(table, question, standalone, conversation_id, owner, t0)
             return
-        passages, index = self.retriever.search(standalone, top_k=top_k, sources=sources, view=view)
+        passages, index = self._search(standalone, top_k, sources, view)
         t1 = time.perf_counter()
         answer: Answer | None = None
         first: float | None = None

@@ -114,6 +114,132 @@ def row_deals(doc: Document) -> list[Draft]:
     return out
 
 
+# --- tables written with pipes in plain text ---
+#
+#     Date | Parties | Deal Type | Value (USD) | Therapeutic Area
+#     Sep 2 | Radiance Bio – Novatim | Licensing | $15M upfront; $1.15B potential | Oncology (ADC)
+#
+# A header line (no cell holds data) names the columns of the lines after it with as many cells.
+# A party cell may name both companies ("Radiance Bio – Novatim"); a value cell may hold several
+# amounts, each part named by its own words ("$15M upfront", "$1.15B potential"). The quotes are
+# the cells themselves: the header is not quoted, so an amount written without its unit under
+# a "Value (M)" header is left out rather than scaled.
+_PIPE = re.compile(r"\s+\|\s+")
+_DATA = re.compile(r"(?=.*\d)(?=.*[A-Za-z$€£¥%])")
+_PAIR = re.compile(r"\s+[–—-]\s+|\s*/\s*|\s+(?:and|with|x|×)\s+")
+_PART = re.compile(r"[^;,]+")
+_PART_ROLE = [("upfront", re.compile(r"up[\s-]?front|initial", re.IGNORECASE)),
+              ("milestones", re.compile(r"milestone|contingent|earn-?out", re.IGNORECASE)),
+              ("total", re.compile(r"potential|total|up to|worth|value|deal size|biobucks", re.IGNORECASE))]
+
+
+@dataclass
+class _PipeCell:
+    label: str
+    start: int
+    end: int
+
+    def value(self, text: str) -> str:
+        return text[self.start:self.end]
+
+
+def _split(line: str, offset: int) -> list[tuple[int, int]]:
+    """The cells of a pipe line as (start, end) in its element's text."""
+    out, at = [], 0
+    for m in list(_PIPE.finditer(line)) + [None]:
+        end = m.start() if m else len(line)
+        a, b = at, end
+        while a < b and line[a] in " |":
+            a += 1
+        while b > a and line[b - 1] in " |":
+            b -= 1
+        out.append((offset + a, offset + b))
+        at = m.end() if m else len(line)
+    return out
+
+
+def pipe_deals(doc: Document) -> list[Draft]:
+    at: dict[int, list] = {}
+    for s in doc.sentences:
+        at.setdefault(s.element, []).append(s)
+    out: list[Draft] = []
+    header: list[str] | None = None
+    for i, text in enumerate(doc.texts):
+        offset = 0
+        lines = text.split("\n")
+        if not any(line.count(" | ") >= 2 for line in lines):
+            if len(text) > 200:  # a paragraph ends the table
+                header = None
+            continue
+        for line in lines:
+            start, offset = offset, offset + len(line) + 1
+            if line.count(" | ") < 2:
+                continue
+            spans = _split(line, start)
+            values = [text[a:b] for a, b in spans]
+            if not any(_DATA.match(v) for v in values):
+                header = values
+                continue
+            if header is None or len(header) != len(spans) or i not in at:
+                continue
+            index = next((s.index for s in at[i] if s.start <= start < s.start + len(s.text) + 1),
+                         at[i][0].index)
+            draft = _pipe_row(doc, i, [_PipeCell(h, a, b) for h, (a, b) in zip(header, spans)], index)
+            if draft is not None:
+                out.append(draft)
+    return out
+
+
+def _pipe_row(doc: Document, i: int, cells: list[_PipeCell], index: int) -> Draft | None:
+    text = doc.texts[i]
+    names: list[str] = []
+    party_cells = [c for c in cells if _PARTY.search(c.label)]
+    for c in party_cells:
+        value = c.value(text)
+        parts = _PAIR.split(value) if len(party_cells) == 1 else [value]
+        names += [n for n in (_name(p) for p in parts) if n]
+    if len(names) < 2 or len({doc.canonical(n) for n in names}) < 2:
+        return None
+    kind, kind_cell = None, None
+    for c in cells:
+        if _KIND.search(c.label) and not _PARTY.search(c.label):
+            value = c.value(text)
+            kind = _kind(value)
+            if kind:
+                kind_cell = c
+                break
+    if kind is None:
+        return None
+    parties = [c for c in party_cells]
+    draft = Draft("deal", first=index, key=frozenset(doc.canonical(n) for n in names))
+    draft.put("parties", names, _sentence(doc, i, parties[0].start, parties[-1].end, index))
+    draft.put("kind", kind, _sentence(doc, i, kind_cell.start, kind_cell.end, index))
+    for c in cells:
+        if c in party_cells or c is kind_cell or not _MONEY["total"].search(c.label) and \
+                not any(rx.search(c.label) for rx in _MONEY.values()):
+            continue
+        value = c.value(text)
+        parts = list(_PART.finditer(value))
+        for m in parts:
+            amounts = find_money(m.group(0))
+            if len(amounts) != 1 or UNITLESS.fullmatch(amounts[0].text):
+                continue
+            role = next((r for r, rx in _PART_ROLE if rx.search(m.group(0))), None)
+            if role is None:  # one amount in the cell: the header says what it is
+                role = next((r for r, rx in _MONEY.items() if rx.search(c.label)), None) \
+                    if len(parts) == 1 else None
+            if role is None:
+                continue
+            a = c.start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+            b = c.start + m.end() - (len(m.group(0)) - len(m.group(0).rstrip()))
+            money = amounts[0]
+            extra = {"currency": money.currency}
+            if money.qualifier:
+                extra["qualifier"] = money.qualifier
+            draft.put(role, money.value, _sentence(doc, i, a, b, index), **extra)
+    return draft
+
+
 def _row(doc: Document, i: int, cells: list[_Cell], index: int) -> Draft | None:
     text = doc.texts[i]
     parties = [(c, _name(c.value(text))) for c in cells if _PARTY.search(c.label)]

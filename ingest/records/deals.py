@@ -15,7 +15,7 @@ import re
 
 from ingest.records import patterns as P
 from ingest.records.deal_parse import parse_deal
-from ingest.records.deal_rows import row_deals
+from ingest.records.deal_rows import pipe_deals, row_deals
 from ingest.records.document import Document, Draft, Mention, Sentence
 from ingest.records.events import event_date
 from ingest.records.grounding import named
@@ -359,8 +359,10 @@ def extract_deals(doc: Document) -> list[Draft]:
                 find_money(sent.text) and _TERMS.search(sent.text):
             _add_money(current, sent, False)
             current_at = sent.index
-    for row in row_deals(doc):  # a deals table's rows; a deal the text also states keeps its cells
-        same = next((d for d in deals if d.key == row.key), None)
+    # a deals table's rows (HTML tables, and tables written with pipes); a deal the text also
+    # states keeps its cells
+    for row in row_deals(doc) + pipe_deals(doc):
+        same = next((d for d in deals if _same_parties(d.key, row.key)), None)
         if same is None:
             deals.append(row)
         else:
@@ -372,3 +374,16 @@ def extract_deals(doc: Document) -> list[Draft]:
                 d.weak["total"]["value"] == d.cells["upfront"]["value"]:
             del d.weak["total"]
     return [d for d in deals if "parties" in d.final() and "kind" in d.final()]
+
+
+def _same_parties(a, b) -> bool:
+    """Two drafts name the same companies: the same names, or names that share their first word
+    ("Torii Pharma" in a table, "Torii Pharmaceutical" in the text)."""
+    if a == b:
+        return True
+    if len(a) != len(b):
+        return False
+
+    def first(name: str) -> str:
+        return name.split()[0].lower() if name.split() else ""
+    return all(any(x == y or len(first(x)) >= 4 and first(x) == first(y) for y in b) for x in a)

@@ -64,14 +64,14 @@ ACTION_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in ACTIONS.items()}
 DEAL_KINDS: dict[str, str] = {
     "merger": r"merg(?:er|e|es|ed|ing)\b(?!\s+control)",
     "option": r"options?\s+(?:to\s+(?:acquire|license|licence|in-license)|agreement|deal)",
-    "royalty": r"royalt(?:y|ies)\s+(?:deal|agreement|interest|stream|monetization|purchase)",
+    "royalty": r"royalt(?:y|ies)\s+(?:deal|agreement|interest|stream|monetization|purchase|financing)",
     "license": r"(?:sub-?)?licen[cs](?:e|es|ed|ing)\b|in-licen[cs]|exclusive\s+rights|global\s+rights|"
                r"commercial\s+rights|rights?\s+to\s+(?:develop|manufacture|market|commerciali[sz]e)|"
                r"(?:took|taken|takes|taking)\s+up\b",
     "investment": r"invest(?:s|ed|ment)?\s+(?:of\s+)?[^.]{0,40}\bin\b|stake\s+in|equity\s+stake|"
                   r"\d+(?:\.\d+)?%\s+stake|raised\b|financing|funding\s+round|Series\s+[A-F]\b",
     "acquisition": r"acqui(?:re|res|red|ring|sition)\b|\bbuy(?:s|ing)?\b|\bbought\b|purchas(?:e|ed|es)"
-                   r"|takeover|take\s+over|\bsells?\b|\bsold\b|\bsale\b|divest|"
+                   r"|takeover|take\s+over|M&A\b|\bsells?\b|\bsold\b|\bsale\b|divest|"
                    r"(?:per|a)\s+share\s+in\s+cash|tender\s+offer",
     "collaboration": r"collaborat(?:ion|e|ed|es|ing)|partner(?:ship|ed|s|ing)?\b|alliance|"
                      r"team(?:ed|s|ing)?\s+up|join(?:ed|s|ing)?\s+forces|(?:tie[ds]?|tying)\s+up|co-develop|"
