@@ -182,3 +182,55 @@ def test_a_larger_footprint_compares_floor_space_not_money(ask):
 def test_capex_is_asked_in_money(ask):
     a = ask("Capex: Marlow Fenton vs Quarry Dunmore?")
     assert "$240 million" in a.answer and "$95 million" in a.answer, a.answer
+
+
+# --- what a question asks for: the slot a sentence must give, a drug's INN as a name ------------
+
+@pytest.mark.parametrize("question, slot", [
+    ("Astellas/OSI break fee?", "the termination fee"),
+    ("What termination fee applies if the deal falls through?", "the termination fee"),
+    ("Who advised Shionogi on the Torii acquisition?", "the advisers"),
+    ("Levadex indication?", "the indication"),
+    ("What's Roche paying upfront?", "the upfront payment"),
+])
+def test_a_question_names_the_term_a_sentence_must_give(question, slot):
+    from assistant.answers.question import slot_of
+    assert slot_of(question)[0] == slot
+
+
+def test_a_terse_date_question_and_a_headcount_ask_for_their_kinds_of_value():
+    from assistant.answers.question import answer_type
+    assert answer_type("date FDA granted povetacicept BTD?")[0] == "date"
+    assert answer_type("Headcount at Selkirk's Spokane plant?")[0] == "jobs"
+    assert answer_type("What's the update on the candidate?") is None
+
+
+def test_a_drugs_lower_case_inn_is_a_name_of_the_question():
+    from assistant.retrieval.anchors import question_anchors
+    assert [a.surface for a in question_anchors("date FDA granted povetacicept BTD?")] == \
+        ["FDA", "povetacicept", "BTD"]
+    assert [a.surface for a in question_anchors("what does tezepelumab target?")] == ["tezepelumab"]
+    # ordinary words are not: "peptide", "excel", "statement"
+    assert question_anchors("is the peptide in the excel statement?") == []
+
+
+def test_one_item_per_document_each_naming_what_it_can_of_the_question():
+    """"Roche across the set: the 89bio deal and satralizumab's EU status?": each document names
+    Roche and one of the rest; each gives its item (not only the document naming the most)."""
+    import numpy as np
+
+    from assistant.answers.features import Candidate
+    from assistant.answers.gather import list_items
+    from assistant.retrieval.anchors import question_anchors
+
+    def cand(source: str, text: str, prob: float) -> Candidate:
+        p = SimpleNamespace(id=source, source=source, text=text, title="", section="", rank=0)
+        return Candidate(p, 0, text, features=np.array([0.5]), prob=prob)
+    # (the answerer's list subject: names, and numbers that are part of a code or name)
+    names = [a for a in question_anchors("Roche across the set: the 89bio deal and satralizumab's EU status?")
+             if not a.numeric or re.search(r"[A-Za-z]", a.surface)]
+    ranked = [cand("ema.txt", "The EMA validated Roche's application for satralizumab in the EU.", 0.4),
+              cand("reuters.txt", "Roche has agreed to buy 89bio for up to $3.5 billion.", 0.3),
+              cand("other.txt", "Shares rose 4% on the news.", 0.2)]
+    items = list_items(ranked, 6, 0.5, per_document=True, names=names)
+    assert [c.passage.source for c in items] == ["ema.txt", "reuters.txt"]

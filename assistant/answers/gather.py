@@ -79,7 +79,16 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
         hits = {id(c): sum(anchor_in(a, set(terms(f"{c.text} {c.passage.title}"))) for a in names)
                 for c in ranked}
         most = max(hits.values(), default=0)
-        ranked = [c for c in ranked if hits[id(c)] == most] if most else ranked
+        if per_document and most:
+            # one item per document: the most names within each document ("Roche across the
+            # set: the 89bio deal and satralizumab's EU status?" is answered by two documents,
+            # each naming Roche and one of the rest)
+            best: dict[str, int] = {}
+            for c in ranked:
+                best[c.passage.source] = max(best.get(c.passage.source, 0), hits[id(c)])
+            ranked = [c for c in ranked if hits[id(c)] and hits[id(c)] == best[c.passage.source]]
+        else:
+            ranked = [c for c in ranked if hits[id(c)] == most] if most else ranked
     chosen: list[Candidate] = []
     sources: set[str] = set()
     named: set[str] = set()

@@ -21,7 +21,7 @@ _ANSWER_TYPES = [
     # Jobs and capacity before "count" and "amount": "How many people will the site employ?" is
     # not answered by "from 6,000 L to 24,000 L", nor "What capacity?" by an amount of money.
     ("jobs", re.compile(r"\b(how many|number of) (new |more |additional |full-time |permanent )?"
-                        r"(jobs|people|employees|staff|workers|positions|roles|hires)\b|"
+                        r"(jobs|people|employees|staff|workers|positions|roles|hires)\b|\bheadcount\b|"
                         r"\bhow many .{0,40}\b(employ|hire|work)\b", re.I),
      re.compile(r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|"
                 r"thousands?)\+?\s[\w\s-]{0,30}\b(jobs|people|employees|staff|workers|positions|roles|"
@@ -42,7 +42,8 @@ _ANSWER_TYPES = [
     ("count", re.compile(r"\b(how many|number of|how big|how large|how old)\b", re.I),
      re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
                 r"million|billion)\b", re.I)),
-    ("date", re.compile(r"^\W*when\b|\b(what (year|date|month|day)|which (year|month)|on what date|since when)\b",
+    ("date", re.compile(r"^\W*when\b|^\W*(the )?dates?\b|\b(what (year|date|month|day)|which (year|month)|"
+                        r"on what date|since when)\b",
                         re.I),
      re.compile(r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|"
                 r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b|"
@@ -67,6 +68,10 @@ _SLOTS = [
      re.compile(r"\bmilestones?\b|\bcontingent\b|\bearn[- ]?outs?\b|\bCVRs?\b|\bfurther payments\b|"
                 r"\bbio-?bucks\b", re.I)),
     ("the royalties", re.compile(r"\broyalt(y|ies)\b", re.I), re.compile(r"\broyalt", re.I)),
+    ("the termination fee", re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I),
+     re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I)),
+    ("the advisers", re.compile(r"\b(advis(e|ed|es|ing|ers?|ors?)|bankers?|legal counsel)\b", re.I),
+     re.compile(r"\badvis|\bcounsel\b|\bbankers?\b|\blaw firm\b", re.I)),
     ("the premium", re.compile(r"\bpremium\b", re.I), re.compile(r"\bpremium\b", re.I)),
     ("the price per share", re.compile(r"\bper[- ]share\b|\ba share\b|\bshare price\b", re.I),
      re.compile(r"\bper[- ]share\b|\ba share\b|/share\b|\beach (\w+ )?share\b|\bper (\w+ )?share\b", re.I)),
@@ -88,6 +93,13 @@ _SLOTS = [
     ("a priority review", re.compile(r"\bpriority review\b", re.I), re.compile(r"\bpriority review\b", re.I)),
     ("an accelerated approval", re.compile(r"\baccelerated approval\b", re.I),
      re.compile(r"\baccelerated (approval|assessment)\b", re.I)),
+    # what a drug is for: "Levadex indication?" is not answered by "the FDA has sent a Complete
+    # Response letter on its New Drug Application for Levadex"
+    ("the indication", re.compile(r"\bindications?\b|\bfor what (disease|condition)s?\b|"
+                                  r"\bwhat (disease|condition)s? (does|did|will|is|are)\b", re.I),
+     re.compile(r"\bindicat|\btreat|\btherapy for\b|\bfor (patients|adults|children|people) with\b|"
+                r"\b(patients|adults|children|people) with\b|\bdisease\b|\bcancer\b|\bsyndrome\b|"
+                r"\bdisorder\b|\binfection\b|\b\w+(itis|oma|emia|aemia|osis|pathy)\b", re.I)),
     # last: an approval, asked of a product that holds only a designation ("When did the FDA
     # approve teplizumab?" where it holds a breakthrough designation)
     ("an approval", re.compile(r"\bapprov(e|es|ed|al|als)\b", re.I),

@@ -34,6 +34,11 @@ _GENERIC = frozenset(question_terms(
     "company companies candidate product programme program unit facility line suite campus "
     "building round series part stage cohort arm tranche wave"))
 _DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
+# A drug's international nonproprietary name, written in lower case ("povetacicept",
+# "tezepelumab", "zelvotinib"): a name by its stem, as much a premise as a brand name.
+_INN = re.compile(r"[a-z]{4,}(?:mab|cept|cel|nib|ciclib|parib|lisib|siran|rsen|vir|vec|tecan|platin|"
+                  r"taxel|fungin|oxacin|cillin|sartan|gliptin|gliflozin|glutide|parin|prazole|setron|"
+                  r"triptan|statin|lutamide|limus|degib|stim)")
 # Words that, after a name, say what kind of company it is ("WuXi Bio" for WuXi Biologics,
 # "Samsung Bio", "Jacobio Pharma"): a short form of the name, not a second premise.
 # Currency codes ("Novo's DKK 380m project"): a unit of the amount, not a name.
@@ -81,7 +86,7 @@ def question_anchors(question: str) -> list[Anchor]:
         is_num = any(ch.isdigit() for ch in raw)
         caps = sum(c.isupper() for c in raw)
         # The first word is capitalised anyway: only an acronym or code name counts there.
-        is_name = caps >= 2 or (raw[0].isupper() and i > 0)
+        is_name = caps >= 2 or (raw[0].isupper() and i > 0) or bool(_INN.fullmatch(raw))
         if not (is_num or is_name):
             continue
         for t in terms(raw):
