@@ -535,6 +535,68 @@ def test_deal_wordings_landed_struck_to_discover_and_acquired_rights():
     _grounded(records, els)
 
 
+def test_a_listing_in_brackets_and_said_it_do_not_hide_the_deal():
+    """Press-release wordings: "Halden Pharma (Nasdaq: HLDN) has signed a definitive agreement to
+    acquire ...", "Morrow Bio (NYSE: MRW) said on Sunday it has entered into ...", and a price paid
+    for the rights to another company's drug (a licence)."""
+    els = [Element(t, "NarrativeText") for t in (
+        "US biotech company Halden Pharma (Nasdaq: HLDN) has signed a definitive agreement to "
+        "acquire Torvik Biotech, a privately held company, for $12.5 million.",
+        "US drugmaker Morrow Bio (NYSE: MRW) said on Sunday it has entered into a definitive "
+        "agreement to acquire clinical-stage biotech Zemlo Biosciences for $10.8 billion.")]
+    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in extract_records(els)]
+    assert [(d["parties"], d["kind"], d["total"]) for d in deals] == [
+        (["Halden Pharma", "Torvik Biotech"], "acquisition", 12.5e6),
+        (["Morrow Bio", "Zemlo Biosciences"], "acquisition", 10.8e9)]
+    els = _elements("In January, Kavrin Pharma paid USD2.2 billion for the exclusive rights to "
+                    "Oxmoor Therapeutics' antibody OX-17.")
+    records = extract_records(els)
+    assert [(r["fields"]["parties"]["value"], r["fields"]["kind"]["value"]) for r in records] == [
+        (["Kavrin Pharma", "Oxmoor Therapeutics"], "license")]
+    _grounded(records, els)
+    # a price paid for another company's plant is no deal with that company
+    assert not [r for r in extract_records(_elements(
+        "Halden Pharma paid $20 million for Torvik Biotech's plant in Vacaville.")) if r["type"] == "deal"]
+
+
+def test_facility_wordings_broken_ground_near_starting_development_enlarging():
+    els = [Element(t, "NarrativeText") for t in (
+        "Kavrin Biologics has broken ground on a new 700,000-square-foot manufacturing facility in "
+        "Holly Springs, North Carolina.",
+        "The contract manufacturer Lonza plans to build a 100,000-sq-ft facility near Houston.",
+        "Scorpion Biological Services, a subsidiary of Heat Biologics, is starting development of "
+        "a new 500,000 square foot biomanufacturing facility in Manhattan.",
+        "GlaxoSmithKline (GSK) is enlarging its Barnard Castle campus in the United Kingdom by "
+        "building a $130 million liquid biopharmaceuticals production plant.")]
+    got = {(r["fields"]["company"]["value"], r["fields"]["site"]["value"]): {
+        k: c["value"] for k, c in r["fields"].items()} for r in extract_records(els)
+        if r["type"] == "facility"}
+    assert got[("Kavrin Biologics", "Holly Springs, North Carolina")]["status"] == "under_construction"
+    assert got[("Lonza", "Houston")]["status"] == "announced"
+    assert got[("Scorpion Biological Services", "Manhattan")]["status"] == "under_construction"
+    assert got[("GlaxoSmithKline", "Barnard Castle")]["investment"] == 130e6
+
+
+def test_indications_for_patients_who_have_and_by_their_medical_suffix():
+    els = [Element(t, "NarrativeText") for t in (
+        "The FDA approved Halden Pharma Inc.'s Xorvel, taken together with aspirin, for patients "
+        "who have coronary artery disease or peripheral arterial disease.",
+        "The FDA approved Torvik Biotech PLC's Nouvra injection, for newborn patients who need "
+        "total parenteral nutrition.",
+        "The FDA approved Morrow Bio Inc.'s bimatoprost ophthalmic solution for hypotrichosis.")]
+    got = {r["fields"]["product"]["value"]: r["fields"]["indication"]["value"]
+           for r in extract_records(els) if r["type"] == "regulatory"}
+    assert got == {"Xorvel": "coronary artery disease or peripheral arterial disease",
+                   "Nouvra": "total parenteral nutrition", "bimatoprost": "hypotrichosis"}, got
+
+
+def test_a_category_word_is_no_product():
+    els = _elements("Category: Cardiovascular. The FDA granted orphan drug designation to "
+                    "Kavrin Pharma's KV-210 for polycythemia vera.")
+    products = [r["fields"]["product"]["value"] for r in extract_records(els) if r["type"] == "regulatory"]
+    assert products == ["KV-210"], products
+
+
 def test_two_companies_plants_in_one_town_stay_two_records():
     els = _elements("Kavrin Biologics will build a 60,000-sf facility on its existing campus in "
                     "Madison, Wis.",

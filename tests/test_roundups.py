@@ -234,3 +234,13 @@ def test_one_item_per_document_each_naming_what_it_can_of_the_question():
               cand("other.txt", "Shares rose 4% on the news.", 0.2)]
     items = list_items(ranked, 6, 0.5, per_document=True, names=names)
     assert [c.passage.source for c in items] == ["ema.txt", "reuters.txt"]
+
+
+def test_two_names_joined_by_a_hyphen_are_two_anchors_each_as_written():
+    """"NVS-Argo deal terms?": NVS is read through the alias table's tickers (Novartis)."""
+    from assistant.retrieval.anchors import anchor_in, question_anchors
+    got = question_anchors("NVS-Argo Sept 2025 deal terms?")
+    assert [a.surface for a in got[:2]] == ["NVS", "Argo"]
+    assert anchor_in(got[0], {"novarti"}) and anchor_in(got[1], {"argo"})
+    # a code name stays whole
+    assert {a.surface for a in question_anchors("What is KT-210?")} == {"KT-210"}

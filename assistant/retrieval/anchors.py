@@ -38,7 +38,7 @@ _DEMONYM = re.compile(r"(ese|ian|ish|an|i)$")
 # "tezepelumab", "zelvotinib"): a name by its stem, as much a premise as a brand name.
 _INN = re.compile(r"[a-z]{4,}(?:mab|cept|cel|nib|ciclib|parib|lisib|siran|rsen|vir|vec|tecan|platin|"
                   r"taxel|fungin|oxacin|cillin|sartan|gliptin|gliflozin|glutide|parin|prazole|setron|"
-                  r"triptan|statin|lutamide|limus|degib|stim)")
+                  r"triptan|statin|lutamide|limus|degib|stim|imod)")
 # Words that, after a name, say what kind of company it is ("WuXi Bio" for WuXi Biologics,
 # "Samsung Bio", "Jacobio Pharma"): a short form of the name, not a second premise.
 # Currency codes ("Novo's DKK 380m project"): a unit of the amount, not a name.
@@ -89,7 +89,15 @@ def question_anchors(question: str) -> list[Anchor]:
         is_name = caps >= 2 or (raw[0].isupper() and i > 0) or bool(_INN.fullmatch(raw))
         if not (is_num or is_name):
             continue
-        for t in terms(raw):
+        # "NVS-Argo", "Modex-REGN": two names joined, each its own anchor as written (so that
+        # the ticker NVS is read as Novartis); a code name ("KT-210") stays one surface
+        parts = raw.split("-")
+        joined = len(parts) > 1 and not is_num and all(p[:1].isupper() and len(p) >= 2 for p in parts) and \
+            [t for p in parts for t in terms(p)] == terms(raw) and all(len(terms(p)) == 1 for p in parts)
+        for k, t in enumerate(terms(raw)):
+            surface = parts[k] if joined else raw
+            if joined and k > 0 and t in _KIND:
+                continue  # "Kelun-Biotech": the kind of company after its name
             numeric = any(ch.isdigit() for ch in t)
             # A lone letter is a unit ("20000 L") unless it is an abbreviation ("U.S.").
             if t in seen or (not numeric and len(t) < 2 and "." not in raw) or \
@@ -101,7 +109,7 @@ def question_anchors(question: str) -> list[Anchor]:
             if numeric and t.isdigit() and int(t) < 10 and (raw.isdigit() or _ORDINAL.fullmatch(raw)):
                 continue
             seen.add(t)
-            anchors.append(Anchor(t, raw, numeric=numeric))
+            anchors.append(Anchor(t, surface, numeric=numeric))
     return anchors
 
 

@@ -38,7 +38,7 @@ _SENT_KIND = [("option", r"\boptions?\s+to\s+(?:acquire|license|licence|in-licen
               ("acquisition", r"\bacqui|\bpurchase|\btakeover")]
 _PRONOUN = re.compile(r"^(?:it|its|they|their)$", re.IGNORECASE)
 _NOT_ORG = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|CHMP|EC|EU|SEC|NIH|WHO|ADC|IO|CAR-T|IPO|R&D|"
-                      r"Nasdaq|NYSE|Reuters|Bloomberg|Date|Value|Type|Terms|Details|Company|Partner|M&A)$",
+                      r"Nasdaq|NYSE|Reuters|Bloomberg|Date|Value|Type|Terms|Details|Company|Partner|M&A|U\.S\.?|US|UK|EU)$",
                       re.IGNORECASE)
 
 

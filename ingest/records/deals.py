@@ -50,6 +50,10 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
     ("acquisition", None, re.compile(
         rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(9)}{_ACQ_VERB}\s+(?P<mid>{_gap(7)})"
         rf"{_C.format('b')}", re.I)),
+    ("license", None, re.compile(  # "Novartis paid USD2.2 billion for the exclusive rights to BeiGene's"
+        rf"{_C.format('a')}\s+{_gap(4)}(?:paid|pays|will\s+pay|to\s+pay|agreed\s+to\s+pay)\s+"
+        rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?P<mid>(?:the\s+)?(?:[\w-]+\s+){{0,3}}?"
+        rf"(?:rights?|licen[cs]e)\s+(?:to|for|on)\s+){_C.format('b')}", re.I)),
     ("license", None, re.compile(
         rf"{_C.format('a')}\s+{_gap(6)}(?:in-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(18)})from\s+"
         rf"{_gap(3)}{_C.format('b')}", re.I)),
@@ -136,7 +140,16 @@ def _masked(text: str, mentions: list[Mention]) -> str:
         pos = m.end
     out.append(text[pos:])
     # "GlaxoSmithKline (GSK)": one company named twice
-    return re.sub(r"(⟦\d+⟧)\s*\(⟦\d+⟧\)", r"\1", "".join(out))
+    masked = re.sub(r"(⟦\d+⟧)\s*\(⟦\d+⟧\)", r"\1", "".join(out))
+    # "Hyperion Therapeutics (Nasdaq: HPTX)", "Merck & Co (NYSE: MRK)": a listing, not a party
+    masked = _TICKER.sub("", masked)
+    # "Merck said on Sunday it has entered into ...": the company's own words are its act
+    return _SAID_IT.sub(r"\1 ", masked)
+
+
+_TICKER = re.compile(r"\s*\((?:⟦\d+⟧|[A-Z][A-Za-z]{1,10})\s*:\s*[^()⟦⟧]{1,20}\)")
+_SAID_IT = re.compile(r"(⟦\d+⟧)\s+(?:said|says|announced)\s+(?:(?:on\s+)?\w+day\s+|today\s+|"
+                      r"this\s+week\s+)?(?:that\s+)?(?:it|the\s+company)\s+", re.I)
 
 
 def _kind_of_noun(words: str) -> str | None:

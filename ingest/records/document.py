@@ -53,7 +53,7 @@ _COMPANY_WORD = (r"(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology
                  r"BioPharmaceuticals?|Biopharmaceuticals?|BioPharma|Biopharma|Pharmaceuticals?|"
                  r"Pharma|Biosciences|BioSciences|Bio|Sciences|Medical|Medicines|Laboratories|Labs|"
                  r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|Management|"
-                 r"Investments|Advisors|"
+                 r"Investments|Advisors|(?:Biological|Biologic|Manufacturing|Laboratory|Analytical)\s+Services|"
                  r"Biomedical|Vaccines|Diagnostics|Healthcare|Lifesciences|GmbH|AG|Inc\.?|Ltd\.?|"
                  r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE|SA|S\.p\.A\.)")
 _CAP = r"[A-Z0-9][\w&.'’@-]*"
@@ -64,7 +64,9 @@ _LEADING_NOISE = re.compile(
     r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|German|"
     r"Swiss|Chinese|Japanese|Korean|French|British|American|European|US|U\.S\.|UK|Danish|"
     r"Clinical-stage|Privately-held|Last|Next|Both|All|Other|Another|Fellow|Big|Rival|Local|"
-    r"New|[\w.-]+-based|Nasdaq-listed|NYSE-listed)\s+)+")
+    r"New|[\w.-]+-based|Nasdaq-listed|NYSE-listed|"
+    r"(?:Japan|China|Korea|South\s+Korea|India|Germany|France|Switzerland|Denmark|Israel|Britain|"
+    r"Ireland|Italy|Spain|Belgium|Sweden|Taiwan|Singapore|Australia|Canada)(?:'s|’s))\s+)+")
 # Single words the company table holds that are ordinary English too: matched in running text
 # only as part of a longer name (or when the document itself defines them).
 _AMBIGUOUS = frozenset("""Fate Beam Legend Emergent Resilience Century Jazz Vertex Edge Horizon

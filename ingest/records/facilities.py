@@ -21,9 +21,10 @@ from assistant.core.money import find_money
 
 _PLACE = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
 _SITE = re.compile(
-    rf"\b(?i:in|at|picked|chose|selected)\s+(?:its\s+(?:[\w-]+\s+){{0,5}}?in\s+)?"
+    rf"\b(?i:in|at|near|outside|picked|chose|selected)\s+(?:its\s+(?:[\w-]+\s+){{0,5}}?in\s+)?"
     rf"(?P<site>{_PLACE}(?:,\s+{_PLACE}){{0,2}})")
-_NAMED_SITE = re.compile(rf"\b(?i:at|to|of)\s+its\s+(?P<site>{_PLACE})\s+(?:site|facility|plant|campus|"
+_NAMED_SITE = re.compile(rf"\b(?i:at|to|of|expand(?:s|ing)?|enlarg(?:es|e|ing))\s+its\s+(?P<site>{_PLACE})\s+"
+                         r"(?:site|facility|plant|campus|"
                          r"operations?\b)")
 _NOT_PLACE = re.compile(r"^(?:The|This|A|An|Phase|January|February|March|April|May|June|July|"
                         r"August|September|October|November|December|GMP|Q[1-4]|CHF|USD|EUR|"
@@ -243,7 +244,7 @@ def _fill(doc: Document, draft: Draft, sent: Sentence, only_site: str | None) ->
         draft.put("jobs", jobs, sent)
     money = [m for m in find_money(text) if m.usd is None or m.usd >= 1e5]
     if money and re.search(r"\b(?:invest\w*|cost|costs|worth|committed|accounts?\s+for|spend\w*|"
-                           r"build|expansion)\b", text, re.I):
+                           r"build\w*|expansion)\b", text, re.I):
         m = money[0]
         if m.usd is None or m.usd <= MAX_FACILITY_USD:
             draft.put("investment", m.value, sent, currency=m.currency,

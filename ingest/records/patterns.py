@@ -95,8 +95,9 @@ FACILITY = re.compile(r"\b(?:facility|facilities|plant|plants|site|suite|campus|
                       r"bioreactors?|biopark|fill-finish\s+line)\b", re.I)
 FACILITY_ACTION = re.compile(
     r"\b(?:build|builds|building|built|construct|constructs|constructed|construction|develop|"
+    r"develops|developing|development|enlarg(?:e|es|ed|ing)|"
     r"expand|expands|expanded|expansion|invest|invests|investing|invested|investment|open|opens|"
-    r"opened|opening|break\s+ground|broke\s+ground|ground\s+was\s+broken|groundbreaking|"
+    r"opened|opening|break\s+ground|broke\s+ground|broken\s+ground|ground\s+was\s+broken|groundbreaking|"
     r"complete|completed|completes|commission|commissioned|add|adds|adding|doubles|picked|"
     r"chose|selected|committed|create|creates|creating|created|increase|increases|increasing|"
     r"operational|operations|start|buy|buys|acquire|acquires|"
@@ -107,9 +108,11 @@ STATUS: dict[str, str] = {
     "operational": r"\b(?:opened|is\s+now\s+operational|began\s+operations|started\s+operations|"
                    r"began\s+production|is\s+operational|has\s+started\s+production|"
                    r"inaugurated)\b",
-    "under_construction": r"\b(?:under\s+construction|broke\s+ground|ground\s+was\s+broken|"
-                          r"groundbreaking|(?:is|are)\s+(?:building|constructing|creating|developing)|began\s+construction|"
-                          r"started\s+construction)\b",
+    "under_construction": r"\b(?:under\s+construction|broke\s+ground|(?:has|have)\s+broken\s+ground|"
+                          r"breaks\s+ground|ground\s+was\s+broken|"
+                          r"groundbreaking|(?:is|are)\s+(?:building|constructing|creating|developing|enlarging)|"
+                          r"began\s+construction|started\s+construction|(?:is|are)\s+starting\s+"
+                          r"(?:development|construction))\b",
     "announced": r"\b(?:will|plans?\s+to|to\s+build|is\s+to|announced|picked|chose|selected|"
                  r"committed|is\s+investing|expects?|expected|would)\b",
 }

@@ -23,7 +23,8 @@ _CODE = (r"\b[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?\b|"
 _INN = (r"\b[a-z]{3,}(?:mab|cept|leucel|temcel|cel|gene|tinib|ciclib|parib|stat|vec|tide|lisib|"
         r"rsen|siran|domide|plase|kinra|ercept|lutamide|prazole|gliflozin|gliptin|glutide|"
         r"vir|virine|mycin|cillin|zomib|rafenib|degib|sertib|tecan|vedotin|ozogamicin|"
-        r"deruxtecan|govitecan|autoleucel|maraleucel|ciloleucel)\b")
+        r"deruxtecan|govitecan|autoleucel|maraleucel|ciloleucel|prost|sartan|olol|pril|dipine|"
+        r"platin|taxel|oxacin|fungin|setron|triptan|parin|limus|stim|imod)\b")
 _BRAND = r"\b[A-Z][a-z]+[A-Z][A-Za-z]+\b|\b[A-Z]{5,}\b|\b[A-Z][a-z]{3,}\b"
 _NOT_PRODUCT = set("""FDA EMA NMPA MHRA PMDA CHMP PRIME RMAT ORPHAN BREAKTHROUGH ACTEMRA NASDAQ
     NYSE DRUG THERAPY FAST TRACK PRIORITY REVIEW STATUS APPROVAL DESIGNATION GRANTS AGENCY
@@ -38,7 +39,11 @@ _NOT_PRODUCT = set("""FDA EMA NMPA MHRA PMDA CHMP PRIME RMAT ORPHAN BREAKTHROUGH
     Rare Most Related Read More News Source Date Publisher Grants Gains Receives Wins Accepted
     Accepts Approves Approved Regenerative Advanced Accelerated Conditional Marketing
     Authorization Commission Ministry Administration Center Centre Biosimilar Biosimilars
-    Market Watch Molecule Big""".split())
+    Category Categories Cardiovascular Oncology Immunology Neurology Biotech Biotechnology Pharma
+    Injection Injections Tablets Capsules Oral Vaccine Vaccines Antibody Antibodies Treatment
+    Patients Shares Stock Company Companies Sponsor Indication Therapeutic Area
+    Market Watch Molecule Big Complete Response Letter Letters BEIJING SHANGHAI Beijing Shanghai
+    Alzheimer Alzheimer's Parkinson Crohn""".split())
 _DISEASE = re.compile(
     r"disease|syndrome|cancer|tumou?r|carcinoma|lymphoma|leuka?emia|myeloma|arthritis|diabetes|"
     r"hypertension|\bAMD\b|\bMM\b|infection|deficiency|disorder|hepatitis|fibrosis|dystrophy|"
@@ -51,10 +56,12 @@ _DISEASE = re.compile(
     r"neuromyelitis|amyloidosis|porphyria|sickle|tumors?\b|solid\s+tumou?rs|metasta|"
     r"hypercholesterol|hyperlipid|insomnia|narcolepsy|ALS\b|dementia|autism|RSV|influenza|"
     r"pneumonia|sepsis|fever|gastroparesis|cirrhosis|NASH|MASH|steatohepatitis|sarcoma|"
-    r"glioma|glioblastoma|melanoma|neoplasm|malignan", re.I)
+    r"glioma|glioblastoma|melanoma|neoplasm|malignan|nutrition|headaches?|pain\b|"
+    r"\b\w+(?:osis|itis|a?emia|kal(?:a)?emia|pathy|plasia|trichosis|cythemia)\b", re.I)
 _INDICATION = re.compile(
     r"\b(?:for|to\s+treat|in\s+treating|against|indicated\s+for)\s+(?:the\s+)?(?:treatment\s+of\s+|"
-    r"treating\s+|patients\s+with\s+|people\s+with\s+|adults\s+with\s+|children\s+with\s+|use\s+in\s+|"
+    r"treating\s+|(?:(?:adult|newborn|pediatric|paediatric)\s+)?(?:patients|people|adults|children|infants)\s+"
+    r"(?:with|who\s+have|who\s+need|suffering\s+from)\s+|use\s+in\s+|"
     r"(?:the\s+)?prevention\s+(?:or\s+delay\s+)?of\s+)?(?P<ind>[^.;:()]{3,160}(?:\s*\([^)]{1,30}\)"
     r"(?:,?\s+(?:and\s+)?[^.;:()]{3,80}\s*\([^)]{1,30}\))*)?)")
 _SPLIT = re.compile(r",?\s+(?:and|while|whereas)\s+(?=(?:the\s+)?(?:U\.?S\.?\s+|US\s+|European\s+)?"
@@ -178,7 +185,11 @@ def _indication(clause: str) -> str | None:
             else None
         found = [rx.match(clause, i) for i in starts] if starts is not None else \
             list(rx.finditer(clause))
-        for m in (m for m in found if m):
+        found = [m for m in found if m]
+        # "for its lead candidate, X, for the treatment of Y": the one that says what it treats
+        found.sort(key=lambda m: not re.search(r"treat|prevent|patients|people|adults|children|infants",
+                                               m.group(0)[:m.start("ind") - m.start()], re.I))
+        for m in found:
             ind = m.group("ind").strip()
             lead = re.match(rf"(?:{_CODE}|{_INN})\s+(?:in|for)\s+", ind)
             if lead:  # "for PLX-09 in tardive dyskinesia": the disease
