@@ -244,3 +244,17 @@ def test_two_names_joined_by_a_hyphen_are_two_anchors_each_as_written():
     assert anchor_in(got[0], {"novarti"}) and anchor_in(got[1], {"argo"})
     # a code name stays whole
     assert {a.surface for a in question_anchors("What is KT-210?")} == {"KT-210"}
+
+
+def test_a_section_of_the_page_the_question_names_not_of_another_weeks_page(ask):
+    a = ask("FDA approvals wk ended March 15?")
+    assert "Cavexa" in a.answer and "Rhonvia" in a.answer, a.answer
+    assert "Lurvanta" not in a.answer, a.answer  # the March 8 page's approvals
+    b = ask("FDA approvals wk ended March 8?")
+    assert "Lurvanta" in b.answer and "Cavexa" not in b.answer, b.answer
+
+
+def test_a_heading_written_whole_in_a_question_with_a_plural(ask):
+    a = ask("fast track grants in the March 8 FDA list")
+    assert "SG-015" in a.answer and "WX-8" in a.answer, a.answer
+    assert "QT-88" not in a.answer, a.answer

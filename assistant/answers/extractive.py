@@ -90,6 +90,7 @@ _SIZE = re.compile(r"\b(bigger|larger|greater|higher|more|smaller|lower|less|few
                    r"biggest|largest|highest|most|economics|financial|terms|value|worth|price|"
                    r"capex|capital expenditures?|investments?|cost)\b",
                    re.IGNORECASE)
+_DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})\b(?!,?\s*\d{3})")
 _TIME = re.compile(r"\b(earlier|later|sooner|first|older|newer)\b", re.IGNORECASE)
 # What a comparison of size measures, by the question's words: jobs, floor space, capacity; else
 # money ("Which deal was bigger?").
@@ -493,20 +494,24 @@ class ExtractiveGenerator:
         # ... or an abbreviation in the plural ("BTDs that week?": the "Breakthrough therapy" lines)
         plural |= {t for w in re.findall(r"\b[A-Z][A-Za-z&]*[A-Z]s\b", q.text)
                    for form in abbreviation_forms(w) for t in form}
+        # the page is about what the question names (its title, first chunk or the section's
+        # own chunk): another week's "Approvals" are not these
+        # (and the day of a date it names: "week ended March 8" is not the March 15 list)
+        days = [terms(m.group(1)) for m in _DAY.finditer(q.text)]
+
+        def about(page: Passage) -> bool:
+            head = stats.header(page.source)
+            context = vocabulary(page) | (vocabulary(head) if head is not None else set())
+            return all(anchor_in(a, context) for a in names) and \
+                all(t in context for day in days for t in day)
         found = heading_items(passages, asked - named, plural - named, MAX_LIST_ITEMS,
-                              any_term=shape.kind == "list", neighbor=stats.neighbor)
+                              any_term=shape.kind == "list", neighbor=stats.neighbor,
+                              accept=about if names or days else None)
         # a product code the question names is in every line ("Which approvals did VX-101
         # get?" is not every line under "Approvals")
         codes = [a for a in q.anchors if a.numeric and _CODE.search(a.surface)]
         found = [f for f in found if all(anchor_in(a, set(terms(f[2]))) for a in codes)]
         if not found:
-            return None
-        # ... and the page is about what the question names (its title, first chunk or the
-        # section's own chunk): another article's "Approvals" are not these
-        page = found[0][0]
-        head = stats.header(page.source)
-        context = vocabulary(page) | (vocabulary(head) if head is not None else set())
-        if not all(anchor_in(a, context) for a in names):
             return None
         items = [Candidate(p, k, clean(raw), prob=p.score, item=True) for p, k, raw in found]
         return self._compose(items, 1.0, [], shape="list")

@@ -130,7 +130,8 @@ def _is_heading(passage: Passage, j: int) -> bool:
 
 def heading_items(passages: Sequence[Passage], question_terms: set[str], plural: set[str],
                   limit: int, any_term: bool = True,
-                  neighbor: Callable[[Passage, int], Passage | None] | None = None
+                  neighbor: Callable[[Passage, int], Passage | None] | None = None,
+                  accept: Callable[[Passage], bool] | None = None
                   ) -> list[tuple[Passage, int, str]]:
     """The lines under a heading the question asks for: "Priority reviews that week?" on a page
     whose "Priority review" section lists three products is those three lines. A heading counts
@@ -141,14 +142,20 @@ def heading_items(passages: Sequence[Passage], question_terms: set[str], plural:
     two lines, else nothing. A heading in one of the next HEADING_SCAN chunks of their document
     counts too: a weekly list's "Priority review" section is rarely in its first chunk, which
     the search ranks first for the page's own words."""
-    for p in _with_next(passages[:HEADING_PASSAGES], neighbor):
+    # (with `accept`, the page named: the best five, the one named may rank lower)
+    for p in _with_next(passages[:HEADING_PASSAGES if accept is None else HEADING_PASSAGES + 2], neighbor):
+        if accept is not None and not accept(p):  # (`accept`: the page is the one asked about)
+            continue
         sents = p.sentence_texts()
         for j in range(len(sents)):
             if not _is_heading(p, j):
                 continue
             head = set(terms(sents[j]))
             shared = head & question_terms
-            if not shared or len(shared) * 2 < len(head) or not (any_term or shared & plural):
+            # (a heading of two words or more written whole, in a question with a plural:
+            # "fast track grants in the Dec 6 list")
+            whole = shared == head and len(head) >= 2 and bool(plural)
+            if not shared or len(shared) * 2 < len(head) or not (any_term or shared & plural or whole):
                 continue
             items = _section_lines(p, j, limit, neighbor)
             if len(items) >= 2:

@@ -53,7 +53,7 @@ _COMPANY_WORD = (r"(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology
                  r"BioPharmaceuticals?|Biopharmaceuticals?|BioPharma|Biopharma|Pharmaceuticals?|"
                  r"Pharma|Biosciences|BioSciences|Bio|Sciences|Medical|Medicines|Laboratories|Labs|"
                  r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|Management|"
-                 r"Investments|Advisors|(?:Biological|Biologic|Manufacturing|Laboratory|Analytical)\s+Services|"
+                 r"Investments|Advisors|(?:Biological|Biologic)\s+Services|"
                  r"Biomedical|Vaccines|Diagnostics|Healthcare|Lifesciences|GmbH|AG|Inc\.?|Ltd\.?|"
                  r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE|SA|S\.p\.A\.)")
 _CAP = r"[A-Z0-9][\w&.'’@-]*"
