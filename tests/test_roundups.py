@@ -191,6 +191,7 @@ def test_capex_is_asked_in_money(ask):
     ("What termination fee applies if the deal falls through?", "the termination fee"),
     ("Who advised Shionogi on the Torii acquisition?", "the advisers"),
     ("Levadex indication?", "the indication"),
+    ("Where is Aurobac headquartered?", "the headquarters"),
     ("What's Roche paying upfront?", "the upfront payment"),
 ])
 def test_a_question_names_the_term_a_sentence_must_give(question, slot):
@@ -203,6 +204,8 @@ def test_a_terse_date_question_and_a_headcount_ask_for_their_kinds_of_value():
     assert answer_type("date FDA granted povetacicept BTD?")[0] == "date"
     assert answer_type("Headcount at Selkirk's Spokane plant?")[0] == "jobs"
     assert answer_type("What's the update on the candidate?") is None
+    assert answer_type("Lilly Gateway Labs investment $?")[0] == "amount"
+    assert answer_type("Synthego plant - what's it costing?")[0] == "amount"
 
 
 def test_a_drugs_lower_case_inn_is_a_name_of_the_question():

@@ -30,8 +30,8 @@ _ANSWER_TYPES = [
                           r"capacity of (the|its)|bioreactor (capacity|volume|scale))\b", re.I),
      re.compile(r"\d[\d,.]*\s?(k|kilo)?(l|liters?|litres?)\b|\b\d[\d,.]*-(l|liter|litre)\b|"
                 r"\b\d[\d,.]*\s?(m3|cubic met(er|re)s?|doses|vials|batches)\b|\b(doubl|tripl|quadrupl)\w*", re.I)),
-    ("amount", re.compile(r"\b(how much|price|cost|costs|pay|paid|payment|worth|valued?|revenue|"
-                          r"sales of|funding|fee|investment of)\b", re.I),
+    ("amount", re.compile(r"\b(how much|price|cost|costs|costing|pay|paid|payment|worth|valued?|revenue|"
+                          r"sales of|funding|fee|investment of)\b|\$\s*\?", re.I),
      # "How much did capacity go up?" is answered by a percentage too.
      re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|m)\b|\b(million|billion)\b|"
                 r"\d\s?%|\bper ?cent\b", re.I)),
@@ -70,6 +70,8 @@ _SLOTS = [
     ("the royalties", re.compile(r"\broyalt(y|ies)\b", re.I), re.compile(r"\broyalt", re.I)),
     ("the termination fee", re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I),
      re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I)),
+    ("the headquarters", re.compile(r"\bheadquarter(ed|s)?\b|\bwhere is .{1,60}\bbased\b", re.I),
+     re.compile(r"\bheadquarter|\bbased in\b|-based\b|\bhome base\b", re.I)),
     ("the advisers", re.compile(r"\b(advis(e|ed|es|ing|ers?|ors?)|bankers?|legal counsel)\b", re.I),
      re.compile(r"\badvis|\bcounsel\b|\bbankers?\b|\blaw firm\b", re.I)),
     ("the premium", re.compile(r"\bpremium\b", re.I), re.compile(r"\bpremium\b", re.I)),
