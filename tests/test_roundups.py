@@ -192,11 +192,19 @@ def test_capex_is_asked_in_money(ask):
     ("Who advised Shionogi on the Torii acquisition?", "the advisers"),
     ("Levadex indication?", "the indication"),
     ("Where is Aurobac headquartered?", "the headquarters"),
+    ("Who sponsors Erleada?", "the sponsor"),
+    ("Erleada sponsor?", "the sponsor"),
+    ("What's Prometheus' lead asset?", "the lead asset"),
     ("What's Roche paying upfront?", "the upfront payment"),
 ])
 def test_a_question_names_the_term_a_sentence_must_give(question, slot):
     from assistant.answers.question import slot_of
     assert slot_of(question)[0] == slot
+
+
+def test_a_sponsor_in_another_sense_is_no_slot():
+    from assistant.answers.question import slot_of
+    assert slot_of("what does the designation give a sponsor, per the post?") is None
 
 
 def test_a_terse_date_question_and_a_headcount_ask_for_their_kinds_of_value():

@@ -70,6 +70,13 @@ _SLOTS = [
     ("the royalties", re.compile(r"\broyalt(y|ies)\b", re.I), re.compile(r"\broyalt", re.I)),
     ("the termination fee", re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I),
      re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I)),
+    ("the lead asset", re.compile(r"\blead (asset|candidate|drug|program|programme|product|compound)s?\b", re.I),
+     re.compile(r"\blead\b|\bmost advanced\b|\bflagship\b|\bfront-?runner\b", re.I)),
+    ("the sponsor", re.compile(r"\bwho (sponsors|makes|markets|developed|develops|owns|is behind)\b|"
+                               r"\b(sponsor|maker|developer|owner)s? of\b|^\W*sponsor\b|\bsponsor\W*$", re.I),
+     re.compile(r"\b(Inc|Corp|Co|plc|PLC|Ltd|LLC|AG|SA|SE|NV|GmbH|Holdings|Laboratories)\b|"
+                r"\b[A-Z][\w&-]*\s?(Pharma\w*|Therapeutics|Bio\w*|Sciences|Medical)\b|"
+                r"\b[A-Z][\w&-]+(?:'s|’s)\s")),
     ("the headquarters", re.compile(r"\bheadquarter(ed|s)?\b|\bwhere is .{1,60}\bbased\b", re.I),
      re.compile(r"\bheadquarter|\bbased in\b|-based\b|\bhome base\b", re.I)),
     ("the advisers", re.compile(r"\b(advis(e|ed|es|ing|ers?|ors?)|bankers?|legal counsel)\b", re.I),
