@@ -78,6 +78,7 @@ SETS = [
             agency_wording={"MHLW": ("mhlw", "ministry of health, labour and welfare", "japan approves"),
                             "Health Canada": ("health canada", "canada and fda approve"),
                             "MFDS": ("mfds", "south korea approves")}),
+    HeldOut("heldout11", "h11", min_questions=92, min_multi_document=8, min_documents=14, min_records=57),
 ]
 BY_NAME = {s.name: s for s in SETS}
 # every other set's documents, sources and questions: none may be shared
