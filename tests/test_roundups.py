@@ -269,3 +269,45 @@ def test_a_heading_written_whole_in_a_question_with_a_plural(ask):
     a = ask("fast track grants in the March 8 FDA list")
     assert "SG-015" in a.answer and "WX-8" in a.answer, a.answer
     assert "QT-88" not in a.answer, a.answer
+
+
+def test_a_price_or_payment_is_a_sum_of_money_not_a_percentage():
+    from assistant.answers.question import answer_type
+    kind, holds = answer_type("What price did Halden offer for Torvik?")
+    assert kind == "amount"
+    assert not holds.search("Halden signed a binding offer to acquire 100% of the stock")
+    assert holds.search("Halden will pay $5.60 apiece") and holds.search("EUR 40 million")
+    assert answer_type("What is Halden paying Torvik?")[0] == "amount"
+
+
+def test_abbreviations_with_a_digit_and_a_topic_first_word():
+    from assistant.core.text import terms
+    from assistant.retrieval.anchors import anchor_in, question_anchors
+    got = question_anchors("Xorvel: which regulators signed off in Q1 2014, as 1L therapy?")
+    assert [a.surface for a in got] == ["Xorvel", "Q1", "2014", "1L"]
+    text = set(terms("Xorvel was approved in the first quarter of 2014 as a first-line treatment"))
+    assert all(anchor_in(a, text) for a in got)
+    # "Bridge Bio x Atomwise": "Bio" is the kind of company after its name, not a premise
+    assert [a.surface for a in question_anchors("Bridge Bio x Atomwise: how many?")] == ["Atomwise"]
+
+
+def test_a_designation_said_by_the_heading_a_line_is_listed_under():
+    from assistant.answers.features import Candidate
+    from assistant.answers.gather import heading_above
+    text = "Fast track\n\nHalden Pharma's HX-1 for sepsis.\n\nOrphan drug\n\nTorvik Bio's TV-2 for ALS."
+    spans, at = [], 0
+    for line in text.split("\n\n"):
+        start = text.index(line, at)
+        spans.append((start, start + len(line)))
+        at = start + len(line)
+    p = SimpleNamespace(id="p", source="s", text=text, title="", section="", rank=1, sentences=spans,
+                        sentence_texts=lambda: [text[a:b] for a, b in spans])
+    assert heading_above(Candidate(p, 3, "Torvik Bio's TV-2 for ALS.")) == "Orphan drug"
+    assert heading_above(Candidate(p, 1, "Halden Pharma's HX-1 for sepsis.")) == "Fast track"
+    assert heading_above(Candidate(p, 0, "Fast track")) == ""
+
+
+def test_do_two_sources_agree_is_a_comparison_of_each_on_the_topic():
+    shape = shape_of("Pieris-Genentech: do BioWorld and Fierce agree on the money?")
+    assert shape.kind == "comparison" and len(shape.sides) == 2
+    assert shape_of("Do you agree?").kind == "single"

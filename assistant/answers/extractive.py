@@ -44,6 +44,7 @@ from assistant.answers.gather import (
     entities,
     following,
     heading_items,
+    heading_above,
     is_quote,
     lead,
     list_items,
@@ -88,8 +89,10 @@ _LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are)\b)", re.IGNORECASE)
 # A comparison of size or time asks for an amount (or count) or a date on each side.
 _SIZE = re.compile(r"\b(bigger|larger|greater|higher|more|smaller|lower|less|fewer|cheaper|"
                    r"biggest|largest|highest|most|economics|financial|terms|value|worth|price|"
-                   r"capex|capital expenditures?|investments?|cost)\b",
+                   r"capex|capital expenditures?|investments?|cost|money)\b",
                    re.IGNORECASE)
+_MONTH_TERMS = frozenset(terms("January February March April May June July August September October "
+                               "November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec"))
 _DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})\b(?!,?\s*\d{3})")
 _TIME = re.compile(r"\b(earlier|later|sooner|first|older|newer)\b", re.IGNORECASE)
 # What a comparison of size measures, by the question's words: jobs, floor space, capacity; else
@@ -383,7 +386,9 @@ class ExtractiveGenerator:
         # (and about the question's subject: "Halden will pay $38 per share" from another
         # article does not give Norvane's price per share)
         def says_slot(c: Candidate) -> bool:
-            return bool(q.slot[1].search(c.text)) and (not q.wanted or c.typed)
+            # (or the heading it is listed under: "Orphan drug" over "Merck KGaA's M7824 for ...")
+            return bool(q.slot[1].search(c.text) or q.slot[1].search(heading_above(c))) and \
+                (not q.wanted or c.typed)
 
         def about(c: Candidate) -> bool:
             return _about(q, c, vocab.get(c.passage.id) or vocabulary(c.passage))
@@ -459,9 +464,14 @@ class ExtractiveGenerator:
             for c in ranked:
                 c.typed = c.typed and bool(q.slot[1].search(c.text))
         size = bool(_SIZE.search(q.text)) and measure is None  # a size in money
-        picks = compare_sides(ranked, shape.sides, typed_wanted=wanted is not None, money=size)
+        sided = {a.term for names in shape.sides for a in names}
+        # (the companies and products asked about besides the sides, not a kind of event ("CRLs")
+        # or a month)
+        topic = [a for a in q.names if a.term not in sided and not abbreviation_forms(a.surface)
+                 and a.term not in _MONTH_TERMS]
+        picks = compare_sides(ranked, shape.sides, typed_wanted=wanted is not None, money=size, topic=topic)
         if wanted is not None:  # a side with no sentence giving the value: its best mention
-            loose = compare_sides(ranked, shape.sides, typed_wanted=False, money=size)
+            loose = compare_sides(ranked, shape.sides, typed_wanted=False, money=size, topic=topic)
             picks = [p or l for p, l in zip(picks, loose)]
         chosen = list(dict.fromkeys(c for c in picks if c is not None))
         lacking = [names for names, c in zip(shape.sides, picks) if c is None]

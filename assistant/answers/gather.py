@@ -54,6 +54,15 @@ def _heading_terms(p: Passage) -> set[str]:
     return set(terms(f"{p.section or ''} {heading}"))
 
 
+def heading_above(c: Candidate) -> str:
+    """The heading a sentence sits under in its passage ("Orphan drug" over a weekly list's
+    lines), or "" when none is above it."""
+    for j in range(c.index - 1, -1, -1):
+        if _is_heading(c.passage, j):
+            return c.passage.sentence_texts()[j]
+    return ""
+
+
 def _before(c: Candidate) -> str:
     return c.passage.sentence_texts()[c.index - 1] if c.index > 0 else ""
 
@@ -212,7 +221,8 @@ def following(passage: Passage, j: int, neighbor: Callable[[Passage, int], Passa
 
 
 def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],
-                  typed_wanted: bool, money: bool = False) -> list[Candidate | None]:
+                  typed_wanted: bool, money: bool = False,
+                  topic: Sequence[Anchor] = ()) -> list[Candidate | None]:
     """The best sentence for each side: one whose sentence, previous sentence or document title
     names that side (most of its names first), holding the kind of value asked for when the
     question asks for one; None for a side no sentence speaks to. With `money` (a comparison of
@@ -233,7 +243,10 @@ def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],
             # a fact over a quote, then the question's own terms (the deal's value over its
             # price per share), then the model's probability
             own = set(terms(f"{_before(c)} {c.text}"))
-            key = (hits / len(names), sum(anchor_in(a, own) for a in names) / len(names),
+            # (and what the question asks about besides the sides: "Pieris-Genentech: do
+            # BioWorld and Fierce agree?" wants each source's sentence on that deal)
+            about = sum(anchor_in(a, vocab | own) for a in topic)
+            key = (hits / len(names), about, sum(anchor_in(a, own) for a in names) / len(names),
                    not is_quote(c.text), money and bool(find_money(c.text)),
                    round(c.features[0], 2), c.prob)
             if best_key is None or key > best_key:

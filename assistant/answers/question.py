@@ -30,6 +30,13 @@ _ANSWER_TYPES = [
                           r"capacity of (the|its)|bioreactor (capacity|volume|scale))\b", re.I),
      re.compile(r"\d[\d,.]*\s?(k|kilo)?(l|liters?|litres?)\b|\b\d[\d,.]*-(l|liter|litre)\b|"
                 r"\b\d[\d,.]*\s?(m3|cubic met(er|re)s?|doses|vials|batches)\b|\b(doubl|tripl|quadrupl)\w*", re.I)),
+    # a price, a payment, a cost is a sum of money, not a percentage ("What price did Biosynex
+    # offer?" is not answered by "an offer to acquire 100% of the stock")
+    ("amount", re.compile(r"\b(price|prices|priced|cost|costs|costing|pay|pays|paying|paid|payment|"
+                          r"worth|valued?|fee|rent)\b|\$\s*\?", re.I),
+     re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|mn|m)\b|\b(million|billion)\b|"
+                r"\b(USD|EUR|GBP|CHF|JPY|CNY|RMB|DKK|SEK|KRW|INR)\s?\d|\d\s?(cents?|dollars|euros|pounds)\b",
+                re.I)),
     ("amount", re.compile(r"\b(how much|price|cost|costs|costing|pay|paid|payment|worth|valued?|revenue|"
                           r"sales of|funding|fee|investment of)\b|\$\s*\?", re.I),
      # "How much did capacity go up?" is answered by a percentage too.
@@ -91,7 +98,7 @@ _SLOTS = [
      re.compile(r"\bclos(e|es|ed|ing)\b|\bcomplet(e|ed|es|ion)\b", re.I)),
     ("the brand name", re.compile(r"\b(brand(ed)?[- ]name|trade ?name|brand|marketed (as|under))\b", re.I),
      re.compile(r"\bbrand|\btrade ?name|\bmarketed (as|under)|\bunder the name|®|™", re.I)),
-    ("an orphan drug designation", re.compile(r"\borphan\b|\bODD\b"), re.compile(r"\borphan\b|\bODD\b")),
+    ("an orphan drug designation", re.compile(r"\b[Oo]rphan\b|\bODD\b"), re.compile(r"\b[Oo]rphan\b|\bODD\b")),
     ("a breakthrough therapy designation", re.compile(r"\bbreakthrough\b|\bBTD\b", re.I),
      re.compile(r"\bbreakthrough\b|\bBTD\b", re.I)),
     ("a fast track designation", re.compile(r"\bfast[- ]track", re.I), re.compile(r"\bfast[- ]track", re.I)),

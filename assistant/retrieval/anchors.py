@@ -78,15 +78,18 @@ def question_anchors(question: str) -> list[Anchor]:
             kept = [p for p in raw.split("-") if p and (p[0].isupper() or p.isupper())]
             if kept and len(kept) < len(raw.split("-")):
                 raw = "-".join(kept)
-        if anchors and before and anchors[-1].surface.lower() == before and \
-                all(t in _KIND for t in terms(raw)):
-            continue  # "WuXi Bio": the kind of company after its name
+        if before and (anchors and anchors[-1].surface.lower() == before or
+                       i == 1 and question[:1].isupper()) and all(t in _KIND for t in terms(raw)):
+            continue  # "WuXi Bio", "Bridge Bio x Atomwise": the kind of company after its name
         if before == "phase":  # "Phase 2b", "Phase 3": a trial's phase is not a premise
             continue
         is_num = any(ch.isdigit() for ch in raw)
         caps = sum(c.isupper() for c in raw)
         # The first word is capitalised anyway: only an acronym or code name counts there.
-        is_name = caps >= 2 or (raw[0].isupper() and i > 0) or bool(_INN.fullmatch(raw))
+        # (the first word too when it heads the question like a topic: "Alprolix: which
+        # regulators ...?", "Grifols/Clayton - cost?")
+        topic = i == 0 and raw[0].isupper() and bool(re.match(r"\s*(?:[:/]|\s[-–]\s)", question[m.end():]))
+        is_name = caps >= 2 or (raw[0].isupper() and i > 0) or bool(_INN.fullmatch(raw)) or topic
         if not (is_num or is_name):
             continue
         # "NVS-Argo", "Modex-REGN": two names joined, each its own anchor as written (so that
@@ -117,7 +120,8 @@ def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
     if anchor.term in vocabulary:
         return True
     if anchor.numeric:
-        return False
+        # "1L" -> "first-line", "Q1" -> "first quarter": an abbreviation with a digit
+        return bool(re.search(r"[A-Za-z]", anchor.surface)) and abbreviation_in(anchor.surface, vocabulary)
     # "Dec" -> "December", "Sept" -> "September": a month as the question shortens it.
     month = _MONTHS.get(anchor.term)
     if month is not None and month in vocabulary:
