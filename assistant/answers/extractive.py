@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -269,8 +269,11 @@ class ExtractiveGenerator:
         if not cands:
             return self.abstain("no sentence of the retrieved passages matches the question")
         # A list, and a question about one term of a deal (below), look past the best sentences.
+        def vocab_of(p: Passage) -> set[str]:
+            return vocab.get(p.id) or vocabulary(p)
         ranked = _facts_first(q, self.score(q, cands, stats, rank=shape.kind != "list",
-                                         keep_rest=shape.kind != "single" or q.slot is not None))
+                                            keep_rest=shape.kind != "single" or q.slot is not None),
+                              vocab_of)
         p_answer = self.p_answer(q, ranked, passages)
         # The gate: with the ranker, its best P(a sentence holds a key fact), learned on trade
         # press (`python -m eval.gate` chose its threshold: on trade press it separates answerable
@@ -299,7 +302,7 @@ class ExtractiveGenerator:
             items = list_items(ranked, limit, self.keep_threshold, shape.per_document, subject)
             if items:
                 return self._compose(items, p_answer, [], shape="list")
-        chosen = self._select(ranked, stats, list_question=False, subject=q.names)
+        chosen = self._select(ranked, stats, list_question=False, subject=q.names, vocab_of=vocab_of)
         # Names and numbers of the question that nothing the answer cites mentions: first the
         # best further sentence whose passage does mention one joins the answer; what is still
         # missing is a premise the documents do not report ("When did the FDA approve X?" when
@@ -450,12 +453,13 @@ class ExtractiveGenerator:
 
     def _compare(self, q: _Question, shape: Shape, ranked: list[Candidate], p_answer: float) -> Answer:
         """Each side from its own sentence; a side the documents say nothing of is named."""
+        sized = bool(_SIZE.search(q.text))
         measure = next(((rx, asked) for rx, asked in _MEASURES if rx.search(q.text)), None) \
-            if _SIZE.search(q.text) else None
+            if sized else None
         if measure is not None:  # "more jobs", "larger footprint", "bigger capacity"
             wanted = answer_type(measure[1]) if measure[1] else _AREA
         else:
-            wanted = q.wanted or (answer_type("how much") if _SIZE.search(q.text) else
+            wanted = q.wanted or (answer_type("how much") if sized else
                                   answer_type("when") if _TIME.search(q.text) else None)
         if wanted is not None and (q.wanted is None or measure is not None):
             for c in ranked:
@@ -463,7 +467,7 @@ class ExtractiveGenerator:
         if q.slot is not None and q.slot[0] in _DEAL_TERMS:  # "Bigger cheque upfront": each side's upfront
             for c in ranked:
                 c.typed = c.typed and bool(q.slot[1].search(c.text))
-        size = bool(_SIZE.search(q.text)) and measure is None  # a size in money
+        size = sized and measure is None  # a size in money
         sided = {a.term for names in shape.sides for a in names}
         # (the companies and products asked about besides the sides, not a kind of event ("CRLs")
         # or a month)
@@ -548,13 +552,15 @@ class ExtractiveGenerator:
 
     # --- selection ---
     def _select(self, ranked: list[Candidate], stats: CorpusStats, list_question: bool,
-                subject: Sequence[Anchor] = ()) -> list[Candidate]:
+                subject: Sequence[Anchor] = (),
+                vocab_of: Callable[[Passage], set[str]] = vocabulary) -> list[Candidate]:
         """The best sentence, and those above the keep threshold; when the best sentence's
-        passage names the question's `subject`, a further sentence's passage does too."""
+        passage names the question's `subject`, a further sentence's passage does too
+        (`vocab_of`: a passage's terms)."""
         limit = self.settings.max_answer_sentences
         keep = self.keep_threshold
         best = ranked[0]
-        named = bool(subject) and all(anchor_in(a, vocabulary(best.passage)) for a in subject)
+        named = bool(subject) and all(anchor_in(a, vocab_of(best.passage)) for a in subject)
         chosen: list[Candidate] = [best]
         seen = {_key(best.text)}
         sources = {best.passage.source}
@@ -572,7 +578,7 @@ class ExtractiveGenerator:
             elif c.prob < keep:
                 break
             elif is_quote(c.text) or (  # a further sentence is a fact, not someone's words on it
-                    named and not all(anchor_in(a, vocabulary(c.passage)) for a in subject)):
+                    named and not all(anchor_in(a, vocab_of(c.passage)) for a in subject)):
                 continue
             chosen.append(c)
             seen.add(_key(c.text))
@@ -694,7 +700,8 @@ class ExtractiveGenerator:
                       extra={"confidence": round(confidence, 4)})
 
 
-def _facts_first(q: _Question, ranked: list[Candidate]) -> list[Candidate]:
+def _facts_first(q: _Question, ranked: list[Candidate],
+                 vocab_of: Callable[[Passage], set[str]] = vocabulary) -> list[Candidate]:
     """An executive's quote is not the fact: when the best sentence is a quote and a sentence of
     news close behind it (at least half its probability) is not, that one leads.
     Nor is a sentence of a passage that does not name the question's subject: when the best
@@ -702,13 +709,13 @@ def _facts_first(q: _Question, ranked: list[Candidate]) -> list[Candidate]:
     probability, among the next five) has them all, that one leads ("Who's funding CABIM?":
     not another table's "Series C Funding | Wugen ...")."""
     names = q.names
-    if len(ranked) > 1 and names and not all(anchor_in(a, vocabulary(ranked[0].passage)) for a in names):
+    if len(ranked) > 1 and names and not all(anchor_in(a, vocab_of(ranked[0].passage)) for a in names):
         # (giving the kind of value asked for, or a figure, when the best sentence gives one)
         def gives(c: Candidate) -> tuple[bool, bool]:
             return c.typed, bool(re.search(r"\d", c.text))
         named = next((c for c in ranked[1:6] if c.prob >= 0.5 * ranked[0].prob
                       and all(x or not y for x, y in zip(gives(c), gives(ranked[0])))
-                      and all(anchor_in(a, vocabulary(c.passage)) for a in names)), None)
+                      and all(anchor_in(a, vocab_of(c.passage)) for a in names)), None)
         if named is not None:
             ranked = [named] + [c for c in ranked if c is not named]
     if len(ranked) > 1 and is_quote(ranked[0].text):
@@ -758,9 +765,8 @@ def _is_regulator(a: Anchor) -> bool:
     return a.term in _REGULATORS
 
 
-_NOT_NAMES = frozenset(terms("January February March April May June July August September October "
-                             "November December Monday Tuesday Wednesday Thursday Friday Saturday "
-                             "Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec US")) | CURRENCY_CODES
+_NOT_NAMES = _MONTH_TERMS | frozenset(terms("Monday Tuesday Wednesday Thursday Friday Saturday "
+                                            "Sunday US")) | CURRENCY_CODES
 
 
 def _opening(passage: Passage) -> set[str]:

@@ -18,9 +18,10 @@ import numpy as np
 
 from assistant.answers.question import _Question
 from assistant.answers.types import CorpusStats
-from assistant.core.text import MARKER, question_terms, terms, words
+from assistant.core.text import DATA_CELL, MARKER, question_terms, terms, words
 from assistant.index.keyword import bm25_scores
 from assistant.retrieval.anchors import anchor_in
+from assistant.retrieval.anchors import passage_vocabulary as vocabulary
 from assistant.retrieval.hybrid import Passage
 
 SENTENCE_FEATURES = [
@@ -98,17 +99,12 @@ def is_chrome(text: str) -> bool:
     return bool(_CHROME.match(text))
 
 
-# A cell holding data: a date, an amount, a count ("Sep 2", "$45M upfront", "Series B"), not a
-# bare page number ("2" of "1 | 2 | 3 | Next")
-_DATA_CELL = re.compile(r"(?=.*\d)(?=.*[A-Za-z$€£¥%])")
-
-
 def _nav_bar(t: str) -> bool:
     """"News | Articles | Drug Development | ...": short cells and no data; a row of a table
     written with pipes ("Sep 2 | Radiance Bio – Novatim | Licensing | $15M upfront") is not."""
     cells = t.split(" | ")
     return len(cells) >= 4 and max(len(x.split()) for x in cells) <= 4 and \
-        not any(_DATA_CELL.match(x.strip()) for x in cells)
+        not any(DATA_CELL.match(x.strip()) for x in cells)
 
 
 def is_page_line(text: str, title: str = "") -> bool:
@@ -157,11 +153,6 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
 
 def _bigrams(seq: list[str]) -> set[tuple[str, str]]:
     return set(zip(seq, seq[1:]))
-
-
-def vocabulary(p: Passage) -> set[str]:
-    """Search terms of a passage with its title and section."""
-    return set(terms(p.text)) | set(terms(p.title)) | set(terms(p.section or ""))
 
 
 def sentence_features(q: _Question, cands: list[Candidate], stats: CorpusStats,

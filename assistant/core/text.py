@@ -134,6 +134,11 @@ def question_terms(text: str) -> list[str]:
     return list(_question_terms(text))
 
 
+# A table cell holding data (a date, an amount, a count: "Sep 2", "$45M upfront", "Series B"),
+# not a label or a bare page number ("2" of "1 | 2 | 3 | Next"): what tells a row of a table
+# written with pipes from a navigation bar (the answerer's page lines, the records' deal rows).
+DATA_CELL = re.compile(r"(?=.*\d)(?=.*[A-Za-z$€£¥%])")
+
 # --- figures: amounts, percentages, counts and dates stated in a text ---
 # Citation markers and list bullets: one definition each, used by the answerer, its
 # verification, the loader and the Slack blocks (the page's app.js mirrors them).

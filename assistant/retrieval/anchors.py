@@ -116,6 +116,11 @@ def question_anchors(question: str) -> list[Anchor]:
     return anchors
 
 
+def passage_vocabulary(p) -> set[str]:
+    """Search terms of a passage with its title and section: what `anchor_in` is asked of."""
+    return set(terms(p.text)) | set(terms(p.title or "")) | set(terms(p.section or ""))
+
+
 def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
     if anchor.term in vocabulary:
         return True

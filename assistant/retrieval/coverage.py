@@ -20,16 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.core.text import terms
-from assistant.retrieval.anchors import Anchor, anchor_in, question_anchors
+from assistant.retrieval.anchors import (
+    Anchor,
+    anchor_in,
+    passage_vocabulary,
+    question_anchors,
+)
 
 MAX_EXTRA = 4  # passages added per question
 PER_SEARCH = 4  # passages each extra search reads
 MAX_SEARCHES = 4
-
-
-def _vocabulary(p) -> set[str]:
-    return set(terms(p.text)) | set(terms(p.title or "")) | set(terms(p.section or ""))
 
 
 def _rest(question: str, surfaces: Sequence[str]) -> str:
@@ -44,7 +44,7 @@ def uncovered(question: str, passages: Sequence, known: Callable[[str], bool],
               sides: Sequence[tuple[str, Sequence[Anchor]]] = ()) -> list[tuple[str, list[Anchor]]]:
     """The searches still to make: (query, the names its passage must hold). `known(term)`:
     whether the index holds a term; `sides`: a comparison's sides as (label, names)."""
-    vocabs = [_vocabulary(p) for p in passages]
+    vocabs = [passage_vocabulary(p) for p in passages]
     everywhere = set().union(*vocabs) if vocabs else set()
     anchors = [a for a in question_anchors(question)
                if not a.numeric or re.search(r"[A-Za-z]", a.surface)]
@@ -72,24 +72,25 @@ def cover(search: Callable[[str, int], list], passages: list,
     that, the most of them) that is not there yet."""
     out = list(passages)
     have = {p.id for p in out}
-    added = 0
+    extra_vocabs: list[set[str]] = []  # of the passages added
     for query, names in searches:
-        if added >= MAX_EXTRA:
+        if len(extra_vocabs) >= MAX_EXTRA:
             break
-        if any(all(anchor_in(a, _vocabulary(p)) for a in names) for p in out[len(passages):]):
+        if any(all(anchor_in(a, v) for a in names) for v in extra_vocabs):
             continue  # an earlier extra passage already names them
-        best, best_hits = None, 0
+        best, best_hits, best_vocab = None, 0, set()
         for p in search(query, PER_SEARCH):
             if p.id in have:
                 continue
-            hits = sum(anchor_in(a, _vocabulary(p)) for a in names)
+            vocab = passage_vocabulary(p)
+            hits = sum(anchor_in(a, vocab) for a in names)
             if hits > best_hits:
-                best, best_hits = p, hits
+                best, best_hits, best_vocab = p, hits, vocab
             if hits == len(names):
                 break
         if best is not None:
             best.rank = len(out) + 1
             out.append(best)
             have.add(best.id)
-            added += 1
+            extra_vocabs.append(best_vocab)
     return out

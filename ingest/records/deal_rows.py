@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.core.money import find_money
+from assistant.core.text import DATA_CELL
 from ingest.loading import TABLE_ROW
 from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Sentence
@@ -125,22 +126,11 @@ def row_deals(doc: Document) -> list[Draft]:
 # the cells themselves: the header is not quoted, so an amount written without its unit under
 # a "Value (M)" header is left out rather than scaled.
 _PIPE = re.compile(r"\s+\|\s+")
-_DATA = re.compile(r"(?=.*\d)(?=.*[A-Za-z$€£¥%])")
 _PAIR = re.compile(r"\s+[–—-]\s+|\s*/\s*|\s+(?:and|with|x|×)\s+")
 _PART = re.compile(r"[^;,]+")
 _PART_ROLE = [("upfront", re.compile(r"up[\s-]?front|initial", re.IGNORECASE)),
               ("milestones", re.compile(r"milestone|contingent|earn-?out", re.IGNORECASE)),
               ("total", re.compile(r"potential|total|up to|worth|value|deal size|biobucks", re.IGNORECASE))]
-
-
-@dataclass
-class _PipeCell:
-    label: str
-    start: int
-    end: int
-
-    def value(self, text: str) -> str:
-        return text[self.start:self.end]
 
 
 def _split(line: str, offset: int) -> list[tuple[int, int]]:
@@ -177,20 +167,21 @@ def pipe_deals(doc: Document) -> list[Draft]:
                 continue
             spans = _split(line, start)
             values = [text[a:b] for a, b in spans]
-            if not any(_DATA.match(v) for v in values):
+            if not any(DATA_CELL.match(v) for v in values):
                 header = values
                 continue
             if header is None or len(header) != len(spans) or i not in at:
                 continue
             index = next((s.index for s in at[i] if s.start <= start < s.start + len(s.text) + 1),
                          at[i][0].index)
-            draft = _pipe_row(doc, i, [_PipeCell(h, a, b) for h, (a, b) in zip(header, spans)], index)
+            # (a cell's label is its column's header line, not in the row's text)
+            draft = _pipe_row(doc, i, [_Cell(h, a, a, b) for h, (a, b) in zip(header, spans)], index)
             if draft is not None:
                 out.append(draft)
     return out
 
 
-def _pipe_row(doc: Document, i: int, cells: list[_PipeCell], index: int) -> Draft | None:
+def _pipe_row(doc: Document, i: int, cells: list[_Cell], index: int) -> Draft | None:
     text = doc.texts[i]
     names: list[str] = []
     party_cells = [c for c in cells if _PARTY.search(c.label)]
@@ -210,9 +201,8 @@ def _pipe_row(doc: Document, i: int, cells: list[_PipeCell], index: int) -> Draf
                 break
     if kind is None:
         return None
-    parties = [c for c in party_cells]
     draft = Draft("deal", first=index, key=frozenset(doc.canonical(n) for n in names))
-    draft.put("parties", names, _sentence(doc, i, parties[0].start, parties[-1].end, index))
+    draft.put("parties", names, _sentence(doc, i, party_cells[0].start, party_cells[-1].end, index))
     draft.put("kind", kind, _sentence(doc, i, kind_cell.start, kind_cell.end, index))
     for c in cells:
         if c in party_cells or c is kind_cell or not _MONEY["total"].search(c.label) and \
