@@ -608,3 +608,29 @@ def test_two_companies_plants_in_one_town_stay_two_records():
     assert sites == [("Kavrin Biologics", "Madison, Wis", "announced"),
                      ("Oxmoor Therapeutics", "Madison, Wis", "under_construction")], sites
     _grounded(records, els)
+
+
+def test_a_table_column_naming_both_companies_and_a_dollar_millions_header():
+    """A deal-watch table: one column names both sides ("Licensor acquired / licensee acquirer":
+    the licensee or acquirer goes first), a "Headline ($m)" column gives a bare number in dollar
+    millions, and the header words ("Licensor acquired") are not read as a sentence."""
+    els = _rows(
+        "Licensor acquired / licensee acquirer: Corvane Bio/Halsted Pharma; Deal type: Licence; "
+        "Product / technology: For development of CVB-210 in lupus; Headline ($m): 1,150.",
+        "Licensor acquired / licensee acquirer: Pellworth/Ardent Labs; Deal type: Acquisition; "
+        "Product / technology: Antibiotics; Headline ($m): 675.")
+    records = extract_records(els)
+    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
+    assert deals == [
+        {"parties": ["Halsted Pharma", "Corvane Bio"], "kind": "license", "asset": "CVB-210",
+         "total": 1_150_000_000},
+        {"parties": ["Ardent Labs", "Pellworth"], "kind": "acquisition", "total": 675_000_000}]
+    _grounded(records, els)
+
+
+def test_a_bare_number_counts_as_money_only_under_a_header_with_currency_and_unit():
+    assert holds("total", {"value": 1.15e9, "currency": "USD", "quote": "Headline ($m): 1,150"}, None)
+    assert not holds("total", {"value": 1.15e9, "currency": "USD", "quote": "Headline (m): 1,150"}, None)
+    assert not holds("total", {"value": 1.15e9, "currency": "USD", "quote": "Headline: 1,150"}, None)
+    assert not holds("total", {"value": 1.15e9, "currency": "USD",
+                               "quote": "Headline ($m): 1,150 and more"}, None)

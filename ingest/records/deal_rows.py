@@ -28,7 +28,7 @@ from assistant.core.text import DATA_CELL
 from ingest.loading import TABLE_ROW
 from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Sentence
-from ingest.records.grounding import UNITLESS, label_scale
+from ingest.records.grounding import UNITLESS, label_amount, label_scale
 
 _LABEL = re.compile(r"(?:^|;\s)(?P<label>[A-Z][^:;]{0,40}?):\s")
 _PARTY = re.compile(r"compan|partner|licens(?:ee|or)|buyer|seller|acquir|target|investor|"
@@ -38,7 +38,9 @@ _KIND = re.compile(r"type|deal|structure|description|product|area|terms|details|
                    re.IGNORECASE)
 _MONEY = {"upfront": re.compile(r"up[\s-]?front", re.IGNORECASE),
           "milestones": re.compile(r"milestone", re.IGNORECASE),
-          "total": re.compile(r"value|total|worth|size|amount|consideration", re.IGNORECASE)}
+          "total": re.compile(r"value|total|worth|size|amount|consideration|headline", re.IGNORECASE)}
+# the target's side of a header that names both ("Licensor acquired / licensee acquirer")
+_SECOND = re.compile(r"licensor|acquired|target|seller", re.IGNORECASE)
 _NOT_NAME = re.compile(r"^(?:N/?A|ND|n\.?d\.?|undisclosed|not disclosed|none|-|–|—)\.?$", re.IGNORECASE)
 _PRODUCT = re.compile(r"\b(?:[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?|[a-z]{4,}(?:mab|cept|cel|gene|tinib|stat|"
                       r"tide|siran|rsen|vec|parib|ciclib|lisib))\b")
@@ -230,13 +232,30 @@ def _pipe_row(doc: Document, i: int, cells: list[_Cell], index: int) -> Draft | 
     return draft
 
 
+def _pair(cell: _Cell, text: str) -> list[tuple[_Cell, str]]:
+    """The two companies of a cell that names both, the buyer or licensee first: the header
+    says which side each is on ("Licensor acquired / licensee acquirer")."""
+    parts = _PAIR.split(cell.value(text))
+    names = [n for n in (_name(p) for p in parts) if n]
+    if len(parts) != 2 or len(names) != 2:
+        return []
+    sides = re.split(r"\s*/\s*", cell.label)
+    if len(sides) == 2 and _SECOND.search(sides[0]) and _FIRST.search(sides[1]):
+        names.reverse()
+    return [(cell, n) for n in names]
+
+
 def _row(doc: Document, i: int, cells: list[_Cell], index: int) -> Draft | None:
     text = doc.texts[i]
-    parties = [(c, _name(c.value(text))) for c in cells if _PARTY.search(c.label)]
-    parties = [(c, name) for c, name in parties if name]
+    party_cells = [c for c in cells if _PARTY.search(c.label)]
+    if len(party_cells) == 1:  # one column names both: "NewLink Genetics/Genentech"
+        parties = _pair(party_cells[0], text)
+    else:
+        parties = [(c, _name(c.value(text))) for c in party_cells]
+        parties = [(c, name) for c, name in parties if name]
+        parties.sort(key=lambda p: 0 if _FIRST.search(p[0].label) else 1)
     if len(parties) < 2 or len({doc.canonical(name) for _, name in parties}) < 2:
         return None
-    parties.sort(key=lambda p: 0 if _FIRST.search(p[0].label) else 1)
     kind_cells = [c for c in cells if _KIND.search(c.label) and not _PARTY.search(c.label)]
     kind, kind_cell = None, None
     for c in kind_cells:
@@ -261,8 +280,14 @@ def _row(doc: Document, i: int, cells: list[_Cell], index: int) -> Draft | None:
         if _PARTY.search(c.label) or _KIND.search(c.label) and not _MONEY["total"].search(c.label):
             continue
         role = next((r for r, rx in _MONEY.items() if rx.search(c.label)), None)
+        if role is None:
+            continue
         amounts = find_money(c.value(text))
-        if role is None or len(amounts) != 1:
+        bare = label_amount(text[c.start:c.end]) if not amounts else None
+        if bare is not None:  # "Headline ($m): 1,150"
+            draft.put(role, bare, _sentence(doc, i, c.start, c.end, index), currency="USD")
+            continue
+        if len(amounts) != 1:
             continue
         money = amounts[0]
         scale = label_scale(text[c.start:c.end])

@@ -15,6 +15,7 @@ import re
 
 from ingest.records import patterns as P
 from ingest.records.deal_parse import parse_deal
+from ingest.loading import TABLE_ROW
 from ingest.records.deal_rows import pipe_deals, row_deals
 from ingest.records.document import Document, Draft, Mention, Sentence
 from ingest.records.events import event_date
@@ -333,7 +334,15 @@ def extract_deals(doc: Document) -> list[Draft]:
     current_at = -10
     context: list[Mention] = []
     context_sent: Sentence | None = None
+    rows = row_deals(doc) + pipe_deals(doc)
+    # a table row that gave a deal is read by its columns, not as a sentence: its headers
+    # ("Licensor acquired / licensee acquirer: X/Y") are not a sentence's words
+    row_sentences = {r.first for r in rows}
+    row_elements = {doc.sentences[i].element for i in row_sentences if i < len(doc.sentences)
+                    and doc.elements[doc.sentences[i].element].category == TABLE_ROW}
     for sent in doc.sentences:
+        if sent.index in row_sentences or sent.element in row_elements:
+            continue
         mentions = doc.companies(sent)
         parsed = _parse(sent, doc, context) if (mentions or context) else None
         quote_sent = sent
@@ -374,7 +383,7 @@ def extract_deals(doc: Document) -> list[Draft]:
             current_at = sent.index
     # a deals table's rows (HTML tables, and tables written with pipes); a deal the text also
     # states keeps its cells
-    for row in row_deals(doc) + pipe_deals(doc):
+    for row in rows:
         same = next((d for d in deals if _same_parties(d.key, row.key)), None)
         if same is None:
             deals.append(row)

@@ -27,7 +27,7 @@ TEXT_FIELDS = ("asset", "product", "indication", "site", "sponsor", "company")
 
 # a table header's unit: "Value (M): $101.2" states 101,200,000 ("Value ($M)", "(US$ millions)",
 # "($B)"); only an amount written without its own unit is scaled
-SCALE_LABEL = re.compile(r"^[^:;]*\(\s*(?:US)?\$?\s*(?P<unit>M|MM|mn|m|millions?|B|bn|billions?)\s*\)"
+SCALE_LABEL = re.compile(r"^[^:;]*\(\s*(?P<cur>(?:US)?\$)?\s*(?P<unit>M|MM|mn|m|millions?|B|bn|billions?)\s*\)"
                          r"\s*:", re.I)
 UNITLESS = re.compile(r"[^\d]*[\d,.]+")
 
@@ -38,6 +38,18 @@ def label_scale(quote: str) -> float:
     if not m:
         return 1.0
     return 1e9 if m.group("unit").lower().startswith("b") else 1e6
+
+
+def label_amount(quote: str) -> float | None:
+    """A bare number under a header that gives both currency and unit ("Headline ($m): 1,150"
+    states $1,150,000,000), in dollars; None otherwise."""
+    m = SCALE_LABEL.match(quote)
+    if not m or not m.group("cur"):
+        return None
+    rest = quote[m.end():].strip()
+    if not re.fullmatch(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?", rest):
+        return None
+    return float(rest.replace(",", "")) * label_scale(quote)
 
 
 def verbatim(quote: str, texts: list[str]) -> bool:
@@ -54,6 +66,9 @@ def holds(name: str, cell: dict, anchor: str | None) -> bool:
         amounts = [m.value * (scale if scale != 1 and UNITLESS.fullmatch(m.text) else 1)
                    for m in find_money(quote) if m.currency == cell.get("currency")]
         if any(same_amount(a, float(value)) for a in amounts):
+            return True
+        bare = label_amount(quote)
+        if bare is not None and cell.get("currency") == "USD" and same_amount(bare, float(value)):
             return True
         return any(same_amount(sum(c), float(value))
                    for n in (2, 3) for c in combinations(amounts[:8], n))
