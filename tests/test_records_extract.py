@@ -634,3 +634,49 @@ def test_a_bare_number_counts_as_money_only_under_a_header_with_currency_and_uni
     assert not holds("total", {"value": 1.15e9, "currency": "USD", "quote": "Headline: 1,150"}, None)
     assert not holds("total", {"value": 1.15e9, "currency": "USD",
                                "quote": "Headline ($m): 1,150 and more"}, None)
+
+
+def test_list_items_under_a_heading_with_a_colon_and_items_naming_the_same_agency():
+    """An FDA weekly list: "Other designations: orphan drug" names the designation after its
+    colon; an item that names the list's own agency ("The FDA asked for ...") is still an item;
+    a product's description before its name ("fungal infection drug Tolsura") is not the name."""
+    els = [Element("FDA Watch: week ended June 2", "Title"),
+           Element("Approvals and designations made by the U.S. Food and Drug Administration "
+                   "for the week ended June 2.", "NarrativeText"),
+           Element("Approvals", "Title"),
+           Element("Harlow Pharma Ltd.'s fungal infection drug Vexora, for aspergillosis.", "ListItem"),
+           Element("Complete response letters", "Title"),
+           Element("Quenby Inc.'s Tralvex, a therapy for gout. The FDA asked for another trial.",
+                   "ListItem"),
+           Element("Other designations: orphan drug", "Title"),
+           Element("Ostrel Bio Inc.'s OB-112, for Fabry disease.", "ListItem")]
+    records = extract_records(els, "FDA Watch: week ended June 2")
+    got = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "regulatory"]
+    assert [(r["action"], r.get("designation"), r["product"], r["sponsor"]) for r in got] == [
+        ("approval", None, "Vexora", "Harlow Pharma Ltd."),
+        ("complete_response", None, "Tralvex", "Quenby Inc."),
+        ("designation", "orphan", "OB-112", "Ostrel Bio Inc.")]
+    assert got[2]["indication"] == "Fabry disease"
+    _grounded(records, els)
+
+
+@pytest.mark.parametrize("text, parties, kind", [
+    # "entered a ... agreement" without "into"
+    ("Harvel Corp. and Ostrin Biosciences Inc. entered a worldwide exclusive license agreement "
+     "for OB-220.", ["Harvel Corp.", "Ostrin Biosciences Inc."], "license"),
+    # a deal being expanded, in the present
+    ("Tamsin Biotechnology Inc. and Carrow Pharmaceuticals Inc. are expanding a collaboration "
+     "begun three years ago.", ["Tamsin Biotechnology Inc.", "Carrow Pharmaceuticals Inc."],
+     "collaboration"),
+    # a legal suffix after a known name stays with it; "SAS" is a legal form
+    ("Merck & Co. Inc. has begun a tender offer to acquire Quellan Inc., a $2.7 billion deal.",
+     ["Merck & Co. Inc.", "Quellan Inc."], "acquisition"),
+    ("Biovance SA signed a binding offer to acquire 100% of the stock in Avrel SAS.",
+     ["Biovance SA", "Avrel SAS"], "acquisition"),
+])
+def test_more_ways_a_sentence_states_a_deal(text, parties, kind):
+    els = _elements(text)
+    records = extract_records(els)
+    deal = _one(records, "deal")
+    assert deal["parties"] == parties and deal["kind"] == kind
+    _grounded(records, els)

@@ -68,16 +68,19 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"{_C.format('a')}\s+{_gap(4)}(?:took|taken|takes|taking|picked|picks|picking)\s+up\s+"
         rf"(?P<asset>{_gap(10)})from\s+{_gap(3)}{_C.format('b')}", re.I)),
     (None, "noun", re.compile(
-        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:entered\s+into|enters\s+into|signed|signs|"
-        rf"signing|struck|strikes|inked|inks|reached|formed|expanded|extended|announced|agreed|"
+        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:entered(?:\s+into)?|enters(?:\s+into)?|signed|signs|"
+        rf"signing|struck|strikes|inked|inks|reached|formed|expanded|expanding|extended|extending|"
+        rf"announced|agreed|"
         rf"landed|lands|secured|secures|clinched|clinches|sealed|seals|penned|pens|set\s+up|"
         rf"sets\s+up|setting\s+up|established|establishes|launched|launches)\s+"
         rf"(?P<mid>{_gap(12)})(?:with|between)"
         rf"\s+{_gap(4)}{_C.format('b')}", re.I)),
     (None, "noun", re.compile(
         rf"{_C.format('a')}\s+(?:and|&)\s+{_C.format('b')}\s+{_gap(4)}(?:have\s+|has\s+|had\s+)?"
-        rf"(?:entered\s+into|enter\s+into|signed|sign|struck|strike|inked|ink|reached|formed|"
-        rf"form|forming|agreed|agree|announced|announce|unveiled|launched|expanded|extended|"
+        rf"(?:entered(?:\s+into)?|enter(?:\s+into)?|entering(?:\s+into)?|signed|sign|signing|"
+        rf"struck|strike|inked|ink|reached|formed|"
+        rf"form|forming|agreed|agree|announced|announce|unveiled|launched|expanded|expanding|"
+        rf"extended|extending|"
         rf"set\s+up|setting\s+up|establish|established|establishing|create|created|creating)\s+"
         rf"(?P<mid>{_gap(12)}(?:collaboration|partnership|alliance|agreement|pact|deal|merger|"
         rf"joint\s+venture|merge|licen[cs]\w*|co-develop\w*|co-commerciali[sz]e|co-promote|"

@@ -55,11 +55,13 @@ _COMPANY_WORD = (r"(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology
                  r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|Management|"
                  r"Investments|Advisors|(?:Biological|Biologic)\s+Services|"
                  r"Biomedical|Vaccines|Diagnostics|Healthcare|Lifesciences|GmbH|AG|Inc\.?|Ltd\.?|"
-                 r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE|SA|S\.p\.A\.)")
+                 r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE|SAS|SA|S\.p\.A\.)")
 _CAP = r"[A-Z0-9][\w&.'’@-]*"
 _PATTERN_NAME = re.compile(
-    rf"\b(?:{_CAP}\s+){{0,3}}?{_CAP}?\s*{_COMPANY_WORD}(?:\s+{_COMPANY_WORD})*(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SA|"
+    rf"\b(?:{_CAP}\s+){{0,3}}?{_CAP}?\s*{_COMPANY_WORD}(?:\s+{_COMPANY_WORD})*(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SAS|SA|"
     rf"S\.A\.|N\.V\.|Co\.|Corp\.?|LLC|Pte\.?|Qingdao|Ireland|Group|Holdings))*\b\.?")
+_LEGAL_AFTER = re.compile(r"(?:,?\s+(?:Inc\.|Ltd\.|Corp\.|Co\.|plc|AG|SAS|SA|SE|LLC|GmbH|"
+                          r"N\.V\.|S\.A\.)(?![\w&]))+")
 _LEADING_NOISE = re.compile(
     r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|German|"
     r"Swiss|Chinese|Japanese|Korean|French|British|American|European|US|U\.S\.|UK|Danish|"
@@ -293,7 +295,9 @@ class Document:
             word = m.group(0)
             if word in _AMBIGUOUS and word not in _ALWAYS_OK and word not in self.aliases:
                 continue
-            spans.append((m.start(), m.end()))
+            end = m.end()
+            legal = _LEGAL_AFTER.match(text, end)  # "Merck & Co. Inc.": the suffix is the name's
+            spans.append((m.start(), legal.end() if legal else end))
         for short in self._company_aliases() + list(self.short_names):
             for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text):
                 spans.append((m.start(), m.end()))

@@ -375,9 +375,12 @@ def _heading(text: str) -> tuple[str, str | None] | None:
     t = text.strip().strip("*#").strip()
     if not t or len(t) > 60:
         return None
-    for action, designation, rx in _HEADINGS:
-        if rx.match(t):
-            return action, designation
+    # "Other designations: orphan drug": the part after the colon is the more precise
+    parts = [p.strip() for p in t.split(":")] if t.count(":") == 1 and not t.endswith(":") else [t]
+    for part in reversed(parts):
+        for action, designation, rx in _HEADINGS:
+            if rx.match(part):
+                return action, designation
     return None
 
 
@@ -414,8 +417,9 @@ def _read_lists(doc: Document, drafts: list[Draft]) -> set[int]:
         if sents[0].title or current is None:
             current = None if sents[0].title else current
             continue
-        if agency is None or len(text) > 400 or _agency(text):
-            continue  # an item naming its own agency is read as a sentence
+        own = _agency(text)
+        if agency is None or len(text) > 400 or own and own != agency[0]:
+            continue  # an item naming another agency is read as a sentence
         item = Sentence(text, el, 0, sents[0].page, sents[0].index, False, False)
         if _list_item(doc, drafts, item, agency, current):
             listed.add(el)
@@ -451,6 +455,11 @@ def _list_item(doc: Document, drafts: list[Draft], item: Sentence, agency: tuple
         sponsor = next(iter(doc.companies(item))).name if len(names) == 1 else None
         if product is None:
             return False
+    # "fungal infection drug Tolsura", "prescription digital therapeutic reSET-O": the name is
+    # the first word that is not plain lower case
+    words = product.split()
+    named = next((k for k, w in enumerate(words) if not re.fullmatch(r"[a-z]+", w)), 0)
+    product = " ".join(words[named:])
     if product in _NOT_PRODUCT or not product.strip():
         return False
     draft = Draft("regulatory", first=item.index,
