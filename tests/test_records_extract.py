@@ -680,3 +680,28 @@ def test_more_ways_a_sentence_states_a_deal(text, parties, kind):
     deal = _one(records, "deal")
     assert deal["parties"] == parties and deal["kind"] == kind
     _grounded(records, els)
+
+
+@pytest.mark.parametrize("text, want", [
+    # a company no table knows, opening the sentence; "St. Louis" is one place
+    ("DYNOTEK completed a 15,500-sf expansion of its testing facility in St. Louis in July of 2016.",
+     {"company": "DYNOTEK", "site": "St. Louis", "status": "completed", "date": "2016-07"}),
+    ("In May of 2011, Coldvault Technologies opened a 60,000-sf biorepository in Indianapolis.",
+     {"company": "Coldvault Technologies", "site": "Indianapolis", "status": "operational",
+      "date": "2011-05"}),
+    # an expansion with a price is a building's, even without "plant" or "facility"
+    ("Spokane-based Harrowgate Labs LLC has broken ground on a $92 million expansion in East Spokane.",
+     {"company": "Harrowgate Labs LLC", "site": "East Spokane", "investment": 92_000_000,
+      "status": "under_construction"}),
+])
+def test_facilities_of_companies_no_table_knows_and_priced_expansions(text, want):
+    els = _elements(text)
+    records = extract_records(els)
+    got = _one(records, "facility")
+    assert {k: got.get(k) for k in want} == want, got
+    _grounded(records, els)
+
+
+def test_an_expansion_without_a_price_or_a_building_is_no_facility():
+    els = _elements("Harrowgate Labs LLC announced a label expansion in Europe for its psoriasis drug.")
+    assert not [r for r in extract_records(els) if r["type"] == "facility"]

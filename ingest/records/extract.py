@@ -45,7 +45,7 @@ _TRIGGER = re.compile(
     r"financing|funding|Series [A-F]\b|\bpact\b|Health Canada|Swissmedic|MHLW|"
     r"FDA|EMA|NMPA|MHRA|PMDA|Food and Drug|Medicines Agency|Medical Products|approv|designat|"
     r"European Commission|authori[sz]ation|"
-    r"facility|plant|bioreactor|suite|campus|\bsite\b|expansion", re.I)
+    r"facility|plant|bioreactor|suite|campus|\bsite\b|expansion|biorepositor|cleanroom", re.I)
 
 
 def extract_records(elements: list, title: str = "") -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from ingest.records.document import Document, Draft, Sentence
 from ingest.records.events import event_date
 from assistant.core.money import find_money
 
-_PLACE = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
+_PLACE = r"(?:(?:St|Ste|Ft|Mt)\.\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"  # "St. Louis"
 _SITE = re.compile(
     rf"\b(?i:in|at|near|outside|picked|chose|selected)\s+(?:its\s+(?:[\w-]+\s+){{0,5}}?in\s+)?"
     rf"(?P<site>{_PLACE}(?:,\s+{_PLACE}){{0,2}})")
@@ -36,6 +36,12 @@ _ON_EXISTING = re.compile(r"\b(?:build|building|builds|construct\w*|add|adding|a
                           r"[^.;]{0,80}\b(?:on|at)\s+(?:its|the|their)\s+existing\s+(?:[\w-]+\s+){0,2}?"
                           r"(?:campus|site|property|footprint|grounds)\s+$", re.I)
 MAX_FACILITY_USD = 100e9
+# an expansion with a price, a floor area or ground broken is a building's ("has broken ground
+# on a $92 million expansion in East Spokane", "a 15,500-sf expansion"), not a label's or a deal's
+_SIZED_EXPANSION = re.compile(r"(?:[$€£]\s?[\d.,]+\s*(?:million|billion|[mb]n?)?|[\d,]+[-\s](?:sf|sq\.?\s*ft|"
+                              r"square[-\s](?:foot|feet|meters?|metres?)))\s+(?:[\w-]+\s+){0,2}?"
+                              r"expansion\b|\bbroken\s+ground\s+on\s+(?:an?|its)\s+(?:[\w$.,-]+\s+){0,4}?"
+                              r"expansion\b", re.I)
 
 
 def _sites(text: str, doc: Document, sent: Sentence) -> list[tuple[str, int]]:
@@ -131,7 +137,7 @@ def extract_facilities(doc: Document) -> list[Draft]:
         mentions = doc.companies(sent)
         if mentions:
             company = (mentions[0], sent)
-        facility = P.FACILITY.search(text) or _NAMED_SITE.search(text)
+        facility = P.FACILITY.search(text) or _NAMED_SITE.search(text) or _SIZED_EXPANSION.search(text)
         sites = _sites(text, doc, sent) if facility or re.search(r"\b(?:jobs|positions)\b", text) \
             else []
         named = {m.canonical for m in mentions}
@@ -171,6 +177,17 @@ _NOT_ORG = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|EC|EU|CDMO|CMO|GMP|CAPEX|R&D|
                       r"Nasdaq|NYSE)\b", re.I)
 
 
+# the subject that opens a sentence, right before its verb: "In May of 2011, BioStorage
+# Technologies opened ..."
+_SUBJECT = re.compile(r"^(?:(?:In|On|By|During|Last|This|Earlier)\b[^,]{0,30},\s+)?"
+                      r"(?P<org>[A-Z][\w&.-]*[A-Za-z](?:\s+[A-Z][\w&.-]*[A-Za-z]){0,3})\s+"
+                      r"(?:has\s+|have\s+|will\s+|is\s+|plans\s+to\s+)?"
+                      r"(?:completed|opened|opens|built|builds|is\s+building|broke\s+ground|"
+                      r"broken\s+ground|expanded|expands|invested|invests|investing|added|adds|"
+                      r"unveiled|unveils|started|starts|began|begins|commissioned|complete|open|"
+                      r"build|expand|invest|add)\b")
+
+
 def _org(sent: Sentence) -> str | None:
     """The company of a facility sentence that names none the tables know: spaCy's first ORG
     entity ("Kestrel Manufacturing Services will add two 2,000 L bioreactors ..."), or None (no model,
@@ -178,6 +195,9 @@ def _org(sent: Sentence) -> str | None:
     from ingest.records import nlp
 
     parsed = nlp.parse(sent.text)
+    subject = _SUBJECT.match(sent.text)
+    if subject and not _NOT_PLACE.match(subject.group("org")) and not _NOT_ORG.match(subject.group("org")):
+        return subject.group("org")  # "DYNALABS completed ...", "In May of 2011, Stemnion opened ..."
     if parsed is None:
         return None
     for ent in parsed.ents:

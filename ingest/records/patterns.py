@@ -92,7 +92,7 @@ FACILITY = re.compile(r"\b(?:facility|facilities|plant|plants|site|suite|campus|
                       r"manufacturing\s+(?:center|centre|hub)|production\s+(?:center|centre|line)|"
                       r"(?:manufacturing|production)\s+capacity|"
                       r"(?:R&D|research|development|innovation|biomanufacturing)\s+(?:center|centre)|"
-                      r"bioreactors?|biopark|fill-finish\s+line)\b", re.I)
+                      r"bioreactors?|biopark|fill-finish\s+line|biorepository|cleanrooms?)\b", re.I)
 FACILITY_ACTION = re.compile(
     r"\b(?:build|builds|building|built|construct|constructs|constructed|construction|develop|"
     r"develops|developing|development|enlarg(?:e|es|ed|ing)|"
