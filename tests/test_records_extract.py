@@ -705,3 +705,38 @@ def test_facilities_of_companies_no_table_knows_and_priced_expansions(text, want
 def test_an_expansion_without_a_price_or_a_building_is_no_facility():
     els = _elements("Harrowgate Labs LLC announced a label expansion in Europe for its psoriasis drug.")
     assert not [r for r in extract_records(els) if r["type"] == "facility"]
+
+
+def test_a_sentence_listing_deals_as_pairs_gives_one_deal_per_pair():
+    els = _elements("Three M&A transactions closed during the week: Corvane/Halsted, "
+                    "Pellworth/Ardent Labs ($2.2 billion) and Tamsin Royalty/Quellan Bio.")
+    records = extract_records(els)
+    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
+    assert [(d["parties"], d["kind"], d.get("total")) for d in deals] == [
+        (["Corvane", "Halsted"], "acquisition", None),
+        (["Pellworth", "Ardent Labs"], "acquisition", 2.2e9),
+        (["Tamsin Royalty", "Quellan Bio"], "acquisition", None)]
+    _grounded(records, els)
+
+
+@pytest.mark.parametrize("text", [
+    "Corvane/Halsted reported results this week.",  # no kind of deal named
+    "M&A and licensing deals this week: Corvane/Halsted.",  # two kinds: which is it?
+    "The FDA/EMA decisions on M&A transactions were due.",  # agencies are no pair of companies
+])
+def test_pairs_without_one_named_kind_of_deal_are_no_deals(text):
+    assert not [r for r in extract_records(_elements(text)) if r["type"] == "deal"]
+
+
+@pytest.mark.parametrize("text, parties", [
+    ("Harvel Corp. paid $1.7 billion earlier this year for the contract manufacturer Ostrin Bio.",
+     ["Harvel Corp.", "Ostrin Bio"]),
+    ("Tamsin Biosciences also made an unsolicited bid for Quellan Therapeutics, valued at "
+     "around $425 million.", ["Tamsin Biosciences", "Quellan Therapeutics"]),
+])
+def test_paying_for_a_company_or_bidding_for_it_is_an_acquisition(text, parties):
+    els = _elements(text)
+    records = extract_records(els)
+    deal = _one(records, "deal")
+    assert deal["parties"] == parties and deal["kind"] == "acquisition"
+    _grounded(records, els)

@@ -55,6 +55,14 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"{_C.format('a')}\s+{_gap(4)}(?:paid|pays|will\s+pay|to\s+pay|agreed\s+to\s+pay)\s+"
         rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?P<mid>(?:the\s+)?(?:[\w-]+\s+){{0,3}}?"
         rf"(?:rights?|licen[cs]e)\s+(?:to|for|on)\s+){_C.format('b')}", re.I)),
+    ("acquisition", None, re.compile(  # "Thermo Fisher paid $1.7 billion earlier this year for
+        # the viral vector contract manufacturer Brammer Bio" (not for B's rights: a licence, above)
+        rf"{_C.format('a')}\s+{_gap(4)}(?:paid|pays|will\s+pay|agreed\s+to\s+pay)\s+"
+        rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?P<mid>{_gap(6)}){_C.format('b')}(?!'s|’s|')",
+        re.I)),
+    ("acquisition", None, re.compile(  # "Concentra also made an unsolicited bid for Jounce"
+        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:bid|offer|proposal)\s+for\s+"
+        rf"(?P<mid>{_gap(5)}){_C.format('b')}", re.I)),
     ("license", None, re.compile(
         rf"{_C.format('a')}\s+{_gap(6)}(?:in-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(18)})from\s+"
         rf"{_gap(3)}{_C.format('b')}", re.I)),
@@ -359,6 +367,8 @@ def extract_deals(doc: Document) -> list[Draft]:
                                   sent.title, sent.lead)
         if mentions:
             context, context_sent = mentions, sent
+        if not parsed and not sent.title:
+            _slash_pairs(doc, sent, deals)
         if parsed:
             kind, parties, asset = parsed
             key = frozenset(p.canonical for p in parties)
@@ -399,6 +409,46 @@ def extract_deals(doc: Document) -> list[Draft]:
                 d.weak["total"]["value"] == d.cells["upfront"]["value"]:
             del d.weak["total"]
     return [d for d in deals if "parties" in d.final() and "kind" in d.final()]
+
+
+# a sentence that lists deals by their pairs, the buyer or licensee first: "Four M&A transactions
+# closed during the week: BD/Waters, Sanofi/Dynavax ($2.2 billion), Alkermes/Avadel". The pair
+# itself says both are companies, whether or not the tables know them.
+_NAME = r"[A-Z][\w&.’'-]*[\w&](?:\s+[A-Z][\w&.’'-]*[\w&]){0,2}"
+_SLASH = re.compile(rf"(?<![\w/-])(?P<a>{_NAME})\s*/\s*(?P<b>{_NAME})(?![\w/-])"
+                    r"(?:\s*\((?P<money>[^()]{1,40})\))?")
+_LIST_KIND = [("acquisition", re.compile(r"\bM&A\b|acquisitions\b|takeovers\b|buyouts\b", re.I)),
+              ("merger", re.compile(r"\bmergers\b", re.I)),
+              ("license", re.compile(r"\blicen[cs]ing\s+(?:deals|agreements|transactions)\b|"
+                                     r"\blicen[cs]es\b", re.I)),
+              ("collaboration", re.compile(r"\bcollaborations\b|\bpartnerships\b", re.I))]
+_NOT_PAIR = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|CHMP|EU|EC|US|UK|USA|U\.S\.|NDA|BLA|MAA|IND|"
+                       r"Phase|Ph|Q[1-4]|H[12]|PD-1|PD-L1|CAR-T|ADC|ADCs|mAb|R&D|M&A|IPO|CEO|CFO)$")
+
+
+def _slash_pairs(doc: Document, sent: Sentence, deals: list[Draft]) -> None:
+    """Deals a sentence lists as pairs ("A/B ($2.2 billion)"), when it names their one kind in the
+    plural ("M&A transactions", "acquisitions", "licensing deals")."""
+    kinds = [k for k, rx in _LIST_KIND if rx.search(sent.text)]
+    if len(kinds) != 1 or "/" not in sent.text:
+        return  # a kind the sentence does not name, or several: not said which is which
+    for m in _SLASH.finditer(sent.text):
+        a, b = m.group("a"), m.group("b")
+        if _NOT_PAIR.match(a) or _NOT_PAIR.match(b) or P.country_of(a) or P.country_of(b):
+            continue
+        key = frozenset((doc.canonical(a), doc.canonical(b)))
+        if len(key) < 2 or any(_same_parties(d.key, key) for d in deals):
+            continue
+        draft = Draft("deal", first=sent.index, key=key)
+        draft.put("parties", [a, b], sent)
+        draft.put("kind", kinds[0], sent)
+        money = find_money(m.group("money") or "")
+        if len(money) == 1 and (money[0].usd is None or money[0].usd <= MAX_DEAL_USD):
+            extra = {"currency": money[0].currency}
+            if money[0].qualifier:
+                extra["qualifier"] = money[0].qualifier
+            draft.put("total", money[0].value, sent, **extra)
+        deals.append(draft)
 
 
 def _same_parties(a, b) -> bool:

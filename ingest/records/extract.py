@@ -40,7 +40,7 @@ REQUIRED = {"deal": ("parties", "kind"), "regulatory": ("agency", "action", "pro
             "facility": ("company", "site")}
 # Quick test: only documents with one of these words can hold a record (most text skips here).
 _TRIGGER = re.compile(
-    r"acqui|merg|licen[cs]|collaborat|partner|invest|stake|raised|\bbuy|bought|purchas|alliance|"
+    r"acqui|merg|licen[cs]|collaborat|partner|invest|stake|raised|\bbuy|bought|purchas|alliance|M&A|\bpaid\b|\bbid\b|"
     r"\bdeals?\b|per\s+share|exclusive\s+rights|"
     r"financing|funding|Series [A-F]\b|\bpact\b|Health Canada|Swissmedic|MHLW|"
     r"FDA|EMA|NMPA|MHRA|PMDA|Food and Drug|Medicines Agency|Medical Products|approv|designat|"

@@ -72,7 +72,8 @@ DEAL_KINDS: dict[str, str] = {
                   r"\d+(?:\.\d+)?%\s+stake|raised\b|financing|funding\s+round|Series\s+[A-F]\b",
     "acquisition": r"acqui(?:re|res|red|ring|sition)\b|\bbuy(?:s|ing)?\b|\bbought\b|purchas(?:e|ed|es)"
                    r"|takeover|take\s+over|M&A\b|\bsells?\b|\bsold\b|\bsale\b|divest|"
-                   r"(?:per|a)\s+share\s+in\s+cash|tender\s+offer",
+                   r"(?:per|a)\s+share\s+in\s+cash|tender\s+offer|(?:bid|offer|proposal)\s+for\b|"
+                   r"pa(?:id|ys|y)\s+(?:[^.]|\.(?=\d)){0,80}?\bfor\b",
     "collaboration": r"collaborat(?:ion|e|ed|es|ing)|partner(?:ship|ed|s|ing)?\b|alliance|"
                      r"team(?:ed|s|ing)?\s+up|join(?:ed|s|ing)?\s+forces|(?:tie[ds]?|tying)\s+up|co-develop|"
                      r"joint\s+venture|to\s+(?:jointly\s+)?(?:discover|research)\b",
