@@ -740,3 +740,14 @@ def test_paying_for_a_company_or_bidding_for_it_is_an_acquisition(text, parties)
     deal = _one(records, "deal")
     assert deal["parties"] == parties and deal["kind"] == "acquisition"
     _grounded(records, els)
+
+
+def test_products_named_together_are_each_approved():
+    els = _elements("In November 2018, the pegfilgrastim biosimilars Velmora and Zantrexo received "
+                    "European Commission (EC) approval.", "The FDA approved Pfizer and Orvane's Quelmab.")
+    records = extract_records(els)
+    regs = sorted((r["fields"]["agency"]["value"], r["fields"]["product"]["value"],
+                   r["fields"].get("date", {}).get("value")) for r in records if r["type"] == "regulatory")
+    assert regs == [("European Commission", "Velmora", "2018-11"),
+                    ("European Commission", "Zantrexo", "2018-11"), ("FDA", "Quelmab", None)]
+    _grounded(records, els)

@@ -99,7 +99,7 @@ def _action(clause: str, designations: list[str]) -> str | None:
     if re.search(r"\b(?:approved|approves|approval\s+(?:of|for)|granted\s+(?:an?\s+)?(?:\w+\s+){0,3}?"
                  r"(?:approval|authori[sz]ation)|authori[sz]ed|cleared|(?:wins|won|win|receives?|"
                  r"received|gained|gains|obtained|obtains|secured|secures|got|gets)\s+"
-                 r"(?:\w+\s+){0,2}?(?:approval|marketing\s+authori[sz]ation|(?:the\s+)?nod|"
+                 r"(?:\w+\s+){0,2}?(?:\(\w+\)\s+)?(?:approval|marketing\s+authori[sz]ation|(?:the\s+)?nod|"
                  r"(?:the\s+)?green\s+light))\b", clause, re.I):
         return "approval"
     return None
@@ -258,7 +258,29 @@ def extract_regulatory(doc: Document) -> list[Draft]:
                              companies, agency_sent)
                 if product_sent is not None:
                     draft.put("product", product, product_sent)
+                for other in _siblings(clause, product, names):
+                    _add(doc, drafts, sent, clause, agency, action, designation, other,
+                         companies, agency_sent)
     return drafts
+
+
+def _siblings(clause: str, product: str, companies: set[str]) -> list[str]:
+    """Products named together with `product` ("the biosimilars Pelmeg and Ziextenzo received
+    approval"): each is approved, not only the one the action is nearest."""
+    word = rf"(?:{_CODE}|\b[A-Z][a-z]+[A-Za-z0-9-]*\b|{_INN})"
+    out = []
+    for rx in (rf"(?P<x>{word})\s*(?:,|and|&)\s*{re.escape(product)}\b",
+               rf"\b{re.escape(product)}\s*(?:,|and|&)\s*(?P<x>{word})(?!\s+[A-Z])"):
+        m = re.search(rx, clause)
+        if not m:
+            continue
+        x = m.group("x")
+        if x in _NOT_PRODUCT or x.title() in _NOT_PRODUCT or x.upper() in _NOT_PRODUCT or \
+                any(x in c for c in companies) or P.country_of(x) or _DISEASE.search(x) or \
+                re.fullmatch(r"[A-Z]{2,4}", x):
+            continue
+        out.append(x)
+    return out
 
 
 def _names(product: str) -> set[str]:
