@@ -118,7 +118,8 @@ def kinds_indexed(tmp_path_factory, embedder):
 @pytest.fixture(scope="session")
 def roundup_indexed(tmp_path_factory, embedder):
     """tests/data/roundup (our own: a weekly deal sheet with a table written in pipes, an
-    acquisition story, an FDA weekly list whose sections run past its first chunk) ingested
+    acquisition story, an FDA weekly list whose sections run past its first chunk, a plant news
+    tag page, a deals topic page of headlines, each with the line under it) ingested
     once: (settings, store, assistant)."""
     return index_copy(tmp_path_factory.mktemp("roundup"), Path(__file__).parent / "data" / "roundup",
                       embedder)

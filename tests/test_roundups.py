@@ -311,3 +311,20 @@ def test_do_two_sources_agree_is_a_comparison_of_each_on_the_topic():
     shape = shape_of("Pieris-Genentech: do BioWorld and Fierce agree on the money?")
     assert shape.kind == "comparison" and len(shape.sides) == 2
     assert shape_of("Do you agree?").kind == "single"
+
+
+# --- a topic page of headlines: the line under a headline answers with it ---------------------
+
+TOPIC = "deals-topic-page-41.html"
+
+
+@pytest.mark.parametrize("question, fact", [
+    ("who got the US rights to Halvern's kidney drug Trevasin?", "Ashgrove Bio"),
+    ("Cantrell merged with whom?", "Wexmoor"),
+    ("size of Pelham's Dorrance generics deal", "$6.4 billion"),
+])
+def test_a_headline_comes_with_the_line_under_it(ask, question, fact):
+    a = ask(question)
+    assert fact in a.answer, a.answer
+    assert {c.source for c in a.citations} == {TOPIC}, a.answer
+    assert "By March" not in a.answer  # the byline under the dek is not body text

@@ -592,6 +592,15 @@ class ExtractiveGenerator:
                     and _key(clean(sents[c.index - 1])) not in seen and len(chosen) + len(extra) < limit:
                 extra.append(_candidate(c, c.passage, c.index - 1, sents[c.index - 1]))
                 taken.add((c.passage.id, c.index - 1))
+            # A headline says what happened, the line under it (the dek) says to whom and for
+            # how much: "AstraZeneca continues to shed rights to gout drug" / "Grünenthal will
+            # pay up to $230 million for ... rights to Zurampic".
+            nxt = c.index + 1
+            if not c.item and nxt < len(sents) and _headline(c.passage, c.index) and \
+                    (c.passage.id, nxt) not in taken and _key(clean(sents[nxt])) not in seen and \
+                    len(chosen) + len(extra) <= limit:
+                extra.append(_candidate(c, c.passage, nxt, sents[nxt]))
+                taken.add((c.passage.id, nxt))
             if _LIST_INTRO.search(c.text):
                 extra.extend(self._list_items(c, stats, taken))
         return chosen + extra
@@ -698,6 +707,21 @@ class ExtractiveGenerator:
         return Answer(answer=f"{NOT_COVERED} ({reason[:1].upper()}{reason[1:]}.)", citations=[],
                       abstained=True, generator=self.name, reason=reason, kind=ABSTAINED,
                       extra={"confidence": round(confidence, 4)})
+
+
+_END = re.compile(r"[.!?:;]['\"’”)]?\s*$")
+
+
+def _headline(passage: Passage, j: int) -> bool:
+    """Sentence j is a line of its own without end punctuation, and the next is a line of body
+    text under it (a sentence, or a longer line), not chrome ("By June 3, 2016")."""
+    sents = passage.sentence_texts()
+    if j + 1 >= len(sents):
+        return False
+    text, nxt = sents[j].strip(), sents[j + 1].strip()
+    return (text[:1].isupper() and not _END.search(text) and starts_line(passage, j)
+            and starts_line(passage, j + 1) and not is_chrome(nxt) and not BULLET.match(nxt)
+            and len(nxt) > len(text) and (bool(_END.search(nxt)) or len(nxt) > 40))
 
 
 def _facts_first(q: _Question, ranked: list[Candidate],
