@@ -18,6 +18,9 @@ from assistant.retrieval.anchors import anchor_in, question_anchors, ticker_name
     ("BTDs granted in the week ended Dec 6?", "Breakthrough therapy designation, week ended December 6."),
     ("Which CRLs came in Sept?", "A complete response letter arrived in September."),
     ("What did the 2nd CRL for ONS-5010 cite?", "The second complete response letter for ONS-5010 cited data."),
+    ("Halvern's Leeds R&D HQ: cost and headcount?", "Halvern is building its R&D centre and headquarters in Leeds."),
+    # a page's number says where to look, not what the page states
+    ("Which projects on the Bioprocessing page 11 broke ground?", "Bioprocessing: Allosource broke ground."),
 ])
 def test_shorthand_matches_what_the_document_writes_in_full(question, document):
     vocab = set(terms(document))

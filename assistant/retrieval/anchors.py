@@ -81,8 +81,8 @@ def question_anchors(question: str) -> list[Anchor]:
         if before and (anchors and anchors[-1].surface.lower() == before or
                        i == 1 and question[:1].isupper()) and all(t in _KIND for t in terms(raw)):
             continue  # "WuXi Bio", "Bridge Bio x Atomwise": the kind of company after its name
-        if before == "phase":  # "Phase 2b", "Phase 3": a trial's phase is not a premise
-            continue
+        if before in ("phase", "page", "pages"):
+            continue  # "Phase 2b": a trial's phase; "page 11": where, not what (a page's number)
         is_num = any(ch.isdigit() for ch in raw)
         caps = sum(c.isupper() for c in raw)
         # The first word is capitalised anyway: only an acronym or code name counts there.
