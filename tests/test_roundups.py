@@ -328,3 +328,25 @@ def test_a_headline_comes_with_the_line_under_it(ask, question, fact):
     assert fact in a.answer, a.answer
     assert {c.source for c in a.citations} == {TOPIC}, a.answer
     assert "By March" not in a.answer  # the byline under the dek is not body text
+
+
+def test_what_an_agency_approved_in_a_period_is_a_list_question():
+    assert shape_of("What did the FDA approve in the week ended Dec. 14?").kind == "list"
+    assert shape_of("What has the EMA recommended since January?").kind == "list"
+    # one named product: what it was approved for, one fact
+    assert shape_of("What did the FDA approve Cavexa for?").kind == "single"
+
+
+def test_a_heading_named_by_its_abbreviation_in_the_singular_gives_its_one_line_whole(ask):
+    """"Which CRL ...?" is the page's "Complete response letters" section, even with one line,
+    and the line comes whole: what the letter asked for is its second sentence."""
+    a = ask("Which CRL went out in the FDA week ended March 15?")
+    assert "Dovrelin" in a.answer and "second twelve-month safety study" in a.answer, a.answer
+    assert "Cavexa" not in a.answer and "QT-88" not in a.answer, a.answer
+    assert {c.source for c in a.citations} == {"fda-watch-week-ended-march-15.html"}
+
+
+def test_a_why_question_naming_an_abbreviation_is_not_the_sections_lines(ask):
+    a = ask("Why did Ferrant get a CRL for Dovrelin?")
+    assert a.shape != "list", a.answer
+    assert "Dovrelin" in a.answer, a.answer

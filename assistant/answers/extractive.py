@@ -494,8 +494,9 @@ class ExtractiveGenerator:
         """A list asked by a heading's name: the lines under that heading in a best-ranked
         passage, one item each (`gather.heading_items`): for a list question, or one that writes
         a heading's word in the plural ("Priority reviews that week?")."""
-        if shape.kind == "comparison" or shape.per_document:
-            return None
+        if shape.kind == "comparison" or shape.per_document or \
+                shape.kind != "list" and re.match(r"\s*(why|how)\b", q.text, re.I):
+            return None  # ("Why did Lipocine get a CRL?" asks for a reason, not the CRL lines)
         # a heading is matched by the question's words, not by its names ("Pharmaceutical", a
         # page's category, is not what "Reata Pharmaceuticals" asks for), and a plural is a
         # lower-case word
@@ -508,6 +509,10 @@ class ExtractiveGenerator:
         # ... or an abbreviation in the plural ("BTDs that week?": the "Breakthrough therapy" lines)
         plural |= {t for w in re.findall(r"\b[A-Z][A-Za-z&]*[A-Z]s\b", q.text)
                    for form in abbreviation_forms(w) for t in form}
+        # ... or in the singular, when it stands for a name of two words or more ("Which CRL
+        # went out that week?": the "Complete response letters" lines)
+        plural |= {t for w in re.findall(r"\b[A-Z][A-Za-z&]*[A-Z]\b", q.text)
+                   for form in abbreviation_forms(w) if len(form) >= 2 for t in form}
         # the page is about what the question names (its title, first chunk or the section's
         # own chunk): another week's "Approvals" are not these
         # (and the day of a date it names: "week ended March 8" is not the March 15 list)
@@ -527,7 +532,11 @@ class ExtractiveGenerator:
         found = [f for f in found if all(anchor_in(a, set(terms(f[2]))) for a in codes)]
         if not found:
             return None
-        items = [Candidate(p, k, clean(raw), prob=p.score, item=True) for p, k, raw in found]
+        # one or two lines: each line whole ("Roxicodone. The FDA provided guidance on areas of
+        # further evaluation ..."), the rest of its line says what happened and why
+        whole = len(found) <= 2
+        items = [Candidate(p, k, clean(_whole_line(p, k, raw) if whole else raw), prob=p.score, item=True)
+                 for p, k, raw in found]
         return self._compose(items, 1.0, [], shape="list")
 
     def _summary(self, passages: list[Passage], stats: CorpusStats) -> Answer:
@@ -707,6 +716,19 @@ class ExtractiveGenerator:
         return Answer(answer=f"{NOT_COVERED} ({reason[:1].upper()}{reason[1:]}.)", citations=[],
                       abstained=True, generator=self.name, reason=reason, kind=ABSTAINED,
                       extra={"confidence": round(confidence, 4)})
+
+
+def _whole_line(passage: Passage, j: int, raw: str, most: int = 3) -> str:
+    """Sentence j and the sentences after it on the same line (up to `most` in all), as the
+    passage writes them."""
+    sents = passage.sentence_texts()
+    k = j + 1
+    while k < len(sents) and k - j < most and not starts_line(passage, k):
+        k += 1
+    if k == j + 1:
+        return raw
+    text = passage.text[passage.sentences[j][0]:passage.sentences[k - 1][1]]
+    return text if "\n" not in text else raw
 
 
 _END = re.compile(r"[.!?:;]['\"’”)]?\s*$")

@@ -150,7 +150,8 @@ def heading_items(passages: Sequence[Passage], question_terms: set[str], plural:
     (`neighbor`, up to HEADING_HOPS). The best-ranked passages only (HEADING_PASSAGES); at least
     two lines, else nothing. A heading in one of the next HEADING_SCAN chunks of their document
     counts too: a weekly list's "Priority review" section is rarely in its first chunk, which
-    the search ranks first for the page's own words."""
+    the search ranks first for the page's own words. A heading the question names whole ("Which
+    CRL ...?" and "Complete response letters") may hold a single line."""
     # (with `accept`, the page named: the best five, the one named may rank lower)
     for p in _with_next(passages[:HEADING_PASSAGES if accept is None else HEADING_PASSAGES + 2], neighbor):
         if accept is not None and not accept(p):  # (`accept`: the page is the one asked about)
@@ -167,7 +168,7 @@ def heading_items(passages: Sequence[Passage], question_terms: set[str], plural:
             if not shared or len(shared) * 2 < len(head) or not (any_term or shared & plural or whole):
                 continue
             items = _section_lines(p, j, limit, neighbor)
-            if len(items) >= 2:
+            if len(items) >= 2 or whole and items:  # (a heading named whole may hold one line)
                 return items
     return []
 

@@ -37,7 +37,13 @@ _LIST = re.compile(
     r"products|deals|agreements|cdmos|manufacturers|partners|countries|designations|candidates|"
     r"approvals|sites|plants|facilities|assets|programmes|programs|investors|acquisitions|"
     r"licen[cs]es|collaborations|regulators|agencies|indications|events)\b|"
-    r"\b(all the|each of|every)\b", re.IGNORECASE)
+    r"\b(all the|each of|every)\b|"
+    # "What did the FDA approve in the week ended Dec. 14?": everything it approved then (not
+    # "What did the FDA approve Keytruda for?", which names the one product)
+    r"^\s*what\s+(did|has|have|does|do)\s+(the\s+)?(U\.?S\.?\s+)?(FDA|EMA|NMPA|MHRA|PMDA|CHMP|EC|"
+    r"European\s+Commission|Health\s+Canada|agency|agencies|regulators?)\s+(approve|clear|designate|"
+    r"reject|grant|recommend|accept)\w*\s*(\?|$|(in|on|during|over|between|last|this|that|since|"
+    r"from)\b)", re.IGNORECASE)
 # Where one side ends and the other begins: "A or B", "A and B", "A vs B", "larger than B".
 _SPLIT = re.compile(r"\s+(?:or|and|vs\.?|versus|with|to|than|among|between)\s+|[,;:]\s*(?:or|and)?\s*|"
                     r"\s+(?:was|were|is|are)\s+(?:\w+\s+)?(?=\w+er\b|more\b|less\b)", re.IGNORECASE)
