@@ -350,3 +350,26 @@ def test_a_why_question_naming_an_abbreviation_is_not_the_sections_lines(ask):
     a = ask("Why did Ferrant get a CRL for Dovrelin?")
     assert a.shape != "list", a.answer
     assert "Dovrelin" in a.answer, a.answer
+
+
+# --- a page of several stories: one story's figure is not another's ------------------------
+
+BRIEFS = "deal-briefs-may-2.html"
+
+
+@pytest.mark.parametrize("question", [
+    # the next paragraph's "Ostrel is banking $25 million up front" is Ostrel's
+    "How much is Harlow paying Quenby up front for QB-310?",
+    # "it estimates the payoff could reach $1.2 billion" follows Kestrin and Tarnow's story
+    "What is Marlin Health paying Velto in their digital therapeutics partnership?",
+])
+def test_a_figure_of_another_story_on_the_page_is_not_the_answer(ask, question):
+    a = ask(question)
+    assert a.kind == "hedged", a.answer
+    assert a.answer.startswith("The documents do not state"), a.answer
+
+
+def test_a_figure_of_the_story_asked_about_is_the_answer(ask):
+    a = ask("How much is Ostrel getting up front from Genvia?")
+    assert a.kind == "answered" and "$25 million up front" in a.answer, a.answer
+    assert {c.source for c in a.citations} == {BRIEFS}

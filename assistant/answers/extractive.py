@@ -73,6 +73,7 @@ from assistant.retrieval.anchors import (
     Anchor,
     anchor_in,
     company_names,
+    question_anchors,
     ticker_name,
 )
 from assistant.retrieval.hybrid import Passage
@@ -344,7 +345,7 @@ class ExtractiveGenerator:
         names = q.names
         typed = [c for c in chosen if c.typed]
         if q.wanted and len(names) >= 2 and typed and not unreported and not any(
-                all(anchor_in(a, _window(c)) for a in names) for c in typed):
+                all(anchor_in(a, _story_window(c, q)) for a in names) for c in typed):
             best = max(typed, key=lambda c: c.prob)
             # A name the value's passage opens with (its heading, its first sentences: what it
             # is about) is the value's subject when the sentence names nothing else: "the new
@@ -354,14 +355,19 @@ class ExtractiveGenerator:
             # Francisco centre's cost), nor for a name the passage mentions only in passing; a
             # regulator is the premise itself (the FDA, not China's NMPA).
             own = _opening(best.passage)
-            alone = not _other_names(best, q)
-            unreported = [a for a in names if not anchor_in(a, _window(best))
-                          and (_is_regulator(a) or not alone or not anchor_in(a, own))]
-            if q.wanted[0] in _VALUE_NAMES and len(unreported) == len(names) and \
-                    all(anchor_in(a, cited()) for a in unreported):
+            alone = not _other_names(best, q) and not _pronoun_of_others(best, q)
+            story = [a for a in names if not anchor_in(a, _story_window(best, q))
+                     and (_is_regulator(a) or not alone or not anchor_in(a, own))]
+            if not any(all(anchor_in(a, _window(c)) for a in names) for c in typed):
+                unreported = [a for a in names if not anchor_in(a, _window(best))
+                              and (_is_regulator(a) or not alone or not anchor_in(a, own))]
+            if q.wanted[0] in _VALUE_NAMES and len(story) == len(names) and \
+                    (all(anchor_in(a, cited()) for a in story) or not alone):
                 # the value found is of something else, and the names are in what the answer
                 # cites, only not with the value: say that, not that the documents do not report
-                # them (one name missing, "When did the FDA approve Fucaso?", is a premise)
+                # them (one name missing, "When did the FDA approve Fucaso?", is a premise); so
+                # too when the value's sentence names other companies ("Pieris is banking $20
+                # million up front" on a page whose other story is Antengene's)
                 return self._not_plain(chosen, p_answer, f"{_VALUE_NAMES[q.wanted[0]]} for {_quote(names)}")
         # A question that asks for a kind of value (an amount, a date, a number of jobs, a
         # capacity) is answered only by a sentence that gives one: the best such sentence naming
@@ -776,11 +782,15 @@ def _about(q: _Question, c: Candidate, passage_vocabulary: set[str]) -> bool:
     """Is sentence c about what the question asks? It names the question's names (itself or in
     the sentence before it), or its passage does and it says at least half of what the
     question asks ("The deal is expected to close in Q4" for "When is X's acquisition of Y
-    expected to close?")."""
+    expected to close?") without naming other companies or things instead."""
     window = _window(c)
     if all(anchor_in(a, window) for a in q.names):
         return True
     if not all(anchor_in(a, passage_vocabulary) for a in q.names) or not q.asked:
+        return False
+    if q.names and not any(anchor_in(a, window) for a in q.names) and _other_names(c, q):
+        # a page of several stories: "Pieris is banking $20 million up front" names its own
+        # companies, none of the question's, and is another story's fact
         return False
     return 2 * len(q.asked & window) >= len(q.asked)
 
@@ -828,11 +838,47 @@ def _other_names(c: Candidate, q: _Question) -> set[str]:
     return {e for e in entities(text) if not set(terms(e)) <= asked | _NOT_NAMES}
 
 
+_FUNCTION_WORDS = frozenset("""the this that these those under in on at for with by after before as
+    but and its it their they a an according meanwhile however also while when if since once
+    presuming besides separately earlier later last next other another both each all some""".split())
+_NOT_COMPANY = frozenset(terms("Nasdaq NYSE LSE TSX HKEX Exchange Monday Tuesday Wednesday Thursday "
+                               "Friday Saturday Sunday FDA EMA"))
+_PRONOUN = re.compile(r"\b(it|its|they|their|the company|the firm|the biotech|the two)\b", re.I)
+
+
+def _pronoun_of_others(c: Candidate, q: _Question) -> bool:
+    """A sentence whose subject is a pronoun ("Presuming success, it estimates the payoff could
+    reach $1.08 billion") after a sentence that names companies the question
+    does not: its value is theirs."""
+    if c.index == 0 or not _PRONOUN.search(c.text):
+        return False
+    before = c.passage.sentence_texts()[c.index - 1]
+    if any(anchor_in(a, set(terms(before))) for a in q.names):
+        return False  # (the sentence before names what the question asks about: "it" is that)
+    asked = set(terms(q.text)) | {t for a in q.anchors for n in company_names(a.surface) for t in n}
+    # (the sentence's first word counts too when it is a name: "Atomwise stands to receive ...")
+    first = re.match(r"\s*([A-Z][\w&-]+)", before)
+    lead = [first.group(1)] if first and first.group(1).lower() not in _FUNCTION_WORDS else []
+    names = lead + [a.surface for a in question_anchors(before) if not a.numeric]
+    # (a dateline's "TUESDAY", a stock exchange, a month: no company's)
+    return any(not set(terms(n)) <= asked | _NOT_NAMES | _NOT_COMPANY and not n.isupper()
+               for n in names)
+
+
 def _window(c: Candidate) -> set[str]:
     """Terms of a sentence and the one before it in its passage."""
     sents = c.passage.sentence_texts()
     before = sents[c.index - 1] if c.index > 0 else ""
     return set(terms(f"{before} {c.text}"))
+
+
+def _story_window(c: Candidate, q: _Question) -> set[str]:
+    """`_window`, without the line before when the sentence opens a paragraph of its own that
+    names other companies than the question's: on a page of deals, "Pieris is banking $20
+    million up front" under the paragraph on Antengene and Calithera is another story."""
+    if c.index > 0 and starts_line(c.passage, c.index) and _other_names(c, q):
+        return set(terms(c.text))
+    return _window(c)
 
 
 def _candidate(like: Candidate, passage: Passage, index: int, raw: str, item: bool = False) -> Candidate:
