@@ -751,3 +751,17 @@ def test_products_named_together_are_each_approved():
     assert regs == [("European Commission", "Velmora", "2018-11"),
                     ("European Commission", "Zantrexo", "2018-11"), ("FDA", "Quelmab", None)]
     _grounded(records, els)
+
+
+def test_a_short_name_in_a_table_cell_and_an_unread_row_is_no_sentence():
+    """"J&J" is a company; a row the columns cannot read is not read as a sentence either (its
+    header "Licensor acquired" would make "Licensor" a buyer)."""
+    els = _rows(
+        "Licensor acquired / licensee acquirer: Corvane Bio/J&J; Deal type: Expansion of "
+        "collaboration; Product / technology: Lung cancer vaccines; Headline ($m): 847.",
+        "Licensor acquired / licensee acquirer: Pellworth/Ardent Labs; Deal type: Undisclosed; "
+        "Product / technology: Antibiotics; Headline ($m): 675.")
+    records = extract_records(els)
+    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
+    assert deals == [{"parties": ["J&J", "Corvane Bio"], "kind": "collaboration", "total": 847_000_000}]
+    _grounded(records, els)

@@ -87,7 +87,7 @@ def _name(value: str) -> str | None:
     """A company named in a cell: without its place or ticker in brackets."""
     name = re.split(r"\s+\(", value, maxsplit=1)[0].strip(" ,;")
     if not name or _NOT_NAME.match(name) or not (name[0].isupper() or name[0].isdigit()) or len(name.split()) > 8 or \
-            not re.search(r"[A-Za-z]{2}", name):
+            len(re.findall(r"[A-Za-z]", name)) < 2:  # ("J&J" is a name)
         return None
     return name
 

@@ -349,8 +349,10 @@ def extract_deals(doc: Document) -> list[Draft]:
     # a table row that gave a deal is read by its columns, not as a sentence: its headers
     # ("Licensor acquired / licensee acquirer: X/Y") are not a sentence's words
     row_sentences = {r.first for r in rows}
-    row_elements = {doc.sentences[i].element for i in row_sentences if i < len(doc.sentences)
-                    and doc.elements[doc.sentences[i].element].category == TABLE_ROW}
+    # (every row of a table that gave deals: a row the columns could not read is no sentence)
+    row_elements = {i for i, e in enumerate(doc.elements) if e.category == TABLE_ROW} if any(
+        doc.elements[doc.sentences[i].element].category == TABLE_ROW
+        for i in row_sentences if i < len(doc.sentences)) else set()
     for sent in doc.sentences:
         if sent.index in row_sentences or sent.element in row_elements:
             continue
