@@ -765,3 +765,35 @@ def test_a_short_name_in_a_table_cell_and_an_unread_row_is_no_sentence():
     deals = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
     assert deals == [{"parties": ["J&J", "Corvane Bio"], "kind": "collaboration", "total": 847_000_000}]
     _grounded(records, els)
+
+
+def test_a_table_of_approvals_gives_one_event_per_row():
+    """A page's table of orphan-drug actions: the product, indication and company columns by
+    their headers, the action and its date from the status cell (a PDUFA date is a deadline, not
+    the event), the agency the one the page names."""
+    els = [Element("2021 Orphan Drugs: PDUFA Dates and FDA Approvals", "Title"),
+           Element("Almost half of all novel medications approved by the U.S. Food and Drug "
+                   "Administration (FDA) are orphan drugs.", "NarrativeText"),
+           Element("PDUFA Date: 2.11.2021; Orphan Drug: Velmora; Indication: Homozygous familial "
+                   "hypercholesterolemia; Company: Quenby Therapeutics; Status: APPROVED 2.9.2021.",
+                   "TableRow"),
+           Element("PDUFA Date: 3.1.2021; Orphan Drug: Zantrexo; Indication: Marginal zone lymphoma; "
+                   "Company: Harlow Bio; Status: Complete response letter 3.2.2021.", "TableRow"),
+           Element("PDUFA Date: 6.1.2021; Orphan Drug: N/A; Indication: Gout; Company: Ostrel; "
+                   "Status: APPROVED 6.1.2021.", "TableRow"),
+           Element("PDUFA Date: 7.1.2021; Orphan Drug: Tralvex; Indication: Gout; Company: Ostrel; "
+                   "Status: Pending.", "TableRow")]
+    records = extract_records(els, "2021 Orphan Drugs: PDUFA Dates and FDA Approvals")
+    regs = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "regulatory"]
+    assert regs == [
+        {"agency": "FDA", "action": "approval", "product": "Velmora", "sponsor": "Quenby Therapeutics",
+         "indication": "Homozygous familial hypercholesterolemia", "date": "2021-02-09"},
+        {"agency": "FDA", "action": "complete_response", "product": "Zantrexo", "sponsor": "Harlow Bio",
+         "indication": "Marginal zone lymphoma", "date": "2021-03-02"}]
+    _grounded(records, els)
+
+
+def test_a_month_first_numeric_date_is_a_date():
+    assert [d.value for d in find_dates("Status: APPROVED 2.3.2021")] == ["2021-02-03"]
+    assert [d.value for d in find_dates("Date: 4/8/15.")] == ["2015-04-08"]
+    assert find_dates("13/45/2021") == [] and [d.value for d in find_dates("v 1.2.3 of 2021")] == ["2021"]

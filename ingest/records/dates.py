@@ -26,6 +26,9 @@ _PATTERNS = [
     ("mdy", re.compile(rf"(?:{_WEEKDAY},?\s+)?(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>{_YEAR})\b")),
     ("dmy", re.compile(rf"(?:{_WEEKDAY},?\s+)?\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH}),?\s+(?P<year>{_YEAR})\b")),
     ("iso", re.compile(rf"\b(?P<year>{_YEAR})-(?P<month>\d{{2}})-(?P<day>\d{{2}})\b")),
+    # a US table's month-first figures: "2.3.2021", "4/15/15" (month, day, year)
+    ("num", re.compile(rf"(?<![\d./])\b(?P<month>\d{{1,2}})(?P<sep>[./])(?P<day>\d{{1,2}})(?P=sep)"
+                       rf"(?P<year>{_YEAR}|\d{{2}})\b(?![./]\d)")),
     ("my", re.compile(rf"\b(?P<month>{_MONTH})(?:\s+of)?,?\s+(?P<year>{_YEAR})\b")),
     ("quarter", re.compile(rf"\b(?:Q[1-4]\s*'?(?P<yy>\d{{2}})\b|Q[1-4]\s+(?P<year>{_YEAR})\b|"
                            rf"(?:first|second|third|fourth)\s+quarter\s+of\s+(?P<year2>{_YEAR})\b)", re.I)),
@@ -50,7 +53,7 @@ class DateMention:
     start: int
     end: int
     text: str
-    kind: str  # mdy, dmy, iso, my, quarter, part, year, rel, dm
+    kind: str  # mdy, dmy, iso, num, my, quarter, part, year, rel, dm
 
 
 def _valid(year: int, month: int, day: int | None = None) -> bool:
@@ -67,9 +70,9 @@ def _month_num(raw: str) -> int:
 
 def _absolute(kind: str, m: re.Match) -> str | None:
     g = m.groupdict()
-    if kind in ("mdy", "dmy", "iso"):
-        y = int(g["year"])
-        mo = int(g["month"]) if kind == "iso" else _month_num(g["month"])
+    if kind in ("mdy", "dmy", "iso", "num"):
+        y = int(g["year"]) if len(g["year"]) == 4 else 2000 + int(g["year"])
+        mo = int(g["month"]) if kind in ("iso", "num") else _month_num(g["month"])
         d = int(g["day"])
         return f"{y:04d}-{mo:02d}-{d:02d}" if _valid(y, mo, d) else None
     if kind == "my":
@@ -168,7 +171,7 @@ def find_dates(text: str, anchor: str | None = None) -> list[DateMention]:
             else:
                 value = _absolute(kind, m)
             if not value:
-                if kind in ("mdy", "dmy", "iso"):  # a malformed date is no date, not a year
+                if kind in ("mdy", "dmy", "iso", "num"):  # a malformed date is no date, not a year
                     taken.append((start, end))
                 continue
             out.append(DateMention(value, start, end, text[start:end], kind))
