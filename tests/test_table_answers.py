@@ -162,3 +162,13 @@ def test_a_name_only_a_title_holds_narrows_to_that_document(kinds):
     assert "Pharma Daily" in a.answer.split("\n")[0]  # the lead says which document
     # a name neither a record nor a title holds still finds no table
     assert assistant.ask("List all deals of Zentrix").answer.shape != "table"
+
+
+def test_approvals_of_orphan_drugs_in_a_month():
+    """"Which orphan drugs did the FDA approve in February 2021?" asks for approvals (of drugs
+    that are orphan drugs), not for orphan designations, in that month only."""
+    q = table_query("Which orphan drugs did the FDA approve in February 2021 per CheckRare's list?")
+    assert (q.type, q.action, q.designation, q.agency) == ("regulatory", "approval", None, "FDA")
+    assert (q.since, q.until) == ("2021-02", "2021-02")
+    q = table_query("List the FDA orphan drug designations in March 2024")
+    assert (q.action, q.designation, q.since, q.until) == ("designation", "orphan", "2024-03", "2024-03")

@@ -152,12 +152,23 @@ def table_query(question: str) -> TableQuery | None:
         if re.search(rf"\b(?:{pattern})\b", question, re.IGNORECASE if name != "prime" else 0):
             q.designation = name
             break
+    if q.designation == "orphan" and re.search(r"\borphan\s+(?:drugs|medicines|products)\b", question,
+                                               re.IGNORECASE) and re.search(r"\bapprov", question, re.IGNORECASE) \
+            and not re.search(r"\b(?:designat\w*|status)\b", question, re.IGNORECASE):
+        q.designation = None  # "Which orphan drugs did the FDA approve?": approvals of them
     if q.type == "regulatory":
         approval = _APPROVAL.search(question) or (items and re.search(r"\bapprov", question, re.IGNORECASE))
         q.action = ("approval" if approval and not _DESIGNATION.search(question) and not q.designation
                     else "designation" if _DESIGNATION.search(question) or q.designation else None)
     q.names = _names(question, q)
     return q
+
+
+_MONTH_NUMBERS = {m: i for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_MONTH_YEAR = re.compile(r"\b(?:in|during|of)\s+(?P<m>January|February|March|April|May|June|July|"
+                         r"August|September|October|November|December)\s+(?P<y>(?:19|20)\d\d)\b",
+                         re.IGNORECASE)
 
 
 def _dates(question: str, q: TableQuery) -> None:
@@ -167,6 +178,12 @@ def _dates(question: str, q: TableQuery) -> None:
         y = quarter.group("y")
         q.since, q.until = f"{y}-{3 * n - 2:02d}", f"{y}-{3 * n:02d}"
         q.said.append(f"in Q{n} {y}")
+        return
+    month = _MONTH_YEAR.search(question)
+    if month:  # "in February 2021": that month
+        n = _MONTH_NUMBERS[month.group("m").lower()[:3]]
+        q.since = q.until = f"{month.group('y')}-{n:02d}"
+        q.said.append(f"in {month.group('m')} {month.group('y')}")
         return
     since, before, year = _SINCE.search(question), _BEFORE.search(question), _YEAR.search(question)
     if since:
