@@ -797,3 +797,22 @@ def test_a_month_first_numeric_date_is_a_date():
     assert [d.value for d in find_dates("Status: APPROVED 2.3.2021")] == ["2021-02-03"]
     assert [d.value for d in find_dates("Date: 4/8/15.")] == ["2015-04-08"]
     assert find_dates("13/45/2021") == [] and [d.value for d in find_dates("v 1.2.3 of 2021")] == ["2021"]
+
+
+def test_a_pipe_table_of_designations_gives_one_event_per_row():
+    """A blog's chart written with pipes, each line its own paragraph: the header's "Orphan
+    Designation" column says what was granted (the header line is the quote) and holds the
+    indications; the row number and the date do not make a row a header."""
+    els = _elements("FDA November 2013 Products Receiving Orphan Designation",
+                    "Row | Generic Name | Designation Date | Orphan Designation",
+                    "1 | Velmorastat | 11-14-2013 | Dravet syndrome",
+                    "2 | Zantrexo | 11-19-2013 | Hepatitis Delta Virus (HDV) infection",
+                    "3 | N/A | 11-20-2013 | Gout")
+    records = extract_records(els)
+    regs = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "regulatory"]
+    assert regs == [
+        {"agency": "FDA", "action": "designation", "designation": "orphan", "product": "Velmorastat",
+         "indication": "Dravet syndrome", "date": "2013-11-14"},
+        {"agency": "FDA", "action": "designation", "designation": "orphan", "product": "Zantrexo",
+         "indication": "Hepatitis Delta Virus (HDV) infection", "date": "2013-11-19"}]
+    _grounded(records, els)

@@ -27,8 +27,9 @@ _PATTERNS = [
     ("dmy", re.compile(rf"(?:{_WEEKDAY},?\s+)?\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH}),?\s+(?P<year>{_YEAR})\b")),
     ("iso", re.compile(rf"\b(?P<year>{_YEAR})-(?P<month>\d{{2}})-(?P<day>\d{{2}})\b")),
     # a US table's month-first figures: "2.3.2021", "4/15/15" (month, day, year)
-    ("num", re.compile(rf"(?<![\d./])\b(?P<month>\d{{1,2}})(?P<sep>[./])(?P<day>\d{{1,2}})(?P=sep)"
-                       rf"(?P<year>{_YEAR}|\d{{2}})\b(?![./]\d)")),
+    # (with hyphens only before a year of four digits: "11-19-2013")
+    ("num", re.compile(rf"(?<![\d./-])\b(?P<month>\d{{1,2}})(?:(?P<sep>[./])(?P<day>\d{{1,2}})(?P=sep)"
+                       rf"(?P<year>{_YEAR}|\d{{2}})|-(?P<day2>\d{{1,2}})-(?P<year2>{_YEAR}))\b(?![./-]\d)")),
     ("my", re.compile(rf"\b(?P<month>{_MONTH})(?:\s+of)?,?\s+(?P<year>{_YEAR})\b")),
     ("quarter", re.compile(rf"\b(?:Q[1-4]\s*'?(?P<yy>\d{{2}})\b|Q[1-4]\s+(?P<year>{_YEAR})\b|"
                            rf"(?:first|second|third|fourth)\s+quarter\s+of\s+(?P<year2>{_YEAR})\b)", re.I)),
@@ -71,9 +72,10 @@ def _month_num(raw: str) -> int:
 def _absolute(kind: str, m: re.Match) -> str | None:
     g = m.groupdict()
     if kind in ("mdy", "dmy", "iso", "num"):
-        y = int(g["year"]) if len(g["year"]) == 4 else 2000 + int(g["year"])
+        year, day = g.get("year") or g.get("year2"), g.get("day") or g.get("day2")
+        y = int(year) if len(year) == 4 else 2000 + int(year)
         mo = int(g["month"]) if kind in ("iso", "num") else _month_num(g["month"])
-        d = int(g["day"])
+        d = int(day)
         return f"{y:04d}-{mo:02d}-{d:02d}" if _valid(y, mo, d) else None
     if kind == "my":
         return f"{int(g['year']):04d}-{_month_num(g['month']):02d}"

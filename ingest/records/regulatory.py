@@ -16,7 +16,7 @@ import re
 from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Sentence
 from ingest.records.events import dates_in, event_date
-from ingest.records.regulatory_rows import regulatory_rows
+from ingest.records.regulatory_rows import pipe_regulatory_rows, regulatory_rows
 
 # "ABO-102", "BAT1806", and letter codes joined by a hyphen ("AAV-RPGR"; not "CAR-T", "SARS-CoV")
 _CODE = (r"\b[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?\b|"
@@ -211,9 +211,10 @@ def extract_regulatory(doc: Document) -> list[Draft]:
     listed = _read_lists(doc, drafts)  # elements read as items of an action list
     recent: tuple[str, int, Sentence] | None = None  # the last product named, and where
     only = _only_agency(doc)
-    rows, read = regulatory_rows(doc, only)  # rows of a table of approvals
-    drafts.extend(rows)
-    listed |= read
+    for reader in (regulatory_rows, pipe_regulatory_rows):  # rows of a table of approvals
+        rows, read = reader(doc, only)
+        drafts.extend(rows)
+        listed |= read
     for sent in doc.sentences:
         if sent.element in listed:
             continue

@@ -14,6 +14,13 @@ word in it, "APPROVED 2.11.2021"). The event's date is the one the status cell g
 approval-date column's; a PDUFA or target date is a deadline, not the event. The agency is the
 one the status cell names, else the one agency the page names. Every cell still passes the
 grounding check.
+
+A table written with pipes in plain text is read the same way (its header line names the
+columns); there a designation column ("Orphan Designation") says what was granted, the header
+line being its quote, and its cells are the indications:
+
+    Row | Generic Name | Designation Date | Orphan Designation
+    5 | Lonafarnib | 11-19-2013 | Hepatitis Delta Virus (HDV) infection
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ from __future__ import annotations
 import re
 
 from ingest.loading import TABLE_ROW
+from assistant.core.text import DATA_CELL
 from ingest.records import patterns as P
 from ingest.records.dates import find_dates
-from ingest.records.deal_rows import _cells, _labels, _name, _sentence
-from ingest.records.document import Document, Draft
+from ingest.records.deal_rows import _cells, _labels, _name, _sentence, _split
+from ingest.records.document import Document, Draft, Sentence
 
 _PRODUCT = re.compile(r"\b(?:drug|product|therapy|therapeutic|medicine|brand|candidate|asset|"
                       r"biosimilar|vaccine|treatment)s?\b", re.I)
@@ -113,3 +121,95 @@ def regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[l
         out.append(draft)
         read.add(i)
     return out, read
+
+
+def pipe_regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[list[Draft], set[int]]:
+    """Events in tables written with pipes whose header names a product column and either a
+    status column or a designation column; (drafts, elements read). A header line names the
+    columns of the lines after it with as many cells, in its element or the next ones (a
+    paragraph ends the table)."""
+    if agency is None:
+        return [], set()
+    at: dict[int, list] = {}
+    for s in doc.sentences:
+        at.setdefault(s.element, []).append(s)
+    out: list[Draft] = []
+    read: set[int] = set()
+    header: tuple[list[str], Sentence] | None = None
+    for i, text in enumerate(doc.texts):
+        lines = text.split("\n")
+        if not any(line.count(" | ") >= 2 for line in lines):
+            if len(text) > 200:
+                header = None
+            continue
+        if i not in at:
+            continue
+        offset = 0
+        for line in lines:
+            start, offset = offset, offset + len(line) + 1
+            if line.count(" | ") < 2:
+                continue
+            spans = _split(line, start)
+            values = [text[a:b] for a, b in spans]
+            index = next((s.index for s in at[i] if s.start <= start < s.start + len(s.text) + 1),
+                         at[i][0].index)
+            # (a header has no figures; a row's may be a row number and a date: "4 | Filgrastim |
+            # 11-20-2013 | Myelosuppression")
+            if not any(DATA_CELL.match(v) or re.search(r"\d", v) for v in values):
+                header = (values, _sentence(doc, i, start, start + len(line), index))
+                continue
+            if header is None or len(header[0]) != len(spans):
+                continue
+            draft = _pipe_event(doc, i, index, list(zip(header[0], spans)), header[1], agency)
+            if draft is not None:
+                out.append(draft)
+                read.add(i)
+    return out, read
+
+
+def _pipe_event(doc: Document, i: int, index: int, cells: list[tuple[str, tuple[int, int]]],
+                header: Sentence, agency: tuple[str, object]) -> Draft | None:
+    text = doc.texts[i]
+
+    def cell(a: int, b: int) -> Sentence:
+        return _sentence(doc, i, a, b, index)
+    product = next(((a, b) for lb, (a, b) in cells if _PRODUCT.search(lb) or re.search(
+        r"\b(?:generic|brand|trade)\s+name\b", lb, re.I)), None)
+    status = next(((a, b) for lb, (a, b) in cells if _STATUS.search(lb)), None)
+    granted = [(lb, (a, b)) for lb, (a, b) in cells if not re.search(r"\bdate\b", lb, re.I)
+               and any(rx.search(lb) for rx in P.DESIGNATION_RE.values())]
+    if product is None or (status is None and not granted):
+        return None
+    name = text[product[0]:product[1]].strip()
+    if not name or _NOT_PRODUCT.match(name) or len(name.split()) > 6:
+        return None
+    designation = None
+    if status is not None:
+        action = _action(text[status[0]:status[1]])
+        action_sent = cell(*status)
+    else:
+        found = [k for k, rx in P.DESIGNATION_RE.items() if rx.search(granted[0][0])]
+        action, designation, action_sent = "designation", (found[0] if len(found) == 1 else None), header
+    if action is None:
+        return None
+    draft = Draft("regulatory", first=index, key=(agency[0], action, designation, name.lower()))
+    draft.names = {name.lower()}
+    draft.put("agency", agency[0], agency[1])
+    draft.put("action", action, action_sent)
+    if designation:
+        draft.put("designation", designation, header)
+    draft.put("product", name, cell(*product))
+    for lb, (a, b) in cells:
+        value = text[a:b].strip()
+        if _SPONSOR.search(lb) and "sponsor" not in draft.cells:
+            sponsor = _name(value)
+            if sponsor and "/" not in sponsor:
+                draft.put("sponsor", sponsor, cell(a, b))
+        elif (_INDICATION.search(lb) or granted and lb == granted[0][0]) and \
+                "indication" not in draft.cells and 3 <= len(value) <= 160 and not _NOT_PRODUCT.match(value):
+            draft.put("indication", value, cell(a, b))
+        elif re.search(r"\bdate\b", lb, re.I) and not _DEADLINE.search(lb) and "date" not in draft.cells:
+            found = find_dates(value, doc.anchor)
+            if found:
+                draft.put("date", found[0].value, cell(a, b))
+    return draft
