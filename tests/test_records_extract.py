@@ -816,3 +816,26 @@ def test_a_pipe_table_of_designations_gives_one_event_per_row():
         {"agency": "FDA", "action": "designation", "designation": "orphan", "product": "Zantrexo",
          "indication": "Hepatitis Delta Virus (HDV) infection", "date": "2013-11-19"}]
     _grounded(records, els)
+
+
+@pytest.mark.parametrize("text, want", [
+    # a description before the name; a site with its state; committing money is investing
+    ("Generic drug maker Tarlow committed $250 million to a manufacturing plant in Coral Springs, "
+     "Florida.", {"company": "Tarlow", "site": "Coral Springs, Florida", "investment": 250_000_000}),
+    ("Quenby more than doubled capacity at its East Windsor, New Jersey campus as part of a $100 "
+     "million expansion.", {"company": "Quenby", "site": "East Windsor, New Jersey", "investment": 100_000_000}),
+    ("Indian CRDMO Harlow Biologics has inaugurated its first U.S.-based manufacturing facility, in "
+     "Rockville, Maryland.", {"company": "Harlow Biologics", "site": "Rockville, Maryland", "status": "operational"}),
+    ("Ostrel has expanded its Le Mans, France, facility with a new workshop.",
+     {"company": "Ostrel", "site": "Le Mans", "country": "France"}),
+    ("German CDMO Velmor Pharma plans to expand its Kawagoe facility.",
+     {"company": "Velmor Pharma", "site": "Kawagoe"}),
+])
+def test_facility_wordings_of_a_category_page(text, want):
+    els = _elements(text)
+    records = extract_records(els)
+    got = [r for r in records if r["type"] == "facility"]
+    assert got, records
+    fields = {k: c["value"] for k, c in got[-1]["fields"].items()}
+    assert {k: fields.get(k) for k in want} == want, fields
+    _grounded(records, els)

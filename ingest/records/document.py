@@ -65,8 +65,10 @@ _LEGAL_AFTER = re.compile(r"(?:,?\s+(?:Inc\.|Ltd\.|Corp\.|Co\.|plc|AG|SAS|SA|SE|
 _LEADING_NOISE = re.compile(
     r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|German|"
     r"Swiss|Chinese|Japanese|Korean|French|British|American|European|US|U\.S\.|UK|Danish|"
+    r"Indian|Italian|Spanish|Belgian|Dutch|Irish|Israeli|Canadian|Australian|Swedish|Norwegian|"
+    r"Finnish|Austrian|Polish|Singaporean|Taiwanese|Brazilian|Mexican|"
     r"Clinical-stage|Privately-held|Last|Next|Both|All|Other|Another|Fellow|Big|Rival|Local|"
-    r"New|[\w.-]+-based|Nasdaq-listed|NYSE-listed|"
+    r"New|[\w.-]+-based|Nasdaq-listed|NYSE-listed|CDMO|CRDMO|CMO|CRO|CDO|"
     r"(?:Japan|China|Korea|South\s+Korea|India|Germany|France|Switzerland|Denmark|Israel|Britain|"
     r"Ireland|Italy|Spain|Belgium|Sweden|Taiwan|Singapore|Australia|Canada)(?:'s|’s))\s+)+")
 # Single words the company table holds that are ordinary English too: matched in running text

@@ -23,8 +23,9 @@ _PLACE = r"(?:(?:St|Ste|Ft|Mt)\.\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
 _SITE = re.compile(
     rf"\b(?i:in|at|near|outside|picked|chose|selected)\s+(?:its\s+(?:[\w-]+\s+){{0,5}}?in\s+)?"
     rf"(?P<site>{_PLACE}(?:,\s+{_PLACE}){{0,2}})")
-_NAMED_SITE = re.compile(rf"\b(?i:at|to|of|expand(?:s|ing)?|enlarg(?:es|e|ing))\s+its\s+(?P<site>{_PLACE})\s+"
-                         r"(?:site|facility|plant|campus|"
+_NAMED_SITE = re.compile(rf"\b(?i:at|to|of|expand(?:s|ed|ing)?|enlarg(?:es|e|ed|ing))\s+its\s+"
+                         rf"(?P<site>{_PLACE}(?:,\s+{_PLACE})?),?\s+"
+                         r"(?:site|facility|plant|campus|headquarters|"
                          r"operations?\b)")
 _NOT_PLACE = re.compile(r"^(?:The|This|A|An|Phase|January|February|March|April|May|June|July|"
                         r"August|September|October|November|December|GMP|Q[1-4]|CHF|USD|EUR|"
@@ -180,12 +181,16 @@ _NOT_ORG = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|EC|EU|CDMO|CMO|GMP|CAPEX|R&D|
 # the subject that opens a sentence, right before its verb: "In May of 2011, BioStorage
 # Technologies opened ..."
 _SUBJECT = re.compile(r"^(?:(?:In|On|By|During|Last|This|Earlier)\b[^,]{0,30},\s+)?"
+                      # (a description before the name: "German CDMO Vetter", "Generic drug maker Lupin")
+                      r"(?:(?:[A-Z][a-z]+\s+)?(?:[a-z][\w-]*\s+){0,3}?(?:CDMO|CRDMO|CMO|CRO|CDO|"
+                      r"drugmaker|maker|manufacturer|company|firm|biotech|group|supplier)\s+)?"
                       r"(?P<org>[A-Z][\w&.-]*[A-Za-z](?:\s+[A-Z][\w&.-]*[A-Za-z]){0,3})\s+"
-                      r"(?:has\s+|have\s+|will\s+|is\s+|plans\s+to\s+)?"
+                      r"(?:has\s+|have\s+|will\s+|is\s+|plans\s+to\s+|more\s+than\s+)?"
                       r"(?:completed|opened|opens|built|builds|is\s+building|broke\s+ground|"
                       r"broken\s+ground|expanded|expands|invested|invests|investing|added|adds|"
                       r"unveiled|unveils|started|starts|began|begins|commissioned|complete|open|"
-                      r"build|expand|invest|add)\b")
+                      r"build|expand|invest|add|committed|commits|inaugurated|finished|doubled|"
+                      r"announced|spend|spent)\b")
 
 
 def _org(sent: Sentence) -> str | None:

@@ -102,7 +102,8 @@ FACILITY_ACTION = re.compile(
     r"complete|completed|completes|commission|commissioned|add|adds|adding|doubles|picked|"
     r"chose|selected|committed|create|creates|creating|created|increase|increases|increasing|"
     r"operational|operations|start|buy|buys|acquire|acquires|"
-    r"acquired|acquisition|purchase|purchases|purchased)\b", re.I)
+    r"acquired|acquisition|purchase|purchases|purchased|inaugurat\w+|finish(?:ed|es)|spend|spends|"
+    r"spending|unveil(?:s|ed)?|doubl(?:ed|ing))\b", re.I)
 STATUS: dict[str, str] = {
     "completed": r"\b(?:completed|has\s+finished|was\s+finished|finished\s+construction|"
                  r"construction\s+(?:is|was)\s+complete)\b",
