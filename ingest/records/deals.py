@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.money import Money, find_money
+from ingest.loading import TABLE_ROW
 from ingest.records import patterns as P
 from ingest.records.deal_parse import parse_deal
-from ingest.loading import TABLE_ROW
 from ingest.records.deal_rows import pipe_deals, row_deals
 from ingest.records.document import Document, Draft, Mention, Sentence
 from ingest.records.events import event_date
 from ingest.records.grounding import named
-from assistant.core.money import Money, find_money
 
 _W = r"[^\s⟦⟧.;:!?]+"  # a word that is not a company placeholder
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.loading import TABLE_ROW
 from assistant.core.text import DATA_CELL
+from ingest.loading import TABLE_ROW
 from ingest.records import patterns as P
 from ingest.records.dates import find_dates
 from ingest.records.deal_rows import _cells, _labels, _name, _sentence, _split
