@@ -339,20 +339,37 @@ def _add_money(draft: Draft, sent: Sentence, is_deal_sentence: bool) -> None:
         draft.put(role, value, sent, **extra)
 
 
+def _table_rows(doc: Document) -> tuple[list[Draft], set[int], set[int]]:
+    """The deals of the document's tables, the sentences they were read from, and the elements
+    not to read as sentences: a table row that gave a deal is read by its columns, its headers
+    ("Licensor acquired / licensee acquirer: X/Y") are not a sentence's words, and so is every
+    row of a table that gave deals (a row the columns could not read is no sentence either)."""
+    rows = row_deals(doc) + pipe_deals(doc)
+    row_sentences = {r.first for r in rows}
+    row_elements = {i for i, e in enumerate(doc.elements) if e.category == TABLE_ROW} if any(
+        doc.elements[doc.sentences[i].element].category == TABLE_ROW
+        for i in row_sentences if i < len(doc.sentences)) else set()
+    return rows, row_sentences, row_elements
+
+
+def _merge_rows(deals: list[Draft], rows: list[Draft]) -> None:
+    """A table's deal joins the text's deal of the same companies (the text's cells first)."""
+    for row in rows:
+        same = next((d for d in deals if _same_parties(d.key, row.key)), None)
+        if same is None:
+            deals.append(row)
+        else:
+            for name, c in row.cells.items():
+                same.cells.setdefault(name, c)
+
+
 def extract_deals(doc: Document) -> list[Draft]:
     deals: list[Draft] = []
     current: Draft | None = None
     current_at = -10
     context: list[Mention] = []
     context_sent: Sentence | None = None
-    rows = row_deals(doc) + pipe_deals(doc)
-    # a table row that gave a deal is read by its columns, not as a sentence: its headers
-    # ("Licensor acquired / licensee acquirer: X/Y") are not a sentence's words
-    row_sentences = {r.first for r in rows}
-    # (every row of a table that gave deals: a row the columns could not read is no sentence)
-    row_elements = {i for i, e in enumerate(doc.elements) if e.category == TABLE_ROW} if any(
-        doc.elements[doc.sentences[i].element].category == TABLE_ROW
-        for i in row_sentences if i < len(doc.sentences)) else set()
+    rows, row_sentences, row_elements = _table_rows(doc)
     for sent in doc.sentences:
         if sent.index in row_sentences or sent.element in row_elements:
             continue
@@ -398,13 +415,7 @@ def extract_deals(doc: Document) -> list[Draft]:
             current_at = sent.index
     # a deals table's rows (HTML tables, and tables written with pipes); a deal the text also
     # states keeps its cells
-    for row in rows:
-        same = next((d for d in deals if _same_parties(d.key, row.key)), None)
-        if same is None:
-            deals.append(row)
-        else:
-            for name, c in row.cells.items():
-                same.cells.setdefault(name, c)
+    _merge_rows(deals, rows)
     for d in deals:
         # a headline's "Acquire X for ~$32.5M" is the price the body calls the upfront
         if "total" in d.weak and "total" not in d.cells and "upfront" in d.cells and \

@@ -16,7 +16,7 @@ import re
 from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Sentence
 from ingest.records.events import dates_in, event_date
-from ingest.records.regulatory_rows import pipe_regulatory_rows, regulatory_rows
+from ingest.records.regulatory_rows import table_events
 
 # "ABO-102", "BAT1806", and letter codes joined by a hyphen ("AAV-RPGR"; not "CAR-T", "SARS-CoV")
 _CODE = (r"\b[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?\b|"
@@ -211,10 +211,9 @@ def extract_regulatory(doc: Document) -> list[Draft]:
     listed = _read_lists(doc, drafts)  # elements read as items of an action list
     recent: tuple[str, int, Sentence] | None = None  # the last product named, and where
     only = _only_agency(doc)
-    for reader in (regulatory_rows, pipe_regulatory_rows):  # rows of a table of approvals
-        rows, read = reader(doc, only)
-        drafts.extend(rows)
-        listed |= read
+    rows, read = table_events(doc, only)  # rows of tables of approvals and designations
+    drafts.extend(rows)
+    listed |= read
     for sent in doc.sentences:
         if sent.element in listed:
             continue
@@ -270,21 +269,17 @@ def extract_regulatory(doc: Document) -> list[Draft]:
 
 
 def _siblings(clause: str, product: str, companies: set[str]) -> list[str]:
-    """Products named together with `product` ("the biosimilars Pelmeg and Ziextenzo received
-    approval"): each is approved, not only the one the action is nearest."""
+    """Products named with `product` ("Pelmeg and Ziextenzo received approval"): each has it."""
     word = rf"(?:{_CODE}|\b[A-Z][a-z]+[A-Za-z0-9-]*\b|{_INN})"
     out = []
     for rx in (rf"(?P<x>{word})\s*(?:,|and|&)\s*{re.escape(product)}\b",
                rf"\b{re.escape(product)}\s*(?:,|and|&)\s*(?P<x>{word})(?!\s+[A-Z])"):
         m = re.search(rx, clause)
-        if not m:
-            continue
-        x = m.group("x")
-        if x in _NOT_PRODUCT or x.title() in _NOT_PRODUCT or x.upper() in _NOT_PRODUCT or \
-                any(x in c for c in companies) or P.country_of(x) or _DISEASE.search(x) or \
-                re.fullmatch(r"[A-Z]{2,4}", x):
-            continue
-        out.append(x)
+        x = m.group("x") if m else ""
+        if x and not (x in _NOT_PRODUCT or x.title() in _NOT_PRODUCT or x.upper() in _NOT_PRODUCT or
+                      any(x in c for c in companies) or P.country_of(x) or _DISEASE.search(x) or
+                      re.fullmatch(r"[A-Z]{2,4}", x)):
+            out.append(x)
     return out
 
 
@@ -331,8 +326,6 @@ def _add(doc, drafts, sent, clause, agency, action, designation, product, compan
 
 
 def _clause_date(doc: Document, sent: Sentence, clause: str):
-    from ingest.records.events import dates_in
-
     for d in dates_in(doc, sent):
         if sent.text.find(clause) <= d.start < sent.text.find(clause) + len(clause):
             return d.value, sent
@@ -402,9 +395,8 @@ def _heading(text: str) -> tuple[str, str | None] | None:
     t = text.strip().strip("*#").strip()
     if not t or len(t) > 60:
         return None
-    # "Other designations: orphan drug": the part after the colon is the more precise
     parts = [p.strip() for p in t.split(":")] if t.count(":") == 1 and not t.endswith(":") else [t]
-    for part in reversed(parts):
+    for part in reversed(parts):  # ("Other designations: orphan drug": after the colon first)
         for action, designation, rx in _HEADINGS:
             if rx.match(part):
                 return action, designation
@@ -485,8 +477,7 @@ def _list_item(doc: Document, drafts: list[Draft], item: Sentence, agency: tuple
     # "fungal infection drug Tolsura", "prescription digital therapeutic reSET-O": the name is
     # the first word that is not plain lower case
     words = product.split()
-    named = next((k for k, w in enumerate(words) if not re.fullmatch(r"[a-z]+", w)), 0)
-    product = " ".join(words[named:])
+    product = " ".join(words[next((k for k, w in enumerate(words) if not re.fullmatch(r"[a-z]+", w)), 0):])
     if product in _NOT_PRODUCT or not product.strip():
         return False
     draft = Draft("regulatory", first=item.index,

@@ -56,6 +56,14 @@ def _action(text: str) -> str | None:
     return None
 
 
+def table_events(doc: Document, agency: tuple[str, object] | None) -> tuple[list[Draft], set[int]]:
+    """The events of the document's tables of approvals and designations (both kinds of table),
+    and the elements read as their rows."""
+    drafts, read = regulatory_rows(doc, agency)
+    more, more_read = pipe_regulatory_rows(doc, agency)
+    return drafts + more, read | more_read
+
+
 def regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[list[Draft], set[int]]:
     """The events of the document's approval tables, and the elements read as their rows.
     `agency`: the one agency the document names, with the sentence that names it (or None)."""
@@ -76,51 +84,57 @@ def regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[l
     for i in rows:
         if i not in at:  # in a section the extractor skips
             continue
-        text = doc.texts[i]
-        cells = {c.label: c for c in _cells(text, labels)}
-        status = next((c for lb, c in cells.items() if lb in status_labels), None)
-        product = next((c for lb, c in cells.items() if lb in product_labels), None)
-        if status is None or product is None:
-            continue
-        action = _action(status.value(text))
-        name = product.value(text).strip()
-        if action is None or not name or _NOT_PRODUCT.match(name) or len(name.split()) > 6:
-            continue
-        own = next((a for a, rx in P.AGENCY_RE.items() if rx.search(status.value(text))), None)
-        if own is None and agency is None:
-            continue
-        index = at[i]
-        draft = Draft("regulatory", first=index, key=(own or agency[0], action, None, name.lower()))
-        draft.names = {name.lower()}
-        status_sent = _sentence(doc, i, status.start, status.end, index)
-        if own:
-            draft.put("agency", own, status_sent)
-        else:
-            draft.put("agency", agency[0], agency[1])
-        draft.put("action", action, status_sent)
-        draft.put("product", name, _sentence(doc, i, product.start, product.end, index))
-        for lb, c in cells.items():
-            value = c.value(text).strip()
-            if _SPONSOR.search(lb) and "sponsor" not in draft.cells:
-                sponsor = _name(value)
-                if sponsor and "/" not in sponsor:
-                    draft.put("sponsor", sponsor, _sentence(doc, i, c.start, c.end, index))
-            elif _INDICATION.search(lb) and "indication" not in draft.cells and \
-                    3 <= len(value) <= 160 and not _NOT_PRODUCT.match(value):
-                draft.put("indication", value, _sentence(doc, i, c.start, c.end, index))
-        dates = find_dates(status.value(text), doc.anchor)
-        if dates:
-            draft.put("date", dates[0].value, status_sent)
-        else:
-            for lb, c in cells.items():
-                if _EVENT_DATE.search(lb) and not _DEADLINE.search(lb):
-                    found = find_dates(c.value(text), doc.anchor)
-                    if found:
-                        draft.put("date", found[0].value, _sentence(doc, i, c.start, c.end, index))
-                        break
-        out.append(draft)
-        read.add(i)
+        cells = {c.label: c for c in _cells(doc.texts[i], labels)}
+        draft = _row_event(doc, i, at[i], cells, product_labels, status_labels, agency)
+        if draft is not None:
+            out.append(draft)
+            read.add(i)
     return out, read
+
+
+def _row_event(doc: Document, i: int, index: int, cells: dict, product_labels: set[str],
+               status_labels: set[str], agency: tuple[str, object] | None) -> Draft | None:
+    text = doc.texts[i]
+    status = next((c for lb, c in cells.items() if lb in status_labels), None)
+    product = next((c for lb, c in cells.items() if lb in product_labels), None)
+    if status is None or product is None:
+        return None
+    action = _action(status.value(text))
+    name = product.value(text).strip()
+    if action is None or not name or _NOT_PRODUCT.match(name) or len(name.split()) > 6:
+        return None
+    own = next((a for a, rx in P.AGENCY_RE.items() if rx.search(status.value(text))), None)
+    if own is None and agency is None:
+        return None
+    draft = Draft("regulatory", first=index, key=(own or agency[0], action, None, name.lower()))
+    draft.names = {name.lower()}
+    status_sent = _sentence(doc, i, status.start, status.end, index)
+    if own:
+        draft.put("agency", own, status_sent)
+    else:
+        draft.put("agency", agency[0], agency[1])
+    draft.put("action", action, status_sent)
+    draft.put("product", name, _sentence(doc, i, product.start, product.end, index))
+    for lb, c in cells.items():
+        value = c.value(text).strip()
+        if _SPONSOR.search(lb) and "sponsor" not in draft.cells:
+            sponsor = _name(value)
+            if sponsor and "/" not in sponsor:
+                draft.put("sponsor", sponsor, _sentence(doc, i, c.start, c.end, index))
+        elif _INDICATION.search(lb) and "indication" not in draft.cells and \
+                3 <= len(value) <= 160 and not _NOT_PRODUCT.match(value):
+            draft.put("indication", value, _sentence(doc, i, c.start, c.end, index))
+    dates = find_dates(status.value(text), doc.anchor)
+    if dates:
+        draft.put("date", dates[0].value, status_sent)
+        return draft
+    for lb, c in cells.items():
+        if _EVENT_DATE.search(lb) and not _DEADLINE.search(lb):
+            found = find_dates(c.value(text), doc.anchor)
+            if found:
+                draft.put("date", found[0].value, _sentence(doc, i, c.start, c.end, index))
+                break
+    return draft
 
 
 def pipe_regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[list[Draft], set[int]]:
