@@ -356,11 +356,12 @@ class ExtractiveGenerator:
             # regulator is the premise itself (the FDA, not China's NMPA).
             own = _opening(best.passage)
             alone = not _other_names(best, q) and not _pronoun_of_others(best, q)
-            story = [a for a in names if not anchor_in(a, _story_window(best, q))
-                     and (_is_regulator(a) or not alone or not anchor_in(a, own))]
+            def lacking(window: set[str]) -> list[Anchor]:
+                return [a for a in names if not anchor_in(a, window)
+                        and (_is_regulator(a) or not alone or not anchor_in(a, own))]
+            story = lacking(_story_window(best, q))
             if not any(all(anchor_in(a, _window(c)) for a in names) for c in typed):
-                unreported = [a for a in names if not anchor_in(a, _window(best))
-                              and (_is_regulator(a) or not alone or not anchor_in(a, own))]
+                unreported = lacking(_window(best))
             if q.wanted[0] in _VALUE_NAMES and len(story) == len(names) and \
                     (all(anchor_in(a, cited()) for a in story) or not alone):
                 # the value found is of something else, and the names are in what the answer
@@ -830,19 +831,23 @@ def _opening(passage: Passage) -> set[str]:
     return set(terms(" ".join([passage.title, *passage.sentence_texts()[:2]])))
 
 
+def _asked(q: _Question) -> set[str]:
+    """The question's terms, and those of every name its companies go by."""
+    return set(terms(q.text)) | {t for a in q.anchors for n in company_names(a.surface) for t in n}
+
+
 def _other_names(c: Candidate, q: _Question) -> set[str]:
     """Names the sentence gives that the question does not ("Incheon" when it asks of San
     Francisco); dates, currency codes and "China-based" descriptions are not names."""
-    asked = set(terms(q.text)) | {t for a in q.anchors for n in company_names(a.surface) for t in n}
     text = re.sub(r"\b\S+-based\b", " ", c.text)
+    asked = _asked(q)
     return {e for e in entities(text) if not set(terms(e)) <= asked | _NOT_NAMES}
 
 
 _FUNCTION_WORDS = frozenset("""the this that these those under in on at for with by after before as
     but and its it their they a an according meanwhile however also while when if since once
     presuming besides separately earlier later last next other another both each all some""".split())
-_NOT_COMPANY = frozenset(terms("Nasdaq NYSE LSE TSX HKEX Exchange Monday Tuesday Wednesday Thursday "
-                               "Friday Saturday Sunday FDA EMA"))
+_NOT_COMPANY = frozenset(terms("Nasdaq NYSE LSE TSX HKEX Exchange FDA EMA"))  # (days: _NOT_NAMES)
 _PRONOUN = re.compile(r"\b(it|its|they|their|the company|the firm|the biotech|the two)\b", re.I)
 
 
@@ -855,7 +860,7 @@ def _pronoun_of_others(c: Candidate, q: _Question) -> bool:
     before = c.passage.sentence_texts()[c.index - 1]
     if any(anchor_in(a, set(terms(before))) for a in q.names):
         return False  # (the sentence before names what the question asks about: "it" is that)
-    asked = set(terms(q.text)) | {t for a in q.anchors for n in company_names(a.surface) for t in n}
+    asked = _asked(q)
     # (the sentence's first word counts too when it is a name: "Atomwise stands to receive ...")
     first = re.match(r"\s*([A-Z][\w&-]+)", before)
     lead = [first.group(1)] if first and first.group(1).lower() not in _FUNCTION_WORDS else []
