@@ -209,10 +209,9 @@ def _overlap(pred: dict, gold: dict) -> int:
                if k in pred["fields"] and same_value(k, pred["fields"][k], g))
 
 
-def score(predicted: list[dict], gold: list[dict], texts: dict[str, list[str]],
-          anchors: dict[str, str | None]) -> dict:
-    from ingest.records.grounding import grounded
-
+def pair(predicted: list[dict], gold: list[dict]) -> list[tuple[int, int, int]]:
+    """Each gold record with the predicted record of its type and document that shares the most
+    cell values with it, greedily, most shared first: (gold index, predicted index, cells)."""
     pairs = []
     used_p, used_g = set(), set()
     cands = []
@@ -228,6 +227,15 @@ def score(predicted: list[dict], gold: list[dict], texts: dict[str, list[str]],
         used_g.add(gi)
         used_p.add(pi)
         pairs.append((gi, pi, n))
+    return pairs
+
+
+def score(predicted: list[dict], gold: list[dict], texts: dict[str, list[str]],
+          anchors: dict[str, str | None]) -> dict:
+    from ingest.records.grounding import grounded
+
+    pairs = pair(predicted, gold)
+    used_p = {pi for _, pi, _ in pairs}
     gold_cells = sum(len(g["fields"]) for g in gold)
     pred_cells = sum(len(p["fields"]) for p in predicted)
     matched = sum(n for _, _, n in pairs)
