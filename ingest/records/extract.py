@@ -21,7 +21,6 @@ import logging
 import re
 from typing import Any
 
-from ingest.records.confidence import CellModel, cell_features, load_cells
 from ingest.records.deals import extract_deals
 from ingest.records.document import Document, Draft
 from ingest.records.facilities import extract_facilities
@@ -49,10 +48,7 @@ _TRIGGER = re.compile(
     r"facility|plant|bioreactor|suite|campus|\bsite\b|expansion|biorepositor|cleanroom", re.I)
 
 
-def extract_records(elements: list, title: str = "", learned: bool = True,
-                    features: bool = False) -> list[dict[str, Any]]:
-    """`learned`: drop the cells the cell model (`confidence`) finds unlikely, when it is
-    shipped; `features`: give each record its cells' CELL_FEATURES as "features" (to train it)."""
+def extract_records(elements: list, title: str = "") -> list[dict[str, Any]]:
     texts = [getattr(e, "text", "") or "" for e in elements]
     if not any(_TRIGGER.search(t) for t in texts):
         return []
@@ -61,24 +57,22 @@ def extract_records(elements: list, title: str = "", learned: bool = True,
     except Exception:  # never stops ingest
         log.exception("record extraction could not read the document %r", title)
         return []
-    drafts: list[Draft] = []
+    records: list[dict[str, Any]] = []
     for kind, extractor in (("deal", extract_deals), ("regulatory", extract_regulatory),
                             ("facility", extract_facilities)):
         try:
-            drafts += sorted(extractor(doc), key=lambda d: d.first)
+            drafts = extractor(doc)
         except Exception:
             log.exception("%s extraction failed on %r; no %s records for it", kind, title, kind)
-    model = load_cells() if learned else None
-    records: list[dict[str, Any]] = []
-    for draft in drafts:
-        rec = _finish(draft, doc, texts, len(drafts), model, features)
-        if rec is not None:
-            records.append(rec)
+            continue
+        for draft in sorted(drafts, key=lambda d: d.first):
+            rec = _finish(draft, doc, texts)
+            if rec is not None:
+                records.append(rec)
     return records
 
 
-def _finish(draft: Draft, doc: Document, texts: list[str], n_drafts: int,
-            model: CellModel | None, features: bool) -> dict[str, Any] | None:
+def _finish(draft: Draft, doc: Document, texts: list[str]) -> dict[str, Any] | None:
     fields = {}
     cells = draft.final()
     for name in FIELDS[draft.type]:
@@ -89,19 +83,11 @@ def _finish(draft: Draft, doc: Document, texts: list[str], n_drafts: int,
             log.debug("dropped an ungrounded %s cell %r", name, c)
     if any(r not in fields for r in REQUIRED[draft.type]):
         return None
-    rows = {name: cell_features(name, c, fields, draft.type, name not in draft.cells, doc, n_drafts)
-            for name, c in fields.items()} if model is not None or features else {}
-    if model is not None:
-        kept = model.keep(rows)
-        for name in [n for n in fields if n not in kept]:
-            log.debug("dropped an unlikely %s cell %r", name, fields.pop(name))
-        if any(r not in fields for r in REQUIRED[draft.type]):
-            return None
     date_field = "announced" if draft.type == "deal" else "date"
     return {"type": draft.type, "fields": fields,
             "date": fields.get(date_field, {}).get("value"),
             "companies": _companies(draft.type, fields, doc),
-            "usd": _usd(fields), **({"features": rows} if features else {})}
+            "usd": _usd(fields)}
 
 
 def _companies(kind: str, fields: dict, doc: Document) -> list[str]:
