@@ -31,12 +31,25 @@ import numpy as np
 from assistant.answers.features import candidates
 from assistant.answers.model import Logistic
 from assistant.answers.question import analyse
-from assistant.answers.ranker import RANKER_FEATURES, RANKER_PATH, ranker_features
+from assistant.answers.ranker import (
+    ITEM_FEATURES,
+    ITEMS_PATH,
+    RANKER_FEATURES,
+    RANKER_PATH,
+    item_features,
+    item_matrix,
+    ranker_features,
+)
 from assistant.core.config import PROJECT_ROOT, get_settings
 from eval.scoring import fact_found
 
-SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "tradepress")
+# The spent sets: each run before and after a session and no longer used to judge one. heldout7 to
+# heldout13 joined on 2026-12-07, once each had had its frozen runs.
+SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "tradepress",
+        "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13")
 GRID_C = (0.03, 0.1, 0.3, 1.0)
+GRID_ADMIT = (None, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)  # None: an item must share a term with the question
+GRID_KEEP = (0.02, 0.05) + tuple(round(k, 2) for k in np.arange(0.1, 0.96, 0.05))
 RESULTS = PROJECT_ROOT / "eval" / "results"
 
 
@@ -47,9 +60,9 @@ def set_paths(name: str) -> tuple[Path, Path]:
     return data / name / f"{name}_eval.jsonl", data / name / "docs"
 
 
-def collect(name: str, embedder, progress: bool = True) -> list[dict]:
+def collect(name: str, embedder, progress: bool = True, lists: list | None = None) -> list[dict]:
     """One row per usable question of a set: its scored candidates' features and labels, in the
-    models' own order (best first)."""
+    models' own order (best first); with `lists`, a row per list question is added to it."""
     from tqdm import tqdm
 
     from assistant.index.store import ChunkStore
@@ -58,7 +71,8 @@ def collect(name: str, embedder, progress: bool = True) -> list[dict]:
     from ingest.pipeline import Ingestor
 
     dataset, docs = set_paths(name)
-    questions = [q for q in load(dataset) if q.answerable and q.category != "list"]
+    every = [q for q in load(dataset) if q.answerable]
+    questions = [q for q in every if q.category != "list"]
     base = get_settings().model_copy(update={"corpus_dir": docs, "chroma_host": None,
                                              "collection_prefix": "ranker", "sentence_ranker": False})
     rows = []
@@ -79,10 +93,33 @@ def collect(name: str, embedder, progress: bool = True) -> list[dict]:
             if len(scored) < 2 or not y.any():
                 continue
             rows.append({"set": name, "id": q.id, "X": ranker_features(scored), "y": y})
+        if lists is not None:
+            for q in [q for q in every if q.category == "list"]:
+                row = list_row(q, assistant, name)
+                if row is not None:
+                    lists.append(row)
     return rows
 
 
-def _fit(rows: list[dict], C: float) -> Logistic:
+def list_row(q, assistant, name: str) -> dict | None:
+    """A list question answered as the answerer does up to its items: the candidates it would
+    choose from, their ITEM_FEATURES and labels (holds one of the key facts), and what
+    `gather.list_items` needs to choose again. None when the question is answered another way
+    (a section's lines, a summary, declined)."""
+    passages, index = assistant.retriever.search(q.question)
+    seen: dict = {}
+    assistant.generator._answer(q.question, passages, index, seen)
+    if "list" not in seen:
+        return None
+    qa, ranked, limit, subject, per_document = seen["list"]
+    X = item_features(item_matrix(qa, ranked, index), ranked)
+    y = np.array([any(fact_found(c.text, grp) for grp in q.key_facts) for c in ranked])
+    return {"set": name, "id": q.id, "X": X, "y": y, "ranked": ranked, "limit": limit,
+            "subject": subject, "per_document": per_document, "facts": q.key_facts,
+            "base_keep": assistant.generator.keep_threshold}
+
+
+def _fit(rows: list[dict], C: float, features: list[str] = RANKER_FEATURES) -> Logistic:
     from sklearn.linear_model import LogisticRegression
 
     X = np.vstack([r["X"] for r in rows])
@@ -90,7 +127,7 @@ def _fit(rows: list[dict], C: float) -> Logistic:
     mean, scale = X.mean(0), X.std(0)
     scale[scale == 0] = 1.0
     lr = LogisticRegression(C=C, max_iter=5000, solver="lbfgs").fit((X - mean) / scale, y)
-    return Logistic(tuple(RANKER_FEATURES), mean, scale, lr.coef_[0], float(lr.intercept_[0]))
+    return Logistic(tuple(features), mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
 def top1(rows: list[dict], model: Logistic | None) -> float:
@@ -112,9 +149,63 @@ def leave_one_set_out(rows: list[dict], C: float) -> dict:
     return out
 
 
-def run(embedder, out: Path = RANKER_PATH, progress: bool = True) -> dict:
+def list_recall(row: dict, model: Logistic | None, keep: float, admit: float | None = None) -> float:
+    """Share of a list question's key facts its items hold, chosen as the answerer does:
+    `model` None is the models' order with the answerer's own threshold (`keep`)."""
+    from assistant.answers.gather import list_items
+
+    ranked, args = row["ranked"], (row["limit"], keep, row["per_document"], row["subject"])
+    if model is None:
+        items = list_items(ranked, *args)
+    else:
+        p = model.predict(row["X"])
+        by = {id(c): float(x) for c, x in zip(ranked, p)}
+        items = list_items([ranked[i] for i in np.argsort(-p, kind="stable")], *args,
+                           prob=lambda c: by[id(c)], admit=admit)
+    text = " ".join(c.text for c in items)
+    return float(np.mean([fact_found(text, grp) for grp in row["facts"]]))
+
+
+def fit_items(rows: list[dict]) -> dict:
+    """The list-item model: C and `keep` chosen leaving one set out (pooled key-fact recall of
+    the items), then fitted on every set."""
+    sets = list(dict.fromkeys(r["set"] for r in rows))
+    grid = [(C, k, a) for C in GRID_C for k in GRID_KEEP for a in GRID_ADMIT]
+    held: dict = {g: {} for g in grid}
+    for name in sets:
+        test = [r for r in rows if r["set"] == name]
+        for C in GRID_C:
+            model = _fit([r for r in rows if r["set"] != name], C, ITEM_FEATURES)
+            for k in GRID_KEEP:
+                for a in GRID_ADMIT:
+                    held[(C, k, a)][name] = [list_recall(r, model, k, a) for r in test]
+    pooled = {g: float(np.mean([x for v in held[g].values() for x in v])) for g in grid}
+    # ties: the smaller C, the higher keep, the stricter admit (None, never, is strictest)
+    C, keep, admit = max(grid, key=lambda g: (round(pooled[g], 6), -g[0], g[1],
+                                              2.0 if g[2] is None else g[2]))
+    base = {name: [list_recall(r, None, r["base_keep"]) for r in rows if r["set"] == name] for name in sets}
+    model = _fit(rows, C, ITEM_FEATURES)
+    return {"model": model, "keep": keep, "admit": admit, "meta": {
+        "sets": sets, "questions": len(rows), "candidates": int(sum(len(r["y"]) for r in rows)),
+        "positives": int(sum(r["y"].sum() for r in rows)), "C": C, "keep": keep, "admit": admit,
+        "leave_one_set_out": {n: {"questions": len(base[n]), "recall_models": round(float(np.mean(base[n])), 3),
+                                  "recall_items": round(float(np.mean(held[(C, keep, admit)][n])), 3)}
+                              for n in sets},
+        "pooled_recall": {"models": round(float(np.mean([x for v in base.values() for x in v])), 3),
+                          "models_at_keep": round(float(np.mean([list_recall(r, None, keep) for r in rows])), 3),
+                          "items": round(pooled[(C, keep, admit)], 3)},
+        "pooled_recall_by_keep": {str(k): round(pooled[(C, k, admit)], 3) for k in GRID_KEEP},
+        "pooled_recall_by_admit": {str(a): round(pooled[(C, keep, a)], 3) for a in GRID_ADMIT},
+        "in_sample_recall": round(float(np.mean([list_recall(r, model, keep, admit) for r in rows])), 3),
+        "standardised_weights": {f: round(float(w), 3) for f, w in zip(ITEM_FEATURES, model.coef)},
+    }}
+
+
+def run(embedder, out: Path = RANKER_PATH, progress: bool = True,
+        items_out: Path = ITEMS_PATH) -> dict:
     t0 = time.perf_counter()
-    rows = [r for name in SETS for r in collect(name, embedder, progress)]
+    lists: list[dict] = []
+    rows = [r for name in SETS for r in collect(name, embedder, progress, lists)]
     by_c = {C: leave_one_set_out(rows, C) for C in GRID_C}
 
     def pooled(res: dict, key: str) -> float:
@@ -137,6 +228,12 @@ def run(embedder, out: Path = RANKER_PATH, progress: bool = True) -> dict:
     }
     out.write_text(json.dumps({"model": model.to_dict(), "meta": report}, indent=1) + "\n",
                    encoding="utf-8")
+    if lists:
+        fitted = fit_items(lists)
+        items_out.write_text(json.dumps({"model": fitted["model"].to_dict(), "keep": fitted["keep"],
+                                         "admit": fitted["admit"],
+                                         "meta": fitted["meta"]}, indent=1) + "\n", encoding="utf-8")
+        report["list_items"] = fitted["meta"]
     report["seconds"] = round(time.perf_counter() - t0, 1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "train-ranker.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -52,7 +52,7 @@ from assistant.answers.gather import (
 )
 from assistant.answers.model import AnswererModel, gate_threshold, load_model, logit
 from assistant.answers.question import _Question, analyse, answer_type
-from assistant.answers.ranker import load_ranker
+from assistant.answers.ranker import item_matrix, load_items, load_ranker
 from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
     ABSTAINED,
@@ -158,6 +158,8 @@ class ExtractiveGenerator:
         # threshold on its best score that gates answers with it (gate.json).
         self.ranker = load_ranker() if c and settings.sentence_ranker else None
         self.lead_threshold = gate_threshold(key="lead_threshold") if self.ranker else None
+        # A list's items, and when a document gives more than one, learned on trade press too.
+        self.items = load_items() if c and settings.sentence_ranker else None
 
     @property
     def cross_encoder(self):
@@ -224,6 +226,18 @@ class ExtractiveGenerator:
             for c in rest:
                 c.prob = floor * 0.99 * c.prob / top_pre
         return ranked + rest
+
+    def _list(self, q: _Question, ranked: list[Candidate], stats: CorpusStats, limit: int,
+              subject: list, per_document: bool) -> list[Candidate]:
+        """A list question's items: in the list-item model's order, a document's further items
+        from its `keep` (answers.ranker.Items); without it, the models' order and threshold."""
+        if self.items is None:
+            return list_items(ranked, limit, self.keep_threshold, per_document, subject)
+        p = self.items.score(item_matrix(q, ranked, stats), ranked)
+        by = {id(c): float(x) for c, x in zip(ranked, p)}
+        order = [ranked[i] for i in np.argsort(-p, kind="stable")]
+        return list_items(order, limit, self.items.keep, per_document, subject,
+                          prob=lambda c: by[id(c)], admit=self.items.admit)
 
     def _cross_scores(self, q: _Question, cands: list[Candidate]) -> Future | None:
         """The cross-encoder's scores of the candidates, computed on a worker thread."""
@@ -299,8 +313,11 @@ class ExtractiveGenerator:
             return self._hedge(q, ranked, p_answer, missing)
         if list_question:
             limit = max(self.settings.max_answer_sentences, MAX_LIST_ITEMS // 2)
-            subject = [a for a in q.anchors if not a.numeric or _CODE.search(a.surface)]
-            items = list_items(ranked, limit, self.keep_threshold, shape.per_document, subject)
+            # what the list is about: names and product codes, not a date ("the June 9 roundup")
+            subject = [a for a in q.anchors if (not a.numeric or _CODE.search(a.surface))
+                       and not set(terms(a.surface)) <= _MONTH_TERMS]
+            seen["list"] = (q, ranked, limit, subject, shape.per_document)  # (eval.train_ranker reads it)
+            items = self._list(q, ranked, stats, limit, subject, shape.per_document)
             if items:
                 return self._compose(items, p_answer, [], shape="list")
         chosen = self._select(ranked, stats, list_question=False, subject=q.names, vocab_of=vocab_of)

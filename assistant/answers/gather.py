@@ -73,10 +73,15 @@ def window_terms(c: Candidate) -> set[str]:
 
 
 def list_items(ranked: list[Candidate], limit: int, keep: float,
-               per_document: bool = False, names: Sequence[Anchor] = ()) -> list[Candidate]:
+               per_document: bool = False, names: Sequence[Anchor] = (),
+               prob: Callable[[Candidate], float] | None = None,
+               admit: float | None = None) -> list[Candidate]:
     """One item per entity or document: the best sentence of each document that shares terms
     with the question, and further sentences of a document when they name something no item
-    names yet and reach the `keep` probability; no two items alike. When the question names
+    names yet and reach the `keep` probability (`prob`: the learned list-item model's, else the
+    candidate's own); no two items alike. A sentence sharing no term with the question is an
+    item only when `prob` reaches `admit` ("Which companies reported trial results?" is answered
+    by "Halvorsen said its GLP-1 candidate cut body weight by 11.2% in a Phase 2 study"). When the question names
     things ("Which designations has Fucaso been granted?"), an item's sentence or its document's
     title names as many of them as the best-placed sentence does: a sentence about another
     product is not an item of this list."""
@@ -106,12 +111,13 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
             break
         # a sentence naming the question's subject by another name ("Bristol-Myers Squibb" for
         # "BMS") shares no word with it, and is still about it
-        if not (coverage(c) or any(anchor_in(a, set(terms(c.text))) for a in names)) \
+        if not (coverage(c) or any(anchor_in(a, set(terms(c.text))) for a in names)
+                or (prob is not None and admit is not None and prob(c) >= admit)) \
                 or any(_same(c, o) for o in chosen):
             continue
         new_names = entities(c.text) - named
         if c.passage.source in sources:
-            if per_document or c.prob < keep or not new_names:
+            if per_document or (prob(c) if prob else c.prob) < keep or not new_names:
                 continue
         chosen.append(c)
         sources.add(c.passage.source)

@@ -24,11 +24,12 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.answers.features import SENTENCE_FEATURES, Candidate
-from assistant.answers.gather import is_quote
+from assistant.answers.features import SENTENCE_FEATURES, Candidate, sentence_features
+from assistant.answers.gather import entities, is_quote
 from assistant.answers.model import Logistic, logit
 
 RANKER_PATH = Path(__file__).parent / "data" / "ranker.json"
+ITEMS_PATH = Path(__file__).parent / "data" / "list-items.json"
 RANKER_FEATURES = SENTENCE_FEATURES + [
     "logit_sentence_model",  # the public-data sentence model
     "logit_cross_encoder",   # the shipped cross-encoder
@@ -38,6 +39,16 @@ RANKER_FEATURES = SENTENCE_FEATURES + [
     "passage_first",         # the first sentence of its passage (often a headline)
 ]
 _LABELLED = re.compile(r"^[A-Z][\w&/ -]{1,30}:\s")
+# A list's items: every candidate of a list question is a possible item, and only the best few
+# were embedded and read by the cross-encoder, so the item model reads the features all of them
+# have (the sentence features without the embedding's two), the probability the answerer gave
+# each, and the same four features of form.
+ITEM_FEATURES = [f for f in SENTENCE_FEATURES if not f.startswith("similarity")] + [
+    "logit_prob",            # the answerer's probability (both models for the best, else the prefilter's)
+    "scored",                # the cross-encoder read it (one of the prefilter's best)
+    "quote", "labelled", "table_row", "passage_first",
+    "names",                 # it names a company or product (gather.entities)
+]
 
 
 def ranker_features(cands: Sequence[Candidate]) -> np.ndarray:
@@ -45,11 +56,49 @@ def ranker_features(cands: Sequence[Candidate]) -> np.ndarray:
     ce set by the answerer's `score`)."""
     if not cands:
         return np.zeros((0, len(RANKER_FEATURES)))
-    form = [[float(is_quote(c.text)), float(bool(_LABELLED.match(c.text))), float(" | " in c.text),
-             float(c.index == 0)] for c in cands]
+    form = [_form(c) for c in cands]
     return np.column_stack([np.vstack([c.features for c in cands]),
                             logit([c.p_model for c in cands]), logit([c.ce for c in cands]),
                             np.asarray(form)])
+
+
+def _form(c: Candidate) -> list[float]:
+    return [float(is_quote(c.text)), float(bool(_LABELLED.match(c.text))), float(" | " in c.text),
+            float(c.index == 0)]
+
+
+def item_features(X: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
+    """One row of ITEM_FEATURES per candidate, from `X`, their SENTENCE_FEATURES computed without
+    embeddings (`sentence_features(q, cands, stats, None)`), and what the answerer set on them."""
+    if not cands:
+        return np.zeros((0, len(ITEM_FEATURES)))
+    keep = [i for i, f in enumerate(SENTENCE_FEATURES) if not f.startswith("similarity")]
+    rest = [[float(c.ce is not None), *_form(c), float(bool(entities(c.text)))] for c in cands]
+    return np.column_stack([X[:, keep], logit([c.prob for c in cands]), np.asarray(rest)])
+
+
+def item_matrix(q, cands: Sequence[Candidate], stats) -> np.ndarray:
+    """SENTENCE_FEATURES of every candidate computed without embeddings, leaving the features the
+    answerer set on them as they were."""
+    saved = [c.features for c in cands]
+    X = sentence_features(q, list(cands), stats, None)
+    for c, f in zip(cands, saved):
+        c.features = f
+    return X
+
+
+@dataclass(frozen=True)
+class Items:
+    """The list-item model: P(a candidate of a list question holds one of its items), the
+    probability from which a document gives a second item (`keep`), and from which a sentence
+    sharing no term with the question is an item (`admit`)."""
+    model: Logistic
+    keep: float
+    admit: float | None  # an item sharing no term with the question from this P (None: never)
+    meta: dict
+
+    def score(self, X: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
+        return self.model.predict(item_features(X, cands)) if cands else np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -88,3 +137,18 @@ def load_ranker(path: Path = RANKER_PATH) -> Ranker | None:
         raise ValueError(f"{path}: features {list(model.features)} are not RANKER_FEATURES; "
                          "retrain with `python -m eval train-ranker`")
     return Ranker(model, d.get("meta", {}))
+
+
+@lru_cache(maxsize=4)
+def load_items(path: Path = ITEMS_PATH) -> Items | None:
+    """The shipped list-item model, or None when the file is absent (lists keep the models'
+    order and the answerer's `keep` threshold)."""
+    if not path.exists():
+        return None
+    d = json.loads(path.read_text(encoding="utf-8"))
+    model = Logistic.from_dict(d["model"])
+    if list(model.features) != ITEM_FEATURES:
+        raise ValueError(f"{path}: features {list(model.features)} are not ITEM_FEATURES; "
+                         "retrain with `python -m eval train-ranker`")
+    admit = d.get("admit")
+    return Items(model, float(d["keep"]), None if admit is None else float(admit), d.get("meta", {}))

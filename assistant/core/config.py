@@ -160,8 +160,9 @@ class Settings(BaseSettings):
     sentence_ranker: bool = Field(
         True, description="Order the candidates both models scored by the ranker learned on the "
         "spent trade-press eval sets (assistant/answers/data/ranker.json, `python -m eval "
-        "train-ranker`); it changes which sentences lead, not whether to answer. false: the "
-        "models' own order.")
+        "train-ranker`); it changes which sentences lead, not whether to answer; and choose a "
+        "list question's items by the list-item model learned with it (assistant/answers/data/"
+        "list-items.json). false: the models' own order and threshold.")
     cross_encoder_int8: bool = Field(
         False, description="Run the cross-encoder with torch dynamic int8 (faster, measured "
                            "slightly less accurate).")
