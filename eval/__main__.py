@@ -287,27 +287,6 @@ def train_ranker(
     typer.echo(f"wrote {RANKER_PATH}, eval/results/train-ranker.json in {report['seconds']} s", err=True)
 
 
-@app.command("train-premise")
-def train_premise(
-    cached: Annotated[bool, typer.Option(help="Reuse embeddings from .data/.")] = True,
-) -> None:
-    """Learn when the premise check's hedge stands, on the spent trade-press sets
-    (assistant/answers/data/premise.json; eval/train_premise.py)."""
-    from assistant.answers.premise import PREMISE_PATH
-    from eval.train_premise import run
-
-    m = run(_embedder(cached=cached), out=PREMISE_PATH)
-    rows = [[name, v["rows"], v["answerable"], v["threshold"], v["answerable_hedged"],
-             v["unanswerable_hedged"]] for name, v in m["leave_one_set_out"].items()]
-    lo = m["left_out"]
-    rows.append(["pooled", m["rows"], m["answerable"], m["threshold"], lo["answerable_hedged"],
-                 lo["unanswerable_hedged"]])
-    print_table(f"Premise check fired: hedged with the model, each set left out (C={m['C']}; "
-                f"without it every one is hedged; ROC AUC {m['roc_auc_left_out']})",
-                ["set", "fired", "answerable", "threshold", "answerable hedged", "unanswerable hedged"], rows)
-    typer.echo(f"wrote {PREMISE_PATH}, eval/results/train-premise.json in {m['seconds']} s", err=True)
-
-
 @app.command("train-reranker")
 def train_reranker(
     eval_data: Annotated[Path, typer.Option(help="Folder with squad2/, covidqa/ and scifact/.")] = DEFAULT_EVAL_DATA,

@@ -52,7 +52,6 @@ from assistant.answers.gather import (
 )
 from assistant.answers.model import AnswererModel, gate_threshold, load_model, logit
 from assistant.answers.question import _Question, analyse, answer_type
-from assistant.answers.premise import load_premise, premise_features
 from assistant.answers.ranker import item_matrix, load_items, load_ranker
 from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
@@ -161,8 +160,6 @@ class ExtractiveGenerator:
         self.lead_threshold = gate_threshold(key="lead_threshold") if self.ranker else None
         # A list's items, and when a document gives more than one, learned on trade press too.
         self.items = load_items() if c and settings.sentence_ranker else None
-        # Whether a name the cited passages lack makes the answer a hedge, learned on trade press.
-        self.premise = load_premise() if c and settings.premise_model else None
 
     @property
     def cross_encoder(self):
@@ -433,12 +430,6 @@ class ExtractiveGenerator:
             if said is None:
                 return self._not_plain(chosen[:HEDGE_SENTENCES], p_answer, q.slot[0])
             chosen.append(said)
-        if unreported:
-            # what the premise check saw; the model learned on trade press may lift the hedge
-            x = seen["premise"] = premise_features(q, unreported, [_is_regulator(a) for a in unreported],
-                                                   chosen, p_answer, lead, everywhere, stats)
-            if self.premise is not None and not self.premise.holds(x):
-                unreported = []
         return self._compose(chosen, p_answer, unreported)
 
     def p_answer(self, q: _Question, ranked: list[Candidate], passages: list[Passage]) -> float:

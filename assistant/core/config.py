@@ -163,11 +163,6 @@ class Settings(BaseSettings):
         "train-ranker`); it changes which sentences lead, not whether to answer; and choose a "
         "list question's items by the list-item model learned with it (assistant/answers/data/"
         "list-items.json). false: the models' own order and threshold.")
-    premise_model: bool = Field(
-        True, description="Let the model learned on the spent trade-press eval sets "
-        "(assistant/answers/data/premise.json, `python -m eval train-premise`) decide whether a "
-        "name or number of the question that the cited passages do not mention makes the answer "
-        "a hedge (\"The documents do not report ... in this connection\"). false: it always does.")
     cross_encoder_int8: bool = Field(
         False, description="Run the cross-encoder with torch dynamic int8 (faster, measured "
                            "slightly less accurate).")
