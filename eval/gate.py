@@ -24,8 +24,8 @@ import numpy as np
 import typer
 
 from assistant.core.config import PROJECT_ROOT, get_settings
+from eval.train_ranker import SETS
 
-SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "tradepress")  # spent: each run before and after, and read
 OUT = PROJECT_ROOT / "assistant" / "answers" / "data" / "gate.json"
 PLOT = PROJECT_ROOT / "eval" / "results" / "gate-curve.png"
 GRIDS = {"p": [round(x, 2) for x in np.arange(0.30, 0.71, 0.01)],
@@ -63,7 +63,8 @@ def ask_set(name: str, embedder, ranker=None) -> list[dict]:
     for q, open_, closed in zip(questions, runs[0.0], runs[1.0]):
         rows.append({"set": name, "id": q.id, "answerable": q.answerable,
                      "p": (open_.extra or {}).get("confidence"), "lead": (open_.extra or {}).get("lead"),
-                     "open_abstains": open_.abstained, "closed_abstains": closed.abstained})
+                     "open_abstains": open_.abstained, "closed_abstains": closed.abstained,
+                     "open_kind": open_.kind, "open_reason": open_.reason, "open_shape": open_.shape})
     return rows
 
 
