@@ -12,13 +12,15 @@ from assistant.answers.features import SENTENCE_FEATURES, Candidate
 from assistant.answers.model import Logistic
 from assistant.answers.ranker import (
     RANKER_FEATURES,
+    ITEMS_PATH,
     RANKER_PATH,
     Ranker,
     load_ranker,
     ranker_features,
 )
 from assistant.retrieval.hybrid import Passage
-from eval.train_ranker import _fit, leave_one_set_out, top1
+from eval.gate import OUT as GATE_PATH
+from eval.train_ranker import RESULTS, _fit, leave_one_set_out, top1
 
 PASSAGE = Passage(id="p1", text="x", source="a.txt", title="a", section=None, page=None, sentences=[(0, 1)])
 
@@ -78,9 +80,18 @@ def test_the_shipped_ranker_loads_and_records_how_it_was_checked():
     ranker = load_ranker(RANKER_PATH)
     assert ranker is not None and list(ranker.model.features) == RANKER_FEATURES
     meta = ranker.meta
-    # fitted on spent sets only: never a frozen one still in use
-    assert "heldout7" not in meta["sets"]
+    # fitted on spent sets only: never a frozen one still in use (a held-out set is spent once
+    # its run after a session is in eval/results; heldout15 is frozen)
+    assert "heldout15" not in meta["sets"]
+    assert all(name == "tradepress" or (RESULTS / f"{name}-after").is_dir() for name in meta["sets"]), meta["sets"]
     assert set(meta["leave_one_set_out"]) <= set(meta["sets"])
+
+
+def test_the_list_item_model_and_the_gate_learned_on_spent_sets_only():
+    items = json.loads(ITEMS_PATH.read_text(encoding="utf-8"))["meta"]
+    gate = json.loads(GATE_PATH.read_text(encoding="utf-8"))
+    for sets in (items["sets"], gate["sets"]):
+        assert all(name == "tradepress" or (RESULTS / f"{name}-after").is_dir() for name in sets), sets
 
 
 def test_the_switch_turns_it_off(tmp_path):

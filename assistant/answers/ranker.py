@@ -126,29 +126,33 @@ class Ranker:
         return out
 
 
-@lru_cache(maxsize=4)
-def load_ranker(path: Path = RANKER_PATH) -> Ranker | None:
-    """The shipped ranker, or None when the file is absent (the models' own order is kept)."""
+def _read(path: Path, features: list[str], name: str) -> tuple[Logistic, dict] | None:
+    """A shipped model's logistic regression and file, None when the file is absent; a file
+    whose features are not `features` (named `name`) is an error."""
     if not path.exists():
         return None
     d = json.loads(path.read_text(encoding="utf-8"))
     model = Logistic.from_dict(d["model"])
-    if list(model.features) != RANKER_FEATURES:
-        raise ValueError(f"{path}: features {list(model.features)} are not RANKER_FEATURES; "
+    if list(model.features) != features:
+        raise ValueError(f"{path}: features {list(model.features)} are not {name}; "
                          "retrain with `python -m eval train-ranker`")
-    return Ranker(model, d.get("meta", {}))
+    return model, d
+
+
+@lru_cache(maxsize=4)
+def load_ranker(path: Path = RANKER_PATH) -> Ranker | None:
+    """The shipped ranker, or None when the file is absent (the models' own order is kept)."""
+    read = _read(path, RANKER_FEATURES, "RANKER_FEATURES")
+    return None if read is None else Ranker(read[0], read[1].get("meta", {}))
 
 
 @lru_cache(maxsize=4)
 def load_items(path: Path = ITEMS_PATH) -> Items | None:
     """The shipped list-item model, or None when the file is absent (lists keep the models'
     order and the answerer's `keep` threshold)."""
-    if not path.exists():
+    read = _read(path, ITEM_FEATURES, "ITEM_FEATURES")
+    if read is None:
         return None
-    d = json.loads(path.read_text(encoding="utf-8"))
-    model = Logistic.from_dict(d["model"])
-    if list(model.features) != ITEM_FEATURES:
-        raise ValueError(f"{path}: features {list(model.features)} are not ITEM_FEATURES; "
-                         "retrain with `python -m eval train-ranker`")
+    model, d = read
     admit = d.get("admit")
     return Items(model, float(d["keep"]), None if admit is None else float(admit), d.get("meta", {}))
