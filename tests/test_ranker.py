@@ -11,8 +11,8 @@ import pytest
 from assistant.answers.features import SENTENCE_FEATURES, Candidate
 from assistant.answers.model import Logistic
 from assistant.answers.ranker import (
-    RANKER_FEATURES,
     ITEMS_PATH,
+    RANKER_FEATURES,
     RANKER_PATH,
     Ranker,
     load_ranker,
