@@ -189,6 +189,8 @@ class ExtractiveGenerator:
         order, with its probability scaled below the last re-scored one. `rank`: the trade-press
         ranker orders the scored ones (not for a list: it learned from one-answer questions)."""
         X = sentence_features(q, cands, stats, None)
+        for c, row in zip(cands, X):
+            c.plain = row  # (a list's item model reads these)
         rest: list[Candidate] = []
         if self.model.uses_similarity:
             pre = self.model.prefilter.predict(X)

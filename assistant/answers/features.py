@@ -138,6 +138,7 @@ class Candidate:
     p_model: float = 0.0  # the sentence model's probability (before the cross-encoder joins)
     ce: float | None = None  # the cross-encoder's probability, when it scored this sentence
     lead: float | None = None  # the trade-press ranker's P(it holds a key fact), when it scored it
+    plain: np.ndarray | None = None  # its SENTENCE_FEATURES without embeddings, among all candidates
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:

@@ -79,7 +79,10 @@ def item_features(X: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
 
 def item_matrix(q, cands: Sequence[Candidate], stats) -> np.ndarray:
     """SENTENCE_FEATURES of every candidate computed without embeddings, leaving the features the
-    answerer set on them as they were."""
+    answerer set on them as they were (the rows the answerer's scoring kept, when it scored
+    exactly these candidates)."""
+    if cands and all(c.plain is not None for c in cands):
+        return np.vstack([c.plain for c in cands])
     saved = [c.features for c in cands]
     X = sentence_features(q, list(cands), stats, None)
     for c, f in zip(cands, saved):
