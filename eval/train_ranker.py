@@ -149,9 +149,11 @@ def leave_one_set_out(rows: list[dict], C: float) -> dict:
     return out
 
 
-def list_recall(row: dict, model: Logistic | None, keep: float, admit: float | None = None) -> float:
-    """Share of a list question's key facts its items hold, chosen as the answerer does:
-    `model` None is the models' order with the answerer's own threshold (`keep`)."""
+def list_scores(row: dict, model: Logistic | None, keep: float,
+                admit: float | None = None) -> tuple[float, float]:
+    """(recall, precision) of a list question's items, chosen as the answerer does: the share of
+    its key facts the items hold, and the share of its items that hold one. `model` None is the
+    models' order with the answerer's own threshold (`keep`)."""
     from assistant.answers.gather import list_items
 
     ranked, args = row["ranked"], (row["limit"], keep, row["per_document"], row["subject"])
@@ -163,12 +165,25 @@ def list_recall(row: dict, model: Logistic | None, keep: float, admit: float | N
         items = list_items([ranked[i] for i in np.argsort(-p, kind="stable")], *args,
                            prob=lambda c: by[id(c)], admit=admit)
     text = " ".join(c.text for c in items)
-    return float(np.mean([fact_found(text, grp) for grp in row["facts"]]))
+    recall = float(np.mean([fact_found(text, grp) for grp in row["facts"]]))
+    precision = float(np.mean([any(fact_found(c.text, grp) for grp in row["facts"]) for c in items])) \
+        if items else 0.0
+    return recall, precision
+
+
+def _f1(scores: list[tuple[float, float]]) -> float:
+    """Mean over questions of the F1 of their items' recall and precision."""
+    return float(np.mean([2 * r * p / (r + p) if r + p else 0.0 for r, p in scores]))
+
+
+def _mean(scores: list[tuple[float, float]], k: int) -> float:
+    return round(float(np.mean([s[k] for s in scores])), 3)
 
 
 def fit_items(rows: list[dict]) -> dict:
-    """The list-item model: C and `keep` chosen leaving one set out (pooled key-fact recall of
-    the items), then fitted on every set."""
+    """The list-item model: C, `keep` and `admit` chosen leaving one set out by the F1 of the
+    items' recall (key facts held) and precision (items holding one: an item the list does not
+    ask for is a wrong claim), pooled over the questions; then fitted on every set."""
     sets = list(dict.fromkeys(r["set"] for r in rows))
     grid = [(C, k, a) for C in GRID_C for k in GRID_KEEP for a in GRID_ADMIT]
     held: dict = {g: {} for g in grid}
@@ -178,25 +193,34 @@ def fit_items(rows: list[dict]) -> dict:
             model = _fit([r for r in rows if r["set"] != name], C, ITEM_FEATURES)
             for k in GRID_KEEP:
                 for a in GRID_ADMIT:
-                    held[(C, k, a)][name] = [list_recall(r, model, k, a) for r in test]
-    pooled = {g: float(np.mean([x for v in held[g].values() for x in v])) for g in grid}
+                    held[(C, k, a)][name] = [list_scores(r, model, k, a) for r in test]
+    pooled = {g: [x for v in held[g].values() for x in v] for g in grid}
     # ties: the smaller C, the higher keep, the stricter admit (None, never, is strictest)
-    C, keep, admit = max(grid, key=lambda g: (round(pooled[g], 6), -g[0], g[1],
+    C, keep, admit = max(grid, key=lambda g: (round(_f1(pooled[g]), 6), -g[0], g[1],
                                               2.0 if g[2] is None else g[2]))
-    base = {name: [list_recall(r, None, r["base_keep"]) for r in rows if r["set"] == name] for name in sets}
+    chosen = pooled[(C, keep, admit)]
+    base = {name: [list_scores(r, None, r["base_keep"]) for r in rows if r["set"] == name] for name in sets}
+    all_base = [x for v in base.values() for x in v]
+    at_keep = [list_scores(r, None, keep) for r in rows]
     model = _fit(rows, C, ITEM_FEATURES)
     return {"model": model, "keep": keep, "admit": admit, "meta": {
         "sets": sets, "questions": len(rows), "candidates": int(sum(len(r["y"]) for r in rows)),
         "positives": int(sum(r["y"].sum() for r in rows)), "C": C, "keep": keep, "admit": admit,
-        "leave_one_set_out": {n: {"questions": len(base[n]), "recall_models": round(float(np.mean(base[n])), 3),
-                                  "recall_items": round(float(np.mean(held[(C, keep, admit)][n])), 3)}
+        "objective": "mean F1 of item recall and item precision, each set left out",
+        "leave_one_set_out": {n: {"questions": len(base[n]), "recall_models": _mean(base[n], 0),
+                                  "recall_items": _mean(held[(C, keep, admit)][n], 0),
+                                  "precision_models": _mean(base[n], 1),
+                                  "precision_items": _mean(held[(C, keep, admit)][n], 1)}
                               for n in sets},
-        "pooled_recall": {"models": round(float(np.mean([x for v in base.values() for x in v])), 3),
-                          "models_at_keep": round(float(np.mean([list_recall(r, None, keep) for r in rows])), 3),
-                          "items": round(pooled[(C, keep, admit)], 3)},
-        "pooled_recall_by_keep": {str(k): round(pooled[(C, k, admit)], 3) for k in GRID_KEEP},
-        "pooled_recall_by_admit": {str(a): round(pooled[(C, keep, a)], 3) for a in GRID_ADMIT},
-        "in_sample_recall": round(float(np.mean([list_recall(r, model, keep, admit) for r in rows])), 3),
+        "pooled_recall": {"models": _mean(all_base, 0), "models_at_keep": _mean(at_keep, 0),
+                          "items": _mean(chosen, 0)},
+        "pooled_precision": {"models": _mean(all_base, 1), "models_at_keep": _mean(at_keep, 1),
+                             "items": _mean(chosen, 1)},
+        "pooled_f1": {"models": round(_f1(all_base), 3), "models_at_keep": round(_f1(at_keep), 3),
+                      "items": round(_f1(chosen), 3)},
+        "pooled_f1_by_keep": {str(k): round(_f1(pooled[(C, k, admit)]), 3) for k in GRID_KEEP},
+        "pooled_f1_by_admit": {str(a): round(_f1(pooled[(C, keep, a)]), 3) for a in GRID_ADMIT},
+        "in_sample_recall": _mean([list_scores(r, model, keep, admit) for r in rows], 0),
         "standardised_weights": {f: round(float(w), 3) for f, w in zip(ITEM_FEATURES, model.coef)},
     }}
 
