@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.core.money import find_money
@@ -150,36 +151,49 @@ def _split(line: str, offset: int) -> list[tuple[int, int]]:
     return out
 
 
-def pipe_deals(doc: Document) -> list[Draft]:
+def pipe_lines(doc: Document) -> Iterator[tuple[int, int, int, list[tuple[int, int]], list[str],
+                                                 int | None] | None]:
+    """Each line of a table written with pipes (two " | " or more), in document order: (element,
+    line start, line length, cell spans, cell values, index of the sentence holding the line or
+    None when no sentence of the document is in that element); None where a paragraph (an
+    element of over 200 characters without such a line) ends the table."""
     at: dict[int, list] = {}
     for s in doc.sentences:
         at.setdefault(s.element, []).append(s)
-    out: list[Draft] = []
-    header: list[str] | None = None
     for i, text in enumerate(doc.texts):
-        offset = 0
         lines = text.split("\n")
         if not any(line.count(" | ") >= 2 for line in lines):
-            if len(text) > 200:  # a paragraph ends the table
-                header = None
+            if len(text) > 200:
+                yield None
             continue
+        offset = 0
         for line in lines:
             start, offset = offset, offset + len(line) + 1
             if line.count(" | ") < 2:
                 continue
             spans = _split(line, start)
-            values = [text[a:b] for a, b in spans]
-            if not any(DATA_CELL.match(v) for v in values):
-                header = values
-                continue
-            if header is None or len(header) != len(spans) or i not in at:
-                continue
             index = next((s.index for s in at[i] if s.start <= start < s.start + len(s.text) + 1),
-                         at[i][0].index)
-            # (a cell's label is its column's header line, not in the row's text)
-            draft = _pipe_row(doc, i, [_Cell(h, a, a, b) for h, (a, b) in zip(header, spans)], index)
-            if draft is not None:
-                out.append(draft)
+                         at[i][0].index) if i in at else None
+            yield i, start, len(line), spans, [text[a:b] for a, b in spans], index
+
+
+def pipe_deals(doc: Document) -> list[Draft]:
+    out: list[Draft] = []
+    header: list[str] | None = None
+    for row in pipe_lines(doc):
+        if row is None:  # a paragraph ends the table
+            header = None
+            continue
+        i, _, _, spans, values, index = row
+        if not any(DATA_CELL.match(v) for v in values):
+            header = values
+            continue
+        if header is None or len(header) != len(spans) or index is None:
+            continue
+        # (a cell's label is its column's header line, not in the row's text)
+        draft = _pipe_row(doc, i, [_Cell(h, a, a, b) for h, (a, b) in zip(header, spans)], index)
+        if draft is not None:
+            out.append(draft)
     return out
 
 

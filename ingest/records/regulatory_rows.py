@@ -31,7 +31,7 @@ from assistant.core.text import DATA_CELL
 from ingest.loading import TABLE_ROW
 from ingest.records import patterns as P
 from ingest.records.dates import find_dates
-from ingest.records.deal_rows import _cells, _labels, _name, _sentence, _split
+from ingest.records.deal_rows import _cells, _labels, _name, _sentence, pipe_lines
 from ingest.records.document import Document, Draft, Sentence
 
 _PRODUCT = re.compile(r"\b(?:drug|product|therapy|therapeutic|medicine|brand|candidate|asset|"
@@ -144,40 +144,27 @@ def pipe_regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tu
     paragraph ends the table)."""
     if agency is None:
         return [], set()
-    at: dict[int, list] = {}
-    for s in doc.sentences:
-        at.setdefault(s.element, []).append(s)
     out: list[Draft] = []
     read: set[int] = set()
     header: tuple[list[str], Sentence] | None = None
-    for i, text in enumerate(doc.texts):
-        lines = text.split("\n")
-        if not any(line.count(" | ") >= 2 for line in lines):
-            if len(text) > 200:
-                header = None
+    for row in pipe_lines(doc):
+        if row is None:  # a paragraph ends the table
+            header = None
             continue
-        if i not in at:
+        i, start, length, spans, values, index = row
+        if index is None:
             continue
-        offset = 0
-        for line in lines:
-            start, offset = offset, offset + len(line) + 1
-            if line.count(" | ") < 2:
-                continue
-            spans = _split(line, start)
-            values = [text[a:b] for a, b in spans]
-            index = next((s.index for s in at[i] if s.start <= start < s.start + len(s.text) + 1),
-                         at[i][0].index)
-            # (a header has no figures; a row's may be a row number and a date: "4 | Filgrastim |
-            # 11-20-2013 | Myelosuppression")
-            if not any(DATA_CELL.match(v) or re.search(r"\d", v) for v in values):
-                header = (values, _sentence(doc, i, start, start + len(line), index))
-                continue
-            if header is None or len(header[0]) != len(spans):
-                continue
-            draft = _pipe_event(doc, i, index, list(zip(header[0], spans)), header[1], agency)
-            if draft is not None:
-                out.append(draft)
-                read.add(i)
+        # (a header has no figures; a row's may be a row number and a date: "4 | Filgrastim |
+        # 11-20-2013 | Myelosuppression")
+        if not any(DATA_CELL.match(v) or re.search(r"\d", v) for v in values):
+            header = (values, _sentence(doc, i, start, start + length, index))
+            continue
+        if header is None or len(header[0]) != len(spans):
+            continue
+        draft = _pipe_event(doc, i, index, list(zip(header[0], spans)), header[1], agency)
+        if draft is not None:
+            out.append(draft)
+            read.add(i)
     return out, read
 
 
