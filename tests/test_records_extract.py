@@ -188,10 +188,16 @@ def test_malformed_text_never_crashes_extraction(text):
 
 
 # --- general wordings (synthetic sentences, not from any gold document) ---
+def _values(records, type_=None):
+    """Each record's cell values ({field: value}), of one type when `type_` is given."""
+    return [{k: c["value"] for k, c in r["fields"].items()} for r in records
+            if type_ is None or r["type"] == type_]
+
+
 def _one(records, type_):
-    mine = [r for r in records if r["type"] == type_]
+    mine = _values(records, type_)
     assert len(mine) == 1, records
-    return {k: c["value"] for k, c in mine[0]["fields"].items()}
+    return mine[0]
 
 
 def _grounded(records, els):
@@ -487,7 +493,7 @@ def test_m_and_a_and_a_royalty_financing_are_kinds_of_deal():
     els = _elements("Date | Parties | Deal Type | Value (USD)",
                     "Sep 1 | Halden Pharma – Torvik Labs | M&A (Completed) | $1.1B",
                     "Sep 2 | Royalty Partners – Zemlo Bio | Royalty Financing | $300M total")
-    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in extract_records(els)]
+    deals = _values(extract_records(els))
     assert [(d["parties"], d["kind"], d["total"]) for d in deals] == [
         (["Halden Pharma", "Torvik Labs"], "acquisition", 1.1e9),
         (["Royalty Partners", "Zemlo Bio"], "royalty", 3e8)]
@@ -544,7 +550,7 @@ def test_a_listing_in_brackets_and_said_it_do_not_hide_the_deal():
         "acquire Torvik Biotech, a privately held company, for $12.5 million.",
         "US drugmaker Morrow Bio (NYSE: MRW) said on Sunday it has entered into a definitive "
         "agreement to acquire clinical-stage biotech Zemlo Biosciences for $10.8 billion.")]
-    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in extract_records(els)]
+    deals = _values(extract_records(els))
     assert [(d["parties"], d["kind"], d["total"]) for d in deals] == [
         (["Halden Pharma", "Torvik Biotech"], "acquisition", 12.5e6),
         (["Morrow Bio", "Zemlo Biosciences"], "acquisition", 10.8e9)]
@@ -620,7 +626,7 @@ def test_a_table_column_naming_both_companies_and_a_dollar_millions_header():
         "Licensor acquired / licensee acquirer: Pellworth/Ardent Labs; Deal type: Acquisition; "
         "Product / technology: Antibiotics; Headline ($m): 675.")
     records = extract_records(els)
-    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
+    deals = _values(records, "deal")
     assert deals == [
         {"parties": ["Halsted Pharma", "Corvane Bio"], "kind": "license", "asset": "CVB-210",
          "total": 1_150_000_000},
@@ -651,7 +657,7 @@ def test_list_items_under_a_heading_with_a_colon_and_items_naming_the_same_agenc
            Element("Other designations: orphan drug", "Title"),
            Element("Ostrel Bio Inc.'s OB-112, for Fabry disease.", "ListItem")]
     records = extract_records(els, "FDA Watch: week ended June 2")
-    got = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "regulatory"]
+    got = _values(records, "regulatory")
     assert [(r["action"], r.get("designation"), r["product"], r["sponsor"]) for r in got] == [
         ("approval", None, "Vexora", "Harlow Pharma Ltd."),
         ("complete_response", None, "Tralvex", "Quenby Inc."),
@@ -711,7 +717,7 @@ def test_a_sentence_listing_deals_as_pairs_gives_one_deal_per_pair():
     els = _elements("Three M&A transactions closed during the week: Corvane/Halsted, "
                     "Pellworth/Ardent Labs ($2.2 billion) and Tamsin Royalty/Quellan Bio.")
     records = extract_records(els)
-    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
+    deals = _values(records, "deal")
     assert [(d["parties"], d["kind"], d.get("total")) for d in deals] == [
         (["Corvane", "Halsted"], "acquisition", None),
         (["Pellworth", "Ardent Labs"], "acquisition", 2.2e9),
@@ -762,7 +768,7 @@ def test_a_short_name_in_a_table_cell_and_an_unread_row_is_no_sentence():
         "Licensor acquired / licensee acquirer: Pellworth/Ardent Labs; Deal type: Undisclosed; "
         "Product / technology: Antibiotics; Headline ($m): 675.")
     records = extract_records(els)
-    deals = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
+    deals = _values(records, "deal")
     assert deals == [{"parties": ["J&J", "Corvane Bio"], "kind": "collaboration", "total": 847_000_000}]
     _grounded(records, els)
 
@@ -784,7 +790,7 @@ def test_a_table_of_approvals_gives_one_event_per_row():
            Element("PDUFA Date: 7.1.2021; Orphan Drug: Tralvex; Indication: Gout; Company: Ostrel; "
                    "Status: Pending.", "TableRow")]
     records = extract_records(els, "2021 Orphan Drugs: PDUFA Dates and FDA Approvals")
-    regs = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "regulatory"]
+    regs = _values(records, "regulatory")
     assert regs == [
         {"agency": "FDA", "action": "approval", "product": "Velmora", "sponsor": "Quenby Therapeutics",
          "indication": "Homozygous familial hypercholesterolemia", "date": "2021-02-09"},
@@ -809,7 +815,7 @@ def test_a_pipe_table_of_designations_gives_one_event_per_row():
                     "2 | Zantrexo | 11-19-2013 | Hepatitis Delta Virus (HDV) infection",
                     "3 | N/A | 11-20-2013 | Gout")
     records = extract_records(els)
-    regs = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "regulatory"]
+    regs = _values(records, "regulatory")
     assert regs == [
         {"agency": "FDA", "action": "designation", "designation": "orphan", "product": "Velmorastat",
          "indication": "Dravet syndrome", "date": "2013-11-14"},
