@@ -37,7 +37,7 @@ from assistant.answers.ranker import (
     RANKER_FEATURES,
     RANKER_PATH,
     item_features,
-    item_matrix,
+    items_in_order,
     ranker_features,
 )
 from assistant.core.config import PROJECT_ROOT, get_settings
@@ -111,8 +111,8 @@ def list_row(q, assistant, name: str) -> dict | None:
     assistant.generator._answer(q.question, passages, index, seen)
     if "list" not in seen:
         return None
-    qa, ranked, limit, subject, per_document = seen["list"]
-    X = item_features(item_matrix(qa, ranked, index), ranked)
+    ranked, limit, subject, per_document = seen["list"]
+    X = item_features(ranked)
     y = np.array([any(fact_found(c.text, grp) for grp in q.key_facts) for c in ranked])
     return {"set": name, "id": q.id, "X": X, "y": y, "ranked": ranked, "limit": limit,
             "subject": subject, "per_document": per_document, "facts": q.key_facts,
@@ -160,10 +160,7 @@ def list_scores(row: dict, model: Logistic | None, keep: float,
     if model is None:
         items = list_items(ranked, *args)
     else:
-        p = model.predict(row["X"])
-        by = {id(c): float(x) for c, x in zip(ranked, p)}
-        items = list_items([ranked[i] for i in np.argsort(-p, kind="stable")], *args,
-                           prob=lambda c: by[id(c)], admit=admit)
+        items = items_in_order(ranked, model.predict(row["X"]), *args, admit)
     text = " ".join(c.text for c in items)
     recall = float(np.mean([fact_found(text, grp) for grp in row["facts"]]))
     precision = float(np.mean([any(fact_found(c.text, grp) for grp in row["facts"]) for c in items])) \

@@ -52,7 +52,7 @@ from assistant.answers.gather import (
 )
 from assistant.answers.model import AnswererModel, gate_threshold, load_model, logit
 from assistant.answers.question import _Question, analyse, answer_type
-from assistant.answers.ranker import item_matrix, load_items, load_ranker
+from assistant.answers.ranker import items_in_order, load_items, load_ranker
 from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
     ABSTAINED,
@@ -190,7 +190,7 @@ class ExtractiveGenerator:
         ranker orders the scored ones (not for a list: it learned from one-answer questions)."""
         X = sentence_features(q, cands, stats, None)
         for c, row in zip(cands, X):
-            c.plain = row  # (a list's item model reads these)
+            c.plain = row  # (a list's item model reads these: ranker.item_features)
         rest: list[Candidate] = []
         if self.model.uses_similarity:
             pre = self.model.prefilter.predict(X)
@@ -229,17 +229,14 @@ class ExtractiveGenerator:
                 c.prob = floor * 0.99 * c.prob / top_pre
         return ranked + rest
 
-    def _list(self, q: _Question, ranked: list[Candidate], stats: CorpusStats, limit: int,
-              subject: list, per_document: bool) -> list[Candidate]:
+    def _list(self, ranked: list[Candidate], limit: int, subject: list,
+              per_document: bool) -> list[Candidate]:
         """A list question's items: in the list-item model's order, a document's further items
         from its `keep` (answers.ranker.Items); without it, the models' order and threshold."""
         if self.items is None:
             return list_items(ranked, limit, self.keep_threshold, per_document, subject)
-        p = self.items.score(item_matrix(q, ranked, stats), ranked)
-        by = {id(c): float(x) for c, x in zip(ranked, p)}
-        order = [ranked[i] for i in np.argsort(-p, kind="stable")]
-        return list_items(order, limit, self.items.keep, per_document, subject,
-                          prob=lambda c: by[id(c)], admit=self.items.admit)
+        return items_in_order(ranked, self.items.score(ranked), limit, self.items.keep, per_document,
+                              subject, self.items.admit)
 
     def _cross_scores(self, q: _Question, cands: list[Candidate]) -> Future | None:
         """The cross-encoder's scores of the candidates, computed on a worker thread."""
@@ -318,8 +315,8 @@ class ExtractiveGenerator:
             # what the list is about: names and product codes, not a date ("the June 9 roundup")
             subject = [a for a in q.anchors if (not a.numeric or _CODE.search(a.surface))
                        and not set(terms(a.surface)) <= _MONTH_TERMS]
-            seen["list"] = (q, ranked, limit, subject, shape.per_document)  # (eval.train_ranker reads it)
-            items = self._list(q, ranked, stats, limit, subject, shape.per_document)
+            seen["list"] = (ranked, limit, subject, shape.per_document)  # (eval.train_ranker reads it)
+            items = self._list(ranked, limit, subject, shape.per_document)
             if items:
                 return self._compose(items, p_answer, [], shape="list")
         chosen = self._select(ranked, stats, list_question=False, subject=q.names, vocab_of=vocab_of)

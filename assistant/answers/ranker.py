@@ -24,8 +24,8 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.answers.features import SENTENCE_FEATURES, Candidate, sentence_features
-from assistant.answers.gather import entities, is_quote
+from assistant.answers.features import SENTENCE_FEATURES, Candidate
+from assistant.answers.gather import entities, is_quote, list_items
 from assistant.answers.model import Logistic, logit
 
 RANKER_PATH = Path(__file__).parent / "data" / "ranker.json"
@@ -67,27 +67,25 @@ def _form(c: Candidate) -> list[float]:
             float(c.index == 0)]
 
 
-def item_features(X: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
-    """One row of ITEM_FEATURES per candidate, from `X`, their SENTENCE_FEATURES computed without
-    embeddings (`sentence_features(q, cands, stats, None)`), and what the answerer set on them."""
+def item_features(cands: Sequence[Candidate]) -> np.ndarray:
+    """One row of ITEM_FEATURES per candidate, from what the answerer's scoring set on it: its
+    SENTENCE_FEATURES without embeddings (`plain`), its probability, whether the cross-encoder
+    read it."""
     if not cands:
         return np.zeros((0, len(ITEM_FEATURES)))
     keep = [i for i, f in enumerate(SENTENCE_FEATURES) if not f.startswith("similarity")]
+    X = np.vstack([c.plain for c in cands])
     rest = [[float(c.ce is not None), *_form(c), float(bool(entities(c.text)))] for c in cands]
     return np.column_stack([X[:, keep], logit([c.prob for c in cands]), np.asarray(rest)])
 
 
-def item_matrix(q, cands: Sequence[Candidate], stats) -> np.ndarray:
-    """SENTENCE_FEATURES of every candidate computed without embeddings, leaving the features the
-    answerer set on them as they were (the rows the answerer's scoring kept, when it scored
-    exactly these candidates)."""
-    if cands and all(c.plain is not None for c in cands):
-        return np.vstack([c.plain for c in cands])
-    saved = [c.features for c in cands]
-    X = sentence_features(q, list(cands), stats, None)
-    for c, f in zip(cands, saved):
-        c.features = f
-    return X
+def items_in_order(ranked: list[Candidate], p: np.ndarray, limit: int, keep: float,
+                   per_document: bool, subject: Sequence, admit: float | None) -> list[Candidate]:
+    """A list's items (`gather.list_items`) taken in the order of `p`, the list-item model's
+    probabilities of `ranked`, which also decide `keep` and `admit`."""
+    by = {id(c): float(x) for c, x in zip(ranked, p)}
+    return list_items([ranked[i] for i in np.argsort(-p, kind="stable")], limit, keep, per_document,
+                      subject, prob=lambda c: by[id(c)], admit=admit)
 
 
 @dataclass(frozen=True)
@@ -100,8 +98,8 @@ class Items:
     admit: float | None  # an item sharing no term with the question from this P (None: never)
     meta: dict
 
-    def score(self, X: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
-        return self.model.predict(item_features(X, cands)) if cands else np.zeros(0)
+    def score(self, cands: Sequence[Candidate]) -> np.ndarray:
+        return self.model.predict(item_features(cands)) if cands else np.zeros(0)
 
 
 @dataclass(frozen=True)
