@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from functools import lru_cache
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
+
+# Month names, full and abbreviated ("sept" too), lower-cased, to their numbers.
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+MONTHS["sept"] = 9
 
 # Words, numbers (with decimals) and code names with inner hyphens ("CAR-T", "GC01F").
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:%|['’][A-Za-z]+)?")

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.answers.types import ANSWERED, Answer, Citation
 from assistant.core import aliases
+from assistant.core.text import MONTHS
 from assistant.index.records import RecordStore, StoredRecord
 
 MAX_ROWS = 15
@@ -164,8 +165,6 @@ def table_query(question: str) -> TableQuery | None:
     return q
 
 
-_MONTH_NUMBERS = {m: i for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 _MONTH_YEAR = re.compile(r"\b(?:in|during|of)\s+(?P<m>January|February|March|April|May|June|July|"
                          r"August|September|October|November|December)\s+(?P<y>(?:19|20)\d\d)\b",
                          re.IGNORECASE)
@@ -181,7 +180,7 @@ def _dates(question: str, q: TableQuery) -> None:
         return
     month = _MONTH_YEAR.search(question)
     if month:  # "in February 2021": that month
-        n = _MONTH_NUMBERS[month.group("m").lower()[:3]]
+        n = MONTHS[month.group("m").lower()]
         q.since = q.until = f"{month.group('y')}-{n:02d}"
         q.said.append(f"in {month.group('m')} {month.group('y')}")
         return
