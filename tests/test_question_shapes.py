@@ -16,10 +16,26 @@ from assistant.answers.shapes import shape_of
     "Where does J&J appear in these stories?",
     "What is Lonza's role in each document?",
     "Which deals are mentioned throughout the articles?",
+    "What do these documents report about Halvorsen?",
+    "Merrow comes up twice in these docs: what are the two items?",
+    "Tessaro turns up in two of the regulatory stories. Which products?",
+    "Varda-related items across the docs?",
 ])
 def test_one_item_per_document(question):
     shape = shape_of(question)
     assert shape.kind == "list" and shape.per_document, question
+
+
+@pytest.mark.parametrize("question", [
+    # what a set of documents holds, however many items each gives
+    "Which gene and cell therapies in these articles won a designation, and from whom?",
+    "What Texas manufacturing investments are in the set?",
+    "Across the plant stories, who's investing how much, and where?",
+    "Halvorsen deal activity in these docs?",
+])
+def test_what_a_set_of_documents_holds_is_a_list(question):
+    shape = shape_of(question)
+    assert shape.kind == "list" and not shape.per_document, question
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -27,6 +43,8 @@ def test_one_item_per_document(question):
     ("Where does the company plan to build its plant?", "single"),
     ("Which companies signed licences?", "list"),
     ("Summarize this document", "summary"),
+    ("What does the article say the price is?", "single"),  # one document
+    ("How much did Halvorsen pay in the deal the document describes?", "single"),
 ])
 def test_other_shapes_are_left_alone(question, kind):
     shape = shape_of(question)

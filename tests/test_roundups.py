@@ -291,6 +291,21 @@ def test_abbreviations_with_a_digit_and_a_topic_first_word():
     assert [a.surface for a in question_anchors("Bridge Bio x Atomwise: how many?")] == ["Atomwise"]
 
 
+def test_a_first_word_starting_a_run_of_names_or_owning_something_is_a_name():
+    from assistant.retrieval.anchors import question_anchors
+    def names(q):
+        return [a.surface for a in question_anchors(q)]
+    # a rare word (no English word of the embedder's vocabulary) or a known company
+    assert names("Corvane Raleigh plant: cost and jobs?") == ["Corvane", "Raleigh"]
+    assert names("Pfizer Portage plant: cost, size, jobs?") == ["Pfizer", "Portage"]
+    assert names("Kite's Netherlands plant: size?") == ["Kite", "Netherlands"]
+    # phrasing, an English word, the trade's words: not names
+    assert names("Compare Halden and Norvane deals") == ["Halden", "Norvane"]
+    assert names("Premium Halden paid for Aurion?") == ["Halden", "Aurion"]
+    assert names("Upfront Halden paid?") == ["Halden"]
+    assert names("Did Halden pay?") == ["Halden"]
+
+
 def test_a_designation_said_by_the_heading_a_line_is_listed_under():
     from assistant.answers.features import Candidate
     from assistant.answers.gather import heading_above

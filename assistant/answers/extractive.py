@@ -42,6 +42,7 @@ from assistant.answers.features import (
 from assistant.answers.gather import (
     compare_sides,
     entities,
+    facet_sentences,
     following,
     heading_items,
     heading_above,
@@ -51,7 +52,7 @@ from assistant.answers.gather import (
     starts_line,
 )
 from assistant.answers.model import AnswererModel, gate_threshold, load_model, logit
-from assistant.answers.question import _Question, analyse, answer_type
+from assistant.answers.question import _Question, analyse, answer_type, facets
 from assistant.answers.ranker import items_in_order, load_items, load_ranker
 from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
@@ -285,8 +286,10 @@ class ExtractiveGenerator:
         # A list, and a question about one term of a deal (below), look past the best sentences.
         def vocab_of(p: Passage) -> set[str]:
             return vocab.get(p.id) or vocabulary(p)
+        several = facets(question) if shape.kind == "single" else []
         ranked = _facts_first(q, self.score(q, cands, stats, rank=shape.kind != "list",
-                                            keep_rest=shape.kind != "single" or q.slot is not None),
+                                            keep_rest=shape.kind != "single" or q.slot is not None
+                                            or bool(several)),
                               vocab_of)
         p_answer = self.p_answer(q, ranked, passages)
         # The gate: with the ranker, its best P(a sentence holds a key fact), learned on trade
@@ -394,8 +397,10 @@ class ExtractiveGenerator:
         # (see `_about`): "The deal is expected to close in Q4" may well be the answer, but
         # "It paid Kyn $80 million upfront" for a question about Obsidian is not.
         if q.wanted and q.wanted[0] in _VALUE_NAMES and not unreported and not any(c.typed for c in chosen):
-            typed = [c for c in ranked if c.typed and c not in chosen and c.features[_COVERAGE] > 0]
-            named = next((c for c in typed if all(anchor_in(a, _window(c)) for a in names)), None)
+            typed = [c for c in ranked if c.typed and c not in chosen
+                     and (c.features[_COVERAGE] > 0 or _refers_to_subject(c, q))]
+            named = next((c for c in typed if all(anchor_in(a, _window(c)) for a in names)
+                          or _refers_to_subject(c, q)), None)
             if named is not None:
                 chosen.append(named)
             else:
@@ -429,6 +434,9 @@ class ExtractiveGenerator:
             if said is None:
                 return self._not_plain(chosen[:HEDGE_SENTENCES], p_answer, q.slot[0])
             chosen.append(said)
+        # "Cambrex High Point: spend and job count?": each value asked for, from the answer's
+        # document
+        chosen += facet_sentences(chosen, ranked, several, names, _window)
         return self._compose(chosen, p_answer, unreported)
 
     def p_answer(self, q: _Question, ranked: list[Candidate], passages: list[Passage]) -> float:
@@ -864,6 +872,9 @@ _FUNCTION_WORDS = frozenset("""the this that these those under in on at for with
     but and its it their they a an according meanwhile however also while when if since once
     presuming besides separately earlier later last next other another both each all some""".split())
 _NOT_COMPANY = frozenset(terms("Nasdaq NYSE LSE TSX HKEX Exchange FDA EMA"))  # (days: _NOT_NAMES)
+_DEFINITE = re.compile(r"^\s*(it|its|they|their|the (company|firm|group|biotech|cdmo|drugmaker|"
+                       r"plant|facility|site|project|expansion|investment|deal|transaction|"
+                       r"agreement|acquisition|partnership|companies|partners))\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|they|their|the company|the firm|the biotech|the two)\b", re.I)
 
 
@@ -873,7 +884,7 @@ def _pronoun_of_others(c: Candidate, q: _Question) -> bool:
     does not: its value is theirs."""
     if c.index == 0 or not _PRONOUN.search(c.text):
         return False
-    before = c.passage.sentence_texts()[c.index - 1]
+    before = _antecedent(c)
     if any(anchor_in(a, set(terms(before))) for a in q.names):
         return False  # (the sentence before names what the question asks about: "it" is that)
     asked = _asked(q)
@@ -884,6 +895,24 @@ def _pronoun_of_others(c: Candidate, q: _Question) -> bool:
     # (a dateline's "TUESDAY", a stock exchange, a month: no company's)
     return any(not set(terms(n)) <= asked | _NOT_NAMES | _NOT_COMPANY and not n.isupper()
                for n in names)
+
+
+def _antecedent(c: Candidate) -> str:
+    """The sentence a pronoun of sentence c refers back to: the one before it, or before the
+    quotes in between ("... said the chief executive" names no company it could be)."""
+    sents = c.passage.sentence_texts()
+    j = c.index - 1
+    while j > 0 and is_quote(sents[j]):
+        j -= 1
+    return sents[j] if j >= 0 else ""
+
+
+def _refers_to_subject(c: Candidate, q: _Question) -> bool:
+    """A sentence speaking of its story's subject by a pronoun or a definite description ("The
+    company will invest $210 million in the project") in a passage whose title and opening name
+    every name of the question, naming nothing else, and not after a sentence about others."""
+    return bool(q.names) and bool(_DEFINITE.match(c.text)) and not _other_names(c, q) and \
+        all(anchor_in(a, _opening(c.passage)) for a in q.names) and not _pronoun_of_others(c, q)
 
 
 def _window(c: Candidate) -> set[str]:

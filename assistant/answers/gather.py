@@ -288,3 +288,27 @@ def _same(a: Candidate, b: Candidate) -> bool:
 
 def _key(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+def facet_sentences(chosen: list[Candidate], ranked: Sequence[Candidate],
+                    wanted: Sequence[tuple[str, re.Pattern]], names: Sequence[Anchor],
+                    window: Callable[[Candidate], set[str]]) -> list[Candidate]:
+    """A question asking for several values at once ("Cambrex High Point: spend and job
+    count?", `question.facets`): for each value no chosen sentence gives, the best-ranked
+    sentence of the answer's document that gives it, in a chosen sentence's passage or naming
+    one of the question's names (itself or the sentence before it: `window`), so a round-up's
+    other plant does not lend its jobs."""
+    if not chosen or not wanted:
+        return []
+    source = chosen[0].passage.source
+    near = {c.passage.id for c in chosen}
+    out: list[Candidate] = []
+    for _, holds in wanted:
+        if any(holds.search(c.text) for c in chosen + out):
+            continue
+        pick = next((c for c in ranked if c not in chosen and c not in out
+                     and c.passage.source == source and holds.search(c.text)
+                     and (c.passage.id in near or any(anchor_in(a, window(c)) for a in names))), None)
+        if pick is not None:
+            out.append(pick)
+    return out

@@ -48,11 +48,23 @@ _LIST = re.compile(
 _SPLIT = re.compile(r"\s+(?:or|and|vs\.?|versus|with|to|than|among|between)\s+|[,;:]\s*(?:or|and)?\s*|"
                     r"\s+(?:was|were|is|are)\s+(?:\w+\s+)?(?=\w+er\b|more\b|less\b)", re.IGNORECASE)
 # One item per document: "in each article", "across these stories", "Where does BMS show up?"
-_DOCS = r"(documents?|articles?|stories|story|pieces?|reports?|texts?|set|sources?|items?|pages?|files?)"
+_DOCS = r"(documents?|docs?|articles?|stories|story|pieces?|reports?|texts?|set|sources?|items?|pages?|files?)"
 _EACH = re.compile(r"\bin each (document|article|story|piece|deal|case)\b|"
                    rf"\b(across|throughout|in all( of)?|over) (these|the|this|those|all( the)?) {_DOCS}\b|"
-                   r"\bwhere (does|do|did) .{2,60}? (show up|appear|feature|come up|figure)\b",
+                   r"\bwhere (does|do|did) .{2,60}? (show up|appear|feature|come up|figure)\b|"
+                   # "What do these documents report about AstraZeneca?": what each one says
+                   r"\bwhat (do|does|did) (these|those|the|all( the)?) (documents|docs|articles|stories|"
+                   r"pieces|reports|pages|sources) (say|report|mention|tell|cover|show)\b|"
+                   # "Aldevron comes up twice in these docs", "Gilead turns up in two of the stories"
+                   r"\b(turns?|comes?|shows?) up (in )?(twice|two|both|several)\b|"
+                   r"\bappears? (twice|in (two|both|several))\b",
                    re.IGNORECASE)
+# A question about everything a set of documents holds: "Which gene and cell therapies in these
+# articles won an approval?", "What North Carolina investments are in the set?", "Mass. site
+# projects covered across the plant stories?" (the plural, or "the set", is many documents).
+_SET = re.compile(r"\b(in|across|from|among|throughout|of) (these|those|the|this|all( of)?( the)?)"
+                  r"( \w+)? (documents|docs|articles|stories|pieces|reports|pages|sources|set)\b",
+                  re.IGNORECASE)
 
 
 @dataclass
@@ -77,7 +89,7 @@ def shape_of(question: str) -> Shape:
         sides, labels = _sides(question)
         if len(sides) >= 2:
             return Shape("comparison", sides=sides, labels=labels)
-    if _LIST.search(question):
+    if _LIST.search(question) or _SET.search(question):
         return Shape("list")
     return Shape("single")
 

@@ -20,7 +20,7 @@ _PHRASING = frozenset(
     according please in on of for and or the a an to by with at from about as i we our my
     besides apart other than beyond
     bigger larger greater higher smaller lower earlier later sooner biggest largest highest
-    smallest cheaper costlier""".split()
+    smallest cheaper costlier upfront capex opex""".split()
 )
 # A word as the question writes it: "KT-210", "U.S.", "GSK's", "20,000-liter" (a thousands comma
 # stays inside a number, so "20,000" is one anchor, not "20" and "000").
@@ -89,6 +89,12 @@ def question_anchors(question: str) -> list[Anchor]:
         # (the first word too when it heads the question like a topic: "Alprolix: which
         # regulators ...?", "Grifols/Clayton - cost?")
         topic = i == 0 and raw[0].isupper() and bool(re.match(r"\s*(?:[:/]|\s[-–]\s)", question[m.end():]))
+        # ... and a first word that starts a run of names ("Cambrex High Point: spend?") or owns
+        # something ("Kite's Netherlands plant"), when it is no English word: a company of the
+        # alias table, or a word the embedder's vocabulary does not hold whole
+        topic = topic or i == 0 and raw[0].isupper() and bool(
+            re.match(r"\s+[A-Z]", question[m.end():]) or raw != m.group(0).strip(".,")) and \
+            (aliases.known(raw) or not common_word(raw))
         is_name = caps >= 2 or (raw[0].isupper() and i > 0) or bool(_INN.fullmatch(raw)) or topic
         if not (is_num or is_name):
             continue
@@ -114,6 +120,27 @@ def question_anchors(question: str) -> list[Anchor]:
             seen.add(t)
             anchors.append(Anchor(t, surface, numeric=numeric))
     return anchors
+
+
+@lru_cache(maxsize=1)
+def _vocabulary_words() -> frozenset[str]:
+    """The whole words of the packaged embedder's WordPiece vocabulary (about 20,000 common
+    English words and names); empty when the package is not installed."""
+    try:
+        from assistant.retrieval.cross_encoder import base_model_path
+
+        lines = (base_model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and not w.startswith("["))
+
+
+def common_word(word: str) -> bool:
+    """Is `word` a common English word (or name) by the embedder's vocabulary ("Premium",
+    "Compare", "Samsung"), not a rare name ("Cambrex", "Precigen")? True when the vocabulary is
+    not installed: only known companies then count."""
+    vocab = _vocabulary_words()
+    return not vocab or word.lower() in vocab
 
 
 def passage_vocabulary(p) -> set[str]:
