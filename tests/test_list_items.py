@@ -87,3 +87,23 @@ def test_a_list_asked_by_the_pages_date_is_not_limited_to_the_date(ask):
     assert a.shape == "list", a.answer
     named = [c for c in COMPANIES if c in a.answer]
     assert len(named) >= 3, a.answer
+
+
+def test_the_rankers_first_sentence_leads_a_list():
+    from assistant.answers.gather import lead_item
+    cands = _cands(("Hanmi gets the rights in South Korea and greater China.", 0.4),
+                   ("Both companies win, the chief executive said.", 0.2),
+                   ("Rapt keeps the rest of the world.", 0.3),
+                   ("Shares rose 12%.", 0.0))
+    for c, lead in zip(cands, (0.8, 0.1, 0.3, 0.05)):
+        c.lead = lead
+    items = [cands[1], cands[2]]
+    # the ranker's first sentence comes first, within the limit
+    assert lead_item(items, cands, 2, False) == [cands[0], cands[1]]
+    # one the items already hold stays where it is
+    assert lead_item([cands[2], cands[0]], cands, 4, False) == [cands[2], cands[0]]
+    # with one item per document, it takes its document's place
+    assert lead_item([cands[1]], cands, 4, True) == [cands[0]]
+    # a first sentence sharing no term with the question leads nothing
+    cands[3].lead = 0.9
+    assert lead_item(items, cands, 4, False) == items

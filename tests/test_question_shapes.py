@@ -39,6 +39,23 @@ def test_what_a_set_of_documents_holds_is_a_list(question):
 
 
 @pytest.mark.parametrize("question, kind", [
+    # a plural thing asked for, then its verb: a list
+    ("Which roles is Halvorsen hiring for in Leiden?", "list"),
+    ("Which execs are quoted on Merrow buying Tessaro?", "list"),
+    ("What buildings make up Varda's Vienna project?", "list"),
+    ("Which territories does Quillon keep under the licence?", "list"),
+    # one thing, or a value however it is worded: one fact
+    ("Which pivotal study supports the Varda approval?", "single"),
+    ("What Phase 3 asset comes with Merrow's purchase of Tessaro?", "single"),
+    ("What are the headline economics of the Quillon deal?", "single"),
+    ("What royalty rates will Halvorsen earn on sales?", "single"),
+    ("What milestone payments can Merrow earn?", "single"),
+])
+def test_a_plural_asked_for_is_a_list(question, kind):
+    assert shape_of(question).kind == kind, question
+
+
+@pytest.mark.parametrize("question, kind", [
     ("Where is the new plant?", "single"),
     ("Where does the company plan to build its plant?", "single"),
     ("Which companies signed licences?", "list"),

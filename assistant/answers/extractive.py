@@ -48,6 +48,7 @@ from assistant.answers.gather import (
     heading_above,
     is_quote,
     lead,
+    lead_item,
     list_items,
     starts_line,
 )
@@ -235,9 +236,11 @@ class ExtractiveGenerator:
         """A list question's items: in the list-item model's order, a document's further items
         from its `keep` (answers.ranker.Items); without it, the models' order and threshold."""
         if self.items is None:
-            return list_items(ranked, limit, self.keep_threshold, per_document, subject)
-        return items_in_order(ranked, self.items.score(ranked), limit, self.items.keep, per_document,
-                              subject, self.items.admit)
+            items = list_items(ranked, limit, self.keep_threshold, per_document, subject)
+        else:
+            items = items_in_order(ranked, self.items.score(ranked), limit, self.items.keep,
+                                   per_document, subject, self.items.admit)
+        return lead_item(items, ranked, limit, per_document)
 
     def _cross_scores(self, q: _Question, cands: list[Candidate]) -> Future | None:
         """The cross-encoder's scores of the candidates, computed on a worker thread."""

@@ -125,6 +125,23 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
     return chosen
 
 
+def lead_item(items: list[Candidate], ranked: Sequence[Candidate], limit: int,
+              per_document: bool) -> list[Candidate]:
+    """A list's items led by the sentence the trade-press ranker puts first (the one a one-fact
+    answer leads with: its `lead`), when it shares a term with the question and no item says the
+    same; with one item per document it takes its document's place. ("Which territories does
+    Hanmi get?" is answered by one sentence naming them all, which the item model, choosing
+    several, may pass over.)"""
+    scored = [c for c in ranked if c.lead is not None]
+    if not scored or not items:
+        return items
+    best = max(scored, key=lambda c: c.lead)
+    if best.features[0] <= 0 or any(o is best or _same(o, best) for o in items):  # (0: "coverage")
+        return items
+    rest = [o for o in items if not (per_document and o.passage.source == best.passage.source)]
+    return [best] + rest[:limit - 1]
+
+
 def starts_line(passage: Passage, j: int) -> bool:
     """Does sentence j begin a new line (paragraph, list item) of its passage?"""
     if j == 0:

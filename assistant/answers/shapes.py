@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.answers.question import answer_type
 from assistant.retrieval.anchors import Anchor, question_anchors
 
 _SUMMARY = re.compile(
@@ -59,6 +60,16 @@ _EACH = re.compile(r"\bin each (document|article|story|piece|deal|case)\b|"
                    r"\b(turns?|comes?|shows?) up (in )?(twice|two|both|several)\b|"
                    r"\bappears? (twice|in (two|both|several))\b",
                    re.IGNORECASE)
+# "Which roles is Pfizer hiring for?", "Which execs are quoted?", "What buildings make up the
+# project?": a plural noun the question asks for, then its verb or preposition (not "Which study
+# supports ...", one thing). A question asking for a value ("What royalty rates will X earn?",
+# `question.answer_type`) is one fact, however it is worded.
+_PLURAL_HEAD = re.compile(
+    r"^\s*(?i:which|what)\s+(?!(?i:is|are|was|were|does|do|did|has|have|will|can)\b)(?:[\w&/-]+\s+){0,3}?(?P<noun>[a-z][a-z-]*[^\Ws])s\s+(?i:did|does|do|are|were|"
+    r"is|was|have|has|had|will|would|can|could|make|made|mention\w*|appear\w*|got|get|in|on|of|for|at|"
+    r"from|that|besides)\b")
+_NOT_PLURAL = frozenset("new seri statu analysi basi bu ga thi it wa ha doe plu thu proces acces succes "
+                        "busines addres progres expres los clas payment".split())
 # A question about everything a set of documents holds: "Which gene and cell therapies in these
 # articles won an approval?", "What North Carolina investments are in the set?", "Mass. site
 # projects covered across the plant stories?" (the plural, or "the set", is many documents).
@@ -90,6 +101,9 @@ def shape_of(question: str) -> Shape:
         if len(sides) >= 2:
             return Shape("comparison", sides=sides, labels=labels)
     if _LIST.search(question) or _SET.search(question):
+        return Shape("list")
+    plural = _PLURAL_HEAD.match(question)
+    if plural and plural.group("noun") not in _NOT_PLURAL and answer_type(question) is None:
         return Shape("list")
     return Shape("single")
 
