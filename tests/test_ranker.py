@@ -81,8 +81,8 @@ def test_the_shipped_ranker_loads_and_records_how_it_was_checked():
     assert ranker is not None and list(ranker.model.features) == RANKER_FEATURES
     meta = ranker.meta
     # fitted on spent sets only: never a frozen one still in use (a held-out set is spent once
-    # its run after a session is in eval/results; heldout15 is frozen)
-    assert "heldout15" not in meta["sets"]
+    # its run after a session is in eval/results; heldout16 is frozen)
+    assert "heldout16" not in meta["sets"]
     assert all(name == "tradepress" or (RESULTS / f"{name}-after").is_dir() for name in meta["sets"]), meta["sets"]
     assert set(meta["leave_one_set_out"]) <= set(meta["sets"])
 
@@ -90,7 +90,8 @@ def test_the_shipped_ranker_loads_and_records_how_it_was_checked():
 def test_the_list_item_model_and_the_gate_learned_on_spent_sets_only():
     items = json.loads(ITEMS_PATH.read_text(encoding="utf-8"))["meta"]
     gate = json.loads(GATE_PATH.read_text(encoding="utf-8"))
-    for sets in (items["sets"], gate["sets"]):
+    from eval.train_ranker import SETS  # (what train-ranker, the gate and eval.spent run on)
+    for sets in (items["sets"], gate["sets"], SETS):
         assert all(name == "tradepress" or (RESULTS / f"{name}-after").is_dir() for name in sets), sets
 
 
