@@ -39,6 +39,9 @@ def test_the_values_a_question_asks_for_at_once(question, kinds):
     "How much did Pfizer pay when it bought Seagen?",  # one value ("when" is not asked)
     "What's the per-share price and the headline size of the deal?",  # a deal's size is money
     "What capacity is the third plant being built with?",
+    "When will Halden's investigational drug be filed?",  # not an investment
+    "How many jobs were cut due to the restructuring?",  # not a due date
+    "The $2bn Corvane plant in Raleigh: how many jobs?",  # the money is given, not asked
 ])
 def test_one_value_is_not_several(question):
     assert facets(question) == []
@@ -97,3 +100,31 @@ def test_the_company_is_the_stories_subject_past_a_quote(ask):
     # ... and not a place the story does not name
     b = ask("How many people will Corvane hire in Dublin?")
     assert b.kind != "answered", b.answer
+
+
+def _story(*sentences: str):
+    text = " ".join(sentences)
+    spans, at = [], 0
+    for sent in sentences:
+        start = text.index(sent, at)
+        spans.append((start, start + len(sent)))
+        at = start + len(sent)
+    return passage_from("p", text, {"source": "s.txt", "title": "Pfizer to buy Seagen",
+                                    "chunk_index": 0, "sentences": json.dumps(spans)})
+
+
+def test_the_deal_after_another_companys_sentence_is_theirs():
+    from assistant.answers.extractive import _refers_to_subject
+    from assistant.answers.question import analyse
+
+    stats = type("S", (), {"idf": staticmethod(lambda t: 1.0)})()
+    q = analyse("How much is Pfizer paying for Seagen?", stats)
+    value = "The deal is valued at $680 million."
+    other = _story("Pfizer to buy Seagen.", "Pfizer and Seagen expect to close next year.",
+                   "Separately, Merck agreed to buy Harpoon Therapeutics.", value)
+    assert other.sentence_texts()[3] == value
+    assert not _refers_to_subject(Candidate(other, 3, value, features=np.zeros(1)), q)
+    # past a quote, "the deal" is the story's: Pfizer's
+    quoted = _story("Pfizer to buy Seagen.", "Pfizer and Seagen expect to close next year.",
+                    '"This is a great day for patients," said the chief executive.', value)
+    assert _refers_to_subject(Candidate(quoted, 3, value, features=np.zeros(1)), q)

@@ -304,6 +304,10 @@ def test_a_first_word_starting_a_run_of_names_or_owning_something_is_a_name():
     assert names("Premium Halden paid for Aurion?") == ["Halden", "Aurion"]
     assert names("Upfront Halden paid?") == ["Halden"]
     assert names("Did Halden pay?") == ["Halden"]
+    # a contraction, a misspelt question word, an instruction: not names
+    assert names("Didn't Halden buy Aurion?") == ["Halden", "Aurion"]
+    assert names("Whats Halden's Raleigh plant cost?") == ["Halden", "Raleigh"]
+    assert names("Recap Halden's quarter") == ["Halden"]
 
 
 def test_a_designation_said_by_the_heading_a_line_is_listed_under():

@@ -881,11 +881,11 @@ _DEFINITE = re.compile(r"^\s*(it|its|they|their|the (company|firm|group|biotech|
 _PRONOUN = re.compile(r"\b(it|its|they|their|the company|the firm|the biotech|the two)\b", re.I)
 
 
-def _pronoun_of_others(c: Candidate, q: _Question) -> bool:
+def _pronoun_of_others(c: Candidate, q: _Question, pronoun: re.Pattern | None = None) -> bool:
     """A sentence whose subject is a pronoun ("Presuming success, it estimates the payoff could
     reach $1.08 billion") after a sentence that names companies the question
     does not: its value is theirs."""
-    if c.index == 0 or not _PRONOUN.search(c.text):
+    if c.index == 0 or not (pronoun or _PRONOUN).search(c.text):
         return False
     before = _antecedent(c)
     if any(anchor_in(a, set(terms(before))) for a in q.names):
@@ -915,7 +915,8 @@ def _refers_to_subject(c: Candidate, q: _Question) -> bool:
     company will invest $210 million in the project") in a passage whose title and opening name
     every name of the question, naming nothing else, and not after a sentence about others."""
     return bool(q.names) and bool(_DEFINITE.match(c.text)) and not _other_names(c, q) and \
-        all(anchor_in(a, _opening(c.passage)) for a in q.names) and not _pronoun_of_others(c, q)
+        all(anchor_in(a, _opening(c.passage)) for a in q.names) and \
+        not _pronoun_of_others(c, q, _DEFINITE)
 
 
 def _window(c: Candidate) -> set[str]:

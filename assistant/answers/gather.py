@@ -138,6 +138,8 @@ def lead_item(items: list[Candidate], ranked: Sequence[Candidate], limit: int,
     best = max(scored, key=lambda c: c.lead)
     if best.features[0] <= 0 or any(o is best or _same(o, best) for o in items):  # (0: "coverage")
         return items
+    # (it is not held to naming as many of the question's names as the items do: measured on the
+    # spent sets, that rule undid most of what the lead gives, 0.796 -> 0.791 key-fact recall)
     rest = [o for o in items if not (per_document and o.passage.source == best.passage.source)]
     return [best] + rest[:limit - 1]
 

@@ -175,13 +175,13 @@ _AREA_HOLDS = re.compile(
     r"square[- ]met(?:er|re)s?|m2|m²|acres?|hectares?)\b", re.IGNORECASE)
 _DEAL_WORDS = re.compile(r"\b(deals?|acqui\w+|mergers?|licen[cs]\w*|buyout|takeover|offer)\b", re.I)
 _FACETS = [
-    ("amount", re.compile(r"\b(capex|capital|cost|costs|spend|spending|invest\w*|price( tag)?|money|"
-                          r"payoff|pay\w*|how much)\b|\$", re.I)),
+    ("amount", re.compile(r"\b(capex|capital|cost|costs|spend|spending|invest(s|ed|ing|ment|ments)?|"
+                          r"price( tag)?|money|payoff|pay(s|ing|ment|ments)?|how much)\b", re.I)),
     ("jobs", re.compile(r"\b(jobs?|hires|hiring|headcount|employ\w*|staff|workforce)\b", re.I)),
     ("area", re.compile(r"\b(size|footprint|sq\.? ?ft|square[- ]f(ee|oo)t|acreage|acres|how big)\b", re.I)),
     ("volume", re.compile(r"\b(capacity|litres?|liters?|bioreactors?|scale|volume)\b", re.I)),
-    ("date", re.compile(r"(^|,|\band\b|\+)\s*when\b|\b(timing|completion|completed|due|"
-                        r"operational|timeline|start-up)\b", re.I)),
+    ("date", re.compile(r"(^|,|\band\b|\+)\s*when\b|\b(timing|completion|completed|"
+                        r"operational|timeline|start-up)\b|\bdue\b(?! to| diligence)", re.I)),
 ]
 
 

@@ -65,15 +65,22 @@ _EACH = re.compile(r"\bin each (document|article|story|piece|deal|case)\b|"
 # supports ...", one thing). A question asking for a value ("What royalty rates will X earn?",
 # `question.answer_type`) is one fact, however it is worded.
 _PLURAL_HEAD = re.compile(
-    r"^\s*(?i:which|what)\s+(?!(?i:is|are|was|were|does|do|did|has|have|will|can)\b)(?:[\w&/-]+\s+){0,3}?(?P<noun>[a-z][a-z-]*[^\Ws])s\s+(?i:did|does|do|are|were|"
+    r"^\s*(?i:which|what)\s+(?!(?i:is|are|was|were|does|do|did|has|have|will|can)\b)(?:[\w&/-]+\s+){0,3}?(?P<noun>[a-z][a-z-]*[^\Wsiu])s\s+(?i:did|does|do|are|were|"
     r"is|was|have|has|had|will|would|can|could|make|made|mention\w*|appear\w*|got|get|in|on|of|for|at|"
     r"from|that|besides)\b")
-_NOT_PLURAL = frozenset("new seri statu analysi basi bu ga thi it wa ha doe plu thu proces acces succes "
-                        "busines addres progres expres los clas payment".split())
+# (verbs and singular nouns a plural's shape fits: "What accounts for ...", "What sales did ...")
+_NOT_PLURAL = frozenset("new seri thi it wa ha doe payment account happen remain stand matter specie "
+                        "sale term right".split())
+_SCOPE = re.compile(r"^\s*(in|from|across|among|throughout) (these|those|the|this|all( of)?( the)?)"
+                    r"( \w+)? (documents|docs|articles|stories|pieces|reports|pages|sources|set)\s*,\s*",
+                    re.IGNORECASE)
+_PLURAL_ASK = re.compile(r"^\s*(which|what)\s+(?:[\w&/-]+\s+){0,4}?[a-z][\w-]*[^\W_siu]s\b", re.IGNORECASE)
+_ONE_FACT = re.compile(r"^\s*(who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|has|have|"
+                       r"can|could|will|would)\b", re.IGNORECASE)
 # A question about everything a set of documents holds: "Which gene and cell therapies in these
 # articles won an approval?", "What North Carolina investments are in the set?", "Mass. site
 # projects covered across the plant stories?" (the plural, or "the set", is many documents).
-_SET = re.compile(r"\b(in|across|from|among|throughout|of) (these|those|the|this|all( of)?( the)?)"
+_SET = re.compile(r"\b(in|across|from|among|throughout) (these|those|the|this|all( of)?( the)?)"
                   r"( \w+)? (documents|docs|articles|stories|pieces|reports|pages|sources|set)\b",
                   re.IGNORECASE)
 
@@ -100,10 +107,18 @@ def shape_of(question: str) -> Shape:
         sides, labels = _sides(question)
         if len(sides) >= 2:
             return Shape("comparison", sides=sides, labels=labels)
-    if _LIST.search(question) or _SET.search(question):
+    if _LIST.search(question):
+        return Shape("list")
+    # (a question that only says where to look, "In these articles, when did the FDA approve X?",
+    # "From these stories, who is Lonza's CEO?", is one fact)
+    # (... unless it asks for several things and a value of each: "Which sites are being built
+    # in these articles, and with how much money?")
+    scoped = _SCOPE.sub("", question)
+    valued = answer_type(question) is not None
+    if _SET.search(question) and not _ONE_FACT.match(scoped) and (not valued or _PLURAL_ASK.match(scoped)):
         return Shape("list")
     plural = _PLURAL_HEAD.match(question)
-    if plural and plural.group("noun") not in _NOT_PLURAL and answer_type(question) is None:
+    if plural and plural.group("noun") not in _NOT_PLURAL and not valued:
         return Shape("list")
     return Shape("single")
 

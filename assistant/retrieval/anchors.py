@@ -20,7 +20,8 @@ _PHRASING = frozenset(
     according please in on of for and or the a an to by with at from about as i we our my
     besides apart other than beyond
     bigger larger greater higher smaller lower earlier later sooner biggest largest highest
-    smallest cheaper costlier upfront capex opex""".split()
+    smallest cheaper costlier upfront capex opex whats hows whos wheres whens recap enumerate
+    itemize itemise quantify characterize characterise pls fyi btw""".split()
 )
 # A word as the question writes it: "KT-210", "U.S.", "GSK's", "20,000-liter" (a thousands comma
 # stays inside a number, so "20,000" is one anchor, not "20" and "000").
@@ -140,7 +141,8 @@ def common_word(word: str) -> bool:
     "Compare", "Samsung"), not a rare name ("Cambrex", "Precigen")? True when the vocabulary is
     not installed: only known companies then count."""
     vocab = _vocabulary_words()
-    return not vocab or word.lower() in vocab
+    # (a contraction's pieces: "Didn't" is "didn" and "t")
+    return not vocab or all(p in vocab for p in re.findall(r"[a-z]+", word.lower()))
 
 
 def passage_vocabulary(p) -> set[str]:
