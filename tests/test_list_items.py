@@ -102,8 +102,8 @@ def test_the_rankers_first_sentence_leads_a_list():
     assert lead_item(items, cands, 2, False) == [cands[0], cands[1]]
     # one the items already hold stays where it is
     assert lead_item([cands[2], cands[0]], cands, 4, False) == [cands[2], cands[0]]
-    # with one item per document, it takes its document's place
-    assert lead_item([cands[1]], cands, 4, True) == [cands[0]]
+    # a list of one item per document is left as it is
+    assert lead_item([cands[1]], cands, 4, True) == [cands[1]]
     # a first sentence sharing no term with the question leads nothing
     cands[3].lead = 0.9
     assert lead_item(items, cands, 4, False) == items

@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from assistant.answers import Delta
 from assistant.index.store import ChunkStore
 from assistant.service.assistant import Assistant, Result
@@ -119,3 +121,27 @@ def test_a_view_taken_before_a_merge_still_reads_after_its_segments_are_dropped(
     assert passages and view.seq > old.seq
     result = assistant.ask("How much has Novartis set aside for gene therapy manufacturing?")
     assert result.passages
+
+
+def test_a_manifest_read_just_before_a_merge_is_read_again(tmp_path, corpus_copy, embedder):
+    """The race the load test above once met: a question reads the manifest, an ingest merges
+    and drops the segments it listed, the question opens them. It reads the manifest again
+    (it has moved on) instead of failing; a segment missing from a manifest that has not moved
+    on is still an error."""
+    from assistant.index.errors import StoreError
+
+    settings = make_settings(tmp_path, corpus_copy)
+    store = ChunkStore(settings)
+    Ingestor(settings, store, embedder, progress=False).run([corpus_copy])
+    assistant = Assistant(settings, ChunkStore(settings), embedder)
+    retriever = assistant.retriever
+    real = retriever.store.state()
+    stale = dict(real, seq=real["seq"] - 1, segments=list(real["segments"]) + ["chunks-seg-merged-away"])
+    # the manifest as read before the merge: its segment is gone, the manifest has moved on
+    view = retriever._load_current(stale)
+    assert view.seq == real["seq"] and view.size > 0
+    # ... and when the manifest has not moved on, the missing segment is reported
+    retriever._view = None
+    retriever._open = {}
+    with pytest.raises(StoreError, match="missing"):
+        retriever._load_current(dict(real, segments=list(real["segments"]) + ["chunks-seg-merged-away"]))

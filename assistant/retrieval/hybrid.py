@@ -258,7 +258,7 @@ class HybridRetriever:
         if view is None or view.seq != state["seq"] or refresh:
             with self._lock:
                 if self._view is None or self._view.seq != state["seq"] or refresh:
-                    self._view = self._load(state)
+                    self._view = self._load_current(state)
                 view = self._view
         if view.size == 0:
             if not state["segments"] and self.store.legacy_layout():
@@ -266,6 +266,21 @@ class HybridRetriever:
                                       "(make run does) to rebuild it")
             raise EmptyIndexError("no index")
         return view
+
+    def _load_current(self, state: dict, attempts: int = 3) -> IndexView:
+        """`_load`, again from the manifest as it is now when a segment it listed is gone: an
+        ingest that merged segments deletes the old ones once its manifest is written, and a
+        question may have read the manifest just before. A segment missing from a manifest that
+        has not moved on is an error (another process cannot see the folders)."""
+        for attempt in range(attempts):
+            try:
+                return self._load(state)
+            except StoreError:
+                fresh = self.store.state()
+                if fresh["seq"] == state["seq"] or attempt == attempts - 1:
+                    raise
+                state = fresh
+        raise AssertionError("unreachable")
 
     def _load(self, state: dict) -> IndexView:
         if state["embedder"] not in (None, self.embedder.name) and state["segments"]:
