@@ -16,7 +16,6 @@ run and each question whose outcome changed.
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -37,16 +36,14 @@ def run_sets(names: list[str], progress: bool = True) -> list[dict]:
 
     from assistant.core.config import get_settings
     from eval.__main__ import _embedder
-    from eval.corpus import _run
-    from eval.dataset import load
+    from eval.corpus import run_corpus_eval
 
     embedder = _embedder(cached=False)
     out: list[dict] = []
     for name in tqdm(names, desc="spent sets", unit="set", disable=not progress):
         dataset, docs = set_paths(name)
-        settings = get_settings().model_copy(update={"corpus_dir": docs.resolve()})
-        with tempfile.TemporaryDirectory(prefix="spent-") as tmp:
-            report = _run(settings, embedder, dataset, load(dataset), Path(tmp), False, False, True)
+        report = run_corpus_eval(get_settings(), embedder, dataset, naive=False, progress=False,
+                                 answers_only=True, docs=docs)
         out += [{"set": name, **{k: r[k] for k in KEPT}} for r in report["per_question"]]
     return out
 

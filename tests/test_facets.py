@@ -47,9 +47,16 @@ def test_one_value_is_not_several(question):
     assert facets(question) == []
 
 
-def _passage(pid: str, source: str, *texts: str):
-    return passage_from(pid, " ".join(texts), {"source": source, "title": source, "chunk_index": 0,
-                                               "sentences": json.dumps([])})
+def _passage(pid: str, source: str, *sentences: str, title: str = ""):
+    """A passage of these sentences (each its own, by character span)."""
+    text = " ".join(sentences)
+    spans, at = [], 0
+    for sent in sentences:
+        start = text.index(sent, at)
+        spans.append((start, start + len(sent)))
+        at = start + len(sent)
+    return passage_from(pid, text, {"source": source, "title": title or source, "chunk_index": 0,
+                                    "sentences": json.dumps(spans)})
 
 
 def test_each_value_missing_comes_from_the_answers_document_about_its_subject():
@@ -102,17 +109,6 @@ def test_the_company_is_the_stories_subject_past_a_quote(ask):
     assert b.kind != "answered", b.answer
 
 
-def _story(*sentences: str):
-    text = " ".join(sentences)
-    spans, at = [], 0
-    for sent in sentences:
-        start = text.index(sent, at)
-        spans.append((start, start + len(sent)))
-        at = start + len(sent)
-    return passage_from("p", text, {"source": "s.txt", "title": "Pfizer to buy Seagen",
-                                    "chunk_index": 0, "sentences": json.dumps(spans)})
-
-
 def test_the_deal_after_another_companys_sentence_is_theirs():
     from assistant.answers.extractive import _refers_to_subject
     from assistant.answers.question import analyse
@@ -120,11 +116,15 @@ def test_the_deal_after_another_companys_sentence_is_theirs():
     stats = type("S", (), {"idf": staticmethod(lambda t: 1.0)})()
     q = analyse("How much is Pfizer paying for Seagen?", stats)
     value = "The deal is valued at $680 million."
-    other = _story("Pfizer to buy Seagen.", "Pfizer and Seagen expect to close next year.",
-                   "Separately, Merck agreed to buy Harpoon Therapeutics.", value)
+    other = _passage("p", "s.txt", "Pfizer to buy Seagen.",
+                     "Pfizer and Seagen expect to close next year.",
+                     "Separately, Merck agreed to buy Harpoon Therapeutics.", value,
+                     title="Pfizer to buy Seagen")
     assert other.sentence_texts()[3] == value
     assert not _refers_to_subject(Candidate(other, 3, value, features=np.zeros(1)), q)
     # past a quote, "the deal" is the story's: Pfizer's
-    quoted = _story("Pfizer to buy Seagen.", "Pfizer and Seagen expect to close next year.",
-                    '"This is a great day for patients," said the chief executive.', value)
+    quoted = _passage("p", "s.txt", "Pfizer to buy Seagen.",
+                      "Pfizer and Seagen expect to close next year.",
+                      '"This is a great day for patients," said the chief executive.', value,
+                      title="Pfizer to buy Seagen")
     assert _refers_to_subject(Candidate(quoted, 3, value, features=np.zeros(1)), q)

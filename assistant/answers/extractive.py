@@ -30,7 +30,6 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from assistant.answers.features import (
-    SENTENCE_FEATURES,
     Candidate,
     candidates,
     clean,
@@ -50,10 +49,11 @@ from assistant.answers.gather import (
     lead,
     lead_item,
     list_items,
+    shares_a_term,
     starts_line,
 )
 from assistant.answers.model import AnswererModel, gate_threshold, load_model, logit
-from assistant.answers.question import _Question, analyse, answer_type, facets
+from assistant.answers.question import AREA_HOLDS, _Question, analyse, answer_type, facets
 from assistant.answers.ranker import items_in_order, load_items, load_ranker
 from assistant.answers.shapes import Shape, shape_of
 from assistant.answers.types import (
@@ -100,9 +100,7 @@ _DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a
 _TIME = re.compile(r"\b(earlier|later|sooner|first|older|newer)\b", re.IGNORECASE)
 # What a comparison of size measures, by the question's words: jobs, floor space, capacity; else
 # money ("Which deal was bigger?").
-_AREA = ("the floor space", re.compile(
-    r"\d[\d,.]*\s?(?:-|\s)?(?:k\s?)?(?:square[- ]f(?:oo|ee)t|sq\.?\s?f(?:oo|ee)?t|sf|ft2|ft²|"
-    r"square[- ]met(?:er|re)s?|m2|m²|acres?)\b", re.IGNORECASE))
+_AREA = ("the floor space", AREA_HOLDS)
 _MEASURES = [
     (re.compile(r"\b(jobs|employees|hires|workers|positions|headcount|staff)\b", re.I), "how many jobs"),
     (re.compile(r"\b(footprint|square[- ]?f(oo|ee)t|sq\.? ?ft|floor ?space|building|space|area)\b", re.I), None),
@@ -114,7 +112,6 @@ HEDGE_SENTENCES = 2
 _VALUE_NAMES = {"amount": "the amount", "date": "the date", "count": "the number",
                 "percentage": "the percentage", "duration": "how long", "temperature": "the temperature",
                 "jobs": "the number of jobs", "volume": "the capacity"}
-_COVERAGE = SENTENCE_FEATURES.index("coverage")
 # slots (`question.slot_of`) that are terms of a deal, which each side of a comparison must state
 _DEAL_TERMS = {"the upfront payment", "the milestone payments", "the royalties", "the premium"}
 _CODE = re.compile(r"[A-Za-z]")  # a number that is part of a code name ("VX-101"), not a year
@@ -313,7 +310,7 @@ class ExtractiveGenerator:
         # answer); a list question is answered from several documents at once, which that
         # model was never shown, so its gate does not apply. Such a question is still declined
         # when no passage names what it asks about (above), or no sentence shares a term.
-        gated = not (list_question and any(c.features[_COVERAGE] > 0 for c in ranked))
+        gated = not (list_question and any(shares_a_term(c) for c in ranked))
         if gated and signal < threshold:
             return self._hedge(q, ranked, p_answer, missing)
         if list_question:
@@ -401,7 +398,7 @@ class ExtractiveGenerator:
         # "It paid Kyn $80 million upfront" for a question about Obsidian is not.
         if q.wanted and q.wanted[0] in _VALUE_NAMES and not unreported and not any(c.typed for c in chosen):
             typed = [c for c in ranked if c.typed and c not in chosen
-                     and (c.features[_COVERAGE] > 0 or _refers_to_subject(c, q))]
+                     and (shares_a_term(c) or _refers_to_subject(c, q))]
             named = next((c for c in typed if all(anchor_in(a, _window(c)) for a in names)
                           or _refers_to_subject(c, q)), None)
             if named is not None:
@@ -463,7 +460,7 @@ class ExtractiveGenerator:
         hedge_at = (self.settings.hedge_threshold if self.settings.hedge_threshold is not None
                     else self.hedge_threshold)
         names = q.names
-        close = [c for c in ranked[:HEDGE_SENTENCES * 2] if c.features[_COVERAGE] > 0
+        close = [c for c in ranked[:HEDGE_SENTENCES * 2] if shares_a_term(c)
                  and (not names or any(anchor_in(a, _window(c) | set(terms(c.passage.title)))
                                        for a in names))]
         # The question's subject is in the passages when every name it asks about is, and a
@@ -616,7 +613,7 @@ class ExtractiveGenerator:
                 # A list question gathers the best sentence of each document that shares terms
                 # with the question (probabilities were learned on one-answer questions, so no
                 # threshold on them), one item per document.
-                if c.passage.source in sources or c.features[_COVERAGE] <= 0:
+                if c.passage.source in sources or not shares_a_term(c):
                     continue
             elif c.prob < keep:
                 break

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator, Sequence
 
-from assistant.answers.features import Candidate, clean, is_chrome, is_page_line
+from assistant.answers.features import SENTENCE_FEATURES, Candidate, clean, is_chrome, is_page_line
 from assistant.answers.types import CorpusStats
 from assistant.core.money import find_money
 from assistant.core.text import terms, words
@@ -27,6 +27,7 @@ HEADING_WORDS = 5
 HEADING_PASSAGES = 3
 HEADING_HOPS = 2
 HEADING_SCAN = 3  # chunks after a best-ranked passage whose headings are read too
+_COVERAGE = SENTENCE_FEATURES.index("coverage")
 _HEADING_END = re.compile(r"[.!?:;,)\]\"”]\s*$")
 
 
@@ -72,6 +73,11 @@ def window_terms(c: Candidate) -> set[str]:
     return set(terms(f"{_before(c)} {c.text} {c.passage.title}"))
 
 
+def shares_a_term(c: Candidate) -> bool:
+    """Does the sentence hold any of the question's terms (its "coverage" feature)?"""
+    return c.features[_COVERAGE] > 0
+
+
 def list_items(ranked: list[Candidate], limit: int, keep: float,
                per_document: bool = False, names: Sequence[Anchor] = (),
                prob: Callable[[Candidate], float] | None = None,
@@ -85,7 +91,6 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
     things ("Which designations has Fucaso been granted?"), an item's sentence or its document's
     title names as many of them as the best-placed sentence does: a sentence about another
     product is not an item of this list."""
-    coverage = lambda c: c.features[0] > 0  # noqa: E731 (SENTENCE_FEATURES[0] is "coverage")
     if names:
         # Names in the sentence or its document's title (a document about Veltrix speaks of
         # Veltrix throughout), not in the sentence before: "A second candidate, VX-205, ..."
@@ -111,7 +116,7 @@ def list_items(ranked: list[Candidate], limit: int, keep: float,
             break
         # a sentence naming the question's subject by another name ("Bristol-Myers Squibb" for
         # "BMS") shares no word with it, and is still about it
-        if not (coverage(c) or any(anchor_in(a, set(terms(c.text))) for a in names)
+        if not (shares_a_term(c) or any(anchor_in(a, set(terms(c.text))) for a in names)
                 or (prob is not None and admit is not None and prob(c) >= admit)) \
                 or any(_same(c, o) for o in chosen):
             continue
@@ -138,7 +143,7 @@ def lead_item(items: list[Candidate], ranked: Sequence[Candidate], limit: int,
     if not scored or not items or per_document:
         return items
     best = max(scored, key=lambda c: c.lead)
-    if best.features[0] <= 0 or any(o is best or _same(o, best) for o in items):  # (0: "coverage")
+    if not shares_a_term(best) or any(o is best or _same(o, best) for o in items):
         return items
     # (it is not held to naming as many of the question's names as the items do: measured on the
     # spent sets, that rule undid most of what the lead gives, 0.796 -> 0.791 key-fact recall)
@@ -261,7 +266,7 @@ def compare_sides(ranked: list[Candidate], sides: Sequence[Sequence[Anchor]],
         for c in ranked:
             vocab = window_terms(c) | _heading_terms(c.passage)
             hits = sum(anchor_in(a, vocab) for a in names)
-            if not hits or c.features[0] <= 0 and not c.typed:
+            if not hits or not shares_a_term(c) and not c.typed:
                 continue
             if typed_wanted and not c.typed:
                 continue

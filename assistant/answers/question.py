@@ -163,41 +163,44 @@ _DOCUMENT_FACTS = {"date", "author"}
 
 
 
-# The several values one question may ask for at once: "Cambrex High Point: spend and job
-# count?", "Selkirk's Spokane plant: cost, size and completion?". Each facet: its words, and what a
-# sentence holds to give it.
+# The floor space a sentence gives: "180,000 square feet", "12 acres" (also what a comparison of
+# size by floor space looks for: extractive._AREA).
+AREA_HOLDS = re.compile(
+    r"\d[\d,.]*\s?(?:-|\s)?(?:k\s?)?(?:square[- ]f(?:oo|ee)t|sq\.?\s?f(?:oo|ee)?t|sf|ft2|ft²|"
+    r"square[- ]met(?:er|re)s?|m2|m²|acres?)\b", re.IGNORECASE)
+_DEAL_WORDS = re.compile(r"\b(deals?|acqui\w+|mergers?|licen[cs]\w*|buyout|takeover|offer)\b", re.I)
+
+
 def _holds(kind: str) -> re.Pattern:
     return next(holds for name, _, holds in _ANSWER_TYPES if name == kind)
 
 
-_AREA_HOLDS = re.compile(
-    r"\d[\d,.]*\s?(?:-|\s)?(?:k\s?)?(?:square[- ]f(?:oo|ee)t|sq\.?\s?f(?:oo|ee)?t|sf|ft2|ft²|"
-    r"square[- ]met(?:er|re)s?|m2|m²|acres?|hectares?)\b", re.IGNORECASE)
-_DEAL_WORDS = re.compile(r"\b(deals?|acqui\w+|mergers?|licen[cs]\w*|buyout|takeover|offer)\b", re.I)
+# The several values one question may ask for at once: "Cambrex High Point: spend and job
+# count?", "Selkirk's Spokane plant: cost, size and completion?". Each facet: its words, and what a
+# sentence holds to give it (a plant's size: its floor space, its site or its capacity).
 _FACETS = [
     ("amount", re.compile(r"\b(capex|capital|cost|costs|spend|spending|invest(s|ed|ing|ment|ments)?|"
-                          r"price( tag)?|money|payoff|pay(s|ing|ment|ments)?|how much)\b", re.I)),
-    ("jobs", re.compile(r"\b(jobs?|hires|hiring|headcount|employ\w*|staff|workforce)\b", re.I)),
-    ("area", re.compile(r"\b(size|footprint|sq\.? ?ft|square[- ]f(ee|oo)t|acreage|acres|how big)\b", re.I)),
-    ("volume", re.compile(r"\b(capacity|litres?|liters?|bioreactors?|scale|volume)\b", re.I)),
+                          r"price( tag)?|money|payoff|pay(s|ing|ment|ments)?|how much)\b", re.I),
+     _holds("amount")),
+    ("jobs", re.compile(r"\b(jobs?|hires|hiring|headcount|employ\w*|staff|workforce)\b", re.I),
+     _holds("jobs")),
+    ("area", re.compile(r"\b(size|footprint|sq\.? ?ft|square[- ]f(ee|oo)t|acreage|acres|how big)\b", re.I),
+     re.compile(f"{AREA_HOLDS.pattern}|{_holds('volume').pattern}", re.IGNORECASE)),
+    ("volume", re.compile(r"\b(capacity|litres?|liters?|bioreactors?|scale|volume)\b", re.I),
+     _holds("volume")),
     ("date", re.compile(r"(^|,|\band\b|\+)\s*when\b|\b(timing|completion|completed|"
-                        r"operational|timeline|start-up)\b|\bdue\b(?! to| diligence)", re.I)),
+                        r"operational|timeline|start-up)\b|\bdue\b(?! to| diligence)", re.I),
+     _holds("date")),
 ]
 
 
 def facets(question: str) -> list[tuple[str, re.Pattern]]:
     """The kinds of value a question asks for in one breath, each with the pattern a sentence
-    giving it matches; [] unless it asks for two or more. A deal's "size" is its money, a
-    plant's its floor space or its capacity."""
+    giving it matches; [] unless it asks for two or more. A deal has no floor space: its "size"
+    is not asked as one."""
     deal = bool(_DEAL_WORDS.search(question))
-    found = []
-    for kind, asks in _FACETS:
-        if not asks.search(question) or (kind == "area" and deal):
-            continue
-        holds = _AREA_HOLDS if kind == "area" else _holds(kind)
-        if kind == "area":  # a plant's size: its floor space, its site or its capacity
-            holds = re.compile(f"{_AREA_HOLDS.pattern}|{_holds('volume').pattern}", re.IGNORECASE)
-        found.append((kind, holds))
+    found = [(kind, holds) for kind, asks, holds in _FACETS
+             if asks.search(question) and not (kind == "area" and deal)]
     return found if len(found) >= 2 else []
 
 

@@ -50,12 +50,14 @@ _SPLIT = re.compile(r"\s+(?:or|and|vs\.?|versus|with|to|than|among|between)\s+|[
                     r"\s+(?:was|were|is|are)\s+(?:\w+\s+)?(?=\w+er\b|more\b|less\b)", re.IGNORECASE)
 # One item per document: "in each article", "across these stories", "Where does BMS show up?"
 _DOCS = r"(documents?|docs?|articles?|stories|story|pieces?|reports?|texts?|set|sources?|items?|pages?|files?)"
+# Many documents, as a question names them ("these articles", "the docs").
+_MANY_DOCS = r"(documents|docs|articles|stories|pieces|reports|pages|sources)"
 _EACH = re.compile(r"\bin each (document|article|story|piece|deal|case)\b|"
                    rf"\b(across|throughout|in all( of)?|over) (these|the|this|those|all( the)?) {_DOCS}\b|"
                    r"\bwhere (does|do|did) .{2,60}? (show up|appear|feature|come up|figure)\b|"
                    # "What do these documents report about AstraZeneca?": what each one says
-                   r"\bwhat (do|does|did) (these|those|the|all( the)?) (documents|docs|articles|stories|"
-                   r"pieces|reports|pages|sources) (say|report|mention|tell|cover|show)\b|"
+                   rf"\bwhat (do|does|did) (these|those|the|all( the)?) {_MANY_DOCS} "
+                   r"(say|report|mention|tell|cover|show)\b|"
                    # "Aldevron comes up twice in these docs", "Gilead turns up in two of the stories"
                    r"\b(turns?|comes?|shows?) up (in )?(twice|two|both|several)\b|"
                    r"\bappears? (twice|in (two|both|several))\b",
@@ -71,18 +73,17 @@ _PLURAL_HEAD = re.compile(
 # (verbs and singular nouns a plural's shape fits: "What accounts for ...", "What sales did ...")
 _NOT_PLURAL = frozenset("new seri thi it wa ha doe payment account happen remain stand matter specie "
                         "sale term right".split())
-_SCOPE = re.compile(r"^\s*(in|from|across|among|throughout) (these|those|the|this|all( of)?( the)?)"
-                    r"( \w+)? (documents|docs|articles|stories|pieces|reports|pages|sources|set)\s*,\s*",
-                    re.IGNORECASE)
+# "in these articles", "across the plant stories", "in the set": where the question looks
+_IN_SET = (r"(in|across|from|among|throughout) (these|those|the|this|all( of)?( the)?)"
+           rf"( \w+)? ({_MANY_DOCS}|set)")
+_SCOPE = re.compile(rf"^\s*{_IN_SET}\s*,\s*", re.IGNORECASE)  # ... said first, then the question
 _PLURAL_ASK = re.compile(r"^\s*(which|what)\s+(?:[\w&/-]+\s+){0,4}?[a-z][\w-]*[^\W_siu]s\b", re.IGNORECASE)
 _ONE_FACT = re.compile(r"^\s*(who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|has|have|"
                        r"can|could|will|would)\b", re.IGNORECASE)
 # A question about everything a set of documents holds: "Which gene and cell therapies in these
 # articles won an approval?", "What North Carolina investments are in the set?", "Mass. site
 # projects covered across the plant stories?" (the plural, or "the set", is many documents).
-_SET = re.compile(r"\b(in|across|from|among|throughout) (these|those|the|this|all( of)?( the)?)"
-                  r"( \w+)? (documents|docs|articles|stories|pieces|reports|pages|sources|set)\b",
-                  re.IGNORECASE)
+_SET = re.compile(rf"\b{_IN_SET}\b", re.IGNORECASE)
 
 
 @dataclass
