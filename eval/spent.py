@@ -82,23 +82,34 @@ def changed(old: list[dict], new: list[dict]) -> list[str]:
     return lines
 
 
+def _earlier(path: Path, names: list[str]) -> list[dict]:
+    """The records of an earlier run (`--compare`) of the named sets; a file that is not one is
+    refused before anything runs."""
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))["per_question"]
+        return [r for r in records if r["set"] in names]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise typer.BadParameter(f"{path}: not a file written by python -m eval.spent "
+                                 f"({type(exc).__name__}: {exc})", param_hint="--compare") from exc
+
+
 @app.command()
 def main(out: Annotated[Path, typer.Option(help="JSON file for every question's record.")],
          sets: Annotated[Optional[list[str]], typer.Option(
              "--set", help="A spent set to run (repeat; default: all of eval.train_ranker.SETS).")] = None,
          compare: Annotated[Optional[Path], typer.Option(
+             exists=True, dir_okay=False,
              help="An earlier run's JSON: its pooled figures and the questions that changed.")] = None) -> None:
     names = list(sets or SETS)
     unknown = [n for n in names if n not in SETS]
     if unknown:
         raise typer.BadParameter(f"not a spent set: {', '.join(unknown)} (spent: {', '.join(SETS)})")
+    old = _earlier(compare, names) if compare is not None else None  # (read before the long run)
     records = run_sets(names)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"sets": names, "pooled": pooled(records), "per_question": records})
                    + "\n", encoding="utf-8")
-    if compare is not None:
-        old = json.loads(compare.read_text(encoding="utf-8"))["per_question"]
-        old = [r for r in old if r["set"] in names]
+    if old is not None:
         typer.echo(f"before: {json.dumps(pooled(old))}")
         for line in changed(old, records):
             typer.echo(line)

@@ -37,3 +37,13 @@ def test_changed_lists_only_questions_whose_outcome_moved():
 def test_a_frozen_set_is_refused(tmp_path):
     with pytest.raises(typer.BadParameter, match="not a spent set: heldout16"):
         main(out=tmp_path / "x.json", sets=["heldout16"], compare=None)
+
+
+@pytest.mark.parametrize("content", ["not json", '{"sets": []}', '[1, 2]'])
+def test_a_compare_file_that_is_no_run_is_refused_before_anything_runs(tmp_path, content, monkeypatch):
+    from eval import spent
+    monkeypatch.setattr(spent, "run_sets", lambda names: pytest.fail("the sets were run"))
+    bad = tmp_path / "old.json"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(typer.BadParameter, match="not a file written by python -m eval.spent"):
+        main(out=tmp_path / "x.json", sets=["heldout"], compare=bad)
