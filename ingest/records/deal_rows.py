@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from assistant.core.money import find_money
@@ -31,10 +31,12 @@ from ingest.records import patterns as P
 from ingest.records.document import Document, Draft, Sentence
 from ingest.records.grounding import UNITLESS, label_amount, label_scale
 
-_LABEL = re.compile(r"(?:^|;\s)(?P<label>[A-Z][^:;]{0,40}?):\s")
+# a header may hold a bracket with semicolons: "Biotech Co.* (Country; Symbol): Addex ..."
+_LABEL = re.compile(r"(?:^|;\s)(?P<label>[A-Z](?:[^:;()]|\([^():]{0,30}\)){0,40}?):\s")
 _PARTY = re.compile(r"compan|partner|licens(?:ee|or)|buyer|seller|acquir|target|investor|"
-                    r"part(?:y|ies)|originator|developer", re.IGNORECASE)
-_FIRST = re.compile(r"buyer|acquir|licensee|investor", re.IGNORECASE)
+                    r"part(?:y|ies)|originator|developer|\bco\.?(?![\w-])", re.IGNORECASE)
+# the side that pays comes first; in a "Biotech Co. | Pharma Co." table that is the pharma
+_FIRST = re.compile(r"buyer|acquir|licensee|investor|\bpharma\s+co\b", re.IGNORECASE)
 _KIND = re.compile(r"type|deal|structure|description|product|area|terms|details|nature|focus",
                    re.IGNORECASE)
 _MONEY = {"upfront": re.compile(r"up[\s-]?front", re.IGNORECASE),
@@ -86,7 +88,8 @@ def _sentence(doc: Document, element: int, a: int, b: int, index: int) -> Senten
 
 def _name(value: str) -> str | None:
     """A company named in a cell: without its place or ticker in brackets."""
-    name = re.split(r"\s+\(", value, maxsplit=1)[0].strip(" ,;")
+    # (without the footnote mark of "Amira Pharmaceuticals Inc.*": "* Private company")
+    name = re.split(r"\s+\(", value, maxsplit=1)[0].strip(" ,;").rstrip("*†‡ ")
     if not name or _NOT_NAME.match(name) or not (name[0].isupper() or name[0].isdigit()) or len(name.split()) > 8 or \
             len(re.findall(r"[A-Za-z]", name)) < 2:  # ("J&J" is a name)
         return None
@@ -95,10 +98,16 @@ def _name(value: str) -> str | None:
 
 def _kind(text: str) -> str | None:
     found = [(m.start(), kind) for kind, rx in P.DEAL_RE.items() for m in [rx.search(text)] if m]
-    return min(found)[1] if found else None
+    if found:
+        return min(found)[1]
+    # "Agreement for ApoCell to apply its technology ...": two companies' agreement that names no
+    # sale, licence or investment is a collaboration
+    return "collaboration" if re.search(r"\b(?:agreement|contract|pact)\b", text, re.I) else None
 
 
-def row_deals(doc: Document) -> list[Draft]:
+def row_deals(doc: Document, terms: Callable[[Draft, Sentence], None] | None = None) -> list[Draft]:
+    """`terms(draft, cell)`: reads the amounts a free-text cell ("Terms/Details: Merck will pay
+    Addex $22M up front and up to $455M in ... milestones") gives, by the words around them."""
     rows = [i for i, e in enumerate(doc.elements) if e.category == TABLE_ROW]
     if not rows:
         return []
@@ -112,7 +121,7 @@ def row_deals(doc: Document) -> list[Draft]:
     for i in rows:
         if i not in at:  # in a section the extractor skips (references, "more news")
             continue
-        draft = _row(doc, i, _cells(doc.texts[i], labels), at[i])
+        draft = _row(doc, i, _cells(doc.texts[i], labels), at[i], terms)
         if draft is not None:
             out.append(draft)
     return out
@@ -259,7 +268,8 @@ def _pair(cell: _Cell, text: str) -> list[tuple[_Cell, str]]:
     return [(cell, n) for n in names]
 
 
-def _row(doc: Document, i: int, cells: list[_Cell], index: int) -> Draft | None:
+def _row(doc: Document, i: int, cells: list[_Cell], index: int,
+         terms: Callable[[Draft, Sentence], None] | None = None) -> Draft | None:
     text = doc.texts[i]
     party_cells = [c for c in cells if _PARTY.search(c.label)]
     if len(party_cells) == 1:  # one column names both: "NewLink Genetics/Genentech"
@@ -310,4 +320,8 @@ def _row(doc: Document, i: int, cells: list[_Cell], index: int) -> Draft | None:
         if money.qualifier:
             extra["qualifier"] = money.qualifier
         draft.put(role, value, _sentence(doc, i, c.start, c.end, index), **extra)
+    if terms is not None:
+        for c in kind_cells:  # money the header does not name: the cell's words say what it is
+            if find_money(c.value(text)):
+                terms(draft, _sentence(doc, i, c.value_start, c.end, index))
     return draft

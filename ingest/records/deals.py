@@ -278,6 +278,9 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
     clause_after = _AFTER_END.split(after, maxsplit=1)[0]
     if re.match(r"\s*(?:in|of)\s+(?:total|aggregate)\b|\s*(?:in\s+)?total\b", clause_after, re.I):
         return "total"
+    if re.match(r"\s*in\s+up[\s-]?front\s+(?:\w+\s+){0,2}(?:and|plus)\s+(?:\w+\s+){0,2}?"
+                r"milestone", after, re.I):  # "$425M in up-front fees and development milestone
+        return "total"                        # payments": both together
     if re.match(r"\s*(?:in\s+)?up[\s-]?front\b", after, re.I):  # "$7.1 billion upfront payment and
         return "upfront"                                       # a milestone payment of $150M"
     if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]):
@@ -344,7 +347,7 @@ def _table_rows(doc: Document) -> tuple[list[Draft], set[int], set[int]]:
     not to read as sentences: a table row that gave a deal is read by its columns, its headers
     ("Licensor acquired / licensee acquirer: X/Y") are not a sentence's words, and so is every
     row of a table that gave deals (a row the columns could not read is no sentence either)."""
-    rows = row_deals(doc) + pipe_deals(doc)
+    rows = row_deals(doc, lambda draft, cell: _add_money(draft, cell, True)) + pipe_deals(doc)
     row_sentences = {r.first for r in rows}
     row_elements = {i for i, e in enumerate(doc.elements) if e.category == TABLE_ROW} if any(
         doc.elements[doc.sentences[i].element].category == TABLE_ROW

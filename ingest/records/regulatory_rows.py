@@ -74,7 +74,8 @@ def regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[l
     product_labels = {lb for lb in labels if _PRODUCT.search(lb) and not _SPONSOR.search(lb)
                       and not _INDICATION.search(lb)}
     status_labels = {lb for lb in labels if _STATUS.search(lb)}
-    if not product_labels or not status_labels:
+    caption = None if status_labels else _caption(doc, rows[0], agency)
+    if not product_labels or not status_labels and caption is None:
         return [], set()
     at = {}
     for s in doc.sentences:
@@ -85,11 +86,70 @@ def regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[l
         if i not in at:  # in a section the extractor skips
             continue
         cells = {c.label: c for c in _cells(doc.texts[i], labels)}
-        draft = _row_event(doc, i, at[i], cells, product_labels, status_labels, agency)
+        draft = _row_event(doc, i, at[i], cells, product_labels, status_labels, agency) \
+            if caption is None else _caption_event(doc, i, at[i], cells, product_labels, caption)
         if draft is not None:
             out.append(draft)
             read.add(i)
     return out, read
+
+
+# "Table 1. FDA Biopharmaceutical Approvals in 2009": a caption that says every row was approved
+_CAPTION = re.compile(r"\bapprov(?:als|ed)\b", re.I)
+
+
+def _caption(doc: Document, first_row: int, agency: tuple[str, object] | None
+             ) -> tuple[str, Sentence, Sentence] | None:
+    """(agency, the agency's sentence, the caption) of a table without a status column whose
+    caption (one of the two elements before its first row) says its rows are approvals."""
+    for i in range(first_row - 1, max(-1, first_row - 3), -1):
+        text = doc.texts[i]
+        if len(text) > 200 or not _CAPTION.search(text):
+            continue
+        sent = next((s for s in doc.sentences if s.element == i), None)
+        if sent is None:
+            return None
+        own = [a for a, rx in P.AGENCY_RE.items() if rx.search(text)]
+        if len(own) == 1:
+            return own[0], sent, sent
+        return (agency[0], agency[1], sent) if agency is not None and not own else None
+    return None
+
+
+def _caption_event(doc: Document, i: int, index: int, cells: dict, product_labels: set[str],
+                   caption: tuple[str, Sentence, Sentence]) -> Draft | None:
+    """A row of a table of approvals its caption names: the product, the sponsor, the indication
+    and the date by their columns (the date column of an approvals table is the approval's)."""
+    text = doc.texts[i]
+    product = next((c for lb, c in cells.items() if lb in product_labels), None)
+    if product is None:
+        return None
+    name = product.value(text).strip().rstrip("*†‡ ")
+    # "vWF/Factor VIII Complex (Wilate)", "Botulinum Toxin A/Ipsen (Dysport; Reloxin)": the brand
+    brand = re.search(r"\((?P<brand>[A-Z][\w-]{2,30}(?:\s[A-Z][\w-]{0,20})?)(?:;[^()]*)?\)$", name)
+    name = brand.group("brand") if brand else name
+    if not name or _NOT_PRODUCT.match(name) or len(name.split()) > 6:
+        return None
+    agency, agency_sent, caption_sent = caption
+    draft = Draft("regulatory", first=index, key=(agency, "approval", None, name.lower()))
+    draft.names = {name.lower()}
+    draft.put("agency", agency, agency_sent)
+    draft.put("action", "approval", caption_sent)
+    draft.put("product", name, _sentence(doc, i, product.start, product.end, index))
+    for lb, c in cells.items():
+        value = c.value(text).strip()
+        if _SPONSOR.search(lb) and "sponsor" not in draft.cells:
+            sponsor = _name(value)
+            if sponsor and "/" not in sponsor:
+                draft.put("sponsor", sponsor, _sentence(doc, i, c.start, c.end, index))
+        elif _INDICATION.search(lb) and "indication" not in draft.cells and \
+                3 <= len(value) <= 160 and not _NOT_PRODUCT.match(value):
+            draft.put("indication", value.rstrip("*†‡ "), _sentence(doc, i, c.start, c.end, index))
+        elif re.search(r"\bdate\b", lb, re.I) and not _DEADLINE.search(lb) and "date" not in draft.cells:
+            found = find_dates(value, doc.anchor)
+            if found:
+                draft.put("date", found[0].value, _sentence(doc, i, c.start, c.end, index))
+    return draft
 
 
 def _row_event(doc: Document, i: int, index: int, cells: dict, product_labels: set[str],

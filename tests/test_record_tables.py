@@ -1,0 +1,78 @@
+"""Record extraction from tables whose headers and captions, not a sentence, say what a row is
+(issue 20): a "Biotech Co. | Pharma Co. | Type | Terms" deals table, whose terms cell is free
+text, and a table of approvals whose caption names the agency and the action. The companies
+and products are invented; the layouts are those of trade-press deal and approval tables."""
+
+from __future__ import annotations
+
+from ingest.loading import Element
+from ingest.records.extract import extract_records
+from ingest.records.grounding import holds, verbatim
+
+
+def _values(records, type_):
+    return [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == type_]
+
+
+def _grounded(records, els):
+    texts = [e.text for e in els]
+    for rec in records:
+        for name, c in rec["fields"].items():
+            assert verbatim(c["quote"], texts) and holds(name, c, None), (name, c)
+
+
+HEAD = "Biotech Co.* (Country; Symbol): {a}; Pharma Co. (Country): {b}; Type/Product Area: {t}; " \
+       "Terms/Details (Date): {d}"
+
+
+def test_a_biotech_pharma_deals_table_with_free_text_terms():
+    """A header holding "(Country; Symbol)" is one header; "Co." columns are the companies (the
+    pharma, which pays, first); the terms cell's amounts are named by their own words; an
+    agreement that names no licence or sale is a collaboration; a footnote mark is no name."""
+    els = [Element("Biotech-pharma deals", "Title"),
+           Element(HEAD.format(a="Quellin Therapeutics (Switzerland; SWX:QLN)", b="Marrowby Pharma Inc.",
+                               t="Agreement to develop QX-4410 for schizophrenia",
+                               d="The deal is potentially worth $612M; Marrowby will pay Quellin $18M up "
+                                 "front and up to $410M in development and sales milestones (1/3)"),
+                   "TableRow"),
+           Element(HEAD.format(a="Tavrin Bio Inc.*", b="Ostrand Pharma plc (UK)",
+                               t="Licensing agreement for TV-220 in asthma",
+                               d="The deal could bring Tavrin $380M in up-front fees and development "
+                                 "milestone payments (2/4)"), "TableRow"),
+           Element(HEAD.format(a="Pellow Labs Inc.*", b="Grath Pharma AG",
+                               t="Agreement for Pellow to apply its assay to a Phase I trial",
+                               d="Terms were not disclosed (1/25)"), "TableRow")]
+    records = extract_records(els, "Biotech-pharma deals")
+    assert _values(records, "deal") == [
+        {"parties": ["Marrowby Pharma Inc.", "Quellin Therapeutics"], "kind": "collaboration",
+         "asset": "QX-4410", "upfront": 18e6, "milestones": 410e6, "total": 612e6},
+        {"parties": ["Ostrand Pharma plc", "Tavrin Bio Inc."], "kind": "license", "asset": "TV-220",
+         "total": 380e6},  # up-front fees and milestones together: the total, not the upfront
+        {"parties": ["Grath Pharma AG", "Pellow Labs Inc."], "kind": "collaboration"}]
+    _grounded(records, els)
+
+
+def test_a_table_of_approvals_named_by_its_caption():
+    """No status column: the caption ("FDA ... Approvals in 2009") says every row is an FDA
+    approval; the product is the brand in brackets, the date column the approval's date."""
+    els = [Element("Biologics approved last year", "Title"),
+           Element("Table 1. FDA Biopharmaceutical Approvals in 2009", "Title"),
+           Element("Product: Factor IX Complex (Harvix); Company: Quenby Bio, Inc.; Date: 12/4/2009; "
+                   "Indication: hemophilia B**", "TableRow"),
+           Element("Product: Botulinum Toxin B/Ostrel (Relvana; Tonexa); Company: Ostrel; "
+                   "Date: 4/29/2009; Indication: cervical dystonia", "TableRow")]
+    records = extract_records(els, "Biologics approved last year")
+    assert _values(records, "regulatory") == [
+        {"agency": "FDA", "action": "approval", "product": "Harvix", "sponsor": "Quenby Bio, Inc.",
+         "indication": "hemophilia B", "date": "2009-12-04"},
+        {"agency": "FDA", "action": "approval", "product": "Relvana", "sponsor": "Ostrel",
+         "indication": "cervical dystonia", "date": "2009-04-29"}]
+    _grounded(records, els)
+
+
+def test_a_table_whose_caption_names_no_action_gives_no_events():
+    els = [Element("Table 2. FDA pipeline in 2009", "Title"),
+           Element("Product: Harvix; Company: Quenby Bio; Date: 12/4/2009; Indication: hemophilia B",
+                   "TableRow"),
+           Element("Product: Relvana; Company: Ostrel; Date: 4/29/2009; Indication: dystonia", "TableRow")]
+    assert _values(extract_records(els, "Pipeline"), "regulatory") == []
