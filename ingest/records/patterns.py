@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import re
 
+# a country that approves is its regulator: "Japan approves Novartis' Zolgensma", "Canada and FDA
+# approve Alprolix", "China has granted market access to ..." (not "approved in Japan")
+_APPROVES = r"(?=\s+(?:and\s+(?:the\s+)?[A-Z]\w+\s+)?(?:has\s+|have\s+)?(?:approv|grant|clear|authori[sz]))"
 AGENCIES: dict[str, str] = {
-    "FDA": r"(?:U\.?S\.?\s+)?FDA|(?:U\.?S\.?\s+|United States\s+)?Food\s+and\s+Drug\s+Administration",
+    "FDA": r"(?:U\.?S\.?\s+)?FDA|(?:U\.?S\.?\s+|United States\s+|(?<!China\s))Food\s+and\s+Drug\s+Administration|"
+           r"(?:U\.S\.|US|American)\s+(?:health\s+|drug\s+)?regulators?",
     "EMA": r"EMA|European\s+Medicines\s+Agency|CHMP|European\s+regulator",
     "European Commission": r"European\s+Commission|EC",
     "NMPA": r"NMPA|National\s+Medical\s+Products\s+Administration|CFDA|China\s+Food\s+and\s+Drug"
-            r"\s+Administration",
-    "MHRA": r"MHRA|Medicines\s+and\s+Healthcare\s+products\s+Regulatory\s+Agency",
+            r"\s+Administration|Chinese\s+(?:drug\s+|health\s+)?regulators?|China" + _APPROVES,
+    "MHRA": r"MHRA|Medicines\s+and\s+Healthcare\s+products\s+Regulatory\s+Agency|"
+            r"(?:British|UK)\s+(?:drug\s+|health\s+)?regulators?",
     "PMDA": r"PMDA|Pharmaceuticals\s+and\s+Medical\s+Devices\s+Agency",
-    "MHLW": r"MHLW|Ministry\s+of\s+Health,\s+Labou?r\s+and\s+Welfare",
-    "Health Canada": r"Health\s+Canada",
+    "MHLW": r"MHLW|Ministry\s+of\s+Health,\s+Labou?r\s+and\s+Welfare|Japan" + _APPROVES + "|"
+            r"Japanese\s+(?:health\s+)?(?:ministry|regulators?)",
+    "Health Canada": r"Health\s+Canada|Canada" + _APPROVES,
     "TGA": r"TGA|Therapeutic\s+Goods\s+Administration",
     "Swissmedic": r"Swissmedic",
     "ANVISA": r"ANVISA",
