@@ -76,3 +76,33 @@ def test_a_table_whose_caption_names_no_action_gives_no_events():
                    "TableRow"),
            Element("Product: Relvana; Company: Ostrel; Date: 4/29/2009; Indication: dystonia", "TableRow")]
     assert _values(extract_records(els, "Pipeline"), "regulatory") == []
+
+
+def test_a_lead_in_and_bracketed_items_give_one_event_each():
+    """"The FDA has granted Orphan Drug designation to the following:" introduces the paragraphs
+    after it; an item is "Sponsor's (ticker) PRODUCT for ..." or "Product (Brand, Sponsor) for ...".
+    The list ends at the first paragraph that is no item."""
+    els = [Element("Orphan drug round-up", "Title"),
+           Element("The FDA has granted Orphan Drug designation to the following:", "NarrativeText"),
+           Element("Quenby Bio's (QNBY +4.1%) QB-5512 (autologous cells) for the treatment of "
+                   "metachromatic leukodystrophy.", "NarrativeText"),
+           Element("Harvestine (Ostrel) for the treatment of Gaucher disease", "NarrativeText"),
+           Element("Shares of the sector rose on Monday, with investors citing the approvals of TX-9.",
+                   "NarrativeText")]
+    records = extract_records(els, "Orphan drug round-up")
+    assert _values(records, "regulatory") == [
+        {"agency": "FDA", "action": "designation", "designation": "orphan", "product": "QB-5512",
+         "sponsor": "Quenby Bio", "indication": "metachromatic leukodystrophy"},
+        {"agency": "FDA", "action": "designation", "designation": "orphan", "product": "Harvestine",
+         "sponsor": "Ostrel", "indication": "Gaucher disease"}]
+    _grounded(records, els)
+
+
+def test_a_country_that_approves_is_its_regulator():
+    els = [Element("Japan approves Ostrel's Velmora for spinal muscular atrophy", "Title"),
+           Element("Velmora was approved in Japan after a priority review.", "NarrativeText")]
+    regs = _values(extract_records(els, els[0].text), "regulatory")
+    assert regs and regs[0]["agency"] == "MHLW" and regs[0]["product"] == "Velmora"
+    from ingest.records.patterns import AGENCY_RE
+    assert [k for k, rx in AGENCY_RE.items() if rx.search("the China Food and Drug Administration")] == ["NMPA"]
+    assert not any(rx.search("sold in Canada since 2019") for rx in AGENCY_RE.values())

@@ -11,6 +11,7 @@ from ingest.records.document import Document, Draft, Sentence
 from ingest.records.events import dates_in
 from ingest.records.regulatory_text import (
     _NOT_PRODUCT,
+    _action,
     _agency,
     _indication,
     _names,
@@ -50,11 +51,15 @@ _HEADINGS: list[tuple[str, str | None, re.Pattern]] = [
         ("delay", None, r"delays?|review\s+extensions?"),
     ]]
 # "AstraZeneca PLC and Daiichi Sankyo Co. Ltd.'s Enhertu, for ...", "Seattle Genetics' tucatinib"
-_ITEM = re.compile(
-    r"^(?P<sponsor>[A-Z][^'’:;]{1,90}?)(?:'s|’s|(?<=s)'|(?<=s)’)\s+"
+_ITEM = re.compile(  # (a ticker after the possessive: "GlaxoSmithKline's (GSK +0.7%) GSK2696274")
+    r"^(?P<sponsor>[A-Z][^'’:;()]{1,90}?)(?:'s|’s|(?<=s)'|(?<=s)’)\s+(?:\([^()]{1,30}\)\s+)?"
     r"(?P<product>(?:[A-Z0-9][\w-]*|[a-z]{4,}[\w-]*)(?:\s+(?!in\b|for\b|and\b|with\b|which\b|"
     r"to\b|as\b|plus\b|combined\b|that\b)[\w-]+){0,3}?)(?=\s*(?:,|;|\(|$|\.\s*$|\s+(?:in|for|"
     r"with|which|to|as|plus|combined|that)\b))")
+# "SGN-35 (Seattle Genetics) for the treatment of ...", "Vildagliptin (Galvus, Novartis) for ...":
+# the product (its brand when one is given) and its sponsor in brackets
+_ITEM_BRACKET = re.compile(r"^(?P<product>[A-Za-z0-9][^()]{1,60}?)\s+\((?:(?P<brand>[A-Z][\w-]{2,30}),\s+)?"
+                           r"(?P<sponsor>[A-Z][^(),;]{1,50})\)\s+(?=for\b|to\s+(?:treat|prevent)\b)")
 _ITEM_DESIGNATION = re.compile(r"^(?P<what>[^,]{3,60}?),\s+(?:for|to)\s+(?=[A-Z])")
 _LEGAL = re.compile(r"\s*(?:,\s*)?(?:Inc\.?|Ltd\.?|PLC|plc|AG|Co\.|Corp\.?|LLC|SA|S\.A\.|N\.V\.|"
                     r"SE|GmbH|KGaA|A/S|AB(?:\s+\(publ\))?)$")
@@ -90,13 +95,20 @@ def _read_lists(doc: Document, drafts: list[Draft]) -> set[int]:
     for sent in doc.sentences:
         by_element.setdefault(sent.element, []).append(sent)
     listed: set[int] = set()
+    from_lead_in = False
     current: tuple[str, str | None, Sentence] | None = None
     agency: tuple[str, Sentence] | None = None
     for el in sorted(by_element):
         sents = by_element[el]
         text = doc.texts[el]
         head = _heading(text) if (sents[0].title or len(text) <= 60) else None
+        lead_in = _lead_in(text) if head is None else None
+        if lead_in is not None:  # "The FDA has granted Orphan Drug designation to the following:"
+            item = Sentence(text, el, 0, sents[0].page, sents[0].index, False, False)
+            agency, current, from_lead_in = (lead_in[0], item), (lead_in[1], lead_in[2], item), True
+            continue
         if head is not None:
+            from_lead_in = False
             if agency is None:
                 agency = _list_agency(doc, el)
             current = (head[0], head[1], Sentence(text, el, 0, sents[0].page, sents[0].index,
@@ -111,7 +123,23 @@ def _read_lists(doc: Document, drafts: list[Draft]) -> set[int]:
         item = Sentence(text, el, 0, sents[0].page, sents[0].index, False, False)
         if _list_item(doc, drafts, item, agency, current):
             listed.add(el)
+        elif from_lead_in:  # a lead-in's list ends at the first paragraph that is no item
+            current = None
     return listed
+
+
+def _lead_in(text: str) -> tuple[str, str, str | None] | None:
+    """(agency, action, designation) of a short sentence ending in a colon that introduces a list:
+    "The FDA has granted Orphan Drug designation to the following:"."""
+    t = text.strip()
+    if not t.endswith(":") or len(t) > 200:
+        return None
+    agency = _agency(t)
+    designations = [k for k, rx in P.DESIGNATION_RE.items() if rx.search(t)]
+    action = _action(t, designations) if agency else None
+    if action is None or len(designations) > 1:
+        return None
+    return agency, action, designations[0] if designations and action == "designation" else None
 
 
 def _list_item(doc: Document, drafts: list[Draft], item: Sentence, agency: tuple[str, Sentence],
@@ -132,7 +160,11 @@ def _list_item(doc: Document, drafts: list[Draft], item: Sentence, agency: tuple
             return False
         designation, designation_sent = found[0], item
     m = _ITEM.match(rest)
-    if m:
+    bracket = _ITEM_BRACKET.match(rest) if m is None else None
+    if bracket:
+        sponsor, m = bracket.group("sponsor").strip(), bracket
+        product = bracket.group("brand") or bracket.group("product").strip()
+    elif m:
         sponsor, product = m.group("sponsor").strip(), m.group("product").strip()
         if _LEGAL.fullmatch(product) or product.lower() in ("own", "new", "first"):
             return False
