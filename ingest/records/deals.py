@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.core.money import Money, find_money
+from assistant.core.money import find_money
 from ingest.loading import TABLE_ROW
 from ingest.records import patterns as P
+from ingest.records.deal_money import MAX_DEAL_USD, add_money
 from ingest.records.deal_parse import parse_deal
 from ingest.records.deal_rows import pipe_deals, row_deals
 from ingest.records.document import Document, Draft, Mention, Sentence
@@ -127,6 +128,26 @@ _FINANCING_SUBJECT = re.compile(
     r"(?:⟦(?P<b>\d+)⟧|\b(?P<it>the\s+company|it|the\s+biotech|the\s+startup))\s+"
     r"(?:\w+\s+){0,3}?(?:closed|raised|secured|completed|announced|landed|bagged|has\s+raised|"
     r"has\s+closed|has\s+secured|raises|closes|secures)\b", re.I)
+# "Elpiscience ... raised $105 million in a series C financing round", "Eurekare SA has arrived
+# on the scene after raising a $60 million series A": a round with no investor named
+_RAISED_ALONE = re.compile(
+    r"⟦(?P<b>\d+)⟧(?:,[^⟦⟧]{0,80},)?\s+(?:[^\s⟦⟧.;]+\s+){0,9}?(?:has\s+|have\s+)?(?:raised|raises|raising|"
+    r"closed|closes|closing|secured|secures|securing|completed|bagged|landed)\s+(?:an?\s+|its\s+)?"
+    r"(?:about\s+|approximately\s+|over\s+|more\s+than\s+|nearly\s+)?[$€£¥]?\s?[\d.,]+\s*"
+    r"(?:million|billion|[mb]n?\b|[MB]\b)?[^⟦⟧.;]{0,30}?\b(?:series\s+[A-F]\d?\b|seed\b|"
+    r"financing|funding\s+round|private\s+placement)", re.I)
+# "Royalty Pharma Announces $100 million Acquisition of Royalty Rights in ... from Cytokinetics",
+# "has acquired a synthetic royalty on US sales of RYTELO ..., the product of Geron"
+_ROYALTY = re.compile(
+    r"⟦(?P<a>\d+)⟧(?:,[^⟦⟧]{0,80},)?\s+(?:[^\s⟦⟧.;]+\s+){0,8}?(?:acquisition|purchase|acquired|acquires|"
+    r"acquire|bought|buys|buy|purchased|purchases)\s+(?:of\s+)?(?:[^⟦⟧.;]{0,60}?)\broyalt(?:y|ies)\b"
+    r"[^⟦⟧.;]{0,120}?\b(?:from|of|product\s+of)\s+(?:the\s+)?⟦(?P<b>\d+)⟧", re.I)
+# "Lilly's $2.4 billion acquisition of Orna and its $8.5 billion-plus strategic collaboration
+# with Innovent Biologics": the possessive's company is the first party
+_ITS_NOUN = re.compile(
+    r"⟦(?P<a>\d+)⟧(?:'s|’s)\s+(?:[^.;]|\.(?=\d)){0,80}?\band\s+its\s+(?P<mid>(?:[^⟦⟧.;]|\.(?=\d)){0,50}?"
+    r"(?:collaboration|partnership|alliance|licen[cs]ing\s+(?:deal|agreement|pact)|joint\s+venture))"
+    r"\s+with\s+⟦(?P<b>\d+)⟧", re.I)
 _NOUN_KIND = [("license", r"licen[cs]"), ("option", r"\boption"), ("royalty", r"royalt"),
               ("merger", r"\bmerge"), ("collaboration", r"collaborat|partner|alliance|"
                                                        r"joint venture|co-develop|co-commerciali|"
@@ -141,7 +162,6 @@ _TERMS = re.compile(r"\b(?:upfront|up front|milestones?|pay|paid|payments?|consi
 # what a buyer takes when it takes rights, not the company: a licence
 _RIGHTS = re.compile(r"\s*(?:(?:the|its|global|worldwide|exclusive|ex-\w+|U\.?S\.?|regional|"
                      r"commercial|development|and|,)\s+)*(?:rights?|licen[cs]es?)\b", re.I)
-MAX_DEAL_USD = 500e9  # no biopharma deal has come near this: a larger amount is not believed
 
 
 def _masked(text: str, mentions: list[Mention]) -> str:
@@ -199,6 +219,9 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
             context[0] if context else None)
         if company is not None and all(company.canonical != i.canonical for i in investors):
             return "investment", investors + [company], None
+    m = _ROYALTY.search(masked)
+    if m and mentions[int(m.group("a"))].canonical != mentions[int(m.group("b"))].canonical:
+        return "royalty", [mentions[int(m.group("a"))], mentions[int(m.group("b"))]], None
     for kind, how, rx in _RULES:
         m = rx.search(masked)
         if not m:
@@ -227,6 +250,9 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
             if code and code.group("asset") in sent.text:
                 asset = code.group("asset")
         return kind, [a, b], asset
+    m = _RAISED_ALONE.search(masked)
+    if m and len({x.canonical for x in mentions}) == 1:  # no other company: no investor named
+        return "investment", [mentions[int(m.group("b"))]], None
     return None
 
 
@@ -254,100 +280,12 @@ def _asset(raw: str | None, how: str | None) -> str | None:
     return words
 
 
-_AFTER_END = re.compile(r"[;:(]|,\s+(?:bringing|plus|with|which|while|taking|and|as|in\s+addition|"
-                        r"subject|payable\s+(?:on|in)\s+\w+\s+\w+\s+of)\b|\s+(?:plus|as\s+well\s+as)\s",
-                        re.I)
-
-
-def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
-                hi: int | None = None) -> str | None:
-    """upfront / milestones / total for an amount, by the words around it; None when the amount
-    is not the deal's (a share price, a market size). `lo`/`hi`: where the amounts before and
-    after it end and start, so that "$85 million upfront and up to $1.02 billion in development,
-    regulatory and commercial milestones" gives each amount its own words."""
-    hi = len(text) if hi is None else hi
-    before = text[max(lo, money.start - 70):money.start]
-    after = text[money.end:min(hi, money.end + 90)]
-    near = before[-45:] + " " + after[:45]
-    if re.match(r"\s*(?:a|per|each)\s+share\b|\s*each\b|\s*(?:in\s+)?(?:revenue|sales)\b", after,
-                re.I) or re.search(r"\b(?:share\s+price|shares\s+rose|market|revenues?|premium|"
-                                   r"sales(?![\s-]+(?:based\s+)?milestones?))\W+(?:\w+\W+){0,3}$",
-                                   before[-40:], re.I) or \
-            re.search(r"\bmarket\b", after[:25], re.I):
-        return None
-    clause_after = _AFTER_END.split(after, maxsplit=1)[0]
-    if re.match(r"\s*(?:in|of)\s+(?:total|aggregate)\b|\s*(?:in\s+)?total\b", clause_after, re.I):
-        return "total"
-    if re.match(r"\s*in\s+up[\s-]?front\s+(?:\w+\s+){0,2}(?:and|plus)\s+(?:\w+\s+){0,2}?"
-                r"milestone", after, re.I):  # "$425M in up-front fees and development milestone
-        return "total"                        # payments": both together
-    if re.match(r"\s*(?:in\s+)?up[\s-]?front\b", after, re.I):  # "$7.1 billion upfront payment and
-        return "upfront"                                       # a milestone payment of $150M"
-    if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]):
-        return "milestones"
-    if P.UPFRONT.search(clause_after[:40]) or P.UPFRONT.search(before[-30:]):
-        return "upfront"
-    if P.TOTAL.search(before[-45:]) or re.search(r"\bvaluing\b[^.;$€£]{0,40}$", before, re.I) or \
-            money.qualifier == "up to" and re.search(r"\bdeal|agreement|worth", near, re.I):
-        return "total"
-    if re.match(r"\s*(?:all-cash\s+|cash\s+|stock\s+|all-stock\s+)?(?:acquisition|takeover|buyout|"
-                r"purchase|merger|transaction)\s+of\b|\s*(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact)\b",
-                after, re.I):
-        return "total"  # "its $74 billion acquisition of Celgene"
-    if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~)?$", before, re.I):
-        return "price"  # "acquire X for $Y": the total, or the upfront part when milestones follow
-    if re.match(r"\s*(?:\w+\s+){0,2}?(?:Series\s+[A-F]\d?\s+)?(?:financing|funding\s+round|"
-                r"round|private\s+placement|equity\s+investment|investment)\b", after, re.I):
-        return "total"  # "a $120 million Series C financing"
-    if re.search(r"\b(?:raised|raises|raising|invested|invests|financing\s+of)\s+(?:about\s+|"
-                 r"approximately\s+|around\s+|over\s+|more\s+than\s+)?$", before, re.I):
-        return "total"
-    if re.search(r"\bpay\w*\s+(?:about\s+|approximately\s+|around\s+)?$", before, re.I):
-        return "upfront"
-    return "total" if masked_deal and re.search(r"\bworth|\bvalue", near, re.I) else None
-
-
-def _add_money(draft: Draft, sent: Sentence, is_deal_sentence: bool) -> None:
-    amounts = [m for m in find_money(sent.text) if m.usd is None or m.usd >= 1e5]
-    # "(around $1.39 billion)": a conversion of the amount before it, not another payment
-    kept: list[Money] = []
-    for m in amounts:
-        if kept and re.fullmatch(r"\s*\(\s*(?:around|about|approximately|or|roughly|~)?\s*",
-                                 sent.text[kept[-1].end:m.start]):
-            continue
-        kept.append(m)
-    roles: dict[str, list[Money]] = {}
-    for i, m in enumerate(kept):
-        if m.usd is not None and m.usd > MAX_DEAL_USD:
-            continue  # absurd ("$1.2 trillion upfront" in a forum post): dropped, never guessed
-        lo = kept[i - 1].end if i else 0
-        hi = kept[i + 1].start if i + 1 < len(kept) else None
-        role = _money_role(sent.text, m, is_deal_sentence, lo, hi)
-        if role:
-            roles.setdefault(role, []).append(m)
-    if "price" in roles:
-        price = roles.pop("price")
-        role = "upfront" if "milestones" in roles and "upfront" not in roles else "total"
-        roles.setdefault(role, price)
-    for role, ms in roles.items():
-        if role in draft.cells:
-            continue
-        same = {m.currency for m in ms}
-        if len(same) != 1:
-            continue
-        value = sum(m.value for m in ms) if role == "milestones" else ms[0].value
-        extra = {"currency": ms[0].currency}
-        if ms[0].qualifier and len(ms) == 1:
-            extra["qualifier"] = ms[0].qualifier
-        draft.put(role, value, sent, **extra)
-
-
 def _table_rows(doc: Document) -> tuple[list[Draft], set[int], set[int]]:
     """The deals of the document's tables, the sentences they were read from, and the elements
     not to read as sentences: a table row that gave a deal is read by its columns, its headers
     ("Licensor acquired / licensee acquirer: X/Y") are not a sentence's words, and so is every
     row of a table that gave deals (a row the columns could not read is no sentence either)."""
-    rows = row_deals(doc, lambda draft, cell: _add_money(draft, cell, True)) + pipe_deals(doc)
+    rows = row_deals(doc, lambda draft, cell: add_money(draft, cell, True)) + pipe_deals(doc)
     row_sentences = {r.first for r in rows}
     row_elements = {i for i, e in enumerate(doc.elements) if e.category == TABLE_ROW} if any(
         doc.elements[doc.sentences[i].element].category == TABLE_ROW
@@ -391,6 +329,7 @@ def extract_deals(doc: Document) -> list[Draft]:
             context, context_sent = mentions, sent
         if not parsed and not sent.title:
             _slash_pairs(doc, sent, deals)
+        _its_deal(doc, sent, mentions, deals)
         if parsed:
             kind, parties, asset = parsed
             key = frozenset(p.canonical for p in parties)
@@ -404,7 +343,7 @@ def extract_deals(doc: Document) -> list[Draft]:
                 draft.put("parties", names, quote_sent)
                 draft.put("kind", kind, quote_sent)
             draft.put("asset", asset, sent)
-            _add_money(draft, sent, True)
+            add_money(draft, sent, True)
             date = event_date(doc, sent, "deal")
             if date:
                 draft.put("announced", date[0], date[1])
@@ -414,7 +353,7 @@ def extract_deals(doc: Document) -> list[Draft]:
             current = None  # a sentence on other companies: the next deal's, not this one's terms
         if current is not None and sent.index - current_at <= 3 and not sent.title and \
                 find_money(sent.text) and _TERMS.search(sent.text):
-            _add_money(current, sent, False)
+            add_money(current, sent, False)
             current_at = sent.index
     # a deals table's rows (HTML tables, and tables written with pipes); a deal the text also
     # states keeps its cells
@@ -465,6 +404,23 @@ def _slash_pairs(doc: Document, sent: Sentence, deals: list[Draft]) -> None:
                 extra["qualifier"] = money[0].qualifier
             draft.put("total", money[0].value, sent, **extra)
         deals.append(draft)
+
+
+def _its_deal(doc: Document, sent: Sentence, mentions: list[Mention], deals: list[Draft]) -> None:
+    """A second deal of the first party in the same sentence: "Lilly's $2.4 billion acquisition
+    of Orna and its $8.5 billion-plus strategic collaboration with Innovent Biologics"."""
+    m = _ITS_NOUN.search(_masked(sent.text, mentions))
+    if not m:
+        return
+    a, b = mentions[int(m.group("a"))], mentions[int(m.group("b"))]
+    kind = _kind_of_noun(m.group("mid"))
+    key = frozenset((a.canonical, b.canonical))
+    if kind is None or len(key) < 2 or any(_same_parties(d.key, key) for d in deals):
+        return
+    draft = Draft("deal", first=sent.index, key=key)
+    draft.put("parties", [a.name, b.name], sent)
+    draft.put("kind", kind, sent)
+    deals.append(draft)
 
 
 def _same_parties(a, b) -> bool:

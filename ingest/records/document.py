@@ -151,6 +151,10 @@ _NOT_SLOT = re.compile(r"^(?:The|It|Its|This|That|These|Their|All|An?|Phase|Seri
                        r"Shares|January|February|March|April|May|June|July|August|September|"
                        r"October|November|December|Q[1-4]|FDA|EMA|NMPA|US|U\.S\.|UK|EU)\b")
 
+# "Acquisition of Royalty Rights in ...": what is bought, not who
+_NOT_SLOT_END = re.compile(r"\b(?:Rights|Royalt(?:y|ies)|Assets?|Shares|Stake|Portfolio|Business|"
+                           r"Unit|Division|Programs?|Programmes?)$")
+
 
 def _slot_names(text: str) -> list[tuple[int, int]]:
     """Capitalised names in the slots of deal verbs ("AcelRx to Acquire Lowell"): companies the
@@ -160,7 +164,8 @@ def _slot_names(text: str) -> list[tuple[int, int]]:
         for m in rx.finditer(text):
             name = m.group("name").rstrip(".,")
             name = re.sub(r"(?:'s|’s)$", "", name)
-            if not name or _NOT_SLOT.match(name) or _NOT_COMPANIES.match(name):
+            if not name or _NOT_SLOT.match(name) or _NOT_COMPANIES.match(name) or \
+                    _NOT_SLOT_END.search(name):
                 continue
             words = name.split()
             while words and words[-1] in ("for", "and", "&"):

@@ -1,0 +1,58 @@
+"""Deal phrasings the sentence patterns read (issue 20): a financing round that names no investor,
+a royalty bought from a company, and a second deal of the same company in one sentence. The
+companies are invented; the wordings are the trade press's."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.loading import Element
+from ingest.records.extract import extract_records
+from ingest.records.grounding import holds, verbatim
+
+
+def _deals(*texts):
+    els = [Element("Deals this week", "Title")] + [Element(t, "NarrativeText") for t in texts]
+    records = extract_records(els, "Deals this week")
+    for rec in records:
+        for name, c in rec["fields"].items():
+            assert verbatim(c["quote"], [e.text for e in els]) and holds(name, c, None), (name, c)
+    return [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
+
+
+@pytest.mark.parametrize("text, company, total", [
+    ("Shanghai-based Quenby Biopharmaceuticals Co. Ltd. raised $105 million in a series C financing "
+     "round to move candidates into clinical studies.", "Quenby Biopharmaceuticals Co. Ltd.", 105e6),
+    ("LONDON – Venture builder Tavrin SA has arrived on the scene after raising a $60 million series A, "
+     "which it plans to use to seed startups.", "Tavrin SA", 60e6),
+])
+def test_a_round_that_names_no_investor_is_the_companys_investment(text, company, total):
+    assert _deals(text) == [{"parties": [company], "kind": "investment", "total": total}]
+
+
+def test_a_round_with_another_company_in_the_sentence_is_not_read_alone():
+    """Which of two companies raised is not said by this rule: nothing is guessed."""
+    assert _deals("Quenby Therapeutics, a spinout of Ostrel Pharma, closed a $40 million seed "
+                  "financing.") == []
+
+
+def test_a_royalty_bought_from_a_company_is_a_royalty_deal():
+    assert _deals("Royalties buyer Marrowby Pharma plc said on Thursday that it has acquired a synthetic "
+                  "royalty on US sales of VELMORA (velnatide), the product of Quenby Therapeutics, for "
+                  "USD125m.") == [{"parties": ["Marrowby Pharma plc", "Quenby Therapeutics"],
+                                   "kind": "royalty", "total": 125e6}]
+
+
+def test_a_second_deal_of_the_same_company_in_one_sentence():
+    deals = _deals("Ostrel Pharma's $2.4 billion acquisition of Quenby Therapeutics and its $8.5 "
+                   "billion-plus strategic collaboration with Tavrin Biologics point to a push beyond "
+                   "obesity.")
+    pairs = sorted((tuple(d["parties"]), d["kind"]) for d in deals)
+    assert pairs == [(("Ostrel Pharma", "Quenby Therapeutics"), "acquisition"),
+                     (("Ostrel Pharma", "Tavrin Biologics"), "collaboration")]
+
+
+def test_what_is_bought_is_no_company():
+    deals = _deals("Marrowby Royalty Announces $100 million Acquisition of Royalty Rights in heart drug "
+                   "Velmora from Quenby Therapeutics")
+    assert all("Royalty Rights" not in d["parties"] for d in deals)
