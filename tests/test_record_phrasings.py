@@ -56,3 +56,11 @@ def test_what_is_bought_is_no_company():
     deals = _deals("Marrowby Royalty Announces $100 million Acquisition of Royalty Rights in heart drug "
                    "Velmora from Quenby Therapeutics")
     assert all("Royalty Rights" not in d["parties"] for d in deals)
+
+
+def test_a_site_named_before_its_facility_word_with_a_size_word():
+    els = [Element("Ostrel Pharma expands production plant", "Title"),
+           Element("Ostrel Pharma will invest nearly $60 million in its large Harby facility.", "NarrativeText")]
+    records = extract_records(els, els[0].text)
+    sites = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "facility"]
+    assert sites == [{"company": "Ostrel Pharma", "site": "Harby", "investment": 60e6, "status": "announced"}]

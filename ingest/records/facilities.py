@@ -23,8 +23,11 @@ _PLACE = r"(?:(?:St|Ste|Ft|Mt)\.\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
 _SITE = re.compile(
     rf"\b(?i:in|at|near|outside|picked|chose|selected)\s+(?:its\s+(?:[\w-]+\s+){{0,5}}?in\s+)?"
     rf"(?P<site>{_PLACE}(?:,\s+{_PLACE}){{0,2}})")
-_NAMED_SITE = re.compile(rf"\b(?i:at|to|of|expand(?:s|ed|ing)?|enlarg(?:es|e|ed|ing))\s+its\s+"
-                         rf"(?P<site>{_PLACE}(?:,\s+{_PLACE})?),?\s+"
+# (a size word before the place, "invest nearly $60 million in its large Kalundborg facility", and
+# what the site makes after it, "its Songdo biologics plant")
+_NAMED_SITE = re.compile(rf"\b(?i:at|to|of|in|expand(?:s|ed|ing)?|enlarg(?:es|e|ed|ing))\s+its\s+"
+                         rf"(?:(?i:large|larger|largest|main|flagship|biggest|major)\s+)?"
+                         rf"(?P<site>{_PLACE}(?:,\s+{_PLACE})?),?\s+(?:[a-z][\w-]+\s+){{0,2}}?"
                          r"(?:site|facility|plant|campus|headquarters|"
                          r"operations?\b)")
 _NOT_PLACE = re.compile(r"^(?:The|This|A|An|Phase|January|February|March|April|May|June|July|"
