@@ -64,3 +64,23 @@ def test_a_site_named_before_its_facility_word_with_a_size_word():
     records = extract_records(els, els[0].text)
     sites = [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "facility"]
     assert sites == [{"company": "Ostrel Pharma", "site": "Harby", "investment": 60e6, "status": "announced"}]
+
+
+def test_a_headlines_nationality_role_word_and_country_are_no_party():
+    deals = _deals("Japan's Ostrel to buy US cancer drug maker Quenby in $5.2 billion deal",
+                   "Amgen Makes $167M Cash Offer To Acquire Danish Collaborator Tavrin",
+                   "Harvell says it has reached agreement to acquire fellow USA-based Pellow, a company "
+                   "specializing in antibodies, for a total of around $919.0 million.")
+    parties = [set(d["parties"]) for d in deals]
+    assert {"Ostrel", "Quenby"} in parties and {"Amgen", "Tavrin"} in parties
+    assert not any(p & {"Japan's Ostrel", "Collaborator Tavrin", "Danish Collaborator Tavrin", "USA", "U.S"}
+                   for p in parties), parties
+
+
+def test_a_disease_named_for_a_person_and_a_company_are_no_product():
+    els = [Element("Quenby Bio's stock soars after Menkes treatment granted fast track designation", "Title"),
+           Element("Menkes disease affects copper levels in the body.", "NarrativeText"),
+           Element("China approves Hengrui bispecific", "NarrativeText")]
+    products = [r["fields"]["product"]["value"] for r in extract_records(els, els[0].text)
+                if r["type"] == "regulatory"]
+    assert "Menkes" not in products and "Hengrui" not in products

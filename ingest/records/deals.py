@@ -195,7 +195,15 @@ def _parse(sent: Sentence, doc: Document, context: list[Mention]) -> tuple[str, 
                                                                          str | None] | None:
     """(kind, parties in order, asset) of the deal a sentence states, if any: the patterns, then
     (when they find none) spaCy's parse."""
-    return _parse_patterns(sent, doc, context) or parse_deal(sent, doc, context)
+    parsed = _parse_patterns(sent, doc, context) or parse_deal(sent, doc, context)
+    if parsed and any(_is_country(p.name) for p in parsed[1]):
+        return None  # "acquire fellow USA-based Tanox": a country is no party
+    return parsed
+
+
+def _is_country(name: str) -> bool:
+    found = P.country_of(name)
+    return bool(found and found[1] == name or re.fullmatch(r"U\.?S\.?A?|EU", name))
 
 
 def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]

@@ -151,6 +151,8 @@ _NOT_SLOT = re.compile(r"^(?:The|It|Its|This|That|These|Their|All|An?|Phase|Seri
                        r"Shares|January|February|March|April|May|June|July|August|September|"
                        r"October|November|December|Q[1-4]|FDA|EMA|NMPA|US|U\.S\.|UK|EU)\b")
 
+_ROLE_WORD = re.compile(r"^(?:Collaborators?|Partners?|Rivals?|Peers?|Biotech|Drugmaker|Startup|"
+                        r"Firm|Developer|Maker|Licensee|Licensor|Subsidiary|Unit)\s+(?=[A-Z])")
 # "Acquisition of Royalty Rights in ...": what is bought, not who
 _NOT_SLOT_END = re.compile(r"\b(?:Rights|Royalt(?:y|ies)|Assets?|Shares|Stake|Portfolio|Business|"
                            r"Unit|Division|Programs?|Programmes?)$")
@@ -167,11 +169,21 @@ def _slot_names(text: str) -> list[tuple[int, int]]:
             if not name or _NOT_SLOT.match(name) or _NOT_COMPANIES.match(name) or \
                     _NOT_SLOT_END.search(name):
                 continue
+            start = m.start("name")
+            lead = _LEADING_NOISE.match(name + " ")  # "Japan's Takeda to buy ...": Takeda
+            if lead:
+                start, name = start + min(lead.end(), len(name)), name[lead.end():]
+            role = _ROLE_WORD.match(name)  # "Acquire Danish Collaborator Nuevolution": Nuevolution
+            if role:
+                start, name = start + role.end(), name[role.end():]
             words = name.split()
-            while words and words[-1] in ("for", "and", "&"):
+            # "Metsera Inc. It", "Collaborator Nuevolution For": a headline's next word
+            while words and words[-1] in ("for", "and", "&", "For", "And", "It", "Its", "In", "On",
+                                          "At", "To", "With", "The", "As", "By", "Of"):
                 words.pop()
             name = " ".join(words)
-            start = m.start("name")
+            if not name or patterns.country_of(name) or re.fullmatch(r"U\.?S\.?A?|USA|UK|EU", name):
+                continue
             out.append((start, start + len(name)))
     return out
 

@@ -29,6 +29,7 @@ from ingest.records.regulatory_text import (
     _indication,
     _names,
     _product,
+    eponyms,
 )
 
 _ADJECTIVE = re.compile(r"\b[\w.]+-approved\b|\b(?:FDA|EMA)\s+approved\s+(?=[a-z])|"
@@ -42,12 +43,12 @@ def extract_regulatory(doc: Document) -> list[Draft]:
     only = _only_agency(doc)
     rows, read = table_events(doc, only)  # rows of tables of approvals and designations
     drafts.extend(rows)
-    listed |= read
+    listed, not_products = listed | read, eponyms(doc.texts)  # ("Menkes disease": no product)
     for sent in doc.sentences:
         if sent.element in listed:
             continue
         companies = [m for m in doc.companies(sent)]
-        names = {m.text for m in companies}
+        names = {m.text for m in companies} | not_products
         last_product = None
         for offset, clause in _clauses(sent.text):
             product_sent = None

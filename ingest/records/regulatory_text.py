@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.core import aliases as company_names
 from ingest.records import patterns as P
 
 # "ABO-102", "BAT1806", and letter codes joined by a hyphen ("AAV-RPGR"; not "CAR-T", "SARS-CoV")
@@ -97,6 +98,16 @@ def _action(clause: str, designations: list[str]) -> str | None:
     return None
 
 
+_EPONYM = re.compile(r"\b([A-Z][a-z]{3,})(?:['’]s)?\s+(?:disease|syndrome|disorder|muscular\s+dystrophy|"
+                     r"ataxia|sarcoma|lymphoma|anemia|anaemia)\b")
+
+
+def eponyms(texts: list[str]) -> set[str]:
+    """Names the document gives a disease ("Menkes disease", "Duchenne muscular dystrophy"):
+    elsewhere ("a Menkes treatment", "Aurigen's Duchenne gene therapy") they are no product."""
+    return {m.group(1) for t in texts for m in _EPONYM.finditer(t)}
+
+
 def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
     found = []
     # words of an agency's name ("Ministry of Health, Labour and Welfare") are not products
@@ -110,6 +121,8 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
             if word in _NOT_PRODUCT or word.upper() in _NOT_PRODUCT or word.title() in _NOT_PRODUCT \
                     or any(word in c for c in companies):
                 continue
+            if rx == _BRAND and company_names.known(word):
+                continue  # "China approves Hengrui bispecific": the company, not its product
             if re.fullmatch(r"[A-Z]{2,4}", word) or re.fullmatch(r"(?:19|20)\d\d", word):
                 continue
             if re.match(r"\s+biosimilar", clause[m.end():]):
