@@ -84,3 +84,13 @@ def test_a_disease_named_for_a_person_and_a_company_are_no_product():
     products = [r["fields"]["product"]["value"] for r in extract_records(els, els[0].text)
                 if r["type"] == "regulatory"]
     assert "Menkes" not in products and "Hengrui" not in products
+
+
+def test_today_before_the_verb_and_an_offer_named_in_a_headline():
+    assert _deals("UK pharma major Ostrel Pharma (LSE: OST) today announced that it has entered into a "
+                  "definitive agreement to acquire Quenby Therapeutics for an aggregate cash consideration of "
+                  "around $5.1 billion.") == [{"parties": ["Ostrel Pharma", "Quenby Therapeutics"],
+                                               "kind": "acquisition", "total": 5.1e9}]
+    deals = _deals("Harvell makes unsolicited, 60% premium offer to buy Quenby Bioscience for $4.00 per share in cash",
+                   "The offer values Quenby at around $154 million, a premium of about 60%.")
+    assert deals == [{"parties": ["Harvell", "Quenby Bioscience"], "kind": "acquisition", "total": 154e6}]

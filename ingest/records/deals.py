@@ -158,7 +158,7 @@ _NOUN_KIND = [("license", r"licen[cs]"), ("option", r"\boption"), ("royalty", r"
 _STAKE = re.compile(r"\b(?:\d+(?:\.\d+)?%\s+(?:stake|interest|equity)|(?:minority|equity)\s+stake|"
                     r"stake\s+in)\b", re.I)
 _TERMS = re.compile(r"\b(?:upfront|up front|milestones?|pay|paid|payments?|consideration|deal|"
-                    r"transaction|terms|worth|valued?|in cash|total)\b", re.I)
+                    r"transaction|terms|worth|valu(?:e|ed|es)|offer|in cash|total)\b", re.I)
 # what a buyer takes when it takes rights, not the company: a licence
 _RIGHTS = re.compile(r"\s*(?:(?:the|its|global|worldwide|exclusive|ex-\w+|U\.?S\.?|regional|"
                      r"commercial|development|and|,)\s+)*(?:rights?|licen[cs]es?)\b", re.I)
@@ -180,7 +180,7 @@ def _masked(text: str, mentions: list[Mention]) -> str:
 
 
 _TICKER = re.compile(r"\s*\((?:⟦\d+⟧|[A-Z][A-Za-z]{1,10})\s*:\s*[^()⟦⟧]{1,20}\)")
-_SAID_IT = re.compile(r"(⟦\d+⟧)\s+(?:said|says|announced)\s+(?:(?:on\s+)?\w+day\s+|today\s+|"
+_SAID_IT = re.compile(r"(⟦\d+⟧)\s+(?:today\s+|(?:on\s+)?\w+day\s+)?(?:said|says|announced)\s+(?:(?:on\s+)?\w+day\s+|today\s+|"
                       r"this\s+week\s+)?(?:that\s+)?(?:it|the\s+company)\s+", re.I)
 
 

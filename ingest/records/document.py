@@ -146,7 +146,10 @@ _OBJECT_SLOT = re.compile(
     + _SLOT_NAME)
 _SUBJECT_SLOT = re.compile(
     r"^" + _SLOT_NAME + r"\s+(?i:to\s+acquire|to\s+buy|will\s+acquire|will\s+buy|acquires|buys|"
-    r"acquired|bought|signed|has\s+agreed|agreed|entered)\b")
+    r"acquired|bought|signed|has\s+agreed|agreed|entered|"
+    # "Ramius makes unsolicited, 60% premium offer to buy Cypress Bioscience"
+    r"(?:makes|made|launches|launched)\s+(?:[\w,%-]+\s+){0,5}?(?:offer|bid|proposal)\s+"
+    r"(?:to\s+(?:buy|acquire)|for))\b")
 _NOT_SLOT = re.compile(r"^(?:The|It|Its|This|That|These|Their|All|An?|Phase|Series|Rights|"
                        r"Shares|January|February|March|April|May|June|July|August|September|"
                        r"October|November|December|Q[1-4]|FDA|EMA|NMPA|US|U\.S\.|UK|EU)\b")

@@ -92,7 +92,7 @@ UPFRONT = re.compile(r"\bup[\s-]?front\b|\bin cash\b|\bcash payment|\binitial pa
                      r"\bon closing\b|\bupon closing\b", re.I)
 MILESTONE = re.compile(r"\bmilestones?\b|\bcontingent\b|\bearn-?outs?\b|\bCVRs?\b|"
                        r"contingent value right", re.I)
-TOTAL = re.compile(r"\btotal\b|\bworth\b|\bvalued? (?:at|of)\b|\bvalue of\b|\bdeal value\b|"
+TOTAL = re.compile(r"\btotal\b|\bworth\b|\bvalued? (?:at|of)\b|\bvalu(?:es|ing)\s+(?:\S+\s+){1,3}?at\b|\bvalue of\b|\bdeal value\b|"
                    r"\bequity value\b|\benterprise value\b|\baggregate\b|\bpotential value\b",
                    re.I)
 
