@@ -106,3 +106,15 @@ def test_a_country_that_approves_is_its_regulator():
     from ingest.records.patterns import AGENCY_RE
     assert [k for k, rx in AGENCY_RE.items() if rx.search("the China Food and Drug Administration")] == ["NMPA"]
     assert not any(rx.search("sold in Canada since 2019") for rx in AGENCY_RE.values())
+
+
+def test_products_listed_after_a_colon_each_with_its_company():
+    els = [Element("Drug approvals this week", "Title"),
+           Element("Approval of new medicines: The National Medical Products Administration has approved "
+                   "three new medicines: Harvo Tablets of Quenby Pharmaceutical, Velmo Capsules of Ostrel "
+                   "Pharma, and Tonexa Granules of Tavrin.", "NarrativeText")]
+    records = extract_records(els, "Drug approvals this week")
+    assert [(r["product"], r["sponsor"], r["agency"]) for r in _values(records, "regulatory")] == [
+        ("Harvo Tablets", "Quenby Pharmaceutical", "NMPA"), ("Velmo Capsules", "Ostrel Pharma", "NMPA"),
+        ("Tonexa Granules", "Tavrin", "NMPA")]
+    _grounded(records, els)

@@ -75,14 +75,13 @@ def extract_regulatory(doc: Document) -> list[Draft]:
             agency_sent = sent
             if agency is None and only is not None and designations and P.ACTION_RE[
                     "designation"].search(clause):
-                # "Proteon won a BTD for vonapanitase" in an article about the FDA's week: a
-                # designation granted by the one agency the document names, quoted where it does
-                agency, agency_sent = only
+                agency, agency_sent = only  # "Proteon won a BTD" in an article on the FDA's week
             if agency is None:
                 _add_indication(drafts, sent, clause, product)
                 continue
             action = _action(_ADJECTIVE.sub(" ", clause), designations)
-            if action is None or product is None:
+            if action is None or _add_listed(doc, drafts, sent, clause, agency, action, designations,
+                                             agency_sent) or product is None:
                 continue
             for designation in designations or [None]:
                 if action == "approval" and designation not in (None, "accelerated_approval",
@@ -96,6 +95,29 @@ def extract_regulatory(doc: Document) -> list[Draft]:
                     _add(doc, drafts, sent, clause, agency, action, designation, other,
                          companies, agency_sent)
     return drafts
+
+
+# "... has approved three new medicines: Xuanqi Jiangu Tablets of Fangsheng Pharmaceutical, Qizhi
+# Yishen Capsules of Phoenix Pharmaceutical, and Kunxinning Granules of Tasly."
+_LISTED = re.compile(r"^(?P<product>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,4})\s+(?:of|from|by)\s+"
+                     r"(?P<sponsor>[A-Z][\w&.’'-]*(?:\s+[A-Z][\w&.’'-]*){0,3})$|"
+                     r"^(?P<product2>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,4})\s+\((?P<sponsor2>[A-Z][^()]{1,40})\)$")
+
+
+def _add_listed(doc, drafts, sent, clause, agency, action, designations, agency_sent) -> bool:
+    """Products listed after a colon, each with its company: one record each (True when read)."""
+    if ":" not in clause:
+        return False
+    items = re.split(r",\s+(?:and\s+)?|\s+and\s+|;\s+", clause.rsplit(":", 1)[1].strip().rstrip("."))
+    found = [m for m in (_LISTED.match(i.strip()) for i in items) if m]
+    if len(found) < 2 or len(found) != len(items):
+        return False
+    for m in found:
+        product = m.group("product") or m.group("product2")
+        for designation in designations or [None]:
+            draft = _add(doc, drafts, sent, clause, agency, action, designation, product, [], agency_sent)
+            draft.put("sponsor", (m.group("sponsor") or m.group("sponsor2")).strip(), sent)
+    return True
 
 
 def _siblings(clause: str, product: str, companies: set[str]) -> list[str]:
