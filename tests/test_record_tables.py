@@ -106,6 +106,8 @@ def test_a_country_that_approves_is_its_regulator():
     from ingest.records.patterns import AGENCY_RE
     assert [k for k, rx in AGENCY_RE.items() if rx.search("the China Food and Drug Administration")] == ["NMPA"]
     assert not any(rx.search("sold in Canada since 2019") for rx in AGENCY_RE.values())
+    assert [k for k, rx in AGENCY_RE.items() if rx.search("Britain's drug regulator said")] == ["MHRA"]
+    assert not any(rx.search("made in Britain") for rx in AGENCY_RE.values())
 
 
 def test_products_listed_after_a_colon_each_with_its_company():
