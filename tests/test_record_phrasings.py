@@ -94,3 +94,14 @@ def test_today_before_the_verb_and_an_offer_named_in_a_headline():
     deals = _deals("Harvell makes unsolicited, 60% premium offer to buy Quenby Bioscience for $4.00 per share in cash",
                    "The offer values Quenby at around $154 million, a premium of about 60%.")
     assert deals == [{"parties": ["Harvell", "Quenby Bioscience"], "kind": "acquisition", "total": 154e6}]
+
+
+@pytest.mark.parametrize("text, site", [
+    ("Drug Maker, Ostrel, Invests $85 Million To Expand Its Harby, North Carolina facility", "Harby, North Carolina"),
+    ("Hyderabad-based Ostrel Pharma is set to expand its API manufacturing facility in the Rangareddy district "
+     "of Telangana, at a total estimated project cost of Rs 480.31 crore.", "Rangareddy"),
+])
+def test_a_headlines_its_and_a_district_name_the_site(text, site):
+    els = [Element("Plant news", "Title"), Element(text, "NarrativeText")]
+    sites = [r["fields"]["site"]["value"] for r in extract_records(els, "Plant news") if r["type"] == "facility"]
+    assert sites == [site]

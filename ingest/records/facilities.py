@@ -25,11 +25,14 @@ _SITE = re.compile(
     rf"(?P<site>{_PLACE}(?:,\s+{_PLACE}){{0,2}})")
 # (a size word before the place, "invest nearly $60 million in its large Kalundborg facility", and
 # what the site makes after it, "its Songdo biologics plant")
-_NAMED_SITE = re.compile(rf"\b(?i:at|to|of|in|expand(?:s|ed|ing)?|enlarg(?:es|e|ed|ing))\s+its\s+"
+_NAMED_SITE = re.compile(rf"\b(?i:at|to|of|in|expand(?:s|ed|ing)?|enlarg(?:es|e|ed|ing))\s+(?i:its)\s+"
                          rf"(?:(?i:large|larger|largest|main|flagship|biggest|major)\s+)?"
                          rf"(?P<site>{_PLACE}(?:,\s+{_PLACE})?),?\s+(?:[a-z][\w-]+\s+){{0,2}}?"
                          r"(?:site|facility|plant|campus|headquarters|"
                          r"operations?\b)")
+# "expand its API facility in the Rangareddy district of Telangana"
+_DISTRICT = re.compile(rf"\b(?i:in|at|near)\s+the\s+(?P<site>{_PLACE})\s+(?:district|region|province|county|"
+                       r"industrial\s+(?:area|park|estate))\b")
 _NOT_PLACE = re.compile(r"^(?:The|This|A|An|Phase|January|February|March|April|May|June|July|"
                         r"August|September|October|November|December|GMP|Q[1-4]|CHF|USD|EUR|"
                         r"JPY|KRW|US|U\.S\.|Plant|Site|Ground|Once|Operations|It|Its)\b")
@@ -51,7 +54,7 @@ _SIZED_EXPANSION = re.compile(r"(?:[$€£]\s?[\d.,]+\s*(?:million|billion|[mb]n
 def _sites(text: str, doc: Document, sent: Sentence) -> list[tuple[str, int]]:
     companies = {m.text for m in doc.companies(sent)}
     out = []
-    for m in list(_SITE.finditer(text)) + list(_NAMED_SITE.finditer(text)):
+    for m in list(_SITE.finditer(text)) + list(_NAMED_SITE.finditer(text)) + list(_DISTRICT.finditer(text)):
         parts = []
         for part in m.group("site").split(","):
             part = part.strip()
@@ -62,8 +65,8 @@ def _sites(text: str, doc: Document, sent: Sentence) -> list[tuple[str, int]]:
         site = ", ".join(parts)
         if not site or any(site == s for s, _ in out):
             continue
-        if re.search(r"\d", site) or len(site) < 3:
-            continue
+        if re.search(r"\d", site) or len(site) < 3 or re.fullmatch(r"[A-Z]{2,5}s?", site):
+            continue  # ("its API manufacturing facility": a product, not a place)
         if _EXISTING.search(text[max(0, m.start() - 40):m.start()]) and \
                 not _ON_EXISTING.search(text[:m.start()]):
             continue
