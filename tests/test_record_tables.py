@@ -120,3 +120,11 @@ def test_products_listed_after_a_colon_each_with_its_company():
         ("Harvo Tablets", "Quenby Pharmaceutical", "NMPA"), ("Velmo Capsules", "Ostrel Pharma", "NMPA"),
         ("Tonexa Granules", "Tavrin", "NMPA")]
     _grounded(records, els)
+
+
+def test_a_decision_two_agencies_took_gives_an_event_each():
+    els = [Element("Ostrel wins approvals", "Title"),
+           Element("Earlier this year the company won European Commission and U.K. regulatory approval for "
+                   "OST-5010, marketed as Velmora, for the treatment of wet AMD.", "NarrativeText")]
+    regs = _values(extract_records(els, "Ostrel wins approvals"), "regulatory")
+    assert sorted(r["agency"] for r in regs if r["product"] == "OST-5010") == ["European Commission", "MHRA"]

@@ -18,6 +18,7 @@ AGENCIES: dict[str, str] = {
             r"\s+Administration|Chinese\s+(?:drug\s+|health\s+)?regulators?|China" + _APPROVES,
     "MHRA": r"MHRA|Medicines\s+and\s+Healthcare\s+products\s+Regulatory\s+Agency|"
             r"(?:British|UK)\s+(?:drug\s+|health\s+)?regulators?|Britain" + _APPROVES + "|"
+            r"U\.?K(?=\.?\s+(?:regulatory\s+)?approval)|"
             r"(?:Britain|UK|U\.K\.)(?:'s|’s)\s+(?:drugs?\s+|medicines?\s+|health\s+)regulator",
     "PMDA": r"PMDA|Pharmaceuticals\s+and\s+Medical\s+Devices\s+Agency",
     "MHLW": r"MHLW|Ministry\s+of\s+Health,\s+Labou?r\s+and\s+Welfare|Japan" + _APPROVES + "|"

@@ -83,18 +83,35 @@ def extract_regulatory(doc: Document) -> list[Draft]:
             if action is None or _add_listed(doc, drafts, sent, clause, agency, action, designations,
                                              agency_sent) or product is None:
                 continue
-            for designation in designations or [None]:
-                if action == "approval" and designation not in (None, "accelerated_approval",
-                                                                "priority_review"):
-                    continue
-                draft = _add(doc, drafts, sent, clause, agency, action, designation, product,
-                             companies, agency_sent)
-                if product_sent is not None:
-                    draft.put("product", product, product_sent)
-                for other in _siblings(clause, product, names):
-                    _add(doc, drafts, sent, clause, agency, action, designation, other,
-                         companies, agency_sent)
+            for agency in [agency] + _joined_agencies(clause, agency):
+                _add_events(doc, drafts, sent, clause, agency, action, designations, product,
+                            product_sent, companies, names, agency_sent)
     return drafts
+
+
+def _joined_agencies(clause: str, first: str) -> list[str]:
+    """The other agencies a decision is joined to: "Canada and FDA approve Alprolix", "won
+    European Commission and U.K. regulatory approval": each took the action."""
+    out, at = [], P.AGENCY_RE[first].search(clause)
+    for name, rx in P.AGENCY_RE.items():
+        m = rx.search(clause)
+        if at and name != first and m and re.fullmatch(r"\s+(?:and|&)\s+(?:the\s+)?",
+                                                       clause[at.end():m.start()]):
+            out.append(name)
+    return out
+
+
+def _add_events(doc, drafts, sent, clause, agency, action, designations, product, product_sent,
+                companies, names, agency_sent) -> None:
+    for designation in designations or [None]:
+        if action == "approval" and designation not in (None, "accelerated_approval", "priority_review"):
+            continue
+        draft = _add(doc, drafts, sent, clause, agency, action, designation, product, companies,
+                     agency_sent)
+        if product_sent is not None:
+            draft.put("product", product, product_sent)
+        for other in _siblings(clause, product, names):
+            _add(doc, drafts, sent, clause, agency, action, designation, other, companies, agency_sent)
 
 
 # "... has approved three new medicines: Xuanqi Jiangu Tablets of Fangsheng Pharmaceutical, Qizhi
