@@ -128,3 +128,40 @@ def test_a_decision_two_agencies_took_gives_an_event_each():
                    "OST-5010, marketed as Velmora, for the treatment of wet AMD.", "NarrativeText")]
     regs = _values(extract_records(els, "Ostrel wins approvals"), "regulatory")
     assert sorted(r["agency"] for r in regs if r["product"] == "OST-5010") == ["European Commission", "MHRA"]
+
+
+def test_a_count_of_approvals_above_a_list_and_labelled_items():
+    """"In May, the NMPA approved 3 new drugs" right above a list introduces it; "Keytruda — Merck's
+    Keytruda has been approved ..." is read past its label; "... approvals since mid-June:" too."""
+    els = [Element("Monthly report", "Title"),
+           Element("In May 2023, China NMPA approved 3 new drugs, among which 2 are chemical drugs.",
+                   "NarrativeText"),
+           Element("Quenby Pharmaceuticals' Harvotinib Mesylate Capsules", "ListItem"),
+           Element("Ostrel's Velmora Tablets", "ListItem")]
+    regs = _values(extract_records(els, "Monthly report"), "regulatory")
+    assert [(r["agency"], r["product"], r["sponsor"]) for r in regs] == [
+        ("NMPA", "Harvotinib Mesylate Capsules", "Quenby Pharmaceuticals"), ("NMPA", "Velmora Tablets", "Ostrel")]
+    els = [Element("Recent approvals", "Title"),
+           Element("Seven FDA drug and treatment approvals since mid-June:", "NarrativeText"),
+           Element("Velmora — Ostrel's Velmora has been approved to treat chronic graft-versus-host disease.",
+                   "ListItem")]
+    regs = _values(extract_records(els, "Recent approvals"), "regulatory")
+    assert [(r["product"], r["sponsor"], r["action"]) for r in regs] == [("Velmora", "Ostrel", "approval")]
+
+
+def test_a_products_card_with_its_approval_date():
+    els = [Element("Original New Drug Application Approvals by US FDA", "Title"),
+           Element("New drug applications approved by the US FDA as of 16 - 31 January 2020.", "NarrativeText"),
+           Element("HARVELO", "Title"),
+           Element("Active Ingredient(s): Harvoglutide", "ListItem"),
+           Element("Company: Quenby Nordisk, Inc.", "ListItem"),
+           Element("Approval Date: 16 January 2020", "ListItem"),
+           Element("Indication(s): Indicated for the treatment of iron deficiency anemia.", "ListItem"),
+           Element("PIPELINE", "Title"),
+           Element("Company: Ostrel", "ListItem"),
+           Element("Filing Date: 2 January 2020", "ListItem")]
+    records = extract_records(els, els[0].text)
+    assert _values(records, "regulatory") == [
+        {"agency": "FDA", "action": "approval", "product": "HARVELO", "sponsor": "Quenby Nordisk, Inc.",
+         "indication": "iron deficiency anemia", "date": "2020-01-16"}]
+    _grounded(records, els)

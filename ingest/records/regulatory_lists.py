@@ -54,8 +54,9 @@ _HEADINGS: list[tuple[str, str | None, re.Pattern]] = [
 _ITEM = re.compile(  # (a ticker after the possessive: "GlaxoSmithKline's (GSK +0.7%) GSK2696274")
     r"^(?P<sponsor>[A-Z][^'’:;()]{1,90}?)(?:'s|’s|(?<=s)'|(?<=s)’)\s+(?:\([^()]{1,30}\)\s+)?"
     r"(?P<product>(?:[A-Z0-9][\w-]*|[a-z]{4,}[\w-]*)(?:\s+(?!in\b|for\b|and\b|with\b|which\b|"
-    r"to\b|as\b|plus\b|combined\b|that\b)[\w-]+){0,3}?)(?=\s*(?:,|;|\(|$|\.\s*$|\s+(?:in|for|"
-    r"with|which|to|as|plus|combined|that)\b))")
+    r"to\b|as\b|plus\b|combined\b|that\b|has\b|have\b|is\b|was\b|received\b|won\b)[\w-]+){0,3}?)"
+    r"(?=\s*(?:,|;|\(|$|\.\s*$|\s+(?:in|for|with|which|to|as|plus|combined|that|has|have|is|was|"
+    r"received|won)\b))")
 # "SGN-35 (Seattle Genetics) for the treatment of ...", "Vildagliptin (Galvus, Novartis) for ...":
 # the product (its brand when one is given) and its sponsor in brackets
 _ITEM_BRACKET = re.compile(r"^(?P<product>[A-Za-z0-9][^()]{1,60}?)\s+\((?:(?P<brand>[A-Z][\w-]{2,30}),\s+)?"
@@ -102,7 +103,8 @@ def _read_lists(doc: Document, drafts: list[Draft]) -> set[int]:
         sents = by_element[el]
         text = doc.texts[el]
         head = _heading(text) if (sents[0].title or len(text) <= 60) else None
-        lead_in = _lead_in(text) if head is None else None
+        lead_in = _lead_in(text, el + 1 < len(doc.elements) and
+                           doc.elements[el + 1].category == "ListItem") if head is None else None
         if lead_in is not None:  # "The FDA has granted Orphan Drug designation to the following:"
             item = Sentence(text, el, 0, sents[0].page, sents[0].index, False, False)
             agency, current, from_lead_in = (lead_in[0], item), (lead_in[1], lead_in[2], item), True
@@ -128,15 +130,23 @@ def _read_lists(doc: Document, drafts: list[Draft]) -> set[int]:
     return listed
 
 
-def _lead_in(text: str) -> tuple[str, str, str | None] | None:
-    """(agency, action, designation) of a short sentence ending in a colon that introduces a list:
-    "The FDA has granted Orphan Drug designation to the following:"."""
+# "In May 2023, China NMPA approved 27 new drugs, among which ...", then the list of them
+_COUNTED = re.compile(r"\b(?:approved|granted|cleared|authori[sz]ed)\s+(?:a\s+total\s+of\s+)?\d+\s+"
+                      r"(?:new\s+|innovative\s+|novel\s+)?(?:drugs|medicines|products|therapies|"
+                      r"biologics|vaccines)\b", re.I)
+
+
+def _lead_in(text: str, list_follows: bool = False) -> tuple[str, str, str | None] | None:
+    """(agency, action, designation) of a short sentence that introduces a list: one ending in a
+    colon ("The FDA has granted Orphan Drug designation to the following:"), or one counting the
+    approvals right above a list ("In May 2023, China NMPA approved 27 new drugs, ...")."""
     t = text.strip()
-    if not t.endswith(":") or len(t) > 200:
+    if not (t.endswith(":") or list_follows and _COUNTED.search(t)) or len(t) > 200:
         return None
     agency = _agency(t)
     designations = [k for k, rx in P.DESIGNATION_RE.items() if rx.search(t)]
-    action = _action(t, designations) if agency else None
+    action = (_action(t, designations) or ("approval" if re.search(r"\bapprovals\b", t, re.I) and
+                                           not designations else None)) if agency else None
     if action is None or len(designations) > 1:
         return None
     return agency, action, designations[0] if designations and action == "designation" else None
@@ -159,6 +169,8 @@ def _list_item(doc: Document, drafts: list[Draft], item: Sentence, agency: tuple
         if len(found) != 1:
             return False
         designation, designation_sent = found[0], item
+    # "Keytruda — Merck's Keytruda has been approved to treat ...": the item's label is read past
+    rest = re.sub(r"^[^—–:;,]{1,40}?\s+[—–]\s+(?=[A-Z])", "", rest)
     m = _ITEM.match(rest)
     bracket = _ITEM_BRACKET.match(rest) if m is None else None
     if bracket:

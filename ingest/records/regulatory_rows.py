@@ -61,7 +61,58 @@ def table_events(doc: Document, agency: tuple[str, object] | None) -> tuple[list
     and the elements read as their rows."""
     drafts, read = regulatory_rows(doc, agency)
     more, more_read = pipe_regulatory_rows(doc, agency)
-    return drafts + more, read | more_read
+    cards, cards_read = card_events(doc, agency)
+    return drafts + more + cards, read | more_read | cards_read
+
+
+# A product's card: its name as a heading, then labelled lines, one of them its approval date
+#     RYBELSUS / Active Ingredient(s): Semaglutide / Company: Novo Nordisk, Inc. /
+#     Approval Date: 16 January 2020 / Indication(s): Indicated as adjunct to ...
+_CARD_LINE = re.compile(r"^(?P<label>[A-Z][\w()/ -]{1,40}?):\s+(?P<value>\S.*)$", re.S)
+_APPROVAL_DATE = re.compile(r"^(?:(?:FDA|EMA|NMPA|original)\s+)?approval\s+date$|^date\s+(?:of\s+)?approv"
+                            r"(?:al|ed)$|^approved(?:\s+on)?$", re.I)
+
+
+def card_events(doc: Document, agency: tuple[str, object] | None) -> tuple[list[Draft], set[int]]:
+    """Approvals given as cards (the page names one agency): one record per card with an
+    approval date line; the product is the card's heading, the company, indication and date
+    their lines."""
+    if agency is None:
+        return [], set()
+    first = {}
+    for sent in doc.sentences:
+        first.setdefault(sent.element, sent)
+    out, read = [], set()
+    for i, el in enumerate(doc.elements):
+        head = first.get(i)
+        if head is None or not el.is_title or len(el.text) > 40 or len(el.text.split()) > 4:
+            continue
+        lines = []
+        for j in range(i + 1, min(i + 15, len(doc.elements))):
+            m = _CARD_LINE.match(doc.texts[j])
+            if doc.elements[j].is_title or m is None or j not in first:
+                break
+            lines.append((m.group("label").strip(), m.group("value").strip(), first[j]))
+        dated = [(v, s) for lb, v, s in lines if _APPROVAL_DATE.match(lb)]
+        found = find_dates(dated[0][0], doc.anchor) if dated else []
+        if not found or not P.ACTION_RE["approval"].search(dated[0][1].text):
+            continue
+        name = el.text.strip()
+        draft = Draft("regulatory", first=head.index, key=(agency[0], "approval", None, name.lower()))
+        draft.names = {name.lower()}
+        draft.put("agency", agency[0], agency[1])
+        draft.put("action", "approval", dated[0][1])
+        draft.put("product", name, head)
+        draft.put("date", found[0].value, dated[0][1])
+        for label, value, sent in lines:
+            if _SPONSOR.search(label) and "sponsor" not in draft.cells and _name(value):
+                draft.put("sponsor", _name(value), sent)
+            elif _INDICATION.search(label) and "indication" not in draft.cells and len(value) <= 200:
+                draft.put("indication", re.sub(r"^(?:Indicated|Used)\s+(?:for|as|to)\s+(?:the\s+)?"
+                                               r"(?:treatment\s+of\s+)?", "", value).rstrip("."), sent)
+        out.append(draft)
+        read |= {s.element for _, _, s in lines} | {i}
+    return out, read
 
 
 def regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[list[Draft], set[int]]:
