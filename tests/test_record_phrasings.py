@@ -8,16 +8,14 @@ import pytest
 
 from ingest.loading import Element
 from ingest.records.extract import extract_records
-from ingest.records.grounding import holds, verbatim
+from tests.record_checks import grounded, values
 
 
 def _deals(*texts):
     els = [Element("Deals this week", "Title")] + [Element(t, "NarrativeText") for t in texts]
     records = extract_records(els, "Deals this week")
-    for rec in records:
-        for name, c in rec["fields"].items():
-            assert verbatim(c["quote"], [e.text for e in els]) and holds(name, c, None), (name, c)
-    return [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == "deal"]
+    grounded(records, els)
+    return values(records, "deal")
 
 
 @pytest.mark.parametrize("text, company, total", [

@@ -7,19 +7,8 @@ from __future__ import annotations
 
 from ingest.loading import Element
 from ingest.records.extract import extract_records
-from ingest.records.grounding import holds, verbatim
-
-
-def _values(records, type_):
-    return [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == type_]
-
-
-def _grounded(records, els):
-    texts = [e.text for e in els]
-    for rec in records:
-        for name, c in rec["fields"].items():
-            assert verbatim(c["quote"], texts) and holds(name, c, None), (name, c)
-
+from tests.record_checks import grounded as _grounded
+from tests.record_checks import values as _values
 
 HEAD = "Biotech Co.* (Country; Symbol): {a}; Pharma Co. (Country): {b}; Type/Product Area: {t}; " \
        "Terms/Details (Date): {d}"

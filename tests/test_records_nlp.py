@@ -12,7 +12,8 @@ import pytest
 from ingest.loading import Element
 from ingest.records import nlp
 from ingest.records.extract import extract_records
-from ingest.records.grounding import holds, verbatim
+from tests.record_checks import grounded as _grounded
+from tests.record_checks import values as _values
 
 
 @pytest.fixture(autouse=True)
@@ -29,15 +30,6 @@ def _els(*items):
             for t in items]
 
 
-def _values(records, type_):
-    return [{k: c["value"] for k, c in r["fields"].items()} for r in records if r["type"] == type_]
-
-
-def _grounded(records, els):
-    texts = [e.text for e in els]
-    for rec in records:
-        for name, c in rec["fields"].items():
-            assert verbatim(c["quote"], texts) and holds(name, c, None), (name, c)
 
 
 def test_the_packaged_model_loads_once_with_entities_and_a_parse():

@@ -187,6 +187,19 @@ def _caption_event(doc: Document, i: int, index: int, cells: dict, product_label
     draft.put("agency", agency, agency_sent)
     draft.put("action", "approval", caption_sent)
     draft.put("product", name, _sentence(doc, i, product.start, product.end, index))
+    _sponsor_and_indication(doc, draft, i, index, cells)
+    for lb, c in cells.items():
+        value = c.value(text).strip()
+        if re.search(r"\bdate\b", lb, re.I) and not _DEADLINE.search(lb) and "date" not in draft.cells:
+            found = find_dates(value, doc.anchor)
+            if found:
+                draft.put("date", found[0].value, _sentence(doc, i, c.start, c.end, index))
+    return draft
+
+
+def _sponsor_and_indication(doc: Document, draft: Draft, i: int, index: int, cells: dict) -> None:
+    """The sponsor and indication columns of a row (a footnote mark off the indication)."""
+    text = doc.texts[i]
     for lb, c in cells.items():
         value = c.value(text).strip()
         if _SPONSOR.search(lb) and "sponsor" not in draft.cells:
@@ -196,11 +209,6 @@ def _caption_event(doc: Document, i: int, index: int, cells: dict, product_label
         elif _INDICATION.search(lb) and "indication" not in draft.cells and \
                 3 <= len(value) <= 160 and not _NOT_PRODUCT.match(value):
             draft.put("indication", value.rstrip("*†‡ "), _sentence(doc, i, c.start, c.end, index))
-        elif re.search(r"\bdate\b", lb, re.I) and not _DEADLINE.search(lb) and "date" not in draft.cells:
-            found = find_dates(value, doc.anchor)
-            if found:
-                draft.put("date", found[0].value, _sentence(doc, i, c.start, c.end, index))
-    return draft
 
 
 def _row_event(doc: Document, i: int, index: int, cells: dict, product_labels: set[str],
@@ -226,15 +234,7 @@ def _row_event(doc: Document, i: int, index: int, cells: dict, product_labels: s
         draft.put("agency", agency[0], agency[1])
     draft.put("action", action, status_sent)
     draft.put("product", name, _sentence(doc, i, product.start, product.end, index))
-    for lb, c in cells.items():
-        value = c.value(text).strip()
-        if _SPONSOR.search(lb) and "sponsor" not in draft.cells:
-            sponsor = _name(value)
-            if sponsor and "/" not in sponsor:
-                draft.put("sponsor", sponsor, _sentence(doc, i, c.start, c.end, index))
-        elif _INDICATION.search(lb) and "indication" not in draft.cells and \
-                3 <= len(value) <= 160 and not _NOT_PRODUCT.match(value):
-            draft.put("indication", value, _sentence(doc, i, c.start, c.end, index))
+    _sponsor_and_indication(doc, draft, i, index, cells)
     dates = find_dates(status.value(text), doc.anchor)
     if dates:
         draft.put("date", dates[0].value, status_sent)
