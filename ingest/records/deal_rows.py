@@ -100,9 +100,7 @@ def _kind(text: str) -> str | None:
     found = [(m.start(), kind) for kind, rx in P.DEAL_RE.items() for m in [rx.search(text)] if m]
     if found:
         return min(found)[1]
-    # "Agreement for ApoCell to apply its technology ...": two companies' agreement that names no
-    # sale, licence or investment is a collaboration
-    return "collaboration" if re.search(r"\b(?:agreement|contract|pact)\b", text, re.I) else None
+    return "collaboration" if P.AGREEMENT.search(text) else None
 
 
 def row_deals(doc: Document, terms: Callable[[Draft, Sentence], None] | None = None) -> list[Draft]:

@@ -180,7 +180,7 @@ def _masked(text: str, mentions: list[Mention]) -> str:
 
 
 _TICKER = re.compile(r"\s*\((?:⟦\d+⟧|[A-Z][A-Za-z]{1,10})\s*:\s*[^()⟦⟧]{1,20}\)")
-_SAID_IT = re.compile(r"(⟦\d+⟧)\s+(?:today\s+|(?:on\s+)?\w+day\s+)?(?:said|says|announced)\s+(?:(?:on\s+)?\w+day\s+|today\s+|"
+_SAID_IT = re.compile(r"(⟦\d+⟧)\s+(?:(?:on\s+)?\w+day\s+)?(?:said|says|announced)\s+(?:(?:on\s+)?\w+day\s+|today\s+|"
                       r"this\s+week\s+)?(?:that\s+)?(?:it|the\s+company)\s+", re.I)
 
 
@@ -196,14 +196,9 @@ def _parse(sent: Sentence, doc: Document, context: list[Mention]) -> tuple[str, 
     """(kind, parties in order, asset) of the deal a sentence states, if any: the patterns, then
     (when they find none) spaCy's parse."""
     parsed = _parse_patterns(sent, doc, context) or parse_deal(sent, doc, context)
-    if parsed and any(_is_country(p.name) for p in parsed[1]):
+    if parsed and any(P.is_country(p.name) for p in parsed[1]):
         return None  # "acquire fellow USA-based Tanox": a country is no party
     return parsed
-
-
-def _is_country(name: str) -> bool:
-    found = P.country_of(name)
-    return bool(found and found[1] == name or re.fullmatch(r"U\.?S\.?A?|EU", name))
 
 
 def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]

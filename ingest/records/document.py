@@ -185,7 +185,7 @@ def _slot_names(text: str) -> list[tuple[int, int]]:
                                           "At", "To", "With", "The", "As", "By", "Of"):
                 words.pop()
             name = " ".join(words)
-            if not name or patterns.country_of(name) or re.fullmatch(r"U\.?S\.?A?|USA|UK|EU", name):
+            if not name or patterns.country_of(name) or patterns.is_country(name):
                 continue
             out.append((start, start + len(name)))
     return out

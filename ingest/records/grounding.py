@@ -93,9 +93,8 @@ def holds(name: str, cell: dict, anchor: str | None) -> bool:
             value == "designation" and any(r.search(quote) for r in P.DESIGNATION_RE.values()))
     if name == "kind":
         rx = P.DEAL_RE.get(value)
-        # (two companies' agreement that names no sale, licence or investment: a collaboration)
         return bool(rx and rx.search(quote)) or value == "collaboration" and bool(
-            re.search(r"\b(?:agreement|contract|pact)\b", quote, re.I))
+            P.AGREEMENT.search(quote))
     if name == "status":
         rx = P.STATUS_RE.get(value)
         return bool(rx and rx.search(quote))

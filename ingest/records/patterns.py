@@ -88,6 +88,9 @@ DEAL_KINDS: dict[str, str] = {
                      r"joint\s+venture|to\s+(?:jointly\s+)?(?:discover|research)\b",
 }
 DEAL_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in DEAL_KINDS.items()}
+# two companies' agreement that names no sale, licence or investment: a collaboration ("Agreement
+# for ApoCell to apply its technology ...")
+AGREEMENT = re.compile(r"\b(?:agreement|contract|pact)\b", re.I)
 
 UPFRONT = re.compile(r"\bup[\s-]?front\b|\bin cash\b|\bcash payment|\binitial payment|"
                      r"\bat closing\b|when the (?:transaction|deal|acquisition) closes|"
@@ -169,6 +172,12 @@ US_STATES = [s.replace("_", " ") for s in (
 COUNTRY_RE = {k: re.compile(rf"\b(?:{v})\b") for k, v in COUNTRIES.items()}
 COUNTRY_RE["United States"] = re.compile(
     rf"\b(?:United States|U\.S\.A?\.?|US|USA|{'|'.join(US_STATES)})(?![\w-])")
+
+
+def is_country(name: str) -> bool:
+    """The name is a country's and no more: "USA", "Japan", "U.S", "EU" (no company is)."""
+    found = country_of(name)
+    return bool(found and found[1] == name or re.fullmatch(r"U\.?S\.?A?|EU", name))
 
 
 def country_of(text: str) -> tuple[str, str] | None:

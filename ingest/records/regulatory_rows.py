@@ -105,8 +105,8 @@ def card_events(doc: Document, agency: tuple[str, object] | None) -> tuple[list[
         draft.put("product", name, head)
         draft.put("date", found[0].value, dated[0][1])
         for label, value, sent in lines:
-            if _SPONSOR.search(label) and "sponsor" not in draft.cells and _name(value):
-                draft.put("sponsor", _name(value), sent)
+            if _SPONSOR.search(label) and "sponsor" not in draft.cells and (sponsor := _name(value)):
+                draft.put("sponsor", sponsor, sent)
             elif _INDICATION.search(label) and "indication" not in draft.cells and len(value) <= 200:
                 draft.put("indication", re.sub(r"^(?:Indicated|Used)\s+(?:for|as|to)\s+(?:the\s+)?"
                                                r"(?:treatment\s+of\s+)?", "", value).rstrip("."), sent)
