@@ -101,11 +101,16 @@ def _joined_agencies(clause: str, first: str) -> list[str]:
     return out
 
 
+def _taken(action: str, designations: list[str]) -> list[str | None]:
+    """The designations a clause's action records, one record each (None: the action alone); an
+    approval takes only the designations an approval can carry."""
+    return [d for d in designations or [None]
+            if action != "approval" or d in (None, "accelerated_approval", "priority_review")]
+
+
 def _add_events(doc, drafts, sent, clause, agency, action, designations, product, product_sent,
                 companies, names, agency_sent) -> None:
-    for designation in designations or [None]:
-        if action == "approval" and designation not in (None, "accelerated_approval", "priority_review"):
-            continue
+    for designation in _taken(action, designations):
         draft = _add(doc, drafts, sent, clause, agency, action, designation, product, companies,
                      agency_sent)
         if product_sent is not None:
@@ -131,7 +136,7 @@ def _add_listed(doc, drafts, sent, clause, agency, action, designations, agency_
         return False
     for m in found:
         product = m.group("product") or m.group("product2")
-        for designation in designations or [None]:
+        for designation in _taken(action, designations):
             draft = _add(doc, drafts, sent, clause, agency, action, designation, product, [], agency_sent)
             draft.put("sponsor", (m.group("sponsor") or m.group("sponsor2")).strip(), sent)
     return True
