@@ -103,3 +103,18 @@ def test_a_headlines_its_and_a_district_name_the_site(text, site):
     els = [Element("Plant news", "Title"), Element(text, "NarrativeText")]
     sites = [r["fields"]["site"]["value"] for r in extract_records(els, "Plant news") if r["type"] == "facility"]
     assert sites == [site]
+
+
+@pytest.mark.parametrize("sentence, status", [
+    ("Ostrel Pharma will build a $60 million plant in Harby, which will be completed by May 2027.", "announced"),
+    ("Ostrel Pharma expects its $60 million plant in Harby to be completed in 2027.", "announced"),
+    ("Ostrel Pharma has completed its $60 million plant in Harby.", "completed"),
+    ("Ostrel Pharma has opened its $60 million plant in Harby, and the first batch is expected to be "
+     "completed by year end.", "operational"),
+])
+def test_a_plant_still_to_be_completed_is_not_complete(sentence, status):
+    """"will be completed", "expected to be completed": what is to come is no status of done."""
+    els = [Element("Ostrel Pharma news", "Title"), Element(sentence, "NarrativeText")]
+    records = extract_records(els, els[0].text)
+    grounded(records, els)
+    assert [s.get("status") for s in values(records, "facility")] == [status]

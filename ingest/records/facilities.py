@@ -122,9 +122,19 @@ def _jobs(text: str, site: str | None) -> int | None:
 _RANK = {"announced": 0, "under_construction": 1, "operational": 2, "completed": 3}
 
 
+# What is still to come: "will be completed by May 2023", "is expected to be completed in 2022",
+# "should be completed by December", "due to be completed and operational by 2029" do not say
+# that a plant is complete or open, whatever the word.
+_TO_COME = re.compile(r"\b(?:will|would|should|shall|could|may|might|to|once|when|until|expected|"
+                      r"expects?|due|set|aims?|plans?)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
+
+
 def _status(text: str) -> str | None:
     for name in ("completed", "operational", "under_construction", "announced"):
-        if P.STATUS_RE[name].search(text):
+        said = [m for m in P.STATUS_RE[name].finditer(text)
+                if name not in ("completed", "operational")
+                or not _TO_COME.search(text[max(0, m.start() - 40):m.start()])]
+        if said:
             return name
     return None
 
