@@ -118,3 +118,14 @@ def test_a_plant_still_to_be_completed_is_not_complete(sentence, status):
     records = extract_records(els, els[0].text)
     grounded(records, els)
     assert [s.get("status") for s in values(records, "facility")] == [status]
+
+
+def test_a_named_site_before_the_country_it_is_in():
+    """"its Harby facility ... in Japan": the site is Harby, in Japan; not the country."""
+    els = [Element("Ostrel Pharma news", "Title"),
+           Element("Ostrel Pharma will strengthen its presence in Japan by investing $60 million to "
+                   "expand its Harby facility.", "NarrativeText")]
+    records = extract_records(els, els[0].text)
+    grounded(records, els)
+    sites = values(records, "facility")
+    assert [(s.get("site"), s.get("country")) for s in sites] == [("Harby", "Japan")]

@@ -71,6 +71,14 @@ def _sites(text: str, doc: Document, sent: Sentence) -> list[tuple[str, int]]:
                 not _ON_EXISTING.search(text[:m.start()]):
             continue
         out.append((site, m.start("site")))
+    # a town or a named campus before the state or country it is in ("its Research Triangle Park
+    # campus in North Carolina", "its Kawagoe facility ... in Japan"): the site is the first
+    # (whose country, when not the United States, is the country's: "Kawagoe, Japan")
+    out = sorted(out, key=lambda s: P.is_country(s[0]))
+    if out and not P.country_of(out[0][0]):
+        country = next((s for s, _ in out[1:] if P.is_country(s)), None)
+        if country and P.country_of(country)[0] != "United States":
+            out = [(f"{out[0][0]}, {country}", out[0][1])] + [s for s in out[1:] if s[0] != country]
     return out
 
 
