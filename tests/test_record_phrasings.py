@@ -129,3 +129,17 @@ def test_a_named_site_before_the_country_it_is_in():
     grounded(records, els)
     sites = values(records, "facility")
     assert [(s.get("site"), s.get("country")) for s in sites] == [("Harby", "Japan")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The FDA issued another complete response letter, meaning the agency won't approve the Harby, "
+    "N.J., company's application in its current form.",
+    "Tavrin SA, a French medical device company, received NMPA approval to begin marketing.",
+    "[Photo: FDA headquarters. Source: Associated Press] The FDA granted priority review.",
+])
+def test_a_place_a_nationality_or_a_caption_is_no_product(sentence):
+    els = [Element("Regulatory news", "Title"), Element(sentence, "NarrativeText")]
+    records = extract_records(els, els[0].text)
+    grounded(records, els)
+    products = [r.get("product") for r in values(records, "regulatory")]
+    assert not {"Harby", "French", "Photo"} & set(products), products

@@ -28,6 +28,7 @@ _NOT_PRODUCT = set("""FDA EMA NMPA MHRA PMDA CHMP PRIME RMAT ORPHAN BREAKTHROUGH
     Investigational New January February March April May June July August September October
     November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Last Next Both
     Beyond Despite Moreover However Meanwhile Also Under With From Scheme Status Gene Cell
+    Photo Image Credit Caption Covid COVID
     Sanfilippo Transpher Pulmonary Arterial Hypertension Type Diabetes Syndrome Disease Today
     Rare Most Related Read More News Source Date Publisher Grants Gains Receives Wins Accepted
     Accepts Approves Approved Regenerative Advanced Accelerated Conditional Marketing
@@ -123,6 +124,13 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
                 continue
             if rx == _BRAND and company_names.known(word):
                 continue  # "China approves Hengrui bispecific": the company, not its product
+            if rx == _BRAND and (P.is_country(word) or re.match(r",\s+(?:[A-Z][a-z]{0,4}\.){1,2}",
+                                                                clause[m.end():])):
+                continue  # a place: "in Japan", "the Iselin, N.J., company"
+            if rx == _BRAND and re.search(r"\b(?:a|an|the)\s+$", clause[:m.start()]) and re.match(
+                    r"\s+(?:drug|medical|device|biotech\w*|pharma\w*|company|firm|distributor|maker|"
+                    r"group|developer)\b", clause[m.end():]):
+                continue  # what a company is: "a French drug distributor"
             if re.fullmatch(r"[A-Z]{2,4}", word) or re.fullmatch(r"(?:19|20)\d\d", word):
                 continue
             if re.match(r"\s+biosimilar", clause[m.end():]):
