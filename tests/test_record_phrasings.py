@@ -143,3 +143,11 @@ def test_a_place_a_nationality_or_a_caption_is_no_product(sentence):
     grounded(records, els)
     products = [r.get("product") for r in values(records, "regulatory")]
     assert not {"Harby", "French", "Photo"} & set(products), products
+
+
+def test_a_datelines_city_and_an_exchange_ticker_are_no_party():
+    deals = _deals("FRANKFURT, Sept 18 (Reuters) – Ostrel Pharma (OSTR.S) has agreed to buy U.S. "
+                   "biotech firm Quenby Bio (QNBY.O) for up to $3.5 billion, entering a race to offer "
+                   "new liver disease treatments.")
+    parties = {p for d in deals for p in d.get("parties", [])}
+    assert not {"FRANKFURT", "OSTR.S", "QNBY.O"} & parties, deals

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.records.document import Document, Mention, Sentence
+from ingest.records.document import Document, Mention, Sentence, not_a_company
 
 _NLP_CUE = re.compile(r"\b(?:acqui(?:re[sd]?|ring|sition)|buy(?:s|ing)?|bought|purchas(?:e[sd]?|ing)|"
                       r"takeover|buyout|licen[cs](?:e[sd]?|ing)|collaborat(?:ion|e[sd]?|ing)|"
@@ -75,6 +75,7 @@ def _mentions(sent: Sentence, doc: Document, parsed) -> list[Mention]:
         a = ent.start_char
         if sent.text[ent.end_char:ent.end_char + 1] in ("-", "‐") or not text or \
                 not text[0].isupper() or len(text.split()) > 5 or _NOT_ORG.match(text) or \
+                not_a_company(sent.text, a, text) or \
                 any(m.start < a + len(text) and a < m.end for m in mentions):
             continue
         mentions.append(Mention(a, a + len(text), text, doc.canonical(text)))

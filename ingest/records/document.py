@@ -333,6 +333,8 @@ class Document:
             if out and a < out[-1].end:  # overlapping: the longer, earlier one stays
                 continue
             name = text[a:b]
+            if not_a_company(text, a, name):
+                continue
             full = self.aliases.get(name) or self.short_names.get(name) or name
             out.append(Mention(a, b, name, company_names.canonical(full),
                                self.short_names.get(name, name)))
@@ -350,6 +352,19 @@ class Document:
     def canonical(self, name: str) -> str:
         return company_names.canonical(self.aliases.get(name) or self.short_names.get(name) or
                                        name)
+
+
+# A dateline's city ("FRANKFURT, Sept 18 (Reuters) –", "BEIJING –") and an exchange's ticker
+# ("89bio (ETNB.O)") are no companies.
+_DATELINE = re.compile(r"\s*(?:,|–|—|-{1,2}|\()")
+_RIC = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
+
+
+def not_a_company(text: str, start: int, name: str) -> bool:
+    if _RIC.fullmatch(name):
+        return True
+    return start == 0 and name.isupper() and len(name) > 3 and re.fullmatch(r"[A-Z .]+", name) \
+        is not None and not company_names.known(name) and _DATELINE.match(text, start + len(name)) is not None
 
 
 @dataclass
