@@ -30,7 +30,11 @@ OUT = PROJECT_ROOT / "assistant" / "answers" / "data" / "gate.json"
 PLOT = PROJECT_ROOT / "eval" / "results" / "gate-curve.png"
 MARGIN = 0.01  # left-out balanced accuracy the ranker's signal must gain to replace P(answerable)
 GRIDS = {"p": [round(x, 2) for x in np.arange(0.30, 0.71, 0.01)],
-         "lead": [round(x, 2) for x in np.arange(0.02, 0.91, 0.01)]}
+         "lead": [round(x, 2) for x in np.arange(0.02, 0.91, 0.01)],
+         "g": [round(x, 2) for x in np.arange(0.05, 0.96, 0.01)]}
+LABELS = {"p": "P(answerable), learned on public data", "lead": "the ranker's best score",
+          "g": "the learned gate (answers.gate)"}
+GRID_GATE_C = (0.03, 0.1, 0.3, 1.0)
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
@@ -65,7 +69,8 @@ def ask_set(name: str, embedder, ranker=None) -> list[dict]:
         rows.append({"set": name, "id": q.id, "answerable": q.answerable,
                      "p": (open_.extra or {}).get("confidence"), "lead": (open_.extra or {}).get("lead"),
                      "open_abstains": open_.abstained, "closed_abstains": closed.abstained,
-                     "open_kind": open_.kind, "open_reason": open_.reason, "open_shape": open_.shape})
+                     "open_kind": open_.kind, "open_reason": open_.reason, "open_shape": open_.shape,
+                     "x": (open_.extra or {}).get("gate_x")})
     return rows
 
 
@@ -104,19 +109,20 @@ def plot(rows: list[dict], chosen: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, key, label in ((axes[0], "p", "P(answerable), learned on public data"),
-                           (axes[1], "lead", "the ranker's best score, learned on trade press")):
+    keys = [k for k in GRIDS if any(r.get(k) is not None for r in rows)]
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 4), sharey=True)
+    for ax, key in zip(np.atleast_1d(axes), keys):
         grid = GRIDS[key]
         ax.plot(grid, [rates(rows, t, key)[0] for t in grid], label="answerable: declined or hedged (wrong)")
         ax.plot(grid, [rates(rows, t, key)[1] for t in grid], label="unanswerable: declined or hedged (right)")
         ax.axvline(chosen[key], color="green", linestyle="--", label=f"chosen: {chosen[key]}")
-        ax.set_xlabel(f"answer threshold on {label}")
+        ax.set_xlabel(f"answer threshold on {LABELS[key]}")
         ax.set_title(f"ROC AUC {_auc(rows, key)}", fontsize=10)
         ax.legend(loc="center right", fontsize=7)
+    axes = np.atleast_1d(axes)
     axes[0].set_ylabel("share of questions")
     fig.suptitle(f"Answer gate on {len(rows)} trade-press questions of the spent sets (each set's "
-                 "ranker fitted without it)", fontsize=10)
+                 "ranker, and for the learned gate its model, fitted without it)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -163,6 +169,66 @@ def ask_all() -> list[dict]:
     return rows
 
 
+def _gate_rows(rows: list[dict]) -> list[dict]:
+    """The questions the gate decides: answered with it open, declined or hedged with it closed."""
+    return [r for r in rows if r.get("x") is not None and not r["open_abstains"] and r["closed_abstains"]]
+
+
+def fit_gate(rows: list[dict], C: float):
+    """The learned gate (answers.gate) fitted on the questions it decides: answerable or not."""
+    from assistant.answers.gate import GATE_FEATURES
+    from eval.train_ranker import _fit
+
+    data = [{"X": np.asarray([r["x"]], float), "y": np.asarray([bool(r["answerable"])])}
+            for r in _gate_rows(rows)]
+    return _fit(data, C, features=GATE_FEATURES)
+
+
+def with_gate(rows: list[dict], model) -> list[dict]:
+    """The rows with "g": the gate's P(answerable) of each (None where it has no features)."""
+    return [{**r, "g": None if r.get("x") is None else
+             round(float(model.predict(np.asarray(r["x"], float))[0]), 4)} for r in rows]
+
+
+def loso_gate(rows: list[dict], C: float) -> tuple[dict, list[dict]]:
+    """The learned gate left one set out: fitted and its threshold chosen on the other sets,
+    measured on the set left out; and every row scored by the gate fitted without its set."""
+    out, scored = {}, []
+    for held in dict.fromkeys(r["set"] for r in rows):
+        train = [r for r in rows if r["set"] != held]
+        model = fit_gate(train, C)
+        t = choose(with_gate(train, model), "g")
+        test = with_gate([r for r in rows if r["set"] == held], model)
+        a, u, b = rates(test, t, "g")
+        out[held] = {"threshold": t, "answerable_abstained": round(a, 3),
+                     "unanswerable_abstained": round(u, 3), "balanced": round(b, 3)}
+        scored += test
+    return out, scored
+
+
+def learned_gate(rows: list[dict]) -> tuple[dict, dict, list[dict]]:
+    """The learned gate: its strength C chosen by balanced accuracy left one set out, its
+    left-out figures, every row scored left out, and the gate fitted on every set with its
+    threshold ("learned" in gate.json)."""
+    C = max(GRID_GATE_C, key=lambda c: (_pooled(loso_gate(rows, c)[0], rows), -c))
+    loso, scored = loso_gate(rows, C)
+    model = fit_gate(rows, C)
+    threshold = choose(with_gate(rows, model), "g")
+    return {"C": C, "threshold": threshold, "model": model.to_dict()}, loso, scored
+
+
+def _echo(rows: list[dict], chosen: dict, loso: dict, pooled: dict) -> None:
+    for key in loso:
+        for held, v in loso[key].items():
+            typer.echo(f"{key} {held}: chosen on the others {v['threshold']}: answerable abstained "
+                       f"{v['answerable_abstained']:.3f}, unanswerable abstained "
+                       f"{v['unanswerable_abstained']:.3f}, balanced {v['balanced']:.3f}")
+        a, u, b = rates(rows, chosen[key], key)
+        typer.echo(f"{key} all: {chosen[key]}: answerable abstained {a:.3f}, unanswerable abstained "
+                   f"{u:.3f}, balanced {b:.3f}; left out, pooled balanced {pooled[key]}; "
+                   f"ROC AUC {_auc(rows, key)}")
+
+
 @app.command()
 def main(out: Path = OUT, plot_path: Path = PLOT,
          from_rows: bool = typer.Option(False, help="Choose again from eval/results/gate-rows.json "
@@ -174,21 +240,20 @@ def main(out: Path = OUT, plot_path: Path = PLOT,
     rows = json.loads(rows_path.read_text(encoding="utf-8")) if from_rows else ask_all()
     model = load_model()
     learned = model.cross.answer_threshold if model.cross else model.answer_threshold
-    chosen = {key: choose(rows, key) for key in GRIDS}
-    loso = {key: _loso(rows, key) for key in GRIDS}
-    pooled = {key: _pooled(loso[key], rows) for key in GRIDS}
+    gate, loso_g, scored = learned_gate(rows) if any(r.get("x") for r in rows) else (None, None, rows)
+    single = [k for k in GRIDS if k != "g"]
+    chosen = {key: choose(rows, key) for key in single}
+    loso = {key: _loso(rows, key) for key in single}
+    if gate is not None:  # (its figures on the rows each scored by the gate fitted without its set)
+        rows, chosen["g"], loso["g"] = scored, gate["threshold"], loso_g
+    pooled = {key: _pooled(loso[key], rows) for key in loso}
     # the ranker's signal when its threshold, chosen without a set, does clearly better on it
-    # than P(answerable)'s (by MARGIN: a few questions either way is noise); else P(answerable)
+    # than P(answerable)'s (by MARGIN: a few questions either way is noise); else P(answerable);
+    # the learned gate when it does clearly better than both
     signal = "lead" if pooled["lead"] >= pooled["p"] + MARGIN else "p"
-    for key in GRIDS:
-        for held, v in loso[key].items():
-            typer.echo(f"{key} {held}: chosen on the others {v['threshold']}: answerable abstained "
-                       f"{v['answerable_abstained']:.3f}, unanswerable abstained "
-                       f"{v['unanswerable_abstained']:.3f}, balanced {v['balanced']:.3f}")
-        a, u, b = rates(rows, chosen[key], key)
-        typer.echo(f"{key} all: {chosen[key]}: answerable abstained {a:.3f}, unanswerable abstained "
-                   f"{u:.3f}, balanced {b:.3f}; left out, pooled balanced {pooled[key]}; "
-                   f"ROC AUC {_auc(rows, key)}")
+    if gate is not None and pooled["g"] >= pooled[signal] + MARGIN:
+        signal = "g"
+    _echo(rows, chosen, loso, pooled)
     typer.echo(f"signal: {signal}")
 
     def at(key: str, t: float) -> dict:
@@ -199,18 +264,20 @@ def main(out: Path = OUT, plot_path: Path = PLOT,
     report = {
         "answer_threshold": chosen["p"],
         "lead_threshold": chosen["lead"] if signal == "lead" else None,
+        "learned": gate if signal == "g" else None,
+        "learned_fit": gate,
         "signal": signal,
         "note": __doc__.split("\n\n")[1].replace("\n", " "),
         "sets": list(SETS), "questions": len(rows),
         "answerable": sum(r["answerable"] for r in rows),
         "learned_threshold": learned,
-        "roc_auc": {key: _auc(rows, key) for key in GRIDS},
-        "at_chosen": {key: at(key, chosen[key]) for key in GRIDS},
+        "roc_auc": {key: _auc(rows, key) for key in chosen},
+        "at_chosen": {key: at(key, chosen[key]) for key in chosen},
         "at_learned": at("p", learned),
         "leave_one_set_out": loso,
         "leave_one_set_out_pooled_balanced": pooled,
         "curve": {key: [[t, *(round(x, 3) for x in rates(rows, t, key)[:2])] for t in GRIDS[key]]
-                  for key in GRIDS},
+                  for key in chosen},
     }
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     plot(rows, chosen, plot_path)

@@ -214,6 +214,8 @@ def test_kind3_what_a_drug_targets_is_the_sentence_that_says_so(kinds):
 @pytest.mark.parametrize("question, what", [
     ("How many people will Kestrel Therapeutics employ in Cambridge?", "the number of jobs"),
     ("What bioreactor capacity does Kestrel Therapeutics have?", "the capacity"),
+    # (it was answered with the plant's capacity and cost, which give no floor space)
+    ("How many square feet is Solvane's plant in Cork?", "the floor area"),
 ])
 def test_a_value_no_passage_gives_is_said_to_be_missing(kinds, question, what):
     """Such questions were answered confidently with a sentence naming the company but giving
@@ -250,6 +252,10 @@ def test_a_value_in_a_passage_about_the_subject_is_shown(kinds):
     ("What premium does Norvane's KT-210 licence carry?", "the premium"),
     ("What price per share is Norvane paying for KT-210?", "the price per share"),
     ("What were the Phase 1 results for KT-210?", "phase 1 results"),
+    # (two parties of one deal were taken for the two sides of a comparison, each answered by
+    # the deal's price; and a clearance by a regulator is an approval asked about)
+    ("What break fee did Halden and Aurion agree?", "the termination fee"),
+    ("Did competition regulators clear Halden's purchase of Aurion?", "an approval"),
 ])
 def test_a_deal_term_or_designation_no_sentence_states_is_said_to_be_missing(kinds, question, what):
     """Such questions were answered with the deal's headline sentence ("$2.1 billion in cash",

@@ -60,3 +60,55 @@ def test_a_missing_or_broken_gate_file_falls_back(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     assert gate_threshold(bad) is None
+
+
+# The learned gate (assistant/answers/gate.py): fitted on the questions the gate decides, its
+# threshold chosen like the others, checked leaving one set out.
+
+def _xrow(set_: str, answerable: bool, asked: float, other: bool = False) -> dict:
+    from assistant.answers.gate import GATE_FEATURES
+
+    x = [0.0] * len(GATE_FEATURES)
+    x[GATE_FEATURES.index("asked_top")] = asked  # how much of the asked detail the sentences say
+    return {**_row(answerable, 0.5, other=other), "set": set_, "x": x}
+
+
+def test_the_learned_gate_learns_the_asked_detail_and_is_checked_leaving_sets_out():
+    from eval.gate import fit_gate, learned_gate, loso_gate, with_gate
+
+    rows = [_xrow(s, True, a) for s in "abc" for a in (0.8, 0.9, 1.0)] + \
+           [_xrow(s, False, a) for s in "abc" for a in (0.0, 0.2)] + [_xrow("a", False, 1.0, other=True)]
+    model = fit_gate(rows, 1.0)
+    scored = with_gate(rows, model)
+    # it says less of the asked detail: less likely answerable
+    assert scored[0]["g"] > scored[-2]["g"]
+    # fitted only on the questions the gate decides: a row already declined by another check is not one
+    from assistant.answers.gate import GATE_FEATURES
+    assert abs(model.mean[GATE_FEATURES.index("asked_top")] - (2.7 * 3 + 0.2 * 3) / 15) < 1e-9
+    loso, left_out = loso_gate(rows, 1.0)
+    assert set(loso) == {"a", "b", "c"} and len(left_out) == len(rows)
+    assert all(v["balanced"] == 1.0 for v in loso.values())  # separable: every set left out is right
+    gate, _, _ = learned_gate(rows)
+    assert gate["C"] in (0.03, 0.1, 0.3, 1.0) and 0.05 <= gate["threshold"] <= 0.95
+    t = gate["threshold"]
+    assert rates(with_gate(rows, fit_gate(rows, gate["C"])), t, "g") == (0.0, 1.0, 1.0)
+
+
+def test_a_learned_gate_is_loaded_only_for_its_own_features(tmp_path):
+    from assistant.answers.gate import GATE_FEATURES, load_gate
+    from assistant.answers.model import Logistic
+    import numpy as np
+
+    n = len(GATE_FEATURES)
+    model = Logistic(tuple(GATE_FEATURES), np.zeros(n), np.ones(n), np.ones(n), 0.0)
+    good = tmp_path / "gate.json"
+    good.write_text(json.dumps({"learned": {"model": model.to_dict(), "threshold": 0.4}}), encoding="utf-8")
+    loaded = load_gate(good)
+    assert loaded is not None and loaded[1] == 0.4 and loaded[0].features == tuple(GATE_FEATURES)
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"learned": {"model": {**model.to_dict(), "features": ["x"] * n},
+                                             "threshold": 0.4}}), encoding="utf-8")
+    assert load_gate(other) is None  # written for other features
+    none = tmp_path / "none.json"
+    none.write_text(json.dumps({"learned": None}), encoding="utf-8")
+    assert load_gate(none) is None and load_gate(tmp_path / "missing.json") is None

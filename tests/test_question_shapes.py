@@ -70,6 +70,10 @@ def test_a_plural_asked_for_is_a_list(question, kind):
     ("Summarize this document", "summary"),
     ("What does the article say the price is?", "single"),  # one document
     ("How much did Halvorsen pay in the deal the document describes?", "single"),
+    # two parties of one deal are no sides: the fee they agreed is one fact ...
+    ("What break fee did Halvorsen and Ventor agree?", "single"),
+    # ... where two sources asked whether they agree are
+    ("Ventor deal: do BioWorld and Fierce agree on the money?", "comparison"),
 ])
 def test_other_shapes_are_left_alone(question, kind):
     shape = shape_of(question)
@@ -97,6 +101,8 @@ def test_other_shapes_are_left_alone(question, kind):
     ("What did the vaccine show in its Phase IIb trial?", "phase 2b results"),
     ("Which partner runs the Phase 3 program?", None),
     ("How much is the deal worth?", None),
+    ("Did UK competition regulators clear Halvorsen's takeover of Ventor?", "an approval"),
+    ("Is it clear why the deal failed?", None),
 ])
 def test_the_deal_term_or_designation_asked_about(question, slot):
     found = slot_of(question)
@@ -134,3 +140,16 @@ def test_a_phase_is_matched_in_either_numeral():
     holds = slot_of("What were the phase 3 results?")[1]
     assert holds.search("the Phase III trial met its goal") and holds.search("a phase 3 study")
     assert not holds.search("in the confirmatory part of a phase 2 trial")
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many square feet will Ostrel add at Harby?", "area"),
+    ("What is the floor area of Ostrel's Harby expansion?", "area"),
+    ("Harby plant: square footage and completion?", "area"),
+    ("How many bioreactors will Harby have?", "count"),
+])
+def test_floor_space_is_asked_as_an_area(question, kind):
+    found = answer_type(question)
+    assert found[0] == kind
+    if kind == "area":  # given by a floor space, not by a count or a sum
+        assert found[1].search("a 120,000-square-foot plant") and not found[1].search("3 work centers for $50 million")

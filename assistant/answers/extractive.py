@@ -52,6 +52,7 @@ from assistant.answers.gather import (
     shares_a_term,
     starts_line,
 )
+from assistant.answers.gate import gate_features, load_gate
 from assistant.answers.model import AnswererModel, gate_threshold, load_model, logit
 from assistant.answers.question import AREA_HOLDS, _Question, analyse, answer_type, facets
 from assistant.answers.ranker import items_in_order, load_items, load_ranker
@@ -111,7 +112,7 @@ HEDGE_SENTENCES = 2
 # The kinds of value a question may ask for, as the answer names them when no passage gives one.
 _VALUE_NAMES = {"amount": "the amount", "date": "the date", "count": "the number",
                 "percentage": "the percentage", "duration": "how long", "temperature": "the temperature",
-                "jobs": "the number of jobs", "volume": "the capacity"}
+                "jobs": "the number of jobs", "volume": "the capacity", "area": "the floor area"}
 # slots (`question.slot_of`) that are terms of a deal, which each side of a comparison must state
 _DEAL_TERMS = {"the upfront payment", "the milestone payments", "the royalties", "the premium"}
 _CODE = re.compile(r"[A-Za-z]")  # a number that is part of a code name ("VX-101"), not a year
@@ -157,6 +158,9 @@ class ExtractiveGenerator:
         # threshold on its best score that gates answers with it (gate.json).
         self.ranker = load_ranker() if c and settings.sentence_ranker else None
         self.lead_threshold = gate_threshold(key="lead_threshold") if self.ranker else None
+        # The gate learned on trade press over both and the asked detail (answers.gate), when
+        # shipped: its features include the ranker's score, so only with the ranker.
+        self.gate = load_gate() if self.ranker else None
         # A list's items, and when a document gives more than one, learned on trade press too.
         self.items = load_items() if c and settings.sentence_ranker else None
 
@@ -250,6 +254,8 @@ class ExtractiveGenerator:
         answer = self._answer(question, passages, stats, seen)
         if seen.get("lead") is not None:  # the gate's signal, beside P(answerable) (eval.gate reads it)
             answer.extra = {**(answer.extra or {}), "lead": round(seen["lead"], 4)}
+        if seen.get("gate_x") is not None:  # the learned gate's features (eval.gate fits on them)
+            answer.extra = {**(answer.extra or {}), "gate_x": [round(float(v), 5) for v in seen["gate_x"]]}
         return answer
 
     def _answer(self, question: str, passages: Sequence[Passage], stats: CorpusStats,
@@ -297,8 +303,11 @@ class ExtractiveGenerator:
         # from unanswerable questions where P(answerable), learned on public data, hardly does);
         # otherwise, or with ASSISTANT_ANSWER_THRESHOLD set, P(answerable).
         lead = seen["lead"] = max((c.lead for c in ranked if c.lead is not None), default=None)
+        x = seen["gate_x"] = gate_features(q, ranked, p_answer, lead, vocab_of)
         if self.settings.answer_threshold is not None:
             signal, threshold = p_answer, self.settings.answer_threshold
+        elif self.gate is not None:  # the learned gate (answers.gate)
+            signal, threshold = float(self.gate[0].predict(x)[0]), self.gate[1]
         elif lead is not None and self.lead_threshold is not None:
             signal, threshold = lead, self.lead_threshold
         else:

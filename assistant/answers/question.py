@@ -10,6 +10,12 @@ from assistant.answers.types import CorpusStats
 from assistant.core.text import question_terms
 from assistant.retrieval.anchors import Anchor, question_anchors
 
+# The floor space a sentence gives: "180,000 square feet", "12 acres" (also what a comparison of
+# size by floor space looks for: extractive._AREA).
+AREA_HOLDS = re.compile(
+    r"\d[\d,.]*\s?(?:-|\s)?(?:k\s?)?(?:square[- ]f(?:oo|ee)t|sq\.?\s?f(?:oo|ee)?t|sf|ft2|ft²|"
+    r"square[- ]met(?:er|re)s?|m2|m²|acres?)\b", re.IGNORECASE)
+
 # What kind of answer a question wants, and what a sentence must contain to give it.
 _ANSWER_TYPES = [
     # A premium or a royalty rate is given as a percentage: "a 95% premium", "royalties of 10%".
@@ -26,6 +32,9 @@ _ANSWER_TYPES = [
      re.compile(r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|"
                 r"thousands?)\+?\s[\w\s-]{0,30}\b(jobs|people|employees|staff|workers|positions|roles|"
                 r"hires|headcount|workforce)\b|\b(employ|hire|workforce of)\w*\s[\w\s-]{0,20}\d", re.I)),
+    # floor space: "How many square feet will X add?" is not answered by "3 work centers"
+    ("area", re.compile(r"\b(how many (square (feet|foot|met(er|re)s)|sq\.? ?(ft|m)|acres)|square footage|"
+                        r"floor (area|space)|footprint)\b", re.I), AREA_HOLDS),
     ("volume", re.compile(r"\b(how many (litres|liters)|what (\w+ )?capacity|how much (\w+ )?capacity|"
                           r"capacity of (the|its)|bioreactor (capacity|volume|scale))\b", re.I),
      re.compile(r"\d[\d,.]*\s?(k|kilo)?(l|liters?|litres?)\b|\b\d[\d,.]*-(l|liter|litre)\b|"
@@ -118,7 +127,7 @@ _SLOTS = [
                 r"\bdisorder\b|\binfection\b|\b\w+(itis|oma|emia|aemia|osis|pathy)\b", re.I)),
     # last: an approval, asked of a product that holds only a designation ("When did the FDA
     # approve teplizumab?" where it holds a breakthrough designation)
-    ("an approval", re.compile(r"\bapprov(e|es|ed|al|als)\b", re.I),
+    ("an approval", re.compile(r"\bapprov(e|es|ed|al|als)\b|\bclear(ed|ance)?\b(?! (that|why|how|what|whether)\b)", re.I),
      # ("file for approval", "seeking approval": what is hoped for is not an approval)
      re.compile(r"(?<!for )(?<!seek )(?<!seeking )(?<!awaiting )(?<!pending )\bapprov|\bclear(ed|ance|s)\b|\bauthori[sz]|\bgreen light|\bgo-ahead|\bnod\b|"
                 r"\blicen[cs]ed\b|\bmarketing permission", re.I)),
@@ -163,11 +172,6 @@ _DOCUMENT_FACTS = {"date", "author"}
 
 
 
-# The floor space a sentence gives: "180,000 square feet", "12 acres" (also what a comparison of
-# size by floor space looks for: extractive._AREA).
-AREA_HOLDS = re.compile(
-    r"\d[\d,.]*\s?(?:-|\s)?(?:k\s?)?(?:square[- ]f(?:oo|ee)t|sq\.?\s?f(?:oo|ee)?t|sf|ft2|ft²|"
-    r"square[- ]met(?:er|re)s?|m2|m²|acres?)\b", re.IGNORECASE)
 _DEAL_WORDS = re.compile(r"\b(deals?|acqui\w+|mergers?|licen[cs]\w*|buyout|takeover|offer)\b", re.I)
 
 
@@ -184,7 +188,7 @@ _FACETS = [
      _holds("amount")),
     ("jobs", re.compile(r"\b(jobs?|hires|hiring|headcount|employ\w*|staff|workforce)\b", re.I),
      _holds("jobs")),
-    ("area", re.compile(r"\b(size|footprint|sq\.? ?ft|square[- ]f(ee|oo)t|acreage|acres|how big)\b", re.I),
+    ("area", re.compile(r"\b(size|footprint|sq\.? ?ft|square[- ]f(ee|oo)t(age)?|acreage|acres|how big)\b", re.I),
      re.compile(f"{AREA_HOLDS.pattern}|{_holds('volume').pattern}", re.IGNORECASE)),
     ("volume", re.compile(r"\b(capacity|litres?|liters?|bioreactors?|scale|volume)\b", re.I),
      _holds("volume")),
@@ -247,6 +251,8 @@ def analyse(question: str, stats: CorpusStats) -> _Question:
     q_terms = list(dict.fromkeys(question_terms(question)))
     anchors = question_anchors(question)
     wanted = answer_type(question)
+    if wanted and wanted[0] == "area" and facets(question):
+        wanted = None  # "capex and footprint?": each value from its own sentence (`facets`)
     anchor_terms = {a.term for a in anchors}
     type_words = set(question_terms(" ".join(_type_trigger_words(question, wanted[0])))) if wanted else set()
     about_document = bool(wanted and wanted[0] in _DOCUMENT_FACTS and _ABOUT_DOCUMENT.search(question))

@@ -30,8 +30,10 @@ _SUPERLATIVE = re.compile(r"\b(biggest|largest|highest|most|smallest|lowest|earl
                           r"cheapest|costliest)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\b(versus|vs\.?|difference between|"
                       r"how (do|does|did) .+ compare|compared (to|with))\b|"
-                      # "do BioWorld and Fierce agree on the money?": each source's figure
-                      r"\b(do|does|did) .{2,60}\band\b.{2,60}\b(agree|disagree|differ|match)\b",
+                      # "do BioWorld and Fierce agree on the money?": each source's figure (not
+                      # "What break fee did Roche and Ventana agree?": the one fee they agreed)
+                      r"(^\W*|[:;–-]\s*|\b(how|where|why)\s+)(do|does|did) .{2,60}\band\b.{2,60}\b"
+                      r"(agree|disagree|differ|match)\b",
                       re.IGNORECASE)
 _LIST = re.compile(
     r"^\s*(list|name|enumerate)\b|^\s*(which|what)\s+(\w+\s+){0,2}?(companies|firms|drugs|therapies|"
