@@ -227,6 +227,13 @@ def test_a_value_no_passage_gives_is_said_to_be_missing(kinds, question, what):
             "do not report “Kestrel”" in a.answer, a.answer
 
 
+def test_a_month_the_question_dates_its_subject_by_is_no_premise(kinds):
+    """"in June 2024": the page's dateline says 2024-06-20, the sentence no month; it was hedged
+    "The documents do not report “June” in this connection"."""
+    a = answer_of(kinds, "Which designation did VX-101 get from the FDA in June 2024?")
+    assert "“June”" not in a.answer and "orphan drug designation" in a.answer, a.answer
+
+
 def test_a_value_the_passages_give_is_answered(kinds):
     a = answer_of(kinds, "How many people will the Solvane plant in Cork employ?")
     assert a.kind == "answered" and "350" in a.answer, a.answer

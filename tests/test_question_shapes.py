@@ -153,3 +153,13 @@ def test_floor_space_is_asked_as_an_area(question, kind):
     assert found[0] == kind
     if kind == "area":  # given by a floor space, not by a count or a sum
         assert found[1].search("a 120,000-square-foot plant") and not found[1].search("3 work centers for $50 million")
+
+
+@pytest.mark.parametrize("question, kind, sentence", [
+    ("When is the deal expected to close?", "date", "The merger is expected to close before the end of the year."),
+    ("What will the Harby park cost?", "amount", "The park, with an investment of 850 crore, is being built."),
+    ("How much revenue capacity could the plant add?", "amount", "It could add $150 million in annual revenue capacity."),
+])
+def test_values_written_as_the_trade_writes_them(question, kind, sentence):
+    found = answer_type(question)
+    assert found[0] == kind and found[1].search(sentence)

@@ -446,6 +446,9 @@ class ExtractiveGenerator:
         # "Cambrex High Point: spend and job count?": each value asked for, from the answer's
         # document
         chosen += facet_sentences(chosen, ranked, several, names, _window)
+        # a month the question dates its subject by ("in August 2022") is no premise: the
+        # sentence giving the fact seldom repeats it, and the page's date says it
+        unreported = [a for a in unreported if a.term not in _MONTH_TERMS]
         return self._compose(chosen, p_answer, unreported)
 
     def p_answer(self, q: _Question, ranked: list[Candidate], passages: list[Passage]) -> float:

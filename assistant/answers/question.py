@@ -35,7 +35,8 @@ _ANSWER_TYPES = [
     # floor space: "How many square feet will X add?" is not answered by "3 work centers"
     ("area", re.compile(r"\b(how many (square (feet|foot|met(er|re)s)|sq\.? ?(ft|m)|acres)|square footage|"
                         r"floor (area|space)|footprint)\b", re.I), AREA_HOLDS),
-    ("volume", re.compile(r"\b(how many (litres|liters)|what (\w+ )?capacity|how much (\w+ )?capacity|"
+    ("volume", re.compile(r"\b(how many (litres|liters)|what (?!revenue |sales )(\w+ )?capacity|"
+                          r"how much (?!revenue |sales )(\w+ )?capacity|"
                           r"capacity of (the|its)|bioreactor (capacity|volume|scale))\b", re.I),
      re.compile(r"\d[\d,.]*\s?(k|kilo)?(l|liters?|litres?)\b|\b\d[\d,.]*-(l|liter|litre)\b|"
                 r"\b\d[\d,.]*\s?(m3|cubic met(er|re)s?|doses|vials|batches)\b|\b(doubl|tripl|quadrupl)\w*", re.I)),
@@ -43,14 +44,15 @@ _ANSWER_TYPES = [
     # offer?" is not answered by "an offer to acquire 100% of the stock")
     ("amount", re.compile(r"\b(price|prices|priced|cost|costs|costing|pay|pays|paying|paid|payment|"
                           r"worth|valued?|fee|rent)\b|\$\s*\?", re.I),
-     re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|mn|m)\b|\b(million|billion)\b|"
+     re.compile(r"[$€£¥₹]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|mn|m|crores?|lakhs?)\b|"
+                r"\b(million|billion)\b|\bRs\.?\s?\d|"
                 r"\b(USD|EUR|GBP|CHF|JPY|CNY|RMB|DKK|SEK|KRW|INR)\s?\d|\d\s?(cents?|dollars|euros|pounds)\b",
                 re.I)),
     ("amount", re.compile(r"\b(how much|price|cost|costs|costing|pay|paid|payment|worth|valued?|revenue|"
                           r"sales of|funding|fee|investment of)\b|\$\s*\?", re.I),
      # "How much did capacity go up?" is answered by a percentage too.
-     re.compile(r"[$€£¥]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|m)\b|\b(million|billion)\b|"
-                r"\d\s?%|\bper ?cent\b", re.I)),
+     re.compile(r"[$€£¥₹]\s?\d|\b\d[\d.,]*\s?(million|billion|trillion|bn|m|crores?|lakhs?)\b|"
+                r"\b(million|billion)\b|\bRs\.?\s?\d|\d\s?%|\bper ?cent\b", re.I)),
     ("duration", re.compile(r"\b(how long|how fast|how quickly|how soon)\b", re.I),
      re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few)\b"
                 r"[\w\s-]{0,12}\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?)\b",
@@ -63,7 +65,10 @@ _ANSWER_TYPES = [
                         re.I),
      re.compile(r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|"
                 r"october|november|december)\b|\b(last|this|next) (month|year|week|quarter)\b|"
-                r"\b(first|second|third|fourth) (quarter|half)\b|\b(Q[1-4]|H[12])\b", re.I)),
+                r"\b(first|second|third|fourth) (quarter|half)\b|\b(Q[1-4]|H[12])\b|"
+                # "before the end of the year" (not a weekday: "said on Friday" dates the news,
+                # seldom what is asked)
+                r"\b(end|close) of (the )?(year|quarter)\b|\byear[- ]end\b", re.I)),
     # What a drug acts on: "What does KT-210 target?", "What is its mechanism of action?".
     ("target", re.compile(r"\b(what does .{1,40} target|targets? of|mechanism of action|"
                           r"how does .{1,40} work|what does .{1,40} (block|inhibit|bind))\b", re.I),
