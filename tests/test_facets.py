@@ -128,3 +128,21 @@ def test_the_deal_after_another_companys_sentence_is_theirs():
                       '"This is a great day for patients," said the chief executive.', value,
                       title="Pfizer to buy Seagen")
     assert _refers_to_subject(Candidate(quoted, 3, value, features=np.zeros(1)), q)
+
+
+def test_how_much_is_the_kind_of_value_not_what_is_asked_and_a_company_form_is_no_other_name():
+    """"How much could Oneness get in milestones from LEO?" asked "much" besides "milestones"
+    (the second of the two amount patterns was not read for its words), and "LEO Pharma" gave
+    "Pharma" as another company's name: LEO's milestone sentence was hedged with a note that
+    the documents "do not report “Oneness”", which its passage does."""
+    from assistant.answers.extractive import _other_names
+    from assistant.answers.question import analyse
+
+    stats = type("S", (), {"idf": staticmethod(lambda t: 1.0)})()
+    q = analyse("How much could Quenby and Tavrin get in milestones from Ostrel?", stats)
+    assert "much" not in q.asked and q.asked >= {"mileston"}
+    text = "Under the terms of the agreement, OSTREL Pharma will pay up to $530 million in milestones."
+    p = _passage("p", "s.txt", text, title="Ostrel licenses QT-1")
+    assert _other_names(Candidate(p, 0, text, features=np.zeros(1)), q) == set()
+    other = "Under the terms of the agreement, Harby Pharma will pay up to $530 million in milestones."
+    assert _other_names(Candidate(p, 0, other, features=np.zeros(1)), q) == {"harby pharma"}

@@ -860,6 +860,12 @@ def _is_regulator(a: Anchor) -> bool:
 
 _NOT_NAMES = _MONTH_TERMS | frozenset(terms("Monday Tuesday Wednesday Thursday Friday Saturday "
                                             "Sunday US")) | CURRENCY_CODES
+# The word of a company's name that says what it is ("LEO Pharma" when the question says "LEO"):
+# no other company
+_COMPANY_FORMS = frozenset(terms("Pharma Pharmaceutical Pharmaceuticals Therapeutics Biotech "
+                                 "Biotechnology Bio Biosciences Biologics Biopharma Inc Ltd Corp Co "
+                                 "Company Group Holdings Laboratories Labs Sciences AG SA SE NV PLC "
+                                 "GmbH LLC"))
 
 
 def _opening(passage: Passage) -> set[str]:
@@ -877,7 +883,7 @@ def _other_names(c: Candidate, q: _Question) -> set[str]:
     Francisco); dates, currency codes and "China-based" descriptions are not names."""
     text = re.sub(r"\b\S+-based\b", " ", c.text)
     asked = _asked(q)
-    return {e for e in entities(text) if not set(terms(e)) <= asked | _NOT_NAMES}
+    return {e for e in entities(text) if not set(terms(e)) <= asked | _NOT_NAMES | _COMPANY_FORMS}
 
 
 _FUNCTION_WORDS = frozenset("""the this that these those under in on at for with by after before as

@@ -277,6 +277,6 @@ def analyse(question: str, stats: CorpusStats) -> _Question:
 
 def _type_trigger_words(question: str, kind: str) -> list[str]:
     """The words of the question that made it ask for `kind` ("price", "how much")."""
-    asks = next(a for name, a, _ in _ANSWER_TYPES if name == kind)
-    return [m.group(0) for m in asks.finditer(question)]
+    # (every pattern of the kind: "amount" has two, and "How much" is the second's)
+    return [m.group(0) for name, asks, _ in _ANSWER_TYPES if name == kind for m in asks.finditer(question)]
 
