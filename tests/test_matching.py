@@ -139,6 +139,9 @@ def test_a_currency_code_is_a_unit_not_a_name():
     ("What is the Arden CVR worth?", "Arden holders get a contingent value right worth $4 a share."),
     ("What will the Arden NC plant make?", "Arden's plant in Holly Springs, North Carolina will make enzymes."),
     ("How many NJ jobs?", "The New Jersey site will employ 300."),
+    # ... or itself in the plural
+    ("What is set up under the MoU?", "Under the MoUs, Arden would set up a plant."),
+    ("What did the CRL say?", "The FDA sent two CRLs."),
 ])
 def test_a_trade_abbreviation_matches_what_it_stands_for(question, document):
     vocab = set(terms(document))

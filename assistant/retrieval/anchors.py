@@ -166,6 +166,9 @@ def anchor_in(anchor: Anchor, vocabulary: set[str]) -> bool:
     # "CRL" -> "complete response letter": the trade's abbreviations.
     if abbreviation_in(anchor.surface, vocabulary):
         return True
+    # "MoU" -> "MoUs", "CRL" -> "CRLs": an abbreviation in the plural
+    if sum(ch.isupper() for ch in anchor.surface) >= 2 and f"{anchor.term}s" in vocabulary:
+        return True
     # "BMS" -> "Bristol-Myers Squibb", "J&J" -> "Johnson & Johnson": another name of the same
     # company (the alias table) whose every word is there.
     if any(all(t in vocabulary for t in name) for name in company_names(anchor.surface)):
