@@ -214,9 +214,15 @@ class Document:
         self.short_names = self._short_names()
         self.sentences: list[Sentence] = []
         skipping = sticky = False
+        headed = -2  # the element of the last section heading
         narrative = 0
         for i, el in enumerate(elements):
             text = el.text
+            if skipping and sticky and headed == i - 1 and el.category == "NarrativeText" and \
+                    len(text) >= 60 and re.search(r"[.!?][\"”’)]?$", text.strip()):
+                # a paragraph right under "Related Articles:" (its links left out of the copy) is
+                # the article going on: a list of other articles starts with a headline
+                skipping = sticky = False
             if el.is_title or len(text) < 40:
                 heading = patterns.SKIP_SECTIONS.match(text.strip())
                 # in a "More news" list, the other articles' headlines (long lines, some read
@@ -225,10 +231,11 @@ class Document:
                 if heading or not sticky or len(text.split()) <= 6:
                     skipping = bool(heading)
                     sticky = bool(heading) and not re.match(r"read more", text.strip(), re.I)
+                    headed = i if heading else headed
             elif skipping and not sticky and el.category == "NarrativeText":
                 skipping = False  # a topic page's next summary after an item's "Read more" link
-            if skipping:
-                continue
+            if skipping or " | " in text and re.match(patterns.SKIP_SECTIONS.pattern + ":", text, re.I):
+                continue  # (and a one-line list of links: "Most read: A | B | C")
             is_title = el.is_title or el.category == "Title"
             for a, b in sentence_spans(text):
                 self.sentences.append(Sentence(text[a:b], i, a, el.page, len(self.sentences),

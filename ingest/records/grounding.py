@@ -82,8 +82,8 @@ def holds(name: str, cell: dict, anchor: str | None) -> bool:
     if name in TEXT_FIELDS:
         return isinstance(value, str) and value in quote
     if name == "agency":
-        rx = P.AGENCY_RE.get(value)
-        return bool(rx and rx.search(quote))
+        rx, caption = P.AGENCY_RE.get(value), P.APPROVED_IN.get(value)
+        return bool(rx and rx.search(quote) or caption and caption.search(quote))
     if name == "designation":
         rx = P.DESIGNATION_RE.get(value)
         return bool(rx and rx.search(quote))

@@ -31,6 +31,11 @@ AGENCIES: dict[str, str] = {
     "CDSCO": r"CDSCO|Central\s+Drugs\s+Standard\s+Control\s+Organi[sz]ation",
 }
 AGENCY_RE = {k: re.compile(rf"\b(?:{v})\b") for k, v in AGENCIES.items()}
+# a table's caption that names only the country: "drugs approved in China", "approvals in Japan"
+# (in a sentence, "Beyond its approval in China, ... from the FDA" names no agency by it)
+APPROVED_IN = {agency: re.compile(rf"\bapprov(?:ed|als?)\s+in\s+{country}\b") for agency, country in
+               (("NMPA", "China"), ("MHLW", "Japan"), ("FDA", r"the\s+(?:US|U\.S\.|United\s+States)"),
+                ("Health Canada", "Canada"))}
 
 DESIGNATIONS: dict[str, str] = {
     # the trade's abbreviations, in capitals only ("an odd result" is not one)

@@ -142,9 +142,13 @@ def regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[l
         if draft is not None:
             out.append(draft)
             read.add(i)
+    if out and caption is not None:
+        read.add(caption[2].element)  # the caption is the rows' action, not a sentence of its own
     return out, read
 
 
+# the date column of a table of approvals: "Date", "Approval date", "Time of approval"
+_DATE_COLUMN = re.compile(r"\bdate\b|\btime\s+of\s+approval\b", re.I)
 # "Table 1. FDA Biopharmaceutical Approvals in 2009": a caption that says every row was approved
 _CAPTION = re.compile(r"\bapprov(?:als|ed)\b", re.I)
 
@@ -160,7 +164,8 @@ def _caption(doc: Document, first_row: int, agency: tuple[str, object] | None
         sent = next((s for s in doc.sentences if s.element == i), None)
         if sent is None:
             return None
-        own = [a for a, rx in P.AGENCY_RE.items() if rx.search(text)]
+        own = [a for a, rx in P.AGENCY_RE.items() if rx.search(text)] or [
+            a for a, rx in P.APPROVED_IN.items() if rx.search(text)]
         if len(own) == 1:
             return own[0], sent, sent
         return (agency[0], agency[1], sent) if agency is not None and not own else None
@@ -173,7 +178,7 @@ def _caption_event(doc: Document, i: int, index: int, cells: dict, product_label
     and the date by their columns (the date column of an approvals table is the approval's)."""
     text = doc.texts[i]
     product = next((c for lb, c in cells.items() if lb in product_labels), None)
-    if product is None:
+    if product is None or len(cells) < 2:  # (a section's row: "Product name: Chemical Drugs")
         return None
     name = product.value(text).strip().rstrip("*†‡ ")
     # "vWF/Factor VIII Complex (Wilate)", "Botulinum Toxin A/Ipsen (Dysport; Reloxin)": the brand
@@ -182,15 +187,20 @@ def _caption_event(doc: Document, i: int, index: int, cells: dict, product_label
     if not name or _NOT_PRODUCT.match(name) or len(name.split()) > 6:
         return None
     agency, agency_sent, caption_sent = caption
-    draft = Draft("regulatory", first=index, key=(agency, "approval", None, name.lower()))
+    # a remark that qualifies the approval ("Conditionally approved ..."): the row's own action
+    remark = next(((c, a) for lb, c in cells.items() if c is not product and not _INDICATION.search(lb)
+                   for a in [_action(c.value(text))] if a and a != "approval"), None)
+    action = remark[1] if remark else "approval"
+    draft = Draft("regulatory", first=index, key=(agency, action, None, name.lower()))
     draft.names = {name.lower()}
     draft.put("agency", agency, agency_sent)
-    draft.put("action", "approval", caption_sent)
+    draft.put("action", action, _sentence(doc, i, remark[0].start, remark[0].end, index)
+              if remark else caption_sent)
     draft.put("product", name, _sentence(doc, i, product.start, product.end, index))
     _sponsor_and_indication(doc, draft, i, index, cells)
     for lb, c in cells.items():
         value = c.value(text).strip()
-        if re.search(r"\bdate\b", lb, re.I) and not _DEADLINE.search(lb) and "date" not in draft.cells:
+        if _DATE_COLUMN.search(lb) and not _DEADLINE.search(lb) and "date" not in draft.cells:
             found = find_dates(value, doc.anchor)
             if found:
                 draft.put("date", found[0].value, _sentence(doc, i, c.start, c.end, index))
