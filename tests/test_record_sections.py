@@ -24,9 +24,9 @@ def test_a_paragraph_right_under_related_articles_is_the_article_going_on():
            Element("Quenby Pharmaceutical's Velnatide Tablets", "ListItem"),
            Element("Ostrel's Marrozumab Injection", "ListItem")]
     got = _records(els)
-    assert [(r["product"], r["sponsor"], r["agency"]) for r in got] == [
-        ("Velnatide Tablets", "Quenby Pharmaceutical", "NMPA"),
-        ("Marrozumab Injection", "Ostrel", "NMPA")]
+    assert [(r["product"], r["sponsor"], r["agency"], r["date"]) for r in got] == [
+        ("Velnatide Tablets", "Quenby Pharmaceutical", "NMPA", "2023-05"),  # the lead-in's date
+        ("Marrozumab Injection", "Ostrel", "NMPA", "2023-05")]
 
 
 def test_a_related_articles_list_of_headlines_is_still_not_read():

@@ -210,4 +210,8 @@ def _list_item(doc: Document, drafts: list[Draft], item: Sentence, agency: tuple
     for d in dates_in(doc, item):
         draft.put("date", d.value, item)
         break
+    else:  # "In May 2023, China NMPA approved 27 new drugs": the lead-in dates its items
+        dated = dates_in(doc, head_sent) if head_sent is not item else []
+        if len({d.value for d in dated}) == 1:
+            draft.put("date", dated[0].value, head_sent)
     return True
