@@ -63,7 +63,8 @@ _PATTERN_NAME = re.compile(
 _LEGAL_AFTER = re.compile(r"(?:,?\s+(?:Inc\.|Ltd\.|Corp\.|Co\.|plc|AG|SAS|SA|SE|LLC|GmbH|"
                           r"N\.V\.|S\.A\.)(?![\w&]))+")
 _LEADING_NOISE = re.compile(
-    r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|German|"
+    r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|"
+    r"Meanwhile|Separately|Also|Additionally|Finally|Similarly|Elsewhere|Likewise|Earlier|Later|German|"
     r"Swiss|Chinese|Japanese|Korean|French|British|American|European|US|U\.S\.|UK|Danish|"
     r"Indian|Italian|Spanish|Belgian|Dutch|Irish|Israeli|Canadian|Australian|Swedish|Norwegian|"
     r"Finnish|Austrian|Polish|Singaporean|Taiwanese|Brazilian|Mexican|"

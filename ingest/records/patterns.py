@@ -61,8 +61,10 @@ ACTIONS: dict[str, str] = {
     "rejection": r"refus(?:ed|al)|reject(?:ed|ion)|negative\s+opinion",
     "delay": r"delay(?:ed|s)?\s+(?:the\s+|its\s+|a\s+)?(?:approval|decision|review|action|launch)|"
              r"extend(?:ed|s)?\s+(?:the\s+)?(?:review|PDUFA)",
-    "positive_opinion": r"positive\s+(?:opinion|review|recommendation)|recommended\s+(?:\w+\s+){0,5}?"
-                        r"(?:for\s+(?:marketing\s+)?(?:approval|authori[sz]ation))",
+    "positive_opinion": r"positive\s+(?:(?:CHMP|EMA|scientific)\s+)?(?:opinion|review|recommendation)|"
+                        r"recommended\s+(?:\w+\s+){0,5}?(?:for\s+(?:marketing\s+)?(?:approval|"
+                        r"authori[sz]ation))|(?:was|were)\s+recommended\s+for\s+(?:the\s+)?(?:\w+\s+){0,2}?"
+                        r"treatment\b",
     "ind_clearance": r"IND\s+(?:approval|clearance)s?|clear(?:ed|s)\s+(?:the\s+|an\s+|its\s+)?IND",
     "conditional_approval": r"conditional(?:ly)?\s+(?:marketing\s+)?(?:approv(?:al|als|ed|e)|"
                             r"authori[sz](?:ation|ations|ed))|\bCMA\b",

@@ -32,6 +32,7 @@ from ingest.records.regulatory_text import (
     eponyms,
 )
 
+_HYPOTHETICAL = re.compile(r"\s*(?:if|once|should|unless|whether)\b", re.I)
 _ADJECTIVE = re.compile(r"\b[\w.]+-approved\b|\b(?:FDA|EMA)\s+approved\s+(?=[a-z])|"
                         r"\b(?:first|only|already|previously|newly|recently)\s+approved\b")
 
@@ -44,6 +45,7 @@ def extract_regulatory(doc: Document) -> list[Draft]:
     rows, read = table_events(doc, only)  # rows of tables of approvals and designations
     drafts.extend(rows)
     listed, not_products = listed | read, eponyms(doc.texts)  # ("Menkes disease": no product)
+    ema = next((s for s in doc.sentences if P.AGENCY_RE["EMA"].search(s.text)), None)
     for sent in doc.sentences:
         if sent.element in listed:
             continue
@@ -52,6 +54,8 @@ def extract_regulatory(doc: Document) -> list[Draft]:
         last_product = None
         for offset, clause in _clauses(sent.text):
             product_sent = None
+            if _HYPOTHETICAL.match(clause):
+                continue  # "If the European Commission approves it, ...": nothing happened yet
             agency = _agency(clause)
             designations = [k for k, rx in P.DESIGNATION_RE.items() if rx.search(clause)]
             product = _product(clause, names) or (
@@ -76,6 +80,8 @@ def extract_regulatory(doc: Document) -> list[Draft]:
             if agency is None and only is not None and designations and P.ACTION_RE[
                     "designation"].search(clause):
                 agency, agency_sent = only  # "Proteon won a BTD" in an article on the FDA's week
+            if agency is None and ema is not None and P.ACTION_RE["positive_opinion"].search(clause):
+                agency, agency_sent = "EMA", ema  # only the EMA's committee gives opinions
             if agency is None:
                 _add_indication(drafts, sent, clause, product)
                 continue
@@ -147,7 +153,8 @@ def _siblings(clause: str, product: str, companies: set[str]) -> list[str]:
     word = rf"(?:{_CODE}|\b[A-Z][a-z]+[A-Za-z0-9-]*\b|{_INN})"
     out = []
     for rx in (rf"(?P<x>{word})\s*(?:,|and|&)\s*{re.escape(product)}\b",
-               rf"\b{re.escape(product)}\s*(?:,|and|&)\s*(?P<x>{word})(?!\s+[A-Z])"):
+               rf"\b{re.escape(product)}(?:\s+\([^()]{{1,80}}\))?\s*(?:,|and|&)\s*(?:[A-Z][\w&-]*"
+               rf"(?:\s+[A-Z][\w&-]*){{0,2}}['’]s?\s+)?(?P<x>{word})(?!\s+[A-Z])"):
         m = re.search(rx, clause)
         x = m.group("x") if m else ""
         if x and not (x in _NOT_PRODUCT or x.title() in _NOT_PRODUCT or x.upper() in _NOT_PRODUCT or
@@ -186,9 +193,13 @@ def _add(doc, drafts, sent, clause, agency, action, designation, product, compan
     if product in sent.text:
         draft.put("product", product, sent)
     sponsors = [m for m in companies if m.text in clause] or companies
-    if len({m.canonical for m in sponsors}) == 1:
-        draft.put("sponsor", sponsors[0].name, sent)
-    draft.put("indication", _indication(clause), sent)
+    # "Gedeon Richter's Ryeqo ... and Bayer's Verquvo": the company whose product it is
+    own = [m for m in sponsors if re.search(re.escape(m.text) + r"['’]s?\s+" +
+                                            re.escape(product.split(" (")[0]) + r"\b", clause)]
+    if len({m.canonical for m in own or sponsors}) == 1:
+        draft.put("sponsor", (own or sponsors)[0].name, sent)
+    if not re.search(r"\brespectively\b", clause):  # (whose indication is which is not read)
+        draft.put("indication", _indication(clause), sent)
     date = _clause_date(doc, sent, clause)
     if date:
         draft.put("date", date[0], date[1])
