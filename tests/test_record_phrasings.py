@@ -151,3 +151,26 @@ def test_a_datelines_city_and_an_exchange_ticker_are_no_party():
                    "new liver disease treatments.")
     parties = {p for d in deals for p in d.get("parties", [])}
     assert not {"FRANKFURT", "OSTR.S", "QNBY.O"} & parties, deals
+
+
+@pytest.mark.parametrize("text, parties, total", [
+    ("Tavrin Ltd. launched with a $45.6M series A round from Marrowby LLP.",
+     ["Marrowby LLP", "Tavrin Ltd."], 45.6e6),
+    ("Quenby Pharmaceuticals completed a $37.1M series C preferred stock offering led by Ostrel "
+     "Capital Life Science, with participation from Velmor Ventures and Arden Partners and from "
+     "existing investors Pellam Associates.",
+     ["Ostrel Capital Life Science", "Velmor Ventures", "Arden Partners", "Pellam Associates",
+      "Quenby Pharmaceuticals"], 37.1e6),
+    ("Quenby Biotech raised $51.4M in a series D preferred stock financing; the investors were "
+     "Ostrel Capital Management LLC and Velmor Ventures.",
+     ["Ostrel Capital Management LLC", "Velmor Ventures", "Quenby Biotech"], 51.4e6),
+    ("Tavrin Therapeutics Inc. secured $21M of new funding in an expansion of its series B round.",
+     ["Tavrin Therapeutics Inc."], 21e6),
+])
+def test_a_round_launched_with_offered_or_funded_and_its_investors(text, parties, total):
+    assert _deals(text) == [{"parties": parties, "kind": "investment", "total": total}]
+
+
+def test_glp_1_is_no_limited_partnership():
+    deals = _deals("Quenby Therapeutics licensed its GLP-1 agonist to Ostrel Pharma for $50 million.")
+    assert all("GLP" not in " ".join(d["parties"]) for d in deals)

@@ -55,10 +55,12 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
         return "total"  # "its $74 billion acquisition of Celgene"
     if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~)?$", before, re.I):
         return "price"  # "acquire X for $Y": the total, or the upfront part when milestones follow
-    if re.match(r"\s*(?:\w+\s+){0,2}?(?:Series\s+[A-F]\d?\s+)?(?:financing|funding\s+round|"
-                r"round|private\s+placement|equity\s+investment|investment)\b", after, re.I):
-        return "total"  # "a $120 million Series C financing"
-    if re.search(r"\b(?:raised|raises|raising|invested|invests|financing\s+of)\s+(?:an?\s+)?(?:about\s+|"
+    if re.match(r"\s*(?:\w+\s+){0,2}?(?:Series\s+[A-F]\d?\s+)?(?:(?:preferred\s+)?(?:stock|share)\s+)?"
+                r"(?:financing|funding\s+round|round|private\s+placement|equity\s+investment|investment|"
+                r"offering)\b|\s*(?:of\s+)?(?:new\s+)?funding\b", after, re.I):
+        return "total"  # "a $120 million Series C financing", "$21M of new funding"
+    if re.search(r"\b(?:raised|raises|raising|invested|invests|financing\s+of|secured\s+(?:a\s+)?"
+                 r"(?:further\s+)?)\s+(?:an?\s+)?(?:about\s+|"
                  r"approximately\s+|around\s+|over\s+|more\s+than\s+)?$", before, re.I):
         return "total"
     if re.search(r"\bpay\w*\s+(?:about\s+|approximately\s+|around\s+)?$", before, re.I):

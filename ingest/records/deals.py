@@ -120,22 +120,30 @@ _RAISED = re.compile(rf"{_C.format('b')}\s+{_gap(8)}raised\s+[^⟦⟧]{{0,60}}?\
                      rf"(?P<investors>⟦\d+⟧(?:\s*(?:,|and|,\s*and)\s*⟦\d+⟧)*)", re.I)
 _RAISED_ANAPHOR = re.compile(r"^(?:\w+\s+){0,4}?(?:the company|it)\s+raised\b[^⟦⟧]*?\bfrom\s+"
                              r"(?P<investors>⟦\d+⟧(?:\s*(?:,|and|,\s*and)\s*⟦\d+⟧)*)", re.I)
+# the investors of a round, one after another: "led by A, with participation from B and C and
+# from existing investors D and E"
+_INVESTOR_CHAIN = (r"(?P<investors>⟦\d+⟧(?:[^⟦⟧.;]{0,40}?(?:,|and|participation\s+(?:from|by|of)|"
+                   r"including|joined\s+by|investors)\s*⟦\d+⟧)*)")
 _FINANCING = re.compile(
-    r"(?:financing|funding(?:\s+round)?|round|raise|private\s+placement|investment)\b[^⟦⟧.;]{0,40}?"
-    r"\b(?:led\s+by|from)\s+(?P<investors>⟦\d+⟧(?:[^⟦⟧.;]{0,40}?(?:,|and|participation\s+"
-    r"from|including|joined\s+by)\s*⟦\d+⟧)*)", re.I)
+    r"(?:financing|funding(?:\s+round)?|round|raise|private\s+placement|investment|offering)\b"
+    r"[^⟦⟧.;]{0,40}?\b(?:led\s+by|from)\s+" + _INVESTOR_CHAIN, re.I)
+# "...; the investors were A, B and C" (after a round the sentence names)
+_INVESTORS_WERE = re.compile(r"\b(?:the\s+)?(?:investors|backers|participants)\s+(?:were|are|"
+                             r"included|include|including)\s+[^⟦⟧.;]{0,40}?" + _INVESTOR_CHAIN, re.I)
 _FINANCING_SUBJECT = re.compile(
     r"(?:⟦(?P<b>\d+)⟧|\b(?P<it>the\s+company|it|the\s+biotech|the\s+startup))\s+"
     r"(?:\w+\s+){0,3}?(?:closed|raised|secured|completed|announced|landed|bagged|has\s+raised|"
-    r"has\s+closed|has\s+secured|raises|closes|secures)\b", re.I)
+    r"has\s+closed|has\s+secured|raises|closes|secures|launched\s+with|launches\s+with|"
+    r"is\s+launching\s+with|emerged\s+with|debuted\s+with)\b", re.I)
 # "Elpiscience ... raised $105 million in a series C financing round", "Eurekare SA has arrived
 # on the scene after raising a $60 million series A": a round with no investor named
 _RAISED_ALONE = re.compile(
     r"⟦(?P<b>\d+)⟧(?:,[^⟦⟧]{0,80},)?\s+(?:[^\s⟦⟧.;]+\s+){0,9}?(?:has\s+|have\s+)?(?:raised|raises|raising|"
-    r"closed|closes|closing|secured|secures|securing|completed|bagged|landed)\s+(?:an?\s+|its\s+)?"
+    r"closed|closes|closing|secured|secures|securing|completed|bagged|landed|launched\s+with|"
+    r"launches\s+with|emerged\s+with)\s+(?:an?\s+|its\s+)?(?:further\s+)?"
     r"(?:about\s+|approximately\s+|over\s+|more\s+than\s+|nearly\s+)?[$€£¥]?\s?[\d.,]+\s*"
-    r"(?:million|billion|[mb]n?\b|[MB]\b)?[^⟦⟧.;]{0,30}?\b(?:series\s+[A-F]\d?\b|seed\b|"
-    r"financing|funding\s+round|private\s+placement)", re.I)
+    r"(?:million|billion|[mb]n?\b|[MB]\b)?[^⟦⟧.;]{0,45}?\b(?:series\s+[A-F]\d?\b|seed\b|"
+    r"financing|funding|private\s+placement)", re.I)
 # "Royalty Pharma Announces $100 million Acquisition of Royalty Rights in ... from Cytokinetics",
 # "has acquired a synthetic royalty on US sales of RYTELO ..., the product of Geron"
 _ROYALTY = re.compile(
@@ -256,6 +264,12 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
     m = _RAISED_ALONE.search(masked)
     if m and len({x.canonical for x in mentions}) == 1:  # no other company: no investor named
         return "investment", [mentions[int(m.group("b"))]], None
+    were = _INVESTORS_WERE.search(masked, m.end()) if m else None
+    if were:  # "Aduro raised $51.4M in a series D financing; the investors were A, B and C"
+        company = mentions[int(m.group("b"))]
+        investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", were.group("investors"))]
+        if all(company.canonical != i.canonical for i in investors):
+            return "investment", investors + [company], None
     return None
 
 

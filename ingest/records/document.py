@@ -53,14 +53,14 @@ _COMPANY_WORD = (r"(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology
                  r"BioPharmaceuticals?|Biopharmaceuticals?|BioPharma|Biopharma|Pharmaceuticals?|"
                  r"Pharma|Biosciences|BioSciences|Bio|Sciences|Medical|Medicines|Laboratories|Labs|"
                  r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|Management|"
-                 r"Investments|Advisors|(?:Biological|Biologic)\s+Services|"
+                 r"Investments|Advisors|Advisers|Associates|Fund|(?<=\s)LLP|(?<=\s)LP|Life\s+Sciences?|(?:Biological|Biologic)\s+Services|"
                  r"Biomedical|Vaccines|Diagnostics|Healthcare|Lifesciences|GmbH|AG|Inc\.?|Ltd\.?|"
                  r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE|SAS|SA|S\.p\.A\.)")
 _CAP = r"[A-Z0-9][\w&.'’@-]*"
 _PATTERN_NAME = re.compile(
     rf"\b(?:{_CAP}\s+){{0,3}}?{_CAP}?\s*{_COMPANY_WORD}(?:\s+{_COMPANY_WORD})*(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SAS|SA|"
     rf"S\.A\.|N\.V\.|Co\.|Corp\.?|LLC|Pte\.?|Qingdao|Ireland|Group|Holdings))*\b\.?")
-_LEGAL_AFTER = re.compile(r"(?:,?\s+(?:Inc\.|Ltd\.|Corp\.|Co\.|plc|AG|SAS|SA|SE|LLC|GmbH|"
+_LEGAL_AFTER = re.compile(r"(?:,?\s+(?:Inc\.|Ltd\.|Corp\.|Co\.|plc|AG|SAS|SA|SE|LLC|LLP|LP|GmbH|"
                           r"N\.V\.|S\.A\.)(?![\w&]))+")
 _LEADING_NOISE = re.compile(
     r"^(?:(?:The|This|That|These|Its|Their|A|An|And|But|In|On|At|For|With|By|Under|As|"
