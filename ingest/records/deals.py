@@ -261,11 +261,17 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
             if code and code.group("asset") in sent.text:
                 asset = code.group("asset")
         return kind, [a, b], asset
+    return _round(masked, mentions)
+
+
+def _round(masked: str, mentions: list[Mention]) -> tuple[str, list[Mention], None] | None:
+    """A round a company raised: alone when the sentence names no other company, else with the
+    investors a later clause lists ("...; the investors were A, B and C")."""
     m = _RAISED_ALONE.search(masked)
     if m and len({x.canonical for x in mentions}) == 1:  # no other company: no investor named
         return "investment", [mentions[int(m.group("b"))]], None
     were = _INVESTORS_WERE.search(masked, m.end()) if m else None
-    if were:  # "Aduro raised $51.4M in a series D financing; the investors were A, B and C"
+    if were:
         company = mentions[int(m.group("b"))]
         investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", were.group("investors"))]
         if all(company.canonical != i.canonical for i in investors):

@@ -207,11 +207,16 @@ def _list_item(doc: Document, drafts: list[Draft], item: Sentence, agency: tuple
         draft.put("sponsor", sponsor, item)
     after = rest[m.end():] if m else rest
     draft.put("indication", _indication(after), item)
+    _date(doc, draft, item, head_sent)
+    return True
+
+
+def _date(doc: Document, draft: Draft, item: Sentence, head_sent: Sentence) -> None:
+    """The item's own date, else the one date of its lead-in ("In May 2023, China NMPA approved
+    27 new drugs")."""
     for d in dates_in(doc, item):
         draft.put("date", d.value, item)
-        break
-    else:  # "In May 2023, China NMPA approved 27 new drugs": the lead-in dates its items
-        dated = dates_in(doc, head_sent) if head_sent is not item else []
-        if len({d.value for d in dated}) == 1:
-            draft.put("date", dated[0].value, head_sent)
-    return True
+        return
+    dated = dates_in(doc, head_sent) if head_sent is not item else []
+    if len({d.value for d in dated}) == 1:
+        draft.put("date", dated[0].value, head_sent)
