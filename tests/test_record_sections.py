@@ -68,3 +68,26 @@ def test_a_one_line_list_of_links_is_no_event():
            Element("Most read: Ostrel wins approval in Japan | Biogen files Marrozumab | Pfizer results",
                    "NarrativeText")]
     assert all(r["product"] != "Marrozumab" and r["agency"] != "MHLW" for r in _records(els))
+
+
+def test_two_companies_with_separate_plans_each_have_their_facility():
+    els = [Element("Two more drug firms to set up shop in Velmor Valley", "Title"),
+           Element("Drug makers Quenby India Ltd and Ostrel Labs have announced separate plans to set up "
+                   "new manufacturing facilities in Velmor Valley, Hyderabad.", "NarrativeText"),
+           Element("Quenby India will invest ₹400 crore in a facility with a capacity of 10 billion units "
+                   "of finished dosages.", "NarrativeText")]
+    got = sorted(_records(els, "facility"), key=lambda r: r["company"])
+    assert [(r["company"], r["site"], r.get("investment")) for r in got] == [
+        ("Ostrel Labs", "Velmor Valley, Hyderabad", None),
+        ("Quenby India Ltd", "Velmor Valley, Hyderabad", 4e9)]  # its name without "Ltd" is known
+
+
+def test_the_subsidiary_builds_and_a_title_ends_the_place():
+    els = [Element("Quenby Biologics to build a plant", "Title"),
+           Element("Ostrel Pharma's subsidiary Quenby Biologics Pvt Ltd announced on Friday that it is "
+                   "setting up a biological manufacturing plant in Telangana.", "NarrativeText"),
+           Element("Commenting on the decision to set up a manufacturing plant in Ireland, IDA Ireland "
+                   "CEO Martin Shanahan said it was welcome.", "NarrativeText")]
+    got = _records(els, "facility")
+    assert got[0]["company"] == "Quenby Biologics" and got[0]["site"] == "Telangana"
+    assert all("CEO" not in r["site"] for r in got)

@@ -96,6 +96,10 @@ _SHORT_SOURCE = re.compile(
     r"BioPharma|Biopharma|Pharmaceuticals?|Pharma|Biosciences|BioSciences|Bio|Sciences|"
     r"Medicines|Oncology|Genetics|Genomics|Vaccines)(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SA|"
     r"LLC|Corp\.?|Co\.))?(?![\w-]|\s+[A-Z])")
+# a name of two or three capitalised words and its legal form ("Granules India Ltd")
+_WITH_LEGAL_FORM = re.compile(r"(?<![\w&.'’-])(?P<bare>[A-Z][a-z][\w&-]*(?:\s+(?!Public\b)[A-Z][\w&-]*){1,2}?)\s+"
+                              r"(?:Ltd|Limited|Inc|plc|AG|GmbH|LLC|Corp|Pvt\.?\s+Ltd|S\.A|N\.V|SE)\b\.?")
+# (a name is not "Mallinckrodt Public": "Public Ltd" is the form)
 _NOT_SHORT = frozenset("""Contract Global American National Advanced General United First New
     Applied Clinical Precision Life Medical Health Gene Cell Chinese Japanese Korean European
     Swiss German French British Indian Canadian Danish Swedish Local Leading Specialty Generic
@@ -213,6 +217,7 @@ class Document:
         self.title = title
         self.aliases = company_names.document_aliases("\n".join(self.texts))
         self.short_names = self._short_names()
+        self.bare_names = self._bare_names()
         self.sentences: list[Sentence] = []
         skipping = sticky = False
         headed = -2  # the element of the last section heading
@@ -262,6 +267,23 @@ class Document:
                     and not _LEADING_NOISE.match(text[max(0, m.start() - 30):m.start()].split()[-1] + " "):
                 continue  # the end of a longer name ("Fujifilm Diosynth Biotechnologies")
             out[word] = full
+        return out
+
+    def _bare_names(self) -> list[str]:
+        """"Granules India Ltd" ... "Granules India will invest": a name of two or three words
+        also without its legal form (shown as written: the scorer's and the filter's canonical
+        name drops the form anyway)."""
+        out: list[str] = []
+        text = "\n".join(self.texts)
+        for m in _WITH_LEGAL_FORM.finditer(text):
+            bare = m.group("bare")
+            first = bare.split()[0]
+            if bare in out or first in _NOT_SHORT or _LEADING_NOISE.match(first + " ") or \
+                    _NOT_COMPANIES.match(bare) or re.search(rf"\b{_COMPANY_WORD}\b", bare) or \
+                    re.search(r"(?<![\w'’-])[A-Z][\w&.]*\s+$",
+                                                            text[max(0, m.start() - 30):m.start()]):
+                continue
+            out.append(bare)
         return out
 
     def _mark_lead(self) -> None:
@@ -328,7 +350,7 @@ class Document:
             end = m.end()
             legal = _LEGAL_AFTER.match(text, end)  # "Merck & Co. Inc.": the suffix is the name's
             spans.append((m.start(), legal.end() if legal else end))
-        for short in self._company_aliases() + list(self.short_names):
+        for short in self._company_aliases() + list(self.short_names) + self.bare_names:
             for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text):
                 spans.append((m.start(), m.end()))
         for m in _PATTERN_NAME.finditer(text):
@@ -385,6 +407,7 @@ class Draft:
     names: set = field(default_factory=set)  # what else identifies it (a product's names)
 
     weak: dict[str, dict] = field(default_factory=dict)  # from headlines: only fill gaps
+    joint: bool = False  # a facility of one of two companies a sentence names together
 
     def put(self, name: str, value: Any, sent: Sentence, **extra: Any) -> None:
         """Set a cell once; a headline's cell (`sent.title`) gives way to the body's."""

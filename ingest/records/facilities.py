@@ -36,6 +36,11 @@ _DISTRICT = re.compile(rf"\b(?i:in|at|near)\s+the\s+(?P<site>{_PLACE})\s+(?:dist
 _NOT_PLACE = re.compile(r"^(?:The|This|A|An|Phase|January|February|March|April|May|June|July|"
                         r"August|September|October|November|December|GMP|Q[1-4]|CHF|USD|EUR|"
                         r"JPY|KRW|US|U\.S\.|Plant|Site|Ground|Once|Operations|It|Its)\b")
+# "in Ireland, IDA Ireland CEO Martin Shanahan said": a person's title ends the place
+_TITLE = re.compile(r"\b(?:CEO|CFO|COO|CTO|Chairman|Chairwoman|President|Minister|Director|Secretary|"
+                    r"Governor|Mayor|Chief|Head|Founder)\b")
+# "Aurobindo Pharma's subsidiary TheraNym Biologics": the subsidiary builds
+_SUBSIDIARY = re.compile(r"^['’]s?\s+(?:[\w-]+\s+)?(?:subsidiary|unit|arm|affiliate)\s+$")
 _EXISTING = re.compile(r"\b(?:existing|complement|support|network|such as|headquartered|"
                        r"based in|produced at|also has)\b", re.I)
 # "will build a 60,000-sf facility on its existing campus in Madison": the new building's site
@@ -58,7 +63,7 @@ def _sites(text: str, doc: Document, sent: Sentence) -> list[tuple[str, int]]:
         parts = []
         for part in m.group("site").split(","):
             part = part.strip()
-            if not part or part in companies or _NOT_PLACE.match(part) or \
+            if not part or part in companies or _NOT_PLACE.match(part) or _TITLE.search(part) or \
                     any(part in c or c in part for c in companies):
                 break
             parts.append(part)
@@ -175,6 +180,17 @@ def extract_facilities(doc: Document) -> list[Draft]:
                 _start(doc, drafts, sent, site, company, multi=True)
             last, last_at = None, sent.index
             continue
+        joint = _joint_owners(text, mentions) if sites and acting and not known else []
+        if joint:  # "A and B have announced separate plans to set up new facilities in X"
+            for owner in joint:
+                _start(doc, drafts, sent, sites[0][0], company, multi=True, owner=owner)
+            last, last_at = None, sent.index
+            continue
+        owned = [d for d in drafts if d.joint and d.key[2] in named]
+        if not sites and facility and len(named) == 1 and len(owned) == 1:
+            _fill(doc, owned[0], sent, None)  # "A will invest ₹400 crore in a facility ..."
+            last, last_at = owned[0], sent.index
+            continue
         if sites and acting and not known:
             last = _start(doc, drafts, sent, sites[0][0], company)
             last_at = sent.index
@@ -243,10 +259,24 @@ def _same_site(key: str, site: str) -> bool:
     return a == b
 
 
+def _joint_owners(text: str, mentions: list) -> list:
+    """The companies of "A and B have announced separate plans to set up new facilities": each
+    its own (two names joined by "and" and facilities in the plural), else []."""
+    if not re.search(r"\b(?:facilities|plants|sites|units)\b", text):
+        return []
+    for a, b in zip(mentions, mentions[1:]):
+        if a.canonical != b.canonical and re.search(
+                re.escape(a.text) + r"\s+(?:and|&)\s+" + re.escape(b.text), text):
+            return [a, b]
+    return []
+
+
 def _start(doc: Document, drafts: list[Draft], sent: Sentence, site_text: str, company,
-           multi: bool = False) -> Draft:
+           multi: bool = False, owner=None) -> Draft:
     site, country, wording = _split_site(site_text)
-    companies = doc.companies(sent)
+    companies = [owner] if owner is not None else doc.companies(sent)
+    if len(companies) > 1 and _SUBSIDIARY.match(sent.text[companies[0].end:companies[1].start]):
+        companies = companies[1:]
     the_company = company is not None and re.search(r"\b(?:the (?:[\w-]+ ){0,2}company|it|its)\b",
                                                      sent.text, re.I)
     owner = companies[0].canonical if companies else company[0].canonical if the_company else ""
@@ -256,6 +286,7 @@ def _start(doc: Document, drafts: list[Draft], sent: Sentence, site_text: str, c
     if draft is None:
         draft = Draft("facility", first=sent.index, key=key)
         drafts.append(draft)
+    draft.joint = owner is not None
     if companies:
         draft.put("company", companies[0].name, sent)
     elif the_company:

@@ -115,6 +115,7 @@ FACILITY = re.compile(r"\b(?:facility|facilities|plant|plants|site|suite|campus|
                       r"bioreactors?|biopark|fill-finish\s+line|biorepository|cleanrooms?)\b", re.I)
 FACILITY_ACTION = re.compile(
     r"\b(?:build|builds|building|built|construct|constructs|constructed|construction|develop|"
+    r"set\s+up|sets\s+up|setting\s+up|"
     r"develops|developing|development|enlarg(?:e|es|ed|ing)|"
     r"expand|expands|expanded|expansion|invest|invests|investing|invested|investment|open|opens|"
     r"opened|opening|break\s+ground|broke\s+ground|broken\s+ground|ground\s+was\s+broken|groundbreaking|"
