@@ -27,7 +27,8 @@ MAX_ROWS = 15
 # What kind of record the question asks for: its first such word decides.
 _TYPE_WORDS = [
     ("deal", (r"deals?|acquisitions?|buyouts?|mergers?|licen[cs]es|licen[cs]ing deals?|"
-              r"collaborations?|partnerships?|transactions?|agreements?|investments?")),
+              r"collaborations?|partnerships?|transactions?|agreements?|investments?|financings?|"
+              r"funding rounds?|venture rounds?")),
     ("regulatory", (r"approvals?|designations?|clearances?|complete response letters?|CRLs?|"
                     r"regulatory (?:events?|actions?|decisions?|milestones?)")),
     ("facility", (r"sites?|plants?|facilities|facility|factories|manufacturing (?:sites?|capacity)|"
@@ -49,17 +50,19 @@ _REPORTED = re.compile(r"^\s*(?:which|what)\s+(?:[\w-]+\s+){0,3}?(?P<what>" + _W
                        r"(?:report|mention|list|name|cover)\b", re.IGNORECASE)
 # "Which products did the FDA approve ...", "Which candidates got fast track status ...": a list of
 # regulatory events asked for by what they were granted to, with no record word in the question.
-_ITEMS = re.compile(r"^\s*(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:products|drugs|medicines|candidates|"
+_ITEMS = re.compile(r"^\s*(?:(?:which|what)\s+(?:[\w-]+\s+){0,2}?|(?:please\s+)?(?:list|name|show(?:\s+me)?|"
+                    r"give\s+me)\s+(?:all\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?)(?:products|drugs|medicines|candidates|"
                     r"therapies|treatments|applications|assets|vaccines|biologics|molecules|"
                     r"programs|programmes|compounds)\b", re.IGNORECASE)
 _GRANTED = re.compile(r"\b(?:approv(?:e|ed|es)|cleared|granted|got|received|won|earned|hold|holds|"
-                      r"held)\b", re.IGNORECASE)
+                      r"held|recommend(?:ed|s)?|backed|endorsed)\b", re.IGNORECASE)
 _COUNT = re.compile(r"^\s*how many\b", re.IGNORECASE)
 _RANK = re.compile(r"\b(?:largest|biggest|highest|top\s*(?P<n>\d{1,2})?|most valuable|"
                    r"smallest|most recent|latest|newest)\b", re.IGNORECASE)
 # A deal word that names its kind ("acquisitions", "licensing deals") narrows to that kind.
 _KINDS = {"acquisition": r"acquisitions?|buyouts?", "license": r"licen[cs]es|licen[cs]ing deals?",
-          "collaboration": r"collaborations?|partnerships?", "investment": r"investments?",
+          "collaboration": r"collaborations?|partnerships?",
+          "investment": r"investments?|financings?|funding rounds?|venture rounds?",
           "merger": r"mergers?"}
 _CAPACITY = re.compile(r"\b(?:capacity|liters?|litres?|bioreactors?|volume)\b", re.IGNORECASE)
 _SMALLEST = re.compile(r"\bsmallest\b", re.IGNORECASE)
@@ -72,7 +75,7 @@ _QUARTER = re.compile(r"\b(?:in\s+)?(?:Q(?P<q>[1-4])|(?P<qw>first|second|third|f
 _SINCE = re.compile(r"\b(?:since|after|from)\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE)
 _BEFORE = re.compile(r"\b(?:before|until|through|up to)\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|during|of)\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE)
-_AGENCIES = {"FDA": r"FDA|Food and Drug Administration", "EMA": r"EMA|European Medicines Agency",
+_AGENCIES = {"FDA": r"FDA|Food and Drug Administration", "EMA": r"EMA|European Medicines Agency|CHMP",
              "European Commission": r"European Commission", "NMPA": r"NMPA",
              "MHRA": r"MHRA", "PMDA": r"PMDA", "Health Canada": r"Health Canada",
              "MHLW": r"MHLW|Ministry of Health, Labou?r and Welfare"}
