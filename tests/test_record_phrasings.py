@@ -174,3 +174,13 @@ def test_a_round_launched_with_offered_or_funded_and_its_investors(text, parties
 def test_glp_1_is_no_limited_partnership():
     deals = _deals("Quenby Therapeutics licensed its GLP-1 agonist to Ostrel Pharma for $50 million.")
     assert all("GLP" not in " ".join(d["parties"]) for d in deals)
+
+
+@pytest.mark.parametrize("text", [
+    "Quenby Biologics, the UK's biggest biotech firm, has agreed to be taken over by the Belgian "
+    "drugmaker Ostrel Pharma.",
+    "Quenby Biologics, which Ostrel Pharma acquired in 2015, opened a laboratory in Belgium in 2018.",
+])
+def test_a_takeover_told_from_the_target(text):
+    assert [(d["parties"], d["kind"]) for d in _deals(text)] == [
+        (["Ostrel Pharma", "Quenby Biologics"], "acquisition")]

@@ -31,6 +31,9 @@ HALDEN = "halden-aurion-acquisition-2023.txt"
     ("What therapies hold an orphan designation?", "regulatory"),
     ("What deals does the article mention?", "deal"),  # a plural record word the text reports
     ("Which approvals does the Pharma Daily page report?", "regulatory"),
+    # "list the medicines the CHMP recommended": a list of what the EMA's committee backed
+    ("List the medicines the CHMP recommended in May 2021 with their companies.", "regulatory"),
+    ("List all financings with their amounts", "deal"),
 ])
 def test_table_questions_are_recognised(question, type):
     q = table_query(question)
@@ -49,6 +52,12 @@ def test_table_questions_are_recognised(question, type):
 ])
 def test_other_questions_are_not_table_questions(question):
     assert table_query(question) is None
+
+
+def test_a_list_of_medicines_the_chmp_recommended_and_of_financings_reads_their_filters():
+    q = table_query("List the medicines the CHMP recommended in May 2021 with their companies.")
+    assert (q.agency, q.since, q.until) == ("EMA", "2021-05", "2021-05")
+    assert table_query("List all financings with their amounts").kind == "investment"
 
 
 def test_a_list_of_what_an_agency_granted_reads_its_filters():

@@ -37,7 +37,10 @@ _RULES: list[tuple[str, str | None, re.Pattern]] = [
     # (kind, None: decided by the words matched, pattern); groups a = first party, b = second
     ("acquisition", None, re.compile(
         rf"{_C.format('b')}(?:,[^⟦⟧]{{0,60}},)?\s+{_gap(3)}(?:was|were|is|will\s+be|has\s+been|"
-        rf"to\s+be|is\s+being)\s+(?:acquired|bought|purchased)\s+by\s+{_gap(3)}{_C.format('a')}",
+        rf"to\s+be|is\s+being)\s+(?:acquired|bought|purchased|taken\s+over)\s+by\s+{_gap(4)}"
+        rf"{_C.format('a')}", re.I)),
+    ("acquisition", None, re.compile(  # "KBI, which JSR acquired in 2015, opened ..."
+        rf"{_C.format('b')},\s+which\s+{_C.format('a')}\s+(?:acquired|bought|purchased|took\s+over)\b",
         re.I)),
     ("acquisition", None, re.compile(
         rf"{_C.format('a')}(?:'s|’s)?\s+{_gap(4)}(?:acquisition|purchase|buyout|takeover)\s+of\s+"

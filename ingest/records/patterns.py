@@ -87,7 +87,7 @@ DEAL_KINDS: dict[str, str] = {
     "investment": r"invest(?:s|ed|ment)?\s+(?:of\s+)?[^.]{0,40}\bin\b|stake\s+in|equity\s+stake|"
                   r"\d+(?:\.\d+)?%\s+stake|raised\b|financing|funding\s+round|Series\s+[A-F]\b",
     "acquisition": r"acqui(?:re|res|red|ring|sition)\b|\bbuy(?:s|ing)?\b|\bbought\b|purchas(?:e|ed|es)"
-                   r"|takeover|take\s+over|M&A\b|\bsells?\b|\bsold\b|\bsale\b|divest|"
+                   r"|takeover|take\s+over|taken\s+over|took\s+over|M&A\b|\bsells?\b|\bsold\b|\bsale\b|divest|"
                    r"(?:per|a)\s+share\s+in\s+cash|tender\s+offer|(?:bid|offer|proposal)\s+for\b|"
                    r"pa(?:id|ys|y)\s+(?:[^.]|\.(?=\d)){0,80}?\bfor\b",
     "collaboration": r"collaborat(?:ion|e|ed|es|ing)|partner(?:ship|ed|s|ing)?\b|alliance|"
