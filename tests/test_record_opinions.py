@@ -54,3 +54,11 @@ def test_recommended_for_a_treatment_outside_an_ema_story_is_no_event():
            Element("Velnatide was recommended for the treatment of gout by the society's panel.",
                    "NarrativeText")]
     assert values(extract_records(els, "Guidelines update"), "regulatory") == []
+
+
+def test_an_opinion_without_its_own_date_takes_the_meetings():
+    got = _events("Tag: CHMP, Marrosa", "The EMA's CHMP recommended six new medicines for approval at "
+                  "its 23-26 July 2018 meeting.", "Ostrel Biologics' Marrosa (marrozumab) was "
+                  "recommended for the treatment of actinic keratosis.")
+    assert [(r["product"], r.get("date")) for r in got if r["product"].startswith("Marrosa")] == [
+        ("Marrosa (marrozumab)", "2018-07-26")]

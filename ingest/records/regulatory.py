@@ -45,7 +45,9 @@ def extract_regulatory(doc: Document) -> list[Draft]:
     rows, read = table_events(doc, only)  # rows of tables of approvals and designations
     drafts.extend(rows)
     listed, not_products = listed | read, eponyms(doc.texts)  # ("Menkes disease": no product)
-    ema = next((s for s in doc.sentences if P.AGENCY_RE["EMA"].search(s.text)), None)
+    # (the first sentence that names the EMA, a tag line's "Tag: CHMP, ..." not being one)
+    ema = next((s for s in doc.sentences if P.AGENCY_RE["EMA"].search(s.text) and not s.title and
+                len(s.text.split()) >= 8 and not re.match(r"\w+:", s.text)), None)
     for sent in doc.sentences:
         if sent.element in listed:
             continue
@@ -92,7 +94,21 @@ def extract_regulatory(doc: Document) -> list[Draft]:
             for agency in [agency] + _joined_agencies(clause, agency):
                 _add_events(doc, drafts, sent, clause, agency, action, designations, product,
                             product_sent, companies, names, agency_sent)
+    _meeting_date(doc, drafts, ema)
     return drafts
+
+
+def _meeting_date(doc: Document, drafts: list[Draft], ema: Sentence | None) -> None:
+    """Opinions of a CHMP round-up whose sentences give no date: the meeting's, when the sentence
+    naming the committee gives one date ("recommended eight new medicines at its May meeting")."""
+    dated = dates_in(doc, ema) if ema is not None else []
+    if len({d.value for d in dated}) != 1:
+        return
+    for d in drafts:
+        c = d.cells.get("agency")
+        if d.cells.get("action", {}).get("value") == "positive_opinion" and "date" not in d.cells \
+                and c is not None and c["quote"] == ema.text:
+            d.put("date", dated[0].value, ema)
 
 
 def _joined_agencies(clause: str, first: str) -> list[str]:
