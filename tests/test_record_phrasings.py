@@ -184,3 +184,10 @@ def test_glp_1_is_no_limited_partnership():
 def test_a_takeover_told_from_the_target(text):
     assert [(d["parties"], d["kind"]) for d in _deals(text)] == [
         (["Ostrel Pharma", "Quenby Biologics"], "acquisition")]
+
+
+def test_where_a_company_is_between_commas_is_read_past():
+    deals = _deals("Quenby Therapeutics Inc., of Cambridge, Mass., licensed VLN-1806, a biosimilar, in all "
+                   "countries from Ostrel Biologics Co. Ltd.")
+    assert [(d["parties"], d["kind"], d.get("asset")) for d in deals] == [
+        (["Quenby Therapeutics Inc.", "Ostrel Biologics Co. Ltd."], "license", "VLN-1806")]

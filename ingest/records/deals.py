@@ -215,7 +215,7 @@ def _parse(sent: Sentence, doc: Document, context: list[Mention]) -> tuple[str, 
 def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
                     ) -> tuple[str, list[Mention], str | None] | None:
     mentions = doc.companies(sent)
-    masked = _masked(sent.text, mentions)
+    masked = _PLACE_APPOSITIVE.sub(r"\g<c>", _masked(sent.text, mentions))
     m = _RAISED.search(masked)
     if m is None and context:
         m2 = _RAISED_ANAPHOR.search(masked)
@@ -282,6 +282,9 @@ def _round(masked: str, mentions: list[Mention]) -> tuple[str, list[Mention], No
     return None
 
 
+# "Quenby Inc., of Cambridge, Mass., licensed ...": where a company is, between commas, is read past
+_PLACE_APPOSITIVE = re.compile(r"(?P<c>⟦\d+⟧),\s+of\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+                               r"(?:,\s+(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}){0,2},")
 _PRODUCT = r"[A-Z]{1,6}[-‐]?\d{2,6}[A-Za-z]?|[a-z]{4,}(?:mab|cept|cel|gene|tinib|stat|tide|siran|rsen|vec)"
 
 
