@@ -347,3 +347,23 @@ def test_a_country_describing_the_plant_is_the_country_the_passage_opens_with(si
     assert a.kind == "answered" and "March 2023" in a.answer, a.answer
     b = sites.ask("When did Arden announce plans for its Belgian LSCC plant?").answer
     assert b.kind != "answered", b.answer
+
+
+
+def test_a_month_is_no_second_name_of_the_value_asked(tmp_path, embedder):
+    """"Who put money into Amerigen Pharmaceuticals in January 2015 and how much?" was hedged
+    "The documents do not report “Amerigen” in this connection" over the very row that names
+    it: the month counted as a second name, and no row says "January" (BioWorld's table of
+    January 2015 rounds, from the spent heldout17 set)."""
+    from pathlib import Path
+
+    from tests.conftest import index_copy
+
+    page = "bioworld-venture-capital-table-january-2015-aduro-autolus-colucid.txt"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / page).write_bytes((Path(__file__).parent.parent / "eval" / "data" / "heldout17" / "docs" / page)
+                              .read_bytes())
+    *_, assistant = index_copy(tmp_path / "idx", docs, embedder)
+    a = assistant.ask("Who put money into Amerigen Pharmaceuticals in January 2015 and how much?").answer
+    assert "do not report" not in a.answer and "$35M" in a.answer and "Fosun" in a.answer, a.answer

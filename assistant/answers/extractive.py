@@ -370,7 +370,9 @@ class ExtractiveGenerator:
         # its best such sentence lacks are the unreported premise (China approved it).
         # A sentence may name them in the sentence before it ("X licensed KRT-7 to Beta. The
         # upfront payment was $40 million.").
-        names = q.names
+        # (a month the question dates its subject by is no name: "Amerigen ... in January 2015"
+        # names one company, whose row gives "1/12/15")
+        names = [a for a in q.names if a.term not in _MONTH_TERMS]
         typed = [c for c in chosen if c.typed]
         if q.wanted and len(names) >= 2 and typed and not unreported and not any(
                 all(anchor_in(a, _story_window(c, q)) for a in names) for c in typed):
