@@ -96,10 +96,10 @@ _SHORT_SOURCE = re.compile(
     r"BioPharma|Biopharma|Pharmaceuticals?|Pharma|Biosciences|BioSciences|Bio|Sciences|"
     r"Medicines|Oncology|Genetics|Genomics|Vaccines)(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SA|"
     r"LLC|Corp\.?|Co\.))?(?![\w-]|\s+[A-Z])")
-# a name of two or three capitalised words and its legal form ("Granules India Ltd")
+# a name of two or three capitalised words and its legal form ("Granules India Ltd"; not
+# "Mallinckrodt Public": "Public Ltd" is the form)
 _WITH_LEGAL_FORM = re.compile(r"(?<![\w&.'’-])(?P<bare>[A-Z][a-z][\w&-]*(?:\s+(?!Public\b)[A-Z][\w&-]*){1,2}?)\s+"
                               r"(?:Ltd|Limited|Inc|plc|AG|GmbH|LLC|Corp|Pvt\.?\s+Ltd|S\.A|N\.V|SE)\b\.?")
-# (a name is not "Mallinckrodt Public": "Public Ltd" is the form)
 _NOT_SHORT = frozenset("""Contract Global American National Advanced General United First New
     Applied Clinical Precision Life Medical Health Gene Cell Chinese Japanese Korean European
     Swiss German French British Indian Canadian Danish Swedish Local Leading Specialty Generic
@@ -215,9 +215,10 @@ class Document:
         self.elements = elements
         self.texts = [e.text for e in elements]
         self.title = title
-        self.aliases = company_names.document_aliases("\n".join(self.texts))
-        self.short_names = self._short_names()
-        self.bare_names = self._bare_names()
+        full_text = "\n".join(self.texts)
+        self.aliases = company_names.document_aliases(full_text)
+        self.short_names = self._short_names(full_text)
+        self.bare_names = _bare_names(full_text)
         self.sentences: list[Sentence] = []
         skipping = sticky = False
         headed = -2  # the element of the last section heading
@@ -240,7 +241,7 @@ class Document:
                     headed = i if heading else headed
             elif skipping and not sticky and el.category == "NarrativeText":
                 skipping = False  # a topic page's next summary after an item's "Read more" link
-            if skipping or " | " in text and re.match(patterns.SKIP_SECTIONS.pattern + ":", text, re.I):
+            if skipping or " | " in text and _LINK_LINE.match(text):
                 continue  # (and a one-line list of links: "Most read: A | B | C")
             is_title = el.is_title or el.category == "Title"
             for a, b in sentence_spans(text):
@@ -250,12 +251,11 @@ class Document:
         self._mark_lead()
         self._mentions: dict[int, list[Mention]] = {}
 
-    def _short_names(self) -> dict[str, str]:
+    def _short_names(self, text: str) -> dict[str, str]:
         """A company named in full once and then by its first word ("Nerio Therapeutics" ...
         "Nerio", "Kelvion Biologics" ... "Kelvion's"): the first word of a name that is that word
         followed only by company words, when the word is not an ordinary capitalised word."""
         out: dict[str, str] = {}
-        text = "\n".join(self.texts)
         for m in _SHORT_SOURCE.finditer(text):
             word, full = m.group("word"), m.group(0)
             if word in _NOT_SHORT or word.upper() == word or len(word) < 4 or \
@@ -263,27 +263,10 @@ class Document:
                 continue
             if re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text):
                 continue  # also written in lower case: an ordinary word
-            if re.search(r"(?<![\w'’-])[A-Z][\w&.]*\s+$", text[max(0, m.start() - 30):m.start()]) \
-                    and not _LEADING_NOISE.match(text[max(0, m.start() - 30):m.start()].split()[-1] + " "):
+            before = _capitalised_before(text, m.start())
+            if before and not _LEADING_NOISE.match(before + " "):
                 continue  # the end of a longer name ("Fujifilm Diosynth Biotechnologies")
             out[word] = full
-        return out
-
-    def _bare_names(self) -> list[str]:
-        """"Granules India Ltd" ... "Granules India will invest": a name of two or three words
-        also without its legal form (shown as written: the scorer's and the filter's canonical
-        name drops the form anyway)."""
-        out: list[str] = []
-        text = "\n".join(self.texts)
-        for m in _WITH_LEGAL_FORM.finditer(text):
-            bare = m.group("bare")
-            first = bare.split()[0]
-            if bare in out or first in _NOT_SHORT or _LEADING_NOISE.match(first + " ") or \
-                    _NOT_COMPANIES.match(bare) or re.search(rf"\b{_COMPANY_WORD}\b", bare) or \
-                    re.search(r"(?<![\w'’-])[A-Z][\w&.]*\s+$",
-                                                            text[max(0, m.start() - 30):m.start()]):
-                continue
-            out.append(bare)
         return out
 
     def _mark_lead(self) -> None:
@@ -384,6 +367,34 @@ class Document:
                                        name)
 
 
+# a one-line list of other articles' links: "Most read: A | B | C"
+_LINK_LINE = re.compile(patterns.SKIP_SECTIONS.pattern + ":", re.I)
+_CAPITAL_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][\w&.]*\s+$")
+
+
+def _capitalised_before(text: str, start: int) -> str | None:
+    """The capitalised word right before `start` (within 30 characters, as written), if any: the
+    name found there may be the end of a longer one."""
+    window = text[max(0, start - 30):start]
+    return window.split()[-1] if _CAPITAL_BEFORE.search(window) else None
+
+
+def _bare_names(text: str) -> list[str]:
+    """"Granules India Ltd" ... "Granules India will invest": a name of two or three words also
+    without its legal form (shown as written: the scorer's and the filter's canonical name drops
+    the form anyway)."""
+    out: list[str] = []
+    for m in _WITH_LEGAL_FORM.finditer(text):
+        bare = m.group("bare")
+        first = bare.split()[0]
+        if bare in out or first in _NOT_SHORT or _LEADING_NOISE.match(first + " ") or \
+                _NOT_COMPANIES.match(bare) or re.search(rf"\b{_COMPANY_WORD}\b", bare) or \
+                _capitalised_before(text, m.start()):
+            continue
+        out.append(bare)
+    return out
+
+
 # A dateline's city ("FRANKFURT, Sept 18 (Reuters) –", "BEIJING –") and an exchange's ticker
 # ("89bio (ETNB.O)") are no companies.
 _DATELINE = re.compile(r"\s*(?:,|–|—|-{1,2}|\()")
@@ -407,7 +418,6 @@ class Draft:
     names: set = field(default_factory=set)  # what else identifies it (a product's names)
 
     weak: dict[str, dict] = field(default_factory=dict)  # from headlines: only fill gaps
-    joint: bool = False  # a facility of one of two companies a sentence names together
 
     def put(self, name: str, value: Any, sent: Sentence, **extra: Any) -> None:
         """Set a cell once; a headline's cell (`sent.title`) gives way to the body's."""

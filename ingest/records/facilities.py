@@ -180,15 +180,17 @@ def extract_facilities(doc: Document) -> list[Draft]:
                 _start(doc, drafts, sent, site, company, multi=True)
             last, last_at = None, sent.index
             continue
-        joint = _joint_owners(text, mentions) if sites and acting and not known else []
-        if joint:  # "A and B have announced separate plans to set up new facilities in X"
-            for owner in joint:
+        owners = _joint_owners(text, mentions) if sites and acting and not known else []
+        if owners:  # "A and B have announced separate plans to set up new facilities in X"
+            for owner in owners:
                 _start(doc, drafts, sent, sites[0][0], company, multi=True, owner=owner)
             last, last_at = None, sent.index
             continue
-        owned = [d for d in drafts if d.joint and d.key[2] in named]
+        # a sentence on the facility of a company with one record, naming no site: that record
+        # ("A will invest ₹400 crore in a facility ..." after "A and B ... facilities in X")
+        owned = [d for d in drafts if d.key[2] in named]
         if not sites and facility and len(named) == 1 and len(owned) == 1:
-            _fill(doc, owned[0], sent, None)  # "A will invest ₹400 crore in a facility ..."
+            _fill(doc, owned[0], sent, None)
             last, last_at = owned[0], sent.index
             continue
         if sites and acting and not known:
@@ -279,14 +281,13 @@ def _start(doc: Document, drafts: list[Draft], sent: Sentence, site_text: str, c
         companies = companies[1:]
     the_company = company is not None and re.search(r"\b(?:the (?:[\w-]+ ){0,2}company|it|its)\b",
                                                      sent.text, re.I)
-    owner = companies[0].canonical if companies else company[0].canonical if the_company else ""
-    key = ("facility", site, owner)
+    canonical = companies[0].canonical if companies else company[0].canonical if the_company else ""
+    key = ("facility", site, canonical)
     draft = next((d for d in drafts if d.key[:2] == key[:2] and
-                  (not owner or not d.key[2] or d.key[2] == owner)), None)
+                  (not canonical or not d.key[2] or d.key[2] == canonical)), None)
     if draft is None:
         draft = Draft("facility", first=sent.index, key=key)
         drafts.append(draft)
-    draft.joint = owner is not None
     if companies:
         draft.put("company", companies[0].name, sent)
     elif the_company:
