@@ -34,7 +34,7 @@ from ingest.records.regulatory_text import (
 
 _HYPOTHETICAL = re.compile(r"\s*(?:if|once|should|unless|whether)\b", re.I)
 _ADJECTIVE = re.compile(r"\b[\w.]+-approved\b|\b(?:FDA|EMA)\s+approved\s+(?=[a-z])|"
-                        r"\b(?:first|only|already|previously|newly|recently)\s+approved\b")
+                        r"\b(?:first|only|already|previously|newly|recently|currently)\s+approved\b")
 
 
 def extract_regulatory(doc: Document) -> list[Draft]:
@@ -42,6 +42,7 @@ def extract_regulatory(doc: Document) -> list[Draft]:
     listed = _read_lists(doc, drafts)  # elements read as items of an action list
     recent: tuple[str, int, Sentence] | None = None  # the last product named, and where
     only = _only_agency(doc)
+    inferred_drafts: set[int] = set()  # drafts whose agency no sentence of theirs names
     rows, read = table_events(doc, only)  # rows of tables of approvals and designations
     drafts.extend(rows)
     listed, not_products = listed | read, eponyms(doc.texts)  # ("Menkes disease": no product)
@@ -78,24 +79,88 @@ def extract_regulatory(doc: Document) -> list[Draft]:
                 last_product = product
                 if product in sent.text:
                     recent = (product, sent.index, sent)
-            agency_sent = sent
-            if agency is None and only is not None and designations and P.ACTION_RE[
-                    "designation"].search(clause):
-                agency, agency_sent = only  # "Proteon won a BTD" in an article on the FDA's week
-            if agency is None and ema is not None and P.ACTION_RE["positive_opinion"].search(clause):
-                agency, agency_sent = "EMA", ema  # only the EMA's committee gives opinions
+            agency, agency_sent, inferred = _clause_agency(doc, sent, clause, agency, designations,
+                                                           only, ema)
             if agency is None:
                 _add_indication(drafts, sent, clause, product)
                 continue
-            action = _action(_ADJECTIVE.sub(" ", clause), designations)
+            action = _action(_ADJECTIVE.sub(" ", clause), designations) or (
+                "approval" if _COUNTRY_APPROVALS.search(clause) else None)
             if action is None or _add_listed(doc, drafts, sent, clause, agency, action, designations,
-                                             agency_sent) or product is None:
+                                             agency_sent, companies) or product is None:
                 continue
+            before = len(drafts)
             for agency in [agency] + _joined_agencies(clause, agency):
                 _add_events(doc, drafts, sent, clause, agency, action, designations, product,
                             product_sent, companies, names, agency_sent)
+            inferred_drafts.update(id(d) for d in drafts[before:] if inferred)
     _meeting_date(doc, drafts, ema)
-    return drafts
+    return _without_restated(drafts, inferred_drafts)
+
+
+def _clause_agency(doc: Document, sent: Sentence, clause: str, agency: str | None, designations,
+                   only, ema) -> tuple[str | None, Sentence, bool]:
+    """The clause's agency, the sentence that names it, and whether it was inferred from the
+    country or the story (`_inferred_agency`)."""
+    if agency is not None:
+        return agency, sent, False
+    if only is not None and designations and P.ACTION_RE["designation"].search(clause):
+        return only[0], only[1], False  # "Proteon won a BTD" in an article on the FDA's week
+    if ema is not None and P.ACTION_RE["positive_opinion"].search(clause):
+        return "EMA", ema, False  # only the EMA's committee gives opinions
+    agency, agency_sent = _inferred_agency(doc, clause, only, sent)
+    return agency, agency_sent, True
+
+
+def _without_restated(drafts: list[Draft], inferred: set[int]) -> list[Draft]:
+    """"Chalk up another approval for Keytruda. ... the FDA gave an accelerated approval for
+    Keytruda": an approval whose agency was inferred is the same event as one stated outright."""
+    return [d for d in drafts if id(d) not in inferred or not any(
+        o is not d and id(o) not in inferred and o.key[:2] == d.key[:2] and o.names & d.names
+        for o in drafts)]
+
+
+# "received approval in Japan for ...", "news of Japanese approvals: ...": the country's
+# regulator (the one the document names, else the one that grants its marketing approvals)
+_COUNTRIES = (("Japan", "Japanese", ("PMDA", "MHLW"), "MHLW"), ("China", "Chinese", ("NMPA",), "NMPA"),
+              ("Canada", "Canadian", ("Health Canada",), "Health Canada"),
+              (r"the\s+(?:US|U\.S\.|United\s+States)", r"(?:US|U\.S\.)", ("FDA",), "FDA"))
+_IN_COUNTRY = [(re.compile(rf"\b(?:approv(?:ed|al|als)|authori[sz]ation)\s+in\s+{country}\b|"
+                           rf"\b{adjective}\s+(?:regulatory\s+|marketing\s+)?approvals?(?=\s*:|\s+(?:for|of)\b)"),
+                named, default)
+               for country, adjective, named, default in _COUNTRIES]
+_COUNTRY_APPROVALS = re.compile(r"\b(?:Japanese|Chinese|Canadian)\s+(?:regulatory\s+|marketing\s+)?"
+                                r"approvals\b")
+# other places a product may be approved in: not the one agency of the document
+_ELSEWHERE = re.compile(r"\b(?:in|across|throughout)\s+(?:the\s+)?(?:EU|Europe|European\s+Union|US|U\.S\.|"
+                        r"United\s+States|UK|U\.K\.|China|Japan|Canada|Australia|Korea|India|Brazil|"
+                        r"Switzerland|other\s+(?:countries|markets))\b")
+
+
+# an approval hoped for, not given: "The BLA sought approval of", "hopes of winning approval",
+# "to get Dextenza approved", "Opdivo's pending accelerated approval"
+_SOUGHT = re.compile(r"\b(?:s(?:ought|eeks?|eeking)|hop\w*|win(?:ning|s)?|pending|awaiting|await|"
+                     r"expect\w*|to\s+get|for|potential|possible|filed|file)\s+(?:\w+\s+){0,3}?"
+                     r"(?:approv|authori[sz])|\bapproval\s+(?:decision|date|process|pathway)", re.I)
+
+
+def _inferred_agency(doc: Document, clause: str, only, sent: Sentence):
+    """The agency of a decision whose clause names none: the regulator of the country it was
+    approved in ("received approval in Japan"), or the one agency the document names, for an
+    approval said of no other place ("Merck's Zolinza was approved as well")."""
+    for rx, named, default in _IN_COUNTRY:
+        if rx.search(clause):
+            for name in named:
+                found = next((s for s in doc.sentences if P.AGENCY_RE[name].search(s.text)), None)
+                if found is not None:
+                    return name, found
+            return default, sent
+    # (not a line of links: "... gets Chinese approval · Post-webinar Q&A ...")
+    if only is not None and not _ELSEWHERE.search(clause) and not _SOUGHT.search(clause) and \
+            not re.search(r"\s[·|]\s", clause) and \
+            P.ACTION_RE["approval"].search(_ADJECTIVE.sub(" ", clause)):
+        return only
+    return None, sent
 
 
 def _meeting_date(doc: Document, drafts: list[Draft], ema: Sentence | None) -> None:
@@ -142,13 +207,17 @@ def _add_events(doc, drafts, sent, clause, agency, action, designations, product
 
 
 # "... has approved three new medicines: Xuanqi Jiangu Tablets of Fangsheng Pharmaceutical, Qizhi
-# Yishen Capsules of Phoenix Pharmaceutical, and Kunxinning Granules of Tasly."
+# Yishen Capsules of Phoenix Pharmaceutical, and Kunxinning Granules of Tasly."; "... news of
+# Japanese approvals: Betanis (mirabegron) for the treatment of overactive bladder, and Recalbon
+# (minodronic acid hydrate) for osteoporosis" (the sentence's one company is each one's sponsor)
 _LISTED = re.compile(r"^(?P<product>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,4})\s+(?:of|from|by)\s+"
                      r"(?P<sponsor>[A-Z][\w&.’'-]*(?:\s+[A-Z][\w&.’'-]*){0,3})$|"
-                     r"^(?P<product2>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,4})\s+\((?P<sponsor2>[A-Z][^()]{1,40})\)$")
+                     r"^(?P<product2>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,4})\s+\((?P<sponsor2>[A-Z][^()]{1,40})\)$|"
+                     r"^(?P<product3>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})\s+\([a-z][a-z -]{3,40}\)\s+"
+                     r"(?:for|to\s+treat)\s+(?:the\s+treatment\s+of\s+)?(?P<ind>[a-z][^,;:()]{2,80})$")
 
 
-def _add_listed(doc, drafts, sent, clause, agency, action, designations, agency_sent) -> bool:
+def _add_listed(doc, drafts, sent, clause, agency, action, designations, agency_sent, companies) -> bool:
     """Products listed after a colon, each with its company: one record each (True when read)."""
     if ":" not in clause:
         return False
@@ -156,11 +225,18 @@ def _add_listed(doc, drafts, sent, clause, agency, action, designations, agency_
     found = [m for m in (_LISTED.match(i.strip()) for i in items) if m]
     if len(found) < 2 or len(found) != len(items):
         return False
+    owners = {m.canonical: m.name for m in companies}
     for m in found:
-        product = m.group("product") or m.group("product2")
+        product = m.group("product") or m.group("product2") or m.group("product3")
+        sponsor = m.group("sponsor") or m.group("sponsor2") or (
+            next(iter(owners.values())) if len(owners) == 1 else None)
         for designation in _taken(action, designations):
             draft = _add(doc, drafts, sent, clause, agency, action, designation, product, [], agency_sent)
-            draft.put("sponsor", (m.group("sponsor") or m.group("sponsor2")).strip(), sent)
+            if sponsor:
+                draft.put("sponsor", sponsor.strip(), sent)
+            if m.group("ind"):  # (its own, not the clause's first)
+                draft.cells.pop("indication", None)
+                draft.put("indication", m.group("ind").strip(), sent)
     return True
 
 

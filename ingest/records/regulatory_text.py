@@ -109,6 +109,12 @@ def eponyms(texts: list[str]) -> set[str]:
     return {m.group(1) for t in texts for m in _EPONYM.finditer(t)}
 
 
+# a brand's dosage form, a part of its name: "Onbrez Inhalation Capsules", "Velmora Tablets"
+_DOSAGE_FORM = re.compile(r"(?:\s+(?:Inhalation|Oral|Extended[- ]Release|Film[- ]Coated|Chewable|"
+                          r"Subcutaneous|Intravenous|Ophthalmic|Nasal|Topical))?\s+(?:Capsules?|Tablets?|"
+                          r"Injection|Solution|Suspension|Powder|Cream|Ointment|Patch|Spray|Granules|Gel)\b")
+
+
 def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
     found = []
     # words of an agency's name ("Ministry of Health, Labour and Welfare") are not products
@@ -148,13 +154,16 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
             if rx == _BRAND and re.match(r"(?:['’]s)?\s+(?:disease|syndrome|disorder|ataxia|"
                                          r"dystrophy|sarcoma|lymphoma)\b", clause[m.end():]):
                 continue  # "Fabry disease", "Ewing sarcoma": a disease, not a product
-            if rx == _BRAND and (re.match(r"\s+(?:of\s+|and\s+|for\s+|on\s+)?[A-Z]",
-                                          clause[m.end():]) or
-                                 re.search(r"[A-Z][\w-]*\s+$", clause[:m.start()])):
+            form = _DOSAGE_FORM.match(clause, m.end()) if rx == _BRAND else None
+            if form:  # "Onbrez Inhalation Capsules": the brand and its form
+                word = word + form.group(0)
+            elif rx == _BRAND and (re.match(r"\s+(?:of\s+|and\s+|for\s+|on\s+)?[A-Z]",
+                                            clause[m.end():]) or
+                                   re.search(r"[A-Z][\w-]*\s+$", clause[:m.start()])):
                 continue  # a word of a longer name ("Institutional Care and Use Committee")
             if any(a <= m.start() < b for a, b, _ in found):
                 continue
-            found.append((m.start(), m.end(), word))
+            found.append((m.start(), form.end() if form else m.end(), word))
     return sorted(found)
 
 
