@@ -191,3 +191,15 @@ def test_where_a_company_is_between_commas_is_read_past():
                    "countries from Ostrel Biologics Co. Ltd.")
     assert [(d["parties"], d["kind"], d.get("asset")) for d in deals] == [
         (["Quenby Therapeutics Inc.", "Ostrel Biologics Co. Ltd."], "license", "VLN-1806")]
+
+
+def test_a_royalty_funding_agreement_and_its_terms_a_few_sentences_on():
+    got = _deals("Quenby Therapeutics and Marrowby Pharma have entered into a $275 million royalty funding "
+                 "agreement based on future sales of velnatide.",
+                 "Velnatide is Quenby's lead therapy, aimed at Hunter syndrome.",
+                 "The companies said Thursday that the agreement is subject to closing conditions.",
+                 "The FDA is currently reviewing an application for the treatment's approval.",
+                 "Under the deal, Marrowby Pharma would pay an initial $200 million at the closing, plus an "
+                 "additional $75 million if the European Medicines Agency approves the treatment by 2029.")
+    assert [(r["kind"], r["upfront"], r["milestones"], r["total"]) for r in got] == [
+        ("royalty", 200e6, 75e6, 275e6)]

@@ -42,7 +42,9 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
         return "total"                        # payments": both together
     if re.match(r"\s*(?:in\s+)?up[\s-]?front\b", after, re.I):  # "$7.1 billion upfront payment and
         return "upfront"                                       # a milestone payment of $150M"
-    if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]):
+    if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]) or re.match(
+            r"\s+(?:if|once|when|upon|on)\s+(?:the\s+)?(?:[\w-]+\s+){0,5}?(?:approv|achiev|reach|meet|"
+            r"hit|succe)", after, re.I):  # "an additional $75 million if the EMA approves it"
         return "milestones"
     if P.UPFRONT.search(clause_after[:40]) or P.UPFRONT.search(before[-30:]):
         return "upfront"

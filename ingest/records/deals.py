@@ -170,6 +170,8 @@ _STAKE = re.compile(r"\b(?:\d+(?:\.\d+)?%\s+(?:stake|interest|equity)|(?:minorit
                     r"stake\s+in)\b", re.I)
 _TERMS = re.compile(r"\b(?:upfront|up front|milestones?|pay|paid|payments?|consideration|deal|"
                     r"transaction|terms|worth|valu(?:e|ed|es)|offer|in cash|total)\b", re.I)
+_UNDER_THE_DEAL = re.compile(r"\W*(?:Under|As\s+part\s+of|According\s+to)\s+(?:the\s+)?(?:terms\s+of\s+the\s+)?"
+                             r"(?:deal|agreement|terms|transaction)\b", re.I)
 # what a buyer takes when it takes rights, not the company: a licence
 _RIGHTS = re.compile(r"\s*(?:(?:the|its|global|worldwide|exclusive|ex-\w+|U\.?S\.?|regional|"
                      r"commercial|development|and|,)\s+)*(?:rights?|licen[cs]es?)\b", re.I)
@@ -380,7 +382,10 @@ def extract_deals(doc: Document) -> list[Draft]:
             continue
         if current is not None and mentions and not any(m.canonical in current.key for m in mentions):
             current = None  # a sentence on other companies: the next deal's, not this one's terms
-        if current is not None and sent.index - current_at <= 3 and not sent.title and \
+        # (within three sentences, or any sentence of the next few that says it is the deal's:
+        # "Under the deal, Royalty Pharma would pay an initial $200 million at the closing")
+        if current is not None and (sent.index - current_at <= 3 or sent.index - current_at <= 6 and
+                                    _UNDER_THE_DEAL.match(sent.text)) and not sent.title and \
                 find_money(sent.text) and _TERMS.search(sent.text):
             add_money(current, sent, False)
             current_at = sent.index

@@ -79,7 +79,7 @@ ACTION_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in ACTIONS.items()}
 DEAL_KINDS: dict[str, str] = {
     "merger": r"merg(?:er|e|es|ed|ing)\b(?!\s+control)",
     "option": r"options?\s+(?:to\s+(?:acquire|license|licence|in-license)|agreement|deal)",
-    "royalty": r"royalt(?:y|ies)\s+(?:deal|agreement|interest|stream|monetization|purchase|financing|"
+    "royalty": r"royalt(?:y|ies)\s+(?:deal|agreement|interest|stream|monetization|purchase|financing|funding|"
                r"rights?|on)|synthetic\s+royalt(?:y|ies)",
     "license": r"(?:sub-?)?licen[cs](?:e|es|ed|ing)\b|in-licen[cs]|exclusive\s+rights|global\s+rights|"
                r"commercial\s+rights|rights?\s+to\s+(?:develop|manufacture|market|commerciali[sz]e)|"
@@ -100,7 +100,7 @@ DEAL_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in DEAL_KINDS.items()}
 AGREEMENT = re.compile(r"\b(?:agreement|contract|pact)\b", re.I)
 
 UPFRONT = re.compile(r"\bup[\s-]?front\b|\bin cash\b|\bcash payment|\binitial payment|"
-                     r"\bat closing\b|when the (?:transaction|deal|acquisition) closes|"
+                     r"\bat (?:the )?closing\b|when the (?:transaction|deal|acquisition) closes|"
                      r"\bon closing\b|\bupon closing\b", re.I)
 MILESTONE = re.compile(r"\bmilestones?\b|\bcontingent\b|\bearn-?outs?\b|\bCVRs?\b|"
                        r"contingent value right", re.I)
