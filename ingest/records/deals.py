@@ -382,11 +382,7 @@ def extract_deals(doc: Document) -> list[Draft]:
             continue
         if current is not None and mentions and not any(m.canonical in current.key for m in mentions):
             current = None  # a sentence on other companies: the next deal's, not this one's terms
-        # (within three sentences, or any sentence of the next few that says it is the deal's:
-        # "Under the deal, Royalty Pharma would pay an initial $200 million at the closing")
-        if current is not None and (sent.index - current_at <= 3 or sent.index - current_at <= 6 and
-                                    _UNDER_THE_DEAL.match(sent.text)) and not sent.title and \
-                find_money(sent.text) and _TERMS.search(sent.text):
+        if current is not None and _gives_terms(sent, sent.index - current_at):
             add_money(current, sent, False)
             current_at = sent.index
     # a deals table's rows (HTML tables, and tables written with pipes); a deal the text also
@@ -413,6 +409,14 @@ _LIST_KIND = [("acquisition", re.compile(r"\bM&A\b|acquisitions\b|takeovers\b|bu
               ("collaboration", re.compile(r"\bcollaborations\b|\bpartnerships\b", re.I))]
 _NOT_PAIR = re.compile(r"^(?:FDA|EMA|NMPA|MHRA|PMDA|CHMP|EU|EC|US|UK|USA|U\.S\.|NDA|BLA|MAA|IND|"
                        r"Phase|Ph|Q[1-4]|H[12]|PD-1|PD-L1|CAR-T|ADC|ADCs|mAb|R&D|M&A|IPO|CEO|CFO)$")
+
+
+def _gives_terms(sent: Sentence, distance: int) -> bool:
+    """The sentence gives terms of the deal `distance` sentences before it: an amount and a word
+    of terms, within three sentences, or up to six when it says it is the deal's ("Under the deal,
+    Royalty Pharma would pay an initial $200 million at the closing")."""
+    return (distance <= 3 or distance <= 6 and bool(_UNDER_THE_DEAL.match(sent.text))) and \
+        not sent.title and bool(find_money(sent.text)) and bool(_TERMS.search(sent.text))
 
 
 def _slash_pairs(doc: Document, sent: Sentence, deals: list[Draft]) -> None:
