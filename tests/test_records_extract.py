@@ -37,6 +37,11 @@ DOCS = sorted(CORPUS.iterdir()) + sorted(TRADEPRESS.iterdir()) + sorted(RECORDS_
     ("USD 300m", 300e6, "USD"),
     ("worth as much as USD2.9 billion", 2.9e9, "USD"),  # the code written against the number
     ("RMB5bn", 5e9, "CNY"),
+    # the country names the currency
+    ("investing an additional 380 million Danish kroner in its plant", 380e6, "DKK"),
+    ("2 billion Canadian dollars", 2e9, "CAD"),
+    ("500 million South Korean won", 500e6, "KRW"),
+    ("12 million Swiss francs", 12e6, "CHF"),
 ])
 def test_money_in_units_with_its_currency(text, value, currency):
     found = find_money(text)

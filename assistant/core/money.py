@@ -35,6 +35,13 @@ USD_RATES = {
     "HKD": 0.128, "SGD": 0.74,
 }
 
+# "380 million Danish kroner", "2 billion Canadian dollars": the country says which currency
+_NATIONAL = {"danish kroner": "DKK", "danish krone": "DKK", "swedish kronor": "SEK", "norwegian kroner": "NOK",
+             "norwegian krone": "NOK", "canadian dollars": "CAD", "australian dollars": "AUD",
+             "hong kong dollars": "HKD", "singapore dollars": "SGD", "japanese yen": "JPY",
+             "chinese yuan": "CNY", "indian rupees": "INR", "south korean won": "KRW", "korean won": "KRW",
+             "british pounds": "GBP"}
+_NATIONAL_WORDS = sorted({k.rsplit(" ", 1)[0] for k in _NATIONAL}, key=len, reverse=True)
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"trillion|billions?|millions?|thousand|crore|lakh|bn|bln|mn|mln|tn|mm|m|b|k"
 _PREFIX = re.compile(
@@ -42,8 +49,8 @@ _PREFIX = re.compile(
     rf"|INR|Rs\.?|DKK|SEK|NOK|CAD|AUD|HKD|SGD)(?![A-Za-z])\.?)\s?(?P<num>{_NUM})"  # "USD2.9 billion" too
     rf"(?:\s?(?P<scale>{_SCALE})\b)?", re.I)
 _SUFFIX = re.compile(
-    rf"(?P<num>{_NUM})\s?(?P<scale>{_SCALE})?\s(?P<cur>(?:US |Swiss )?(?:dollars?|euros?|pounds|"
-    rf"francs|yen|yuan|renminbi|won|rupees|kroner|kronor))\b", re.I)
+    rf"(?P<num>{_NUM})\s?(?P<scale>{_SCALE})?\s(?P<cur>(?:(?:US|Swiss|{'|'.join(_NATIONAL_WORDS)}) )?"
+    rf"(?:dollars?|euros?|pounds|francs|yen|yuan|renminbi|won|rupees|kroner|kronor|krone))\b", re.I)
 _AFTER_CODE = re.compile(rf"(?P<num>{_NUM})\s?(?P<scale>{_SCALE})?\s(?P<cur>USD|EUR|GBP|CHF|JPY|CNY|"
                          rf"RMB|KRW|INR|DKK|SEK|NOK|CAD|AUD|HKD)\b")
 _PER = re.compile(r"^\s*(?:a|per)\s+(?:[A-Z][\w&.-]*\s+)?(?:share|patient|dose|unit|vial|year|month|treatment|course)\b"
@@ -79,6 +86,8 @@ def _number(num: str, scale: str | None) -> float:
 
 def _currency(raw: str) -> str | None:
     raw = raw.strip().rstrip(".").lower()
+    if raw in _NATIONAL:
+        return _NATIONAL[raw]
     raw = re.sub(r"^(us|swiss) ", "", raw) if raw not in ("swiss francs",) else raw
     return _SYMBOLS.get(raw) or _WORDS.get(raw) or _WORDS.get(raw.rstrip("s"))
 
