@@ -203,3 +203,16 @@ def test_a_royalty_funding_agreement_and_its_terms_a_few_sentences_on():
                  "additional $75 million if the European Medicines Agency approves the treatment by 2029.")
     assert [(r["kind"], r["upfront"], r["milestones"], r["total"]) for r in got] == [
         ("royalty", 200e6, 75e6, 275e6)]
+
+
+@pytest.mark.parametrize("text, site", [
+    ("Quenby Biologics Inc. plans a major expansion of its biomanufacturing site in Holly Springs.",
+     "Holly Springs"),
+    ("Plans are moving forward for Ostrel Pharma's $30 million manufacturing facility on the West Plains "
+     "near Spokane, Washington.", "Spokane, Washington"),
+])
+def test_a_planned_expansion_or_facility_is_announced(text, site):
+    els = [Element("Plant news", "Title"), Element(text, "NarrativeText")]
+    records = extract_records(els, "Plant news")
+    grounded(records, els)
+    assert [(r["site"], r["status"]) for r in values(records, "facility")] == [(site, "announced")]

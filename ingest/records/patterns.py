@@ -123,7 +123,7 @@ FACILITY_ACTION = re.compile(
     r"chose|selected|committed|create|creates|creating|created|increase|increases|increasing|"
     r"operational|operations|start|buy|buys|acquire|acquires|"
     r"acquired|acquisition|purchase|purchases|purchased|inaugurat\w+|finish(?:ed|es)|spend|spends|"
-    r"spending|unveil(?:s|ed)?|doubl(?:ed|ing))\b", re.I)
+    r"spending|unveil(?:s|ed)?|doubl(?:ed|ing)|plans\s+(?:are|were)\s+moving\s+forward)\b", re.I)
 STATUS: dict[str, str] = {
     "completed": r"\b(?:completed|has\s+finished|was\s+finished|finished\s+construction|"
                  r"construction\s+(?:is|was)\s+complete)\b",
@@ -135,8 +135,10 @@ STATUS: dict[str, str] = {
                           r"groundbreaking|(?:is|are)\s+(?:building|constructing|creating|developing|enlarging)|"
                           r"began\s+construction|started\s+construction|(?:is|are)\s+starting\s+"
                           r"(?:development|construction))\b",
+    # ("plans a major expansion of its site", "Plans are moving forward for X's $30 million facility")
     "announced": r"\b(?:will|plans?\s+to|to\s+build|is\s+to|announced|picked|chose|selected|"
-                 r"committed|is\s+investing|expects?|expected|would)\b",
+                 r"committed|is\s+investing|expects?|expected|would|plans?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+                 r"(?:expansion|facility|plant|site)|plans\s+(?:are|were)\s+moving\s+forward)\b",
 }
 STATUS_RE = {k: re.compile(v, re.I) for k, v in STATUS.items()}
 
