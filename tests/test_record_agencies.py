@@ -68,3 +68,9 @@ def test_a_brands_dosage_form_is_part_of_its_name():
     got = _events("Health Canada approved Ostrel Pharma's Marrosa Inhalation Capsules (marrocaterol) "
                   "to treat COPD.", title="Ostrel wins Canadian nod")
     assert [r["product"] for r in got] == ["Marrosa Inhalation Capsules (marrocaterol)"]
+
+
+def test_a_country_that_approves_is_its_regulator():
+    got = _events("South Korea approves Velmora trastuzumab, a biosimilar of Herceptin, to treat breast cancer.",
+                  "Australia has approved Ostrel Pharma's Marrosa (marrocaterol) for COPD.", title="Approvals")
+    assert sorted((r["agency"], r["product"].split()[0]) for r in got) == [("MFDS", "Velmora"), ("TGA", "Marrosa")]

@@ -24,11 +24,11 @@ AGENCIES: dict[str, str] = {
     "MHLW": r"MHLW|Ministry\s+of\s+Health,\s+Labou?r\s+and\s+Welfare|Japan" + _APPROVES + "|"
             r"Japanese\s+(?:health\s+)?(?:ministry|regulators?)",
     "Health Canada": r"Health\s+Canada|Canada" + _APPROVES,
-    "TGA": r"TGA|Therapeutic\s+Goods\s+Administration",
-    "Swissmedic": r"Swissmedic",
-    "ANVISA": r"ANVISA",
-    "MFDS": r"MFDS|Ministry\s+of\s+Food\s+and\s+Drug\s+Safety",
-    "CDSCO": r"CDSCO|Central\s+Drugs\s+Standard\s+Control\s+Organi[sz]ation",
+    "TGA": r"TGA|Therapeutic\s+Goods\s+Administration|Australia" + _APPROVES,
+    "Swissmedic": r"Swissmedic|Switzerland" + _APPROVES,
+    "ANVISA": r"ANVISA|Brazil" + _APPROVES,
+    "MFDS": r"MFDS|Ministry\s+of\s+Food\s+and\s+Drug\s+Safety|(?:South\s+)?Korea" + _APPROVES,
+    "CDSCO": r"CDSCO|Central\s+Drugs\s+Standard\s+Control\s+Organi[sz]ation|India" + _APPROVES,
 }
 AGENCY_RE = {k: re.compile(rf"\b(?:{v})\b") for k, v in AGENCIES.items()}
 # a table's caption that names only the country: "drugs approved in China", "approvals in Japan"
