@@ -103,6 +103,11 @@ def test_other_shapes_are_left_alone(question, kind):
     ("How much is the deal worth?", None),
     ("Did UK competition regulators clear Halvorsen's takeover of Ventor?", "an approval"),
     ("Is it clear why the deal failed?", None),
+    # an approval the question dates its subject by is not what it asks about
+    ("How much did Ostrel stock rise on the OST-104 approval?", None),
+    ("When will Ostrel launch Velmora in Malaysia?", "the launch"),
+    ("How much start-up capital does Ostrel launch with?", None),
+    ("When will Ostrel's Harby facility start operating?", "the start of operations"),
 ])
 def test_the_deal_term_or_designation_asked_about(question, slot):
     found = slot_of(question)
@@ -115,6 +120,26 @@ def test_the_deal_term_or_designation_asked_about(question, slot):
 ])
 def test_a_sentence_states_the_upfront_or_not(sentence, holds):
     assert bool(slot_of("How much upfront?")[1].search(sentence)) == holds
+
+
+@pytest.mark.parametrize("question, sentence, holds", [
+    ("What stake in Ostrel did Halden already hold?",
+     "It currently holds 14.5% of Ostrel's outstanding shares and will buy the remainder.", True),
+    ("What stake in Ostrel did Halden already hold?", "Halden will buy Ostrel for $8 billion.", False),
+    ("When will Ostrel launch Velmora?", "Ostrel expects Velmora to be available in pharmacies in May.", True),
+    ("When will Ostrel launch Velmora?", "Malaysia granted Velmora sales approval on 7 February 2019.", False),
+    ("When will the Harby plant start production?", "The site has been operating since 2005.", True),
+    ("When will the Harby plant start production?", "The Harby plant will cost $40 million.", False),
+])
+def test_a_sentence_says_the_term_asked_or_not(question, sentence, holds):
+    assert bool(slot_of(question)[1].search(sentence)) == holds
+
+
+def test_a_share_of_people_may_be_given_in_words_not_a_first_half():
+    holds = answer_type("What share of Americans get vaccines from the Harby site?")[1]
+    assert holds.search("Currently, one in four Americans are administered a vaccine from this site.")
+    assert holds.search("About half of its sales come from Europe.")
+    assert not holds.search("The trial is due to start in the first half of 2025.")
 
 
 def test_a_premium_or_royalty_rate_is_asked_as_a_percentage():

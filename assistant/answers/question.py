@@ -21,7 +21,10 @@ _ANSWER_TYPES = [
     # A premium or a royalty rate is given as a percentage: "a 95% premium", "royalties of 10%".
     ("percentage", re.compile(r"\b(percent(age)?|share of|proportion|what fraction|% of|premium|"
                               r"royalty rates?|rates? of royalt\w*)\b", re.I),
-     re.compile(r"\d\s?%|\bper ?cent\b", re.I)),
+     # ("one in four Americans", "half of its sales")
+     re.compile(r"\d\s?%|\bper ?cent\b|\b(one|two|three|four|nine) in (two|three|four|five|ten|\d+)\b|"
+                r"(?<!first )(?<!second )\b(half|a third|a quarter|one-third|one-quarter|two-thirds|three-quarters) of\b"
+                r"(?! (?:19|20)\d\d| the year)", re.I)),
     ("temperature", re.compile(r"\b(temperature|how cold|how hot)\b", re.I),
      re.compile(r"°|\b(celsius|fahrenheit|degrees|kelvin)\b|[-−]\d+\s?°?c\b", re.I)),
     # Jobs and capacity before "count" and "amount": "How many people will the site employ?" is
@@ -105,7 +108,10 @@ _SLOTS = [
     ("the premium", re.compile(r"\bpremium\b", re.I), re.compile(r"\bpremium\b", re.I)),
     ("the price per share", re.compile(r"\bper[- ]share\b|\ba share\b|\bshare price\b", re.I),
      re.compile(r"\bper[- ]share\b|\ba share\b|/share\b|\beach (\w+ )?share\b|\bper (\w+ )?share\b", re.I)),
-    ("the stake", re.compile(r"\bstake\b", re.I), re.compile(r"\bstake\b|\bequity (interest|investment)\b", re.I)),
+    # ("It currently holds 14.5% of GRAIL's outstanding shares")
+    ("the stake", re.compile(r"\bstake\b", re.I),
+     re.compile(r"\bstake\b|\bequity (interest|investment)\b|\d\s?%\s+(of|in)\s+(\S+\s+){0,3}?"
+                r"(shares|stock|equity|capital)\b|\b(own|owns|owned|holds|held)\s+(about\s+|roughly\s+)?\d", re.I)),
     ("the closing", re.compile(r"\b(expected|set|due|slated|on track) to (close|complete)\b|"
                                r"\bclos(e|ing) (of )?the (deal|acquisition|transaction|merger)\b|"
                                r"\bwhen (will|does|did|is) .{0,60}\b(close|closing)\b", re.I),
@@ -123,6 +129,15 @@ _SLOTS = [
     ("a priority review", re.compile(r"\bpriority review\b", re.I), re.compile(r"\bpriority review\b", re.I)),
     ("an accelerated approval", re.compile(r"\baccelerated approval\b", re.I),
      re.compile(r"\baccelerated (approval|assessment)\b", re.I)),
+    # a launch is not an approval ("When will PanGen launch Erisa?" is not answered by the date
+    # Malaysia approved it), nor a plant's start of work its history ("operating since 2005")
+    ("the launch", re.compile(r"\blaunch(es|ed|ing)?\b(?!\s+with\b)", re.I),
+     re.compile(r"\blaunch|\bavailable\b|\bon the market\b|\bcommerciali[sz]|\bto market\b|\bsell", re.I)),
+    ("the start of operations", re.compile(r"\b(start|begin|commence)\w*\s+(production|operations?|operating|"
+                                           r"manufacturing|making)\b|\bbe (operational|online|up and running)\b|"
+                                           r"\bcome online\b", re.I),
+     re.compile(r"\b(start|begin|began|begun|commenc|operational|online|production|operat|up and running|"
+                r"open|complet|ready|GMP|manufactur)\w*", re.I)),
     # what a drug is for: "Levadex indication?" is not answered by "the FDA has sent a Complete
     # Response letter on its New Drug Application for Levadex"
     ("the indication", re.compile(r"\bindications?\b|\bfor what (disease|condition)s?\b|"
@@ -150,10 +165,17 @@ _OUTCOME = re.compile(r"\b(results?|data|show(ed|n)?|read-?outs?|outcomes?|effic
                       r"found|demonstrated?)\b", re.I)
 
 
+# an approval the question dates or explains its subject by, not the thing it asks about
+_APPROVAL_AS_CONTEXT = re.compile(r"\b(on|after|following|since|upon|before|with)\s+(the\s+|its\s+|their\s+)?"
+                                  r"(\S+\s+){0,3}?approvals?\b", re.I)
+
+
 def slot_of(question: str) -> tuple[str, re.Pattern] | None:
     """The deal term or designation the question asks about, and what a sentence giving it says;
     or the things a "how many" counts, or the phase of the trial it asks about."""
     for name, asks, holds in _SLOTS:
+        if name == "an approval" and _APPROVAL_AS_CONTEXT.search(question):
+            continue  # "How much did New River stock rise on the NRP104 approval?": not what is asked
         if asks.search(question):
             return name, holds
     m = _COUNTED.search(question)
