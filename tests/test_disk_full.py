@@ -346,3 +346,22 @@ def _ignore(fn):
         fn()
     except httpx.HTTPError:
         pass
+
+
+def test_a_write_reserve_is_set_aside_and_refused_cleanly_when_the_disk_is_too_full(small_fs):
+    """The writer sets disk aside before it writes (`assistant.index.reserve`): without it, a
+    segment write that filled the disk could not drop its half-written segment (SQLite needs free
+    space to delete rows) and left it behind."""
+    from assistant.index.errors import DiskFullError
+    from assistant.index.reserve import reserve
+
+    settings = make_settings(small_fs, CORPUS, chroma_path=small_fs / "chroma")
+    held = reserve(settings, 4 << 20)
+    assert held.path.stat().st_size == 4 << 20
+    held.release()
+    assert not (small_fs / "chroma" / ".write-reserve").exists()
+    filler = fill(small_fs, leave=1 << 20)
+    with pytest.raises(DiskFullError, match="nothing was written"):
+        reserve(settings, 4 << 20)
+    assert not (small_fs / "chroma" / ".write-reserve").exists()
+    filler.unlink()

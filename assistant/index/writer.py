@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.core.collections import collection_of
 from assistant.index.errors import DiskFullError, StoreError, is_disk_full
+from assistant.index.reserve import Reserve, reserve
 from assistant.index.store import (
     ChunkStore,
     Record,
@@ -102,89 +103,94 @@ class IndexWriter:
         name = None
         written = 0
         n_chunks = sum(len(c) for _, c in self._adds)
-        try:
-            if n_chunks:
-                name = store.new_segment_name()
-                col = store.create_segment(name, self.embedder, self.dimension)
-                ids, docs, metas, embs = [], [], [], []
-                doc_rows, kw_rows = [], []
-                for row, (info, chunks) in enumerate(self._adds):
-                    doc_rows.append((info["source"], info["version"]))
-                    for c in chunks:
-                        meta = dict(c.metadata)
-                        meta["source"] = info["source"]
-                        meta["doc_version"] = info["version"]
-                        meta["collection"] = collection_of(info)
-                        idx = int(meta["chunk_index"])
-                        ids.append(f"{info['version']}:{idx}")
-                        docs.append(c.text)
-                        metas.append(meta)
-                        embs.append(c.embedding)
-                        toks = c.terms if c.terms is not None else (
-                            terms(c.text) + terms(meta.get("title", "")))
-                        kw_rows.append((row, idx, toks))
-                batch = max(1, min(ADD_BATCH, store.client.get_max_batch_size()))
-                for i in range(0, len(ids), batch):
-                    col.add(ids=ids[i:i + batch], documents=docs[i:i + batch],
-                            metadatas=metas[i:i + batch],
-                            embeddings=np.asarray(embs[i:i + batch], dtype=np.float32))
-                    if i == 0:
-                        self._check("mid_vectors")
-                written = len(ids)
-                self._check("after_vectors")
-                write_segment(store.keyword_dir / name, doc_rows, kw_rows,
-                              meta={"collections": 1})
-                self._check("after_keyword")
-        except BaseException as exc:
-            if name is not None:
-                store.drop_segment(name)
-            if is_disk_full(exc):
-                raise DiskFullError(
-                    "disk full while writing the index; the half-written segment was removed and "
-                    "the previous index keeps answering") from exc
-            raise
-        # The switch: one manifest write.
-        seq = state["seq"] + 1
-        try:
-            counts = self._counts_after(state, name)
-        except Exception as exc:  # unknown counts only delay a merge: the merge check recounts
-            log.warning("could not update the live-chunk counts (recounted next): %s", exc)
-            counts = None
-        records = []
-        for info, _ in self._adds:
-            # The segment holding this version (the counts use it). Without a segment (no chunk
-            # written) the hint is voided explicitly: an upsert would keep the old one.
-            hint = {"segment": name, "segment_version": info["version"]} if name is not None \
-                else {"segment_version": ""}
-            records.append(dict(info, seq=seq, **hint))
-        added = {r["source"] for r in records}
-        for rec in self.updates:
-            if rec["source"] not in added:
-                records.append(dict(rec, seq=seq))
-        for source in self._removes:
-            if source not in added:
-                records.append({"source": source, "version": "", "chunks": 0, "seq": seq,
-                                "removed_at": time.time()})
-        new_state = dict(state, seq=seq, embedder=self.embedder, dimension=self.dimension,
-                         counts=counts)
-        if self.replace:
-            new_state["segments"] = [name] if name is not None else []
-            new_state["retired"] = state["retired"] + [[n, time.time()] for n in state["segments"]]
-        elif name is not None:
-            new_state["segments"] = state["segments"] + [name]
-        if self.failed is not None:
-            new_state["failed"] = self.failed
-        if records or name is not None or self.failed != state["failed"] or self.replace:
+        # disk set aside while the segment is written, freed before a half-written one is dropped
+        # and after the switch (`assistant.index.reserve`)
+        with reserve(store.settings) if n_chunks else Reserve(None) as held:
             try:
-                store.commit(new_state, records)
+                if n_chunks:
+                    name = store.new_segment_name()
+                    col = store.create_segment(name, self.embedder, self.dimension)
+                    ids, docs, metas, embs = [], [], [], []
+                    doc_rows, kw_rows = [], []
+                    for row, (info, chunks) in enumerate(self._adds):
+                        doc_rows.append((info["source"], info["version"]))
+                        for c in chunks:
+                            meta = dict(c.metadata)
+                            meta["source"] = info["source"]
+                            meta["doc_version"] = info["version"]
+                            meta["collection"] = collection_of(info)
+                            idx = int(meta["chunk_index"])
+                            ids.append(f"{info['version']}:{idx}")
+                            docs.append(c.text)
+                            metas.append(meta)
+                            embs.append(c.embedding)
+                            toks = c.terms if c.terms is not None else (
+                                terms(c.text) + terms(meta.get("title", "")))
+                            kw_rows.append((row, idx, toks))
+                    batch = max(1, min(ADD_BATCH, store.client.get_max_batch_size()))
+                    for i in range(0, len(ids), batch):
+                        col.add(ids=ids[i:i + batch], documents=docs[i:i + batch],
+                                metadatas=metas[i:i + batch],
+                                embeddings=np.asarray(embs[i:i + batch], dtype=np.float32))
+                        if i == 0:
+                            self._check("mid_vectors")
+                    written = len(ids)
+                    self._check("after_vectors")
+                    write_segment(store.keyword_dir / name, doc_rows, kw_rows,
+                                  meta={"collections": 1})
+                    self._check("after_keyword")
             except BaseException as exc:
+                held.release()  # (deleting the half-written segment needs free space)
                 if name is not None:
                     store.drop_segment(name)
                 if is_disk_full(exc):
-                    raise DiskFullError("disk full while switching the index; the previous index "
-                                        "keeps answering") from exc
+                    raise DiskFullError(
+                        "disk full while writing the index; the half-written segment was removed and "
+                        "the previous index keeps answering") from exc
                 raise
-        self._check("after_switch")
+            # The switch: one manifest write.
+            seq = state["seq"] + 1
+            try:
+                counts = self._counts_after(state, name)
+            except Exception as exc:  # unknown counts only delay a merge: the merge check recounts
+                log.warning("could not update the live-chunk counts (recounted next): %s", exc)
+                counts = None
+            records = []
+            for info, _ in self._adds:
+                # The segment holding this version (the counts use it). Without a segment (no chunk
+                # written) the hint is voided explicitly: an upsert would keep the old one.
+                hint = {"segment": name, "segment_version": info["version"]} if name is not None \
+                    else {"segment_version": ""}
+                records.append(dict(info, seq=seq, **hint))
+            added = {r["source"] for r in records}
+            for rec in self.updates:
+                if rec["source"] not in added:
+                    records.append(dict(rec, seq=seq))
+            for source in self._removes:
+                if source not in added:
+                    records.append({"source": source, "version": "", "chunks": 0, "seq": seq,
+                                    "removed_at": time.time()})
+            new_state = dict(state, seq=seq, embedder=self.embedder, dimension=self.dimension,
+                             counts=counts)
+            if self.replace:
+                new_state["segments"] = [name] if name is not None else []
+                new_state["retired"] = state["retired"] + [[n, time.time()] for n in state["segments"]]
+            elif name is not None:
+                new_state["segments"] = state["segments"] + [name]
+            if self.failed is not None:
+                new_state["failed"] = self.failed
+            if records or name is not None or self.failed != state["failed"] or self.replace:
+                try:
+                    store.commit(new_state, records)
+                except BaseException as exc:
+                    held.release()
+                    if name is not None:
+                        store.drop_segment(name)
+                    if is_disk_full(exc):
+                        raise DiskFullError("disk full while switching the index; the previous index "
+                                            "keeps answering") from exc
+                    raise
+            self._check("after_switch")
         merged = self.maintain()
         info = CommitInfo(segment=name, chunks_written=written, docs_added=len(self._adds),
                           docs_removed=len(self._removes), merged=merged,
@@ -323,8 +329,13 @@ class IndexWriter:
             # The live versions among the candidates' documents: their records only (the
             # candidates' own document lists name them), unless every record was read above.
             versions = {d["version"]: d for s, d in live_docs.items() if s in sources}
-            merged_name = store.new_segment_name()
-            col = store.create_segment(merged_name, self.embedder, self.dimension)
+            held = reserve(store.settings)  # (as in `commit`)
+            try:
+                merged_name = store.new_segment_name()
+                col = store.create_segment(merged_name, self.embedder, self.dimension)
+            except BaseException:
+                held.release()
+                raise
             doc_rows: list[tuple[str, str]] = []
             row_of: dict[str, int] = {}
             kw_rows = []
@@ -353,8 +364,10 @@ class IndexWriter:
                 write_segment(store.keyword_dir / merged_name, doc_rows, kw_rows,
                               meta={"collections": 1})
             except BaseException:
+                held.release()
                 store.drop_segment(merged_name)
                 raise
+            held.release()
             copied = len(kw_rows)
             # Same version, same seq (readers see no change): only where the version now lives.
             moved = [dict(versions[ver], segment=merged_name, segment_version=ver)
