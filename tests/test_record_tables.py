@@ -154,3 +154,25 @@ def test_a_products_card_with_its_approval_date():
         {"agency": "FDA", "action": "approval", "product": "HARVELO", "sponsor": "Quenby Nordisk, Inc.",
          "indication": "iron deficiency anemia", "date": "2020-01-16"}]
     _grounded(records, els)
+
+
+def test_a_health_canada_table_of_notices_of_compliance_with_conditions():
+    """The page names one agency; the heading over the table ("Notice of Compliance with
+    conditions") says every row is a conditional approval, its date column the notice's date."""
+    els = [Element("Health Canada · Symbol of the Government of Canada · Home", "NarrativeText"),
+           Element("Notice of Compliance with conditions (NOC/c)", "Title"),
+           Element("An NOC/c is an authorization to market a drug (that is, a Notice of Compliance (NOC)) "
+                   "with the condition that the sponsor undertake additional studies.", "NarrativeText"),
+           Element("Notice of Compliance with conditions", "Title"),
+           Element("Brand Name: Velmora; Company Name: Quenby Therapeutics, Inc.; Active Ingredient: "
+                   "velnatide; Date of Issuance of NOC/c: May 17, 2012", "TableRow"),
+           Element("Brand Name: MARROSA; Company Name: Ostrel Pharma Canada Inc.; Active Ingredient: "
+                   "marrocaterol; Date of Issuance of NOC/c: July 22, 2010. Conditions were met on "
+                   "August 18, 2011.", "TableRow")]
+    records = extract_records(els, "Notice of Compliance with conditions (NOC/c)")
+    _grounded(records, els)
+    assert _values(records, "regulatory") == [
+        {"agency": "Health Canada", "action": "conditional_approval", "product": "Velmora",
+         "sponsor": "Quenby Therapeutics, Inc.", "date": "2012-05-17"},
+        {"agency": "Health Canada", "action": "conditional_approval", "product": "MARROSA",
+         "sponsor": "Ostrel Pharma Canada Inc.", "date": "2010-07-22"}]

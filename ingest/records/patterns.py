@@ -67,9 +67,12 @@ ACTIONS: dict[str, str] = {
                         r"treatment\b",
     "ind_clearance": r"IND\s+(?:approval|clearance)s?|clear(?:ed|s)\s+(?:the\s+|an\s+|its\s+)?IND",
     "conditional_approval": r"conditional(?:ly)?\s+(?:marketing\s+)?(?:approv(?:al|als|ed|e)|"
-                            r"authori[sz](?:ation|ations|ed))|\bCMA\b",
+                            r"authori[sz](?:ation|ations|ed))|\bCMA\b|"
+                            # Health Canada's: "Notice of Compliance with conditions (NOC/c)"
+                            r"Notices?\s+of\s+Compliance\s+with\s+conditions|\bNOC/c\b",
     "tentative_approval": r"tentative(?:ly)?\s+approv(?:al|als|ed|e)",
-    "approval": r"approv(?:ed|es|e|al|als)|authori[sz](?:ed|ation)|marketing\s+authori[sz]ation",
+    "approval": r"approv(?:ed|es|e|al|als)|authori[sz](?:ed|ation)|marketing\s+authori[sz]ation|"
+                r"Notices?\s+of\s+Compliance\b",
     "designation": r"design(?:ation|ations|ated)|grant(?:ed|s)?|award(?:ed|s)?|put\s+[^.]{0,40}"
                    r"\binto\s+its|status|received|receives|gains?|gained|scheme|won|wins|"
                    r"land(?:ed|s)|hand(?:ed|s)|earn(?:ed|s)|secur(?:ed|es)|obtain(?:ed|s)",

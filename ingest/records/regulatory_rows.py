@@ -150,7 +150,8 @@ def regulatory_rows(doc: Document, agency: tuple[str, object] | None) -> tuple[l
 # the date column of a table of approvals: "Date", "Approval date", "Time of approval"
 _DATE_COLUMN = re.compile(r"\bdate\b|\btime\s+of\s+approval\b", re.I)
 # "Table 1. FDA Biopharmaceutical Approvals in 2009": a caption that says every row was approved
-_CAPTION = re.compile(r"\bapprov(?:als|ed)\b", re.I)
+# (Health Canada's "Notice of Compliance (with conditions)" is its approval)
+_CAPTION = re.compile(r"\bapprov(?:als|ed)\b|\bNotices?\s+of\s+Compliance\b|\bNOC(?:/c)?\b", re.I)
 
 
 def _caption(doc: Document, first_row: int, agency: tuple[str, object] | None
@@ -190,7 +191,10 @@ def _caption_event(doc: Document, i: int, index: int, cells: dict, product_label
     # a remark that qualifies the approval ("Conditionally approved ..."): the row's own action
     remark = next(((c, a) for lb, c in cells.items() if c is not product and not _INDICATION.search(lb)
                    for a in [_action(c.value(text))] if a and a != "approval"), None)
-    action = remark[1] if remark else "approval"
+    # (a caption of conditional approvals, "Notice of Compliance with conditions", says so of each)
+    qualified = _action(caption_sent.text)
+    action = remark[1] if remark else qualified if qualified in ("conditional_approval",
+                                                                 "tentative_approval") else "approval"
     draft = Draft("regulatory", first=index, key=(agency, action, None, name.lower()))
     draft.names = {name.lower()}
     draft.put("agency", agency, agency_sent)

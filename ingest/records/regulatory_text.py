@@ -28,7 +28,7 @@ _NOT_PRODUCT = set("""FDA EMA NMPA MHRA PMDA CHMP PRIME RMAT ORPHAN BREAKTHROUGH
     Investigational New January February March April May June July August September October
     November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Last Next Both
     Beyond Despite Moreover However Meanwhile Also Under With From Scheme Status Gene Cell
-    Photo Image Credit Caption Covid COVID
+    Photo Image Credit Caption Covid COVID Notice Notices Compliance Conditions
     Sanfilippo Transpher Pulmonary Arterial Hypertension Type Diabetes Syndrome Disease Today
     Rare Most Related Read More News Source Date Publisher Grants Gains Receives Wins Accepted
     Accepts Approves Approved Regenerative Advanced Accelerated Conditional Marketing
