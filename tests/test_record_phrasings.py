@@ -216,3 +216,10 @@ def test_a_planned_expansion_or_facility_is_announced(text, site):
     records = extract_records(els, "Plant news")
     grounded(records, els)
     assert [(r["site"], r["status"]) for r in values(records, "facility")] == [(site, "announced")]
+
+
+def test_the_total_raised_to_date_is_not_the_rounds_amount():
+    got = _deals("Quenby Biopharmaceuticals Co. Ltd. has closed a US$ 43m Series B financing.",
+                 "The round, which brings Quenby Biopharmaceuticals' total capital raised since 2016 to over "
+                 "US$ 100m, was led by Delos Capital.")
+    assert [(r["kind"], r["total"]) for r in got] == [("investment", 43e6)]

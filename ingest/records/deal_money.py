@@ -18,6 +18,12 @@ _AFTER_END = re.compile(r"[;:(]|,\s+(?:bringing|plus|with|which|while|taking|and
                         re.I)
 
 
+_CUMULATIVE = re.compile(r"\b(?:bring|brings|bringing|brought|tak(?:e|es|ing)|took)\b[^.;$€£]{0,100}\btotal\b"
+                         r"[^.;$€£]{0,80}\bto\s+(?:over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+)?$|"
+                         r"\b(?:total|cumulative)\s+(?:capital|funding|financing|investment)\s+(?:raised\s+)?"
+                         r"(?:to\s+date\s+)?(?:of|is|stands\s+at|to)\s+(?:over\s+|more\s+than\s+|about\s+)?$", re.I)
+
+
 def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
                 hi: int | None = None) -> str | None:
     """upfront / milestones / total for an amount, by the words around it; None when the amount
@@ -34,6 +40,8 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
                                    before[-40:], re.I) or \
             re.search(r"\bmarket\b", after[:25], re.I):
         return None
+    if _CUMULATIVE.search(text[max(lo, money.start - 160):money.start]):
+        return None  # "which brings its total capital raised since 2016 to over US$ 100m": all rounds
     clause_after = _AFTER_END.split(after, maxsplit=1)[0]
     if re.match(r"\s*(?:in|of)\s+(?:total|aggregate)\b|\s*(?:in\s+)?total\b", clause_after, re.I):
         return "total"
