@@ -367,3 +367,21 @@ def test_a_month_is_no_second_name_of_the_value_asked(tmp_path, embedder):
     *_, assistant = index_copy(tmp_path / "idx", docs, embedder)
     a = assistant.ask("Who put money into Amerigen Pharmaceuticals in January 2015 and how much?").answer
     assert "do not report" not in a.answer and "$35M" in a.answer and "Fosun" in a.answer, a.answer
+
+
+def test_a_note_that_the_copy_breaks_off_is_no_answer(tmp_path, embedder):
+    """"Which company holds Tazverik per the MIMS January 2020 list?" was answered with the page's
+    own note "[The stored copy breaks off here, in the Tazverik entry; its company ... are not in
+    it.]" as if it were a fact (spent heldout16); such a note alone is a hedge."""
+    from tests.conftest import index_copy
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "approvals-list.txt").write_text(
+        "New drug approvals, January 2020\n\n"
+        "Harvoni (ledipasvir): Ostrel Pharma, approved January 3, 2020, for chronic hepatitis C.\n\n"
+        "Velmora (velnatide): [The stored copy breaks off here, in the Velmora entry; its company, "
+        "approval date and indication are not in it.]\n")
+    *_, assistant = index_copy(tmp_path / "idx", docs, embedder)
+    a = assistant.ask("Which company holds Velmora per the January 2020 list?").answer
+    assert a.kind == "hedged" and a.answer.startswith("The documents do not state it plainly."), a.answer

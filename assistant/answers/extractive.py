@@ -97,6 +97,10 @@ _SIZE = re.compile(r"\b(bigger|larger|greater|higher|more|smaller|lower|less|few
                    re.IGNORECASE)
 _MONTH_TERMS = frozenset(terms("January February March April May June July August September October "
                                "November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec"))
+# a note on the copy of a page, not a statement of it: where a stored copy breaks off, a paywall
+_COPY_NOTE = re.compile(r"(?:^\W*|\[)(?:The|This)\s+(?:stored\s+)?(?:copy|page|article|text)\s+(?:breaks\s+off|"
+                        r"ends|is\s+cut|stops)\b|\b(?:subscribe|log\s+in|sign\s+in|register)\s+to\s+"
+                        r"(?:read|continue|view)\b", re.I)
 _DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})\b(?!,?\s*\d{3})")
 _TIME = re.compile(r"\b(earlier|later|sooner|first|older|newer)\b", re.IGNORECASE)
 # What a comparison of size measures, by the question's words: jobs, floor space, capacity; else
@@ -451,6 +455,11 @@ class ExtractiveGenerator:
         # a month the question dates its subject by ("in August 2022") is no premise: the
         # sentence giving the fact seldom repeats it, and the page's date says it
         unreported = [a for a in unreported if a.term not in _MONTH_TERMS]
+        # A note on the copy itself ("[The stored copy breaks off here, in the Tazverik entry;
+        # its company ... are not in it.]", "Subscribe to read the full article") states no
+        # fact: an answer of such notes alone says the documents do not give it
+        if chosen and all(_COPY_NOTE.search(c.text) for c in chosen):
+            return self._not_plain(chosen, p_answer, "it")
         return self._compose(chosen, p_answer, unreported)
 
     def p_answer(self, q: _Question, ranked: list[Candidate], passages: list[Passage]) -> float:
