@@ -108,6 +108,10 @@ def test_other_shapes_are_left_alone(question, kind):
     ("When will Ostrel launch Velmora in Malaysia?", "the launch"),
     ("How much start-up capital does Ostrel launch with?", None),
     ("When will Ostrel's Harby facility start operating?", "the start of operations"),
+    ("What valuation did Ostrel's series C imply?", "the valuation"),
+    ("What's the Halden-Ostrel deal valued at?", None),
+    ("What deficiencies did the FDA cite in Ostrel's CRL?", "the deficiencies"),
+    ("Why did the FDA issue a CRL for Velmora?", None),
 ])
 def test_the_deal_term_or_designation_asked_about(question, slot):
     found = slot_of(question)

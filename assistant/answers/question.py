@@ -129,6 +129,16 @@ _SLOTS = [
     ("a priority review", re.compile(r"\bpriority review\b", re.I), re.compile(r"\bpriority review\b", re.I)),
     ("an accelerated approval", re.compile(r"\baccelerated approval\b", re.I),
      re.compile(r"\baccelerated (approval|assessment)\b", re.I)),
+    # a company's valuation is not the round that set it ("What valuation did I-Mab's series C
+    # imply?" is not answered by "closed a $220m series C round"); asked as "valued at", a deal's
+    # price is its value, so only the word "valuation" asks this
+    ("the valuation", re.compile(r"\bvaluations?\b|\b(pre|post)-money\b", re.I),
+     re.compile(r"\bvaluation|\bvalu(ed|ing)\b|\b(pre|post)-money\b|\bmarket (cap|value)", re.I)),
+    # what a complete response letter found wanting, not that it was sent
+    ("the deficiencies", re.compile(r"\bdeficienc\w*|\b(issues|concerns|problems|shortcomings)\s+"
+                                    r"(did|does|do|were|was)\b.{0,60}\b(cite|raise|flag|identif)", re.I),
+     re.compile(r"\bdeficienc|\bissues?\b|\bconcerns?\b|\bobservations?\b|\bproblems?\b|"
+                r"\brequest(s|ed)?\b|\badditional (data|studies|study|trial|information)\b|\bfindings?\b", re.I)),
     # a launch is not an approval ("When will PanGen launch Erisa?" is not answered by the date
     # Malaysia approved it), nor a plant's start of work its history ("operating since 2005")
     ("the launch", re.compile(r"\blaunch(es|ed|ing)?\b(?!\s+with\b)", re.I),
