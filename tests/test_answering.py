@@ -118,6 +118,9 @@ def test_clean_drops_footnote_digits_markers_and_emoji():
     assert clean("Cells grow on the platform.9 Next") == "Cells grow on the platform. Next"
     assert clean("Both confirmed [1][2] it 🚀.") == "Both confirmed it ."
     assert clean("It costs $1.2 billion.") == "It costs $1.2 billion."
+    assert clean("A plant in Lexington, Ky. (1).") == "A plant in Lexington, Ky."
+    assert clean("It will open the facility (2).") == "It will open the facility."
+    assert clean("Two goals: (1) speed and (2) scale.") == "Two goals: (1) speed and (2) scale."
 
 
 def test_list_question_gathers_one_item_per_document():

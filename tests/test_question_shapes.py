@@ -108,6 +108,7 @@ def test_other_shapes_are_left_alone(question, kind):
     ("When will Ostrel launch Velmora in Malaysia?", "the launch"),
     ("How much start-up capital does Ostrel launch with?", None),
     ("When will Ostrel's Harby facility start operating?", "the start of operations"),
+    ("How much is Ostrel investing in Harby, and when will the plant be operational?", None),
     ("What valuation did Ostrel's series C imply?", "the valuation"),
     ("What's the Halden-Ostrel deal valued at?", None),
     ("What deficiencies did the FDA cite in Ostrel's CRL?", "the deficiencies"),

@@ -69,6 +69,9 @@ _FOOTNOTE = re.compile(r"(?<=[a-z)][.,;:])\d{1,3}(?=\s|$)")
 # ... or to a lower-case word of four letters or more ("Type 1 diabetes2", "blood cancers3.");
 # names such as "p53", "CD19" or "IL6" keep their digits.
 _GLUED_FOOTNOTE = re.compile(r"\b([a-z]{4,})\d{1,2}(?=[\s.,;:)]|$)")
+# ... or in brackets at the sentence's end ("... in Lexington, Ky. (1).", "... the facility (2)."):
+# beside the answer's own [n] it reads as a second citation
+_BRACKETED_FOOTNOTE = re.compile(r"(?<=\.)\s\(\d{1,2}\)\.(?=\s|$)|\s\(\d{1,2}\)(?=[.;]?\s*$)")
 # Lines that describe the page, not the news: a bare address, a metadata line ("Date: ...",
 # "date 2024-11-22 author: ..."), a byline, a headline carrying its publisher and date
 # ("... | Fierce Biotech | 2025-05-14").
@@ -91,6 +94,7 @@ def clean(text: str) -> str:
     text = MARKER.sub("", text)
     text = _FOOTNOTE.sub("", text)
     text = _GLUED_FOOTNOTE.sub(r"\1", text)
+    text = _BRACKETED_FOOTNOTE.sub("", text)
     text = _EMOJI.sub("", text)
     return _WS.sub(" ", text).strip()
 

@@ -186,6 +186,8 @@ def slot_of(question: str) -> tuple[str, re.Pattern] | None:
     for name, asks, holds in _SLOTS:
         if name == "an approval" and _APPROVAL_AS_CONTEXT.search(question):
             continue  # "How much did New River stock rise on the NRP104 approval?": not what is asked
+        if name in ("the launch", "the start of operations") and facets(question):
+            continue  # "How much ..., and when will the plant be operational?": each facet's sentence
         if asks.search(question):
             return name, holds
     m = _COUNTED.search(question)
