@@ -3,6 +3,8 @@ verbatim span of the elements that states its value."""
 
 from __future__ import annotations
 
+from ingest.loading import Element
+from ingest.records.extract import extract_records
 from ingest.records.grounding import holds, verbatim
 
 
@@ -17,3 +19,12 @@ def grounded(records, els):
     for rec in records:
         for name, c in rec["fields"].items():
             assert verbatim(c["quote"], texts) and holds(name, c, None), (name, c)
+
+
+def extracted(title: str, texts, type_: str):
+    """The records of one type a page gives that has `title` as its headline and `texts` as its
+    paragraphs (cell values), every quote checked verbatim (`grounded`)."""
+    els = [Element(title, "Title")] + [Element(t, "NarrativeText") for t in texts]
+    records = extract_records(els, title)
+    grounded(records, els)
+    return values(records, type_)

@@ -5,16 +5,11 @@ wordings are the trade press's."""
 
 from __future__ import annotations
 
-from ingest.loading import Element
-from ingest.records.extract import extract_records
-from tests.record_checks import grounded, values
+from tests.record_checks import extracted
 
 
 def _events(*texts, title="Range of approvals in Japan"):
-    els = [Element(title, "Title")] + [Element(t, "NarrativeText") for t in texts]
-    records = extract_records(els, title)
-    grounded(records, els)
-    return values(records, "regulatory")
+    return extracted(title, texts, "regulatory")
 
 
 _MINISTRY = ("The Japanese Ministry of Health, Labour and Welfare has approved three Quenby Pharma products, one "

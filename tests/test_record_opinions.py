@@ -7,15 +7,11 @@ from __future__ import annotations
 
 from ingest.loading import Element
 from ingest.records.extract import extract_records
-from tests.record_checks import grounded, values
+from tests.record_checks import extracted, values
 
 
 def _events(*texts):
-    els = [Element("CHMP backs six medicines in May", "Title")] + [
-        Element(t, "NarrativeText") for t in texts]
-    records = extract_records(els, els[0].text)
-    grounded(records, els)
-    return values(records, "regulatory")
+    return extracted("CHMP backs six medicines in May", texts, "regulatory")
 
 
 _LEAD = ("The European Medicines Agency (EMA) Committee for Medicinal Products for Human Use (CHMP) "

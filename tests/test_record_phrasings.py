@@ -8,14 +8,11 @@ import pytest
 
 from ingest.loading import Element
 from ingest.records.extract import extract_records
-from tests.record_checks import grounded, values
+from tests.record_checks import extracted, grounded, values
 
 
 def _deals(*texts):
-    els = [Element("Deals this week", "Title")] + [Element(t, "NarrativeText") for t in texts]
-    records = extract_records(els, "Deals this week")
-    grounded(records, els)
-    return values(records, "deal")
+    return extracted("Deals this week", texts, "deal")
 
 
 @pytest.mark.parametrize("text, company, total", [
@@ -212,10 +209,8 @@ def test_a_royalty_funding_agreement_and_its_terms_a_few_sentences_on():
      "near Spokane, Washington.", "Spokane, Washington"),
 ])
 def test_a_planned_expansion_or_facility_is_announced(text, site):
-    els = [Element("Plant news", "Title"), Element(text, "NarrativeText")]
-    records = extract_records(els, "Plant news")
-    grounded(records, els)
-    assert [(r["site"], r["status"]) for r in values(records, "facility")] == [(site, "announced")]
+    assert [(r["site"], r["status"]) for r in extracted("Plant news", [text], "facility")] == [
+        (site, "announced")]
 
 
 def test_the_total_raised_to_date_is_not_the_rounds_amount():
