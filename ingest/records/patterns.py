@@ -31,11 +31,15 @@ AGENCIES: dict[str, str] = {
     "CDSCO": r"CDSCO|Central\s+Drugs\s+Standard\s+Control\s+Organi[sz]ation|India" + _APPROVES,
 }
 AGENCY_RE = {k: re.compile(rf"\b(?:{v})\b") for k, v in AGENCIES.items()}
+# The countries whose approvals name their regulator: (agency, how a sentence names the country,
+# its adjective, the agencies a page may name for it); `regulatory._IN_COUNTRY` reads them too.
+APPROVING_COUNTRIES = (("MHLW", "Japan", "Japanese", ("PMDA", "MHLW")), ("NMPA", "China", "Chinese", ("NMPA",)),
+                       ("Health Canada", "Canada", "Canadian", ("Health Canada",)),
+                       ("FDA", r"the\s+(?:US|U\.S\.|United\s+States)", r"(?:US|U\.S\.)", ("FDA",)))
 # a table's caption that names only the country: "drugs approved in China", "approvals in Japan"
 # (in a sentence, "Beyond its approval in China, ... from the FDA" names no agency by it)
-APPROVED_IN = {agency: re.compile(rf"\bapprov(?:ed|als?)\s+in\s+{country}\b") for agency, country in
-               (("NMPA", "China"), ("MHLW", "Japan"), ("FDA", r"the\s+(?:US|U\.S\.|United\s+States)"),
-                ("Health Canada", "Canada"))}
+APPROVED_IN = {agency: re.compile(rf"\bapprov(?:ed|als?)\s+in\s+{country}\b")
+               for agency, country, _, _ in APPROVING_COUNTRIES}
 
 DESIGNATIONS: dict[str, str] = {
     # the trade's abbreviations, in capitals only ("an odd result" is not one)

@@ -122,13 +122,10 @@ def _without_restated(drafts: list[Draft], inferred: set[int]) -> list[Draft]:
 
 # "received approval in Japan for ...", "news of Japanese approvals: ...": the country's
 # regulator (the one the document names, else the one that grants its marketing approvals)
-_COUNTRIES = (("Japan", "Japanese", ("PMDA", "MHLW"), "MHLW"), ("China", "Chinese", ("NMPA",), "NMPA"),
-              ("Canada", "Canadian", ("Health Canada",), "Health Canada"),
-              (r"the\s+(?:US|U\.S\.|United\s+States)", r"(?:US|U\.S\.)", ("FDA",), "FDA"))
 _IN_COUNTRY = [(re.compile(rf"\b(?:approv(?:ed|al|als)|authori[sz]ation)\s+in\s+{country}\b|"
                            rf"\b{adjective}\s+(?:regulatory\s+|marketing\s+)?approvals?(?=\s*:|\s+(?:for|of)\b)"),
                 named, default)
-               for country, adjective, named, default in _COUNTRIES]
+               for default, country, adjective, named in P.APPROVING_COUNTRIES]
 _COUNTRY_APPROVALS = re.compile(r"\b(?:Japanese|Chinese|Canadian)\s+(?:regulatory\s+|marketing\s+)?"
                                 r"approvals\b")
 # other places a product may be approved in: not the one agency of the document
