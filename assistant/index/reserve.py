@@ -11,13 +11,10 @@ mode the store's disk is the server's, and nothing is reserved here.
 from __future__ import annotations
 
 import errno
-import logging
 from pathlib import Path
 
 from assistant.core.config import Settings
 from assistant.index.errors import DiskFullError
-
-log = logging.getLogger(__name__)
 
 RESERVE_BYTES = 8 << 20  # a few MB: what dropping a half-written segment needs, with room to spare
 _BLOCK = 1 << 20

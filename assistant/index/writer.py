@@ -105,7 +105,7 @@ class IndexWriter:
         n_chunks = sum(len(c) for _, c in self._adds)
         # disk set aside while the segment is written, freed before a half-written one is dropped
         # and after the switch (`assistant.index.reserve`)
-        with reserve(store.settings) if n_chunks else Reserve(None) as held:
+        with reserve(store.settings) if n_chunks else Reserve(None) as room:
             try:
                 if n_chunks:
                     name = store.new_segment_name()
@@ -140,7 +140,7 @@ class IndexWriter:
                                   meta={"collections": 1})
                     self._check("after_keyword")
             except BaseException as exc:
-                held.release()  # (deleting the half-written segment needs free space)
+                room.release()  # (deleting the half-written segment needs free space)
                 if name is not None:
                     store.drop_segment(name)
                 if is_disk_full(exc):
@@ -183,7 +183,7 @@ class IndexWriter:
                 try:
                     store.commit(new_state, records)
                 except BaseException as exc:
-                    held.release()
+                    room.release()
                     if name is not None:
                         store.drop_segment(name)
                     if is_disk_full(exc):
@@ -329,45 +329,40 @@ class IndexWriter:
             # The live versions among the candidates' documents: their records only (the
             # candidates' own document lists name them), unless every record was read above.
             versions = {d["version"]: d for s, d in live_docs.items() if s in sources}
-            held = reserve(store.settings)  # (as in `commit`)
-            try:
+            with reserve(store.settings) as room:  # (disk set aside, as in `commit`)
                 merged_name = store.new_segment_name()
                 col = store.create_segment(merged_name, self.embedder, self.dimension)
-            except BaseException:
-                held.release()
-                raise
-            doc_rows: list[tuple[str, str]] = []
-            row_of: dict[str, int] = {}
-            kw_rows = []
-            try:
-                for name in candidates:
-                    buf: list = []
-                    for rec in iter_records(store.segment(name), include_embeddings=True):
-                        if rec.metadata.get("doc_version") not in versions:
-                            continue
-                        # Chunks written before collections existed get theirs stamped now.
-                        rec = Record(rec.id, rec.text, dict(
-                            rec.metadata,
-                            collection=collection_of(versions[rec.metadata["doc_version"]])),
-                            rec.embedding)
-                        buf.append(rec)
-                        src, ver = rec.metadata["source"], rec.metadata["doc_version"]
-                        if ver not in row_of:
-                            row_of[ver] = len(doc_rows)
-                            doc_rows.append((src, ver))
-                        kw_rows.append((row_of[ver], int(rec.metadata["chunk_index"]),
-                                        terms(rec.text) + terms(rec.metadata.get("title", ""))))
-                        if len(buf) >= ADD_BATCH:
-                            self._copy(col, buf)
-                            buf = []
-                    self._copy(col, buf)
-                write_segment(store.keyword_dir / merged_name, doc_rows, kw_rows,
-                              meta={"collections": 1})
-            except BaseException:
-                held.release()
-                store.drop_segment(merged_name)
-                raise
-            held.release()
+                doc_rows: list[tuple[str, str]] = []
+                row_of: dict[str, int] = {}
+                kw_rows = []
+                try:
+                    for name in candidates:
+                        buf: list = []
+                        for rec in iter_records(store.segment(name), include_embeddings=True):
+                            if rec.metadata.get("doc_version") not in versions:
+                                continue
+                            # Chunks written before collections existed get theirs stamped now.
+                            rec = Record(rec.id, rec.text, dict(
+                                rec.metadata,
+                                collection=collection_of(versions[rec.metadata["doc_version"]])),
+                                rec.embedding)
+                            buf.append(rec)
+                            src, ver = rec.metadata["source"], rec.metadata["doc_version"]
+                            if ver not in row_of:
+                                row_of[ver] = len(doc_rows)
+                                doc_rows.append((src, ver))
+                            kw_rows.append((row_of[ver], int(rec.metadata["chunk_index"]),
+                                            terms(rec.text) + terms(rec.metadata.get("title", ""))))
+                            if len(buf) >= ADD_BATCH:
+                                self._copy(col, buf)
+                                buf = []
+                        self._copy(col, buf)
+                    write_segment(store.keyword_dir / merged_name, doc_rows, kw_rows,
+                                  meta={"collections": 1})
+                except BaseException:
+                    room.release()  # (deleting the half-written segment needs free space)
+                    store.drop_segment(merged_name)
+                    raise
             copied = len(kw_rows)
             # Same version, same seq (readers see no change): only where the version now lives.
             moved = [dict(versions[ver], segment=merged_name, segment_version=ver)
