@@ -24,6 +24,11 @@ _CUMULATIVE = re.compile(r"\b(?:bring|brings|bringing|brought|tak(?:e|es|ing)|to
                          r"(?:to\s+date\s+)?(?:of|is|stands\s+at|to)\s+(?:over\s+|more\s+than\s+|about\s+)?$", re.I)
 
 
+# an amount due when something happens: "an additional $75 million if the EMA approves it"
+_CONTINGENT = re.compile(r"\s+(?:if|once|when|upon|on)\s+(?:the\s+)?(?:[\w-]+\s+){0,5}?(?:approv|achiev|reach|"
+                         r"meet|hit|succe)", re.I)
+
+
 def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
                 hi: int | None = None) -> str | None:
     """upfront / milestones / total for an amount, by the words around it; None when the amount
@@ -50,9 +55,7 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
         return "total"                        # payments": both together
     if re.match(r"\s*(?:in\s+)?up[\s-]?front\b", after, re.I):  # "$7.1 billion upfront payment and
         return "upfront"                                       # a milestone payment of $150M"
-    if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]) or re.match(
-            r"\s+(?:if|once|when|upon|on)\s+(?:the\s+)?(?:[\w-]+\s+){0,5}?(?:approv|achiev|reach|meet|"
-            r"hit|succe)", after, re.I):  # "an additional $75 million if the EMA approves it"
+    if P.MILESTONE.search(clause_after) or P.MILESTONE.search(before[-45:]) or _CONTINGENT.match(after):
         return "milestones"
     if P.UPFRONT.search(clause_after[:40]) or P.UPFRONT.search(before[-30:]):
         return "upfront"
