@@ -112,6 +112,10 @@ def test_other_shapes_are_left_alone(question, kind):
     ("What valuation did Ostrel's series C imply?", "the valuation"),
     ("What's the Halden-Ostrel deal valued at?", None),
     ("What deficiencies did the FDA cite in Ostrel's CRL?", "the deficiencies"),
+    ("Who led Ostrel's series C?", "the lead investor"),
+    ("Who led the Velmora trial?", None),
+    ("What is the name of the pain antibody Ostrel licensed?", "the name"),
+    ("What is the name of Ostrel's new subsidiary?", None),
     ("Why did the FDA issue a CRL for Velmora?", None),
 ])
 def test_the_deal_term_or_designation_asked_about(question, slot):
@@ -133,7 +137,17 @@ def test_a_sentence_states_the_upfront_or_not(sentence, holds):
     ("What stake in Ostrel did Halden already hold?", "Halden will buy Ostrel for $8 billion.", False),
     ("When will Ostrel launch Velmora?", "Ostrel expects Velmora to be available in pharmacies in May.", True),
     ("When will Ostrel launch Velmora?", "Malaysia granted Velmora sales approval on 7 February 2019.", False),
-    ("When will the Harby plant start production?", "The site has been operating since 2005.", True),
+    ("When did the Harby plant start production?", "The site has been operating since 2005.", True),
+    ("When will the expanded Harby plant start production?", "The site has been operating since 2005.", False),
+    ("When will the Harby plant start production?", "It is its third manufacturing facility.", False),
+    ("When will the Harby plant start production?", "Production is expected to begin in 2027.", True),
+    ("Who led Ostrel's series C?", "Ostrel raised $105 million in a series C financing round.", False),
+    ("Who led Ostrel's series C?", "The round was led by Halden Ventures.", True),
+    ("ostrel series c lead investors?", "Halden Ventures was the lead investor.", True),
+    ("What is the name of the pain antibody Ostrel licensed?", "Ostrel licensed its pain antibody.", False),
+    ("What is the name of the pain antibody Ostrel licensed?", "Ostrel licensed OST-104, its pain antibody.", True),
+    ("What is the name of the pain antibody Ostrel licensed?", "Ostrel licensed velmorumab.", True),
+    ("What was Ostrel's lead HSP90 compound called?", "Ostrel works on drugs that inhibit HSP90.", False),
     ("When will the Harby plant start production?", "The Harby plant will cost $40 million.", False),
 ])
 def test_a_sentence_says_the_term_asked_or_not(question, sentence, holds):

@@ -94,8 +94,26 @@ _SLOTS = [
     ("the royalties", re.compile(r"\broyalt(y|ies)\b", re.I), re.compile(r"\broyalt", re.I)),
     ("the termination fee", re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I),
      re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I)),
-    ("the lead asset", re.compile(r"\blead (asset|candidate|drug|program|programme|product|compound)s?\b", re.I),
+    ("the lead asset", re.compile(r"\blead (\w+ ){0,2}?(asset|candidate|drug|program|programme|product|compound)s?\b",
+                                  re.I),
      re.compile(r"\blead\b|\bmost advanced\b|\bflagship\b|\bfront-?runner\b", re.I)),
+    # who led a round is not that it closed ("Who led Elpiscience's series C?" is not answered by
+    # "raised $105 million in a series C financing round", nor by a list of its investors)
+    # a drug's name is a code name, an INN or a brand, not "the antibody" ("What is the name of
+    # the pain antibody Regeneron licensed?" is not answered by "its in-development pain treatment")
+    ("the name", re.compile(r"^(?=.*\b(drugs?|antibod\w*|compounds?|candidates?|molecules?|therap\w*|products?|"
+                            r"assets?|treatments?|vaccines?|biosimilars?|inhibitors?|programs?)\b)"
+                            r".*?\b(name of|(code|brand|trade)[- ]?name|called|named|what is it named)\b|"
+                            r"\bname and\b", re.I),
+     re.compile(r"\b[A-Z]{1,6}[- ]?\d{2,}[A-Z]?\b|\b[a-z]{3,}(mab|nib|parib|ciclib|lisib|stat|vir|tide|cept|"
+                r"kinra|gene|cel|sen|siran|ase|mide|zomib|pril|sartan|olol|azole|mycin|cillin|floxacin|vec|"
+                r"platin|taxel|rubicin|dronate|gliflozin|gliptin|lukast|fovir|previr|asvir|nercept)\b|"
+                r"\b(called|named|dubbed|known as|brand|trade ?name|marketed (as|under)|under the name)\b|®|™", re.I)),
+    ("the lead investor", re.compile(r"^(?=.*(\bround|\bseries\b|financ|fund|rais|invest|capital|\$|venture))"
+                                     r".*?(\bwho (led|leads|co-led|headed|anchored)\b|\blead (investor|backer|"
+                                     r"financier)s?\b|\b(who|which \w+) (was|were|is|are) (the )?leads?\b)", re.I),
+     re.compile(r"\b(co-?)?led\b|\blead (investor|backer|financier)s?\b|\bco-?lead\w*|\bleading (the|this|its)\b|"
+                r"\banchor(ed|s)?\b|\bheaded by\b|\bspearhead\w*", re.I)),
     ("the sponsor", re.compile(r"\bwho (sponsors|makes|markets|developed|develops|owns|is behind)\b|"
                                r"\b(sponsor|maker|developer|owner)s? of\b|^\W*sponsor\b|\bsponsor\W*$", re.I),
      re.compile(r"\b(Inc|Corp|Co|plc|PLC|Ltd|LLC|AG|SA|SE|NV|GmbH|Holdings|Laboratories)\b|"
@@ -146,8 +164,10 @@ _SLOTS = [
     ("the start of operations", re.compile(r"\b(start|begin|commence)\w*\s+(production|operations?|operating|"
                                            r"manufacturing|making)\b|\bbe (operational|online|up and running)\b|"
                                            r"\bcome online\b", re.I),
-     re.compile(r"\b(start|begin|began|begun|commenc|operational|online|production|operat|up and running|"
-                r"open|complet|ready|GMP|manufactur)\w*", re.I)),
+     # (what says when it starts, not that it makes things: "operating in Ringaskiddy since 2005",
+     # "its third manufacturing facility" do not)
+     re.compile(r"\b(start|begin|began|begun|commenc|operational|online|on-line|up and running|open|complet|"
+                r"ready|on stream)\w*|\bin (operation|production|service)\b|\bfirst (production|batch|output)", re.I)),
     # what a drug is for: "Levadex indication?" is not answered by "the FDA has sent a Complete
     # Response letter on its New Drug Application for Levadex"
     ("the indication", re.compile(r"\bindications?\b|\bfor what (disease|condition)s?\b|"
@@ -163,6 +183,8 @@ _SLOTS = [
                 r"\blicen[cs]ed\b|\bmarketing permission", re.I)),
 ]
 
+
+_SLOTS_BY_NAME = {name: holds for name, _, holds in _SLOTS}
 
 # "How many bioreactors ...?": the things counted (people and jobs are the "jobs" answer type)
 _COUNTED = re.compile(r"\bhow many (?:\w+ ){0,2}?(?P<what>[a-z]{4,}s)\b", re.I)
@@ -180,6 +202,13 @@ _APPROVAL_AS_CONTEXT = re.compile(r"\b(on|after|following|since|upon|before|with
                                   r"(\S+\s+){0,3}?approvals?\b", re.I)
 
 
+# a start of operations asked of the future is not a plant's past ("When will the expanded site
+# start production?" is not answered by "operating in Ringaskiddy since 2005"); asked of the past it is
+_FUTURE = re.compile(r"\b(will|would|expected|expects?|should|scheduled|slated|due|planned|plans?|aims?|"
+                     r"targets?|going to)\b", re.I)
+_STARTED = re.compile(_SLOTS_BY_NAME["the start of operations"].pattern + r"|\boperat\w*\s+since\b", re.I)
+
+
 def slot_of(question: str) -> tuple[str, re.Pattern] | None:
     """The deal term or designation the question asks about, and what a sentence giving it says;
     or the things a "how many" counts, or the phase of the trial it asks about."""
@@ -189,6 +218,8 @@ def slot_of(question: str) -> tuple[str, re.Pattern] | None:
         if name in ("the launch", "the start of operations") and facets(question):
             continue  # "How much ..., and when will the plant be operational?": each facet's sentence
         if asks.search(question):
+            if name == "the start of operations" and not _FUTURE.search(question):
+                holds = _STARTED  # "When did the plant start production?": "operating since 2005"
             return name, holds
     m = _COUNTED.search(question)
     if m and m.group("what").lower() not in _PEOPLE:
