@@ -222,3 +222,68 @@ def test_the_total_raised_to_date_is_not_the_rounds_amount():
     assert _money_role(text, find_money(text)[0], True) is None
     text = "Quenby Biopharmaceuticals raised $43 million in a Series B financing round."
     assert _money_role(text, find_money(text)[0], True) == "total"
+
+
+def test_a_company_whose_name_starts_with_digits_is_a_party():
+    """("Roche to acquire liver drug developer 89bio for up to $3.5 billion")"""
+    assert _deals("Ostrel to acquire liver drug developer 42bio for up to $3.5 billion") == [
+        {"parties": ["Ostrel", "42bio"], "kind": "acquisition", "total": 3.5e9}]
+
+
+def test_taken_over_by_a_company_described_before_its_name():
+    assert _deals("Quenby, the UK's biggest biotech firm, has agreed to be taken over by the Belgian "
+                  "drugmaker Ostrel for $1.5 billion.") == [
+        {"parties": ["Ostrel", "Quenby"], "kind": "acquisition", "total": 1.5e9}]
+
+
+@pytest.mark.parametrize("text, parties", [
+    # where each company is, between commas, and a listing in brackets, before the shared verb
+    ("Ostrel Pharmaceuticals Inc., of Aliso Viejo, Calif., and Quenby AS, of Oslo, Norway, said they "
+     "signed an exclusive North American license agreement to develop Quenby's nasal device.",
+     ["Ostrel Pharmaceuticals Inc.", "Quenby AS"]),
+    ("Ostrel Pharma (OST) and Quenby Biotech of China have signed an exclusive license and collaboration "
+     "agreement to develop seven antibody-drug conjugates.", ["Ostrel Pharma", "Quenby Biotech"]),
+])
+def test_two_companies_with_asides_before_they_sign(text, parties):
+    assert [(d["parties"], d["kind"]) for d in _deals(text)] == [(parties, "license")]
+
+
+def test_a_price_paid_for_rights_and_a_decimal_amount_inside_the_deal_words():
+    assert _deals("In January, Ostrel Pharma paid USD2.2 billion for the exclusive rights to Quenby "
+                  "Therapeutics' antibody velmorumab.") == [
+        {"parties": ["Ostrel Pharma", "Quenby Therapeutics"], "kind": "license", "total": 2.2e9}]
+    deals = _deals("Ostrel Inc. announced that it had signed an $87.75 million joint drug R&D agreement "
+                   "with Quenby Inc.")
+    assert [(d["parties"], d["kind"]) for d in deals] == [(["Ostrel Inc.", "Quenby Inc."], "collaboration")]
+
+
+def test_a_round_whose_amount_is_given_in_two_currencies():
+    assert _deals("DUBLIN – Quenby Aps raised €47.4 million (US$57.6 million) in a series B funding "
+                  "round to take its vaccine through a phase II program.") == [
+        {"parties": ["Quenby Aps"], "kind": "investment", "total": 47.4e6}]
+    assert _deals("Ostrel Biopharmaceuticals, a Chengdu, China-based company, has closed a US$ 43m "
+                  "(RMB 304m) Series B financing.") == [
+        {"parties": ["Ostrel Biopharmaceuticals"], "kind": "investment", "total": 43e6}]
+
+
+def test_it_is_the_sentences_subject_or_the_company_just_named():
+    assert _deals("Ostrel Biosciences became a powerhouse in drug services in 2017, when it bought Quenby "
+                  "for $7.2 billion.") == [
+        {"parties": ["Ostrel Biosciences", "Quenby"], "kind": "acquisition", "total": 7.2e9}]
+    deals = _deals("Ostrel Biosciences makes tools for labs. It moved into gene therapy last year by "
+                   "acquiring Quenby Bio for $1.7 billion.")
+    assert [(d["parties"], d["kind"], d.get("total")) for d in deals] == [
+        (["Ostrel Biosciences", "Quenby Bio"], "acquisition", 1.7e9)]
+
+
+def test_it_is_not_a_company_named_as_an_object_before_it():
+    """("Last year it struck an $8 billion deal for Loxo Oncology, and early this year it paid $1.1
+    billion for Dermira": the buyer is not Loxo)"""
+    deals = _deals("Analysts noted the deals. Last year it struck an $8 billion deal for Quenby Oncology, "
+                   "and early this year it paid $1.1 billion for Tavrin.")
+    assert all(d["parties"][0] != "Quenby Oncology" for d in deals)
+
+
+def test_an_offer_for_a_company_is_its_price():
+    assert _deals("Sweden's Ostrel Pharma makes $1.7 billion offer to buy Quenby BioPharma") == [
+        {"parties": ["Ostrel Pharma", "Quenby BioPharma"], "kind": "acquisition", "total": 1.7e9}]

@@ -63,16 +63,22 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
             money.qualifier == "up to" and re.search(r"\bdeal|agreement|worth", near, re.I):
         return "total"
     if re.match(r"\s*(?:all-cash\s+|cash\s+|stock\s+|all-stock\s+)?(?:acquisition|takeover|buyout|"
-                r"purchase|merger|transaction)\s+of\b|\s*(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact)\b",
+                r"purchase|merger|transaction)\s+of\b|"
+                r"\s*(?:all-cash\s+|cash\s+|takeover\s+|tender\s+|buyout\s+)?(?:offer|bid)\s+(?:to\s+(?:buy|acquire)|for)\b|\s*(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact)\b",
                 after, re.I):
         return "total"  # "its $74 billion acquisition of Celgene"
-    if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~)?$", before, re.I):
+    if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~|up\s+to\s+|as\s+much\s+as\s+)?$",
+                 before, re.I):
         return "price"  # "acquire X for $Y": the total, or the upfront part when milestones follow
+    if re.search(r"\b(?:paid|pays|pay|paying)\s+(?:about\s+|approximately\s+|around\s+|up\s+to\s+)?$", before, re.I) \
+            and re.match(r"\s+(?:in\s+cash\s+)?for\b", after, re.I):
+        return "price"  # "Novartis paid USD2.2 billion for the exclusive rights to ...": what it cost
     if re.match(r"\s*(?:\w+\s+){0,2}?(?:Series\s+[A-F]\d?\s+)?(?:(?:preferred\s+)?(?:stock|share)\s+)?"
                 r"(?:financing|funding\s+round|round|private\s+placement|equity\s+investment|investment|"
                 r"offering)\b|\s*(?:of\s+)?(?:new\s+)?funding\b", after, re.I):
         return "total"  # "a $120 million Series C financing", "$21M of new funding"
-    if re.search(r"\b(?:raised|raises|raising|invested|invests|financing\s+of|secured\s+(?:a\s+)?"
+    if re.search(r"\b(?:raised|raises|raising|invested|invests|financing\s+of|closed|closes|obtained|bagged|"
+                 r"secured\s+(?:a\s+)?"
                  r"(?:further\s+)?)\s+(?:an?\s+)?(?:about\s+|"
                  r"approximately\s+|around\s+|over\s+|more\s+than\s+)?$", before, re.I):
         return "total"

@@ -1,7 +1,7 @@
 """Deal records: who bought, licensed, invested in or teamed up with whom, and for how much.
 
 A sentence is read with its company names replaced by placeholders (⟦0⟧, ⟦1⟧, ...), and the
-deal patterns are matched on that: "⟦0⟧ has agreed to buy ⟦1⟧", "⟦1⟧ was acquired by ⟦0⟧",
+deal patterns (`ingest.records.deal_rules`) are matched on that: "⟦0⟧ has agreed to buy ⟦1⟧", "⟦1⟧ was acquired by ⟦0⟧",
 "⟦0⟧'s acquisition of ⟦1⟧", "⟦0⟧ entered into a licensing agreement ... with ⟦1⟧", "the
 collaboration between ⟦0⟧ and ⟦1⟧", "⟦1⟧ raised $X from ⟦0⟧ and ⟦2⟧". The acquirer, licensee or
 investor comes first. Money in the deal's sentence, and in the sentences right after it that
@@ -15,6 +15,7 @@ import re
 
 from assistant.core.money import find_money
 from ingest.loading import TABLE_ROW
+from ingest.records import deal_rules as R
 from ingest.records import patterns as P
 from ingest.records.deal_money import MAX_DEAL_USD, add_money
 from ingest.records.deal_parse import parse_deal
@@ -22,159 +23,6 @@ from ingest.records.deal_rows import pipe_deals, row_deals
 from ingest.records.document import Document, Draft, Mention, Sentence
 from ingest.records.events import event_date
 from ingest.records.grounding import named
-
-_W = r"[^\s⟦⟧.;:!?]+"  # a word that is not a company placeholder
-
-
-def _gap(n: int) -> str:
-    return rf"(?:{_W}\s+){{0,{n}}}?"
-
-
-_C = r"⟦(?P<{}>\d+)⟧"
-_ACQ_VERB = (r"(?:acquire[sd]?|acquiring|buy|buys|buying|bought|purchase[sd]?|purchasing|"
-             r"take\s+over|took\s+over|takes\s+over)")
-_RULES: list[tuple[str, str | None, re.Pattern]] = [
-    # (kind, None: decided by the words matched, pattern); groups a = first party, b = second
-    ("acquisition", None, re.compile(
-        rf"{_C.format('b')}(?:,[^⟦⟧]{{0,60}},)?\s+{_gap(3)}(?:was|were|is|will\s+be|has\s+been|"
-        rf"to\s+be|is\s+being)\s+(?:acquired|bought|purchased|taken\s+over)\s+by\s+{_gap(4)}"
-        rf"{_C.format('a')}", re.I)),
-    ("acquisition", None, re.compile(  # "KBI, which JSR acquired in 2015, opened ..."
-        rf"{_C.format('b')},\s+which\s+{_C.format('a')}\s+(?:acquired|bought|purchased|took\s+over)\b",
-        re.I)),
-    ("acquisition", None, re.compile(
-        rf"{_C.format('a')}(?:'s|’s)?\s+{_gap(4)}(?:acquisition|purchase|buyout|takeover)\s+of\s+"
-        rf"{_gap(5)}{_C.format('b')}", re.I)),
-    ("acquisition", None, re.compile(
-        rf"(?:acquisition|purchase|buyout|takeover)\s+of\s+{_gap(5)}{_C.format('b')}\s+by\s+"
-        rf"{_gap(3)}{_C.format('a')}", re.I)),
-    ("acquisition", "from", re.compile(
-        rf"{_C.format('a')}\s+{_gap(8)}(?:bought|acquired|purchased|buys|acquires|will\s+buy|"
-        rf"to\s+buy|will\s+acquire|to\s+acquire)\s+(?P<asset>{_gap(6)})from\s+{_gap(3)}"
-        rf"{_C.format('b')}", re.I)),
-    ("acquisition", None, re.compile(
-        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(9)}{_ACQ_VERB}\s+(?P<mid>{_gap(7)})"
-        rf"{_C.format('b')}", re.I)),
-    ("license", None, re.compile(  # "Novartis paid USD2.2 billion for the exclusive rights to BeiGene's"
-        rf"{_C.format('a')}\s+{_gap(4)}(?:paid|pays|will\s+pay|to\s+pay|agreed\s+to\s+pay)\s+"
-        rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?P<mid>(?:the\s+)?(?:[\w-]+\s+){{0,3}}?"
-        rf"(?:rights?|licen[cs]e)\s+(?:to|for|on)\s+){_C.format('b')}", re.I)),
-    ("acquisition", None, re.compile(  # "Thermo Fisher paid $1.7 billion earlier this year for
-        # the viral vector contract manufacturer Brammer Bio" (not for B's rights: a licence, above)
-        rf"{_C.format('a')}\s+{_gap(4)}(?:paid|pays|will\s+pay|agreed\s+to\s+pay)\s+"
-        rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?P<mid>{_gap(6)}){_C.format('b')}(?!'s|’s|')",
-        re.I)),
-    ("acquisition", None, re.compile(  # "Concentra also made an unsolicited bid for Jounce"
-        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:bid|offer|proposal)\s+for\s+"
-        rf"(?P<mid>{_gap(5)}){_C.format('b')}", re.I)),
-    ("license", None, re.compile(
-        rf"{_C.format('a')}\s+{_gap(6)}(?:in-)?licen[cs](?:ed|es|e)\s+(?P<asset>{_gap(18)})from\s+"
-        rf"{_gap(3)}{_C.format('b')}", re.I)),
-    ("license", None, re.compile(  # "Astellas licenses Nerio's oral GLP-1 drug"
-        rf"{_C.format('a')}\s+{_gap(3)}(?:in-)?licen[cs](?:ed|es|e)\s+(?:rights\s+to\s+)?"
-        rf"{_C.format('b')}(?:'s|’s)\s", re.I)),
-    ("license", None, re.compile(  # "B, a subsidiary of C, is out-licensing X to A"
-        rf"{_C.format('b')}(?:,[^,;]{{0,80}},)?\s+{_gap(6)}(?:out-)?licen[cs](?:ed|es|e|ing)\s+"
-        rf"(?P<asset>{_gap(10)})to\s+{_gap(3)}{_C.format('a')}", re.I)),
-    ("license", None, re.compile(  # "Biontech has taken up two ADC candidates from Duality"
-        rf"{_C.format('a')}\s+{_gap(4)}(?:took|taken|takes|taking|picked|picks|picking)\s+up\s+"
-        rf"(?P<asset>{_gap(10)})from\s+{_gap(3)}{_C.format('b')}", re.I)),
-    (None, "noun", re.compile(
-        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{_gap(8)}(?:entered(?:\s+into)?|enters(?:\s+into)?|signed|signs|"
-        rf"signing|struck|strikes|inked|inks|reached|formed|expanded|expanding|extended|extending|"
-        rf"announced|agreed|"
-        rf"landed|lands|secured|secures|clinched|clinches|sealed|seals|penned|pens|set\s+up|"
-        rf"sets\s+up|setting\s+up|established|establishes|launched|launches)\s+"
-        rf"(?P<mid>{_gap(12)})(?:with|between)"
-        rf"\s+{_gap(4)}{_C.format('b')}", re.I)),
-    (None, "noun", re.compile(
-        rf"{_C.format('a')}\s+(?:and|&)\s+{_C.format('b')}\s+{_gap(4)}(?:have\s+|has\s+|had\s+)?"
-        rf"(?:entered(?:\s+into)?|enter(?:\s+into)?|entering(?:\s+into)?|signed|sign|signing|"
-        rf"struck|strike|inked|ink|reached|formed|"
-        rf"form|forming|agreed|agree|announced|announce|unveiled|launched|expanded|expanding|"
-        rf"extended|extending|"
-        rf"set\s+up|setting\s+up|establish|established|establishing|create|created|creating)\s+"
-        rf"(?P<mid>{_gap(12)}(?:collaboration|partnership|alliance|agreement|pact|deal|merger|"
-        rf"joint\s+venture|merge|licen[cs]\w*|co-develop\w*|co-commerciali[sz]e|co-promote|"
-        rf"commerciali[sz]e|develop\s+and\s+commerciali[sz]e))\b", re.I)),
-    (None, "noun", re.compile(
-        rf"(?P<mid>(?:collaboration|partnership|alliance|agreement|deal|merger|joint\s+venture|"
-        rf"licensing\s+deal)\s+{_gap(3)})between\s+{_gap(3)}{_C.format('a')}\s+and\s+{_gap(3)}"
-        rf"{_C.format('b')}", re.I)),
-    ("collaboration", None, re.compile(
-        rf"{_C.format('a')}(?:,[^⟦⟧]{{0,140}},)?\s+{_gap(6)}(?:teamed\s+up|teams\s+up|team\s+up|teaming\s+up|"
-        rf"partnered|partners|partnering|tied\s+up|ties\s+up|tying\s+up|joined\s+forces|joins\s+forces|"
-        rf"joining\s+forces|collaborat\w+)\s+with\s+{_gap(6)}"
-        rf"{_C.format('b')}", re.I)),
-    ("collaboration", None, re.compile(
-        rf"{_C.format('a')}\s*(?:,|and|&)\s*{_C.format('b')}\s+(?:join\s+forces|team\s+up|"
-        rf"partner|tie\s+up|collaborate)", re.I)),
-    ("merger", None, re.compile(
-        rf"{_C.format('a')}\s+{_gap(6)}(?:merge[sd]?|to\s+merge|will\s+merge)\s+with\s+{_gap(3)}"
-        rf"{_C.format('b')}", re.I)),
-    ("investment", None, re.compile(
-        rf"{_C.format('a')}\s+{_gap(6)}(?:invested|invests|will\s+invest|to\s+invest|led|"
-        rf"participated\s+in)\s+{_gap(8)}in\s+{_gap(3)}{_C.format('b')}", re.I)),
-    ("acquisition", "sell", re.compile(
-        rf"{_C.format('b')}\s+{_gap(6)}(?:sold|sells|sell|will\s+sell|to\s+sell|divested|"
-        rf"agreed\s+to\s+sell)\s+(?P<asset>{_gap(8)})to\s+{_gap(3)}{_C.format('a')}", re.I)),
-]
-_RAISED = re.compile(rf"{_C.format('b')}\s+{_gap(8)}raised\s+[^⟦⟧]{{0,60}}?\bfrom\s+"
-                     rf"(?P<investors>⟦\d+⟧(?:\s*(?:,|and|,\s*and)\s*⟦\d+⟧)*)", re.I)
-_RAISED_ANAPHOR = re.compile(r"^(?:\w+\s+){0,4}?(?:the company|it)\s+raised\b[^⟦⟧]*?\bfrom\s+"
-                             r"(?P<investors>⟦\d+⟧(?:\s*(?:,|and|,\s*and)\s*⟦\d+⟧)*)", re.I)
-# the investors of a round, one after another: "led by A, with participation from B and C and
-# from existing investors D and E"
-_INVESTOR_CHAIN = (r"(?P<investors>⟦\d+⟧(?:[^⟦⟧.;]{0,40}?(?:,|and|participation\s+(?:from|by|of)|"
-                   r"including|joined\s+by|investors)\s*⟦\d+⟧)*)")
-_FINANCING = re.compile(
-    r"(?:financing|funding(?:\s+round)?|round|raise|private\s+placement|investment|offering)\b"
-    r"[^⟦⟧.;]{0,40}?\b(?:led\s+by|from)\s+" + _INVESTOR_CHAIN, re.I)
-# "...; the investors were A, B and C" (after a round the sentence names)
-_INVESTORS_WERE = re.compile(r"\b(?:the\s+)?(?:investors|backers|participants)\s+(?:were|are|"
-                             r"included|include|including)\s+[^⟦⟧.;]{0,40}?" + _INVESTOR_CHAIN, re.I)
-_FINANCING_SUBJECT = re.compile(
-    r"(?:⟦(?P<b>\d+)⟧|\b(?P<it>the\s+company|it|the\s+biotech|the\s+startup))\s+"
-    r"(?:\w+\s+){0,3}?(?:closed|raised|secured|completed|announced|landed|bagged|has\s+raised|"
-    r"has\s+closed|has\s+secured|raises|closes|secures|launched\s+with|launches\s+with|"
-    r"is\s+launching\s+with|emerged\s+with|debuted\s+with)\b", re.I)
-# "Elpiscience ... raised $105 million in a series C financing round", "Eurekare SA has arrived
-# on the scene after raising a $60 million series A": a round with no investor named
-_RAISED_ALONE = re.compile(
-    r"⟦(?P<b>\d+)⟧(?:,[^⟦⟧]{0,80},)?\s+(?:[^\s⟦⟧.;]+\s+){0,9}?(?:has\s+|have\s+)?(?:raised|raises|raising|"
-    r"closed|closes|closing|secured|secures|securing|completed|bagged|landed|launched\s+with|"
-    r"launches\s+with|emerged\s+with)\s+(?:an?\s+|its\s+)?(?:further\s+)?"
-    r"(?:about\s+|approximately\s+|over\s+|more\s+than\s+|nearly\s+)?[$€£¥]?\s?[\d.,]+\s*"
-    r"(?:million|billion|[mb]n?\b|[MB]\b)?[^⟦⟧.;]{0,45}?\b(?:series\s+[A-F]\d?\b|seed\b|"
-    r"financing|funding|private\s+placement)", re.I)
-# "Royalty Pharma Announces $100 million Acquisition of Royalty Rights in ... from Cytokinetics",
-# "has acquired a synthetic royalty on US sales of RYTELO ..., the product of Geron"
-_ROYALTY = re.compile(
-    r"⟦(?P<a>\d+)⟧(?:,[^⟦⟧]{0,80},)?\s+(?:[^\s⟦⟧.;]+\s+){0,8}?(?:acquisition|purchase|acquired|acquires|"
-    r"acquire|bought|buys|buy|purchased|purchases)\s+(?:of\s+)?(?:[^⟦⟧.;]{0,60}?)\broyalt(?:y|ies)\b"
-    r"[^⟦⟧.;]{0,120}?\b(?:from|of|product\s+of)\s+(?:the\s+)?⟦(?P<b>\d+)⟧", re.I)
-# "Lilly's $2.4 billion acquisition of Orna and its $8.5 billion-plus strategic collaboration
-# with Innovent Biologics": the possessive's company is the first party
-_ITS_NOUN = re.compile(
-    r"⟦(?P<a>\d+)⟧(?:'s|’s)\s+(?:[^.;]|\.(?=\d)){0,80}?\band\s+its\s+(?P<mid>(?:[^⟦⟧.;]|\.(?=\d)){0,50}?"
-    r"(?:collaboration|partnership|alliance|licen[cs]ing\s+(?:deal|agreement|pact)|joint\s+venture))"
-    r"\s+with\s+⟦(?P<b>\d+)⟧", re.I)
-_NOUN_KIND = [("license", r"licen[cs]"), ("option", r"\boption"), ("royalty", r"royalt"),
-              ("merger", r"\bmerge"), ("collaboration", r"collaborat|partner|alliance|"
-                                                       r"joint venture|co-develop|co-commerciali|"
-                                                       r"co-promot|commerciali[sz]e|"
-                                                       r"research agreement|"
-                                                       # "a deal with B to discover and develop"
-                                                       r"\bto\s+(?:jointly\s+)?(?:discover|research)\b")]
-_STAKE = re.compile(r"\b(?:\d+(?:\.\d+)?%\s+(?:stake|interest|equity)|(?:minority|equity)\s+stake|"
-                    r"stake\s+in)\b", re.I)
-_TERMS = re.compile(r"\b(?:upfront|up front|milestones?|pay|paid|payments?|consideration|deal|"
-                    r"transaction|terms|worth|valu(?:e|ed|es)|offer|in cash|total)\b", re.I)
-_UNDER_THE_DEAL = re.compile(r"\W*(?:Under|As\s+part\s+of|According\s+to)\s+(?:the\s+)?(?:terms\s+of\s+the\s+)?"
-                             r"(?:deal|agreement|terms|transaction)\b", re.I)
-# what a buyer takes when it takes rights, not the company: a licence
-_RIGHTS = re.compile(r"\s*(?:(?:the|its|global|worldwide|exclusive|ex-\w+|U\.?S\.?|regional|"
-                     r"commercial|development|and|,)\s+)*(?:rights?|licen[cs]es?)\b", re.I)
 
 
 def _masked(text: str, mentions: list[Mention]) -> str:
@@ -198,7 +46,7 @@ _SAID_IT = re.compile(r"(⟦\d+⟧)\s+(?:(?:on\s+)?\w+day\s+)?(?:said|says|annou
 
 
 def _kind_of_noun(words: str) -> str | None:
-    for kind, rx in _NOUN_KIND:
+    for kind, rx in R.NOUN_KIND:
         if re.search(rx, words, re.I):
             return kind
     return None
@@ -218,27 +66,54 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
                     ) -> tuple[str, list[Mention], str | None] | None:
     mentions = doc.companies(sent)
     masked = _PLACE_APPOSITIVE.sub(r"\g<c>", _masked(sent.text, mentions))
-    m = _RAISED.search(masked)
+    m = R.RAISED.search(masked)
     if m is None and context:
-        m2 = _RAISED_ANAPHOR.search(masked)
+        m2 = R.RAISED_ANAPHOR.search(masked)
         if m2:
             investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", m2.group("investors"))]
             return "investment", investors + [context[0]], None
     if m:
         investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", m.group("investors"))]
         return "investment", investors + [mentions[int(m.group("b"))]], None
-    f = _FINANCING.search(masked)
-    subj = _FINANCING_SUBJECT.search(masked[:f.start()]) if f else None
+    f = R.FINANCING.search(masked)
+    subj = R.FINANCING_SUBJECT.search(masked[:f.start()]) if f else None
     if f and subj:
         investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", f.group("investors"))]
         company = mentions[int(subj.group("b"))] if subj.group("b") else (
             context[0] if context else None)
         if company is not None and all(company.canonical != i.canonical for i in investors):
             return "investment", investors + [company], None
-    m = _ROYALTY.search(masked)
+    m = R.ROYALTY.search(masked)
     if m and mentions[int(m.group("a"))].canonical != mentions[int(m.group("b"))].canonical:
         return "royalty", [mentions[int(m.group("a"))], mentions[int(m.group("b"))]], None
-    for kind, how, rx in _RULES:
+    found = _by_rules(sent, masked, mentions)
+    if found is None:
+        # "Thermo Fisher became a powerhouse ... in 2017, when it bought Patheon", "It moved into
+        # gene therapy last year by acquiring Brammer Bio" (after a sentence on Thermo Fisher):
+        # "it" is the company named before it in the sentence, or else the one just named
+        it = _PRONOUN.search(masked)
+        # (the sentence's subject only: not "... for Loxo, and early this year it paid $1.1
+        # billion for Dermira")
+        before = re.findall(r"^(?:[\w,]+\s+){0,3}?⟦(\d+)⟧", masked[:it.start()]) if it else []
+        ref = mentions[int(before[0])] if before else context[0] if it and context else None
+        if ref is not None:
+            found = _by_rules(sent, f"{masked[:it.start()]}⟦{len(mentions)}⟧{masked[it.end():]}",
+                              mentions + [ref], kinds=("acquisition", "license"))
+    return found or _round(masked, mentions)
+
+
+# a company referred to as "it" as the subject of a deal verb
+_PRONOUN = re.compile(rf"(?:^|(?<=\s))(?:it|It|[Tt]he\s+(?:[\w-]+\s+){{0,2}}?(?:company|giant|firm|drugmaker|"
+                      rf"group|biotech))(?=\s+(?:\w+\s+){{0,9}}?"
+                      rf"(?:{R.ACQ_VERB}|acquiring|paid|pays|licen[cs]ed)\b)")
+
+
+def _by_rules(sent: Sentence, masked: str, mentions: list[Mention],
+              kinds: tuple[str, ...] | None = None) -> tuple[str, list[Mention], str | None] | None:
+    """The first of `deal_rules.RULES` that matches the masked sentence (of `kinds` only, if given)."""
+    for kind, how, rx in R.RULES:
+        if kinds and kind not in kinds:
+            continue
         m = rx.search(masked)
         if not m:
             continue
@@ -251,12 +126,12 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
             if kind is None:
                 continue
         mid = groups.get("mid") or ""
-        if kind == "acquisition" and _STAKE.search(mid + " " + (groups.get("asset") or "")):
+        if kind == "acquisition" and R.STAKE.search(mid + " " + (groups.get("asset") or "")):
             kind = "investment"
         elif kind == "acquisition" and re.search(r"\bmerger\b", sent.text, re.I) and \
-                not re.search(_ACQ_VERB, sent.text, re.I):
+                not re.search(R.ACQ_VERB, sent.text, re.I):
             kind = "merger"
-        if kind == "acquisition" and _RIGHTS.match(groups.get("asset") or mid):
+        if kind == "acquisition" and R.RIGHTS.match(groups.get("asset") or mid):
             kind = "license"  # "B has acquired global rights ... from A": rights, not a company
         asset = _asset(groups.get("asset"), how)
         if asset is None and kind in ("license", "collaboration", "option", "acquisition"):
@@ -266,16 +141,16 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
             if code and code.group("asset") in sent.text:
                 asset = code.group("asset")
         return kind, [a, b], asset
-    return _round(masked, mentions)
+    return None
 
 
 def _round(masked: str, mentions: list[Mention]) -> tuple[str, list[Mention], None] | None:
     """A round a company raised: alone when the sentence names no other company, else with the
     investors a later clause lists ("...; the investors were A, B and C")."""
-    m = _RAISED_ALONE.search(masked)
+    m = R.RAISED_ALONE.search(masked)
     if m and len({x.canonical for x in mentions}) == 1:  # no other company: no investor named
         return "investment", [mentions[int(m.group("b"))]], None
-    were = _INVESTORS_WERE.search(masked, m.end()) if m else None
+    were = R.INVESTORS_WERE.search(masked, m.end()) if m else None
     if were:
         company = mentions[int(m.group("b"))]
         investors = [mentions[int(i)] for i in re.findall(r"⟦(\d+)⟧", were.group("investors"))]
@@ -305,7 +180,7 @@ def _asset(raw: str | None, how: str | None) -> str | None:
     if how == "from" and not re.search(r"\b(?:facility|plant|site|rights|portfolio|business|"
                                        r"unit|program|programme|asset|stake)\b", words, re.I):
         return None
-    if len(words) < 3 or _STAKE.search(words) or re.fullmatch(r"shares?.*", words, re.I) or \
+    if len(words) < 3 or R.STAKE.search(words) or re.fullmatch(r"shares?.*", words, re.I) or \
             re.search(r"\bstake$", words, re.I):
         return None
     return words
@@ -415,8 +290,8 @@ def _gives_terms(sent: Sentence, distance: int) -> bool:
     """The sentence gives terms of the deal `distance` sentences before it: an amount and a word
     of terms, within three sentences, or up to six when it says it is the deal's ("Under the deal,
     Royalty Pharma would pay an initial $200 million at the closing")."""
-    return (distance <= 3 or distance <= 6 and bool(_UNDER_THE_DEAL.match(sent.text))) and \
-        not sent.title and bool(find_money(sent.text)) and bool(_TERMS.search(sent.text))
+    return (distance <= 3 or distance <= 6 and bool(R.UNDER_THE_DEAL.match(sent.text))) and \
+        not sent.title and bool(find_money(sent.text)) and bool(R.TERMS.search(sent.text))
 
 
 def _slash_pairs(doc: Document, sent: Sentence, deals: list[Draft]) -> None:
@@ -447,7 +322,7 @@ def _slash_pairs(doc: Document, sent: Sentence, deals: list[Draft]) -> None:
 def _its_deal(doc: Document, sent: Sentence, mentions: list[Mention], deals: list[Draft]) -> None:
     """A second deal of the first party in the same sentence: "Lilly's $2.4 billion acquisition
     of Orna and its $8.5 billion-plus strategic collaboration with Innovent Biologics"."""
-    m = _ITS_NOUN.search(_masked(sent.text, mentions))
+    m = R.ITS_NOUN.search(_masked(sent.text, mentions))
     if not m:
         return
     a, b = mentions[int(m.group("a"))], mentions[int(m.group("b"))]

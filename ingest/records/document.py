@@ -55,7 +55,9 @@ _COMPANY_WORD = (r"(?:Therapeutics|Biotherapeutics|Biotechnologies|Biotechnology
                  r"Oncology|Genetics|Genomics|Holdings|Capital|Ventures|Partners|Solutions|Management|"
                  r"Investments|Advisors|Advisers|Associates|Fund|(?<=\s)LLP|(?<=\s)LP|Life\s+Sciences?|(?:Biological|Biologic)\s+Services|"
                  r"Biomedical|Vaccines|Diagnostics|Healthcare|Lifesciences|GmbH|AG|Inc\.?|Ltd\.?|"
-                 r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE|SAS|SA|S\.p\.A\.)")
+                 r"plc|LLC|Corp\.?|S\.A\.|N\.V\.|SE|SAS|SA|S\.p\.A\.|"
+                 # Nordic and Dutch forms ("Optinose AS", "Genmab A/S", "Minervax ApS", "Synaffix BV")
+                 r"(?<=\s)AS|A/S|(?<=\s)ApS|(?<=\s)Aps|(?<=\s)BV|B\.V\.|(?<=\s)Oyj?)")
 _CAP = r"[A-Z0-9][\w&.'’@-]*"
 _PATTERN_NAME = re.compile(
     rf"\b(?:{_CAP}\s+){{0,3}}?{_CAP}?\s*{_COMPANY_WORD}(?:\s+{_COMPANY_WORD})*(?:\s+(?:Inc\.?|Ltd\.?|GmbH|AG|plc|SAS|SA|"
@@ -139,9 +141,11 @@ def _pattern_span(text: str, m: re.Match) -> tuple[int, int] | None:
     return start, start + len(name)
 
 
-_SLOT_NAME = r"(?P<name>[A-Z][\w&.'’-]*(?:\s+(?:[A-Z][\w&.'’-]*|&)){0,3})"
+# (a name may start with digits: "89bio", "4SC", "7D Surgical", "23andMe")
+_SLOT_NAME = r"(?P<name>(?:[A-Z]|\d+[A-Za-z])[\w&.'’-]*(?:\s+(?:[A-Z][\w&.'’-]*|&)){0,3})"
 _OBJECT_SLOT = re.compile(
     r"\b(?i:acquire|acquires|acquired|acquiring|buy|buys|bought|purchase|purchased|"
+    r"(?:acquired|bought|purchased|taken\s+over)\s+by|"
     r"acquisition\s+of|merger\s+with|merge\s+with|stake\s+in|partnership\s+with|"
     r"collaboration\s+with|agreement\s+with|deal\s+with|pact\s+with|teaming\s+up\s+with|"
     r"licensed?\s+(?:to|from))\s+(?:[\w-]+-based\s+)?"
@@ -150,7 +154,8 @@ _OBJECT_SLOT = re.compile(
     r"startup|start-up|specialist|maker|CDMO|subsidiary)\s+)?"
     + _SLOT_NAME)
 _SUBJECT_SLOT = re.compile(
-    r"^" + _SLOT_NAME + r"\s+(?i:to\s+acquire|to\s+buy|will\s+acquire|will\s+buy|acquires|buys|"
+    # ("Celltech, the UK's biggest biotech firm, has agreed to be taken over by ...")
+    r"^" + _SLOT_NAME + r"(?:,[^,⟦⟧]{3,60},)?\s+(?i:to\s+acquire|to\s+buy|will\s+acquire|will\s+buy|acquires|buys|"
     r"acquired|bought|signed|has\s+agreed|agreed|entered|"
     # "Ramius makes unsolicited, 60% premium offer to buy Cypress Bioscience"
     r"(?:makes|made|launches|launched)\s+(?:[\w,%-]+\s+){0,5}?(?:offer|bid|proposal)\s+"
