@@ -142,6 +142,11 @@ def test_a_currency_code_is_a_unit_not_a_name():
     # ... or itself in the plural
     ("What is set up under the MoU?", "Under the MoUs, Arden would set up a plant."),
     ("What did the CRL say?", "The FDA sent two CRLs."),
+    # titles and terms of the trade written out in the document
+    ("Who is Arden's CEO?", "Jane Roe, Arden's founder and chief executive, said the plant is on track."),
+    ("How many NMEs did China approve?", "Six new molecular entities received market approval in China."),
+    ("What VWAP sets the Arden share count?", "Arden shares are priced at the volume-weighted average price."),
+    ("Which CGT plants did Arden open?", "Arden opened two cell and gene therapy plants."),
 ])
 def test_a_trade_abbreviation_matches_what_it_stands_for(question, document):
     vocab = set(terms(document))
