@@ -287,3 +287,21 @@ def test_it_is_not_a_company_named_as_an_object_before_it():
 def test_an_offer_for_a_company_is_its_price():
     assert _deals("Sweden's Ostrel Pharma makes $1.7 billion offer to buy Quenby BioPharma") == [
         {"parties": ["Ostrel Pharma", "Quenby BioPharma"], "kind": "acquisition", "total": 1.7e9}]
+
+
+@pytest.mark.parametrize("text, product", [
+    ("The EMA also approved Quenby Therapeutics' velmoren, a small molecule that reads through nonsense "
+     "mutations, for muscular dystrophy.", "velmoren"),
+    ("The FDA approved Ostrel Pharma's avelglucosidase alfa in Pompe disease.", "avelglucosidase alfa"),
+])
+def test_a_drug_named_in_lower_case_after_its_companys_possessive(text, product):
+    events = extracted("Approvals", [text], "regulatory")
+    assert [e["product"] for e in events] == [product]
+
+
+@pytest.mark.parametrize("text", [
+    "The FDA approved Ostrel Pharma's experimental therapy for Pompe disease.",
+    "The FDA approved Ostrel Pharma's application in May.",
+])
+def test_an_ordinary_word_after_a_possessive_is_no_product(text):
+    assert extracted("Approvals", [text], "regulatory") == []

@@ -167,10 +167,19 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
+# a drug named in lower case right after its company's possessive, when no code, known stem or
+# brand is there: "the EMA also approved PTC Therapeutics' ataluren, a small molecule ..."
+_OWNED = re.compile(r"(?:['’]s|s['’])\s+(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
+_ORDINARY_END = re.compile(r"(?:tion|sion|ment|ness|ity|ing|ed|ly|ous|ive|al|ary|ory|ance|ence|er|ers|ist|ism|ure|"
+                           r"ic|ics|able|ible|ate|ates|s)$")
+
+
 def _product(clause: str, companies: set[str]) -> str | None:
     cands = _products(clause, companies)
     if not cands:
-        return None
+        owned = _OWNED.search(clause)
+        word = owned.group("w") if owned else ""
+        return word if owned and not _ORDINARY_END.search(word.split()[0]) else None
     anchor = None
     for rx in (r"\b(?:to|approved|approves|given|granted|put|of|for)\s+(?:[A-Z][\w-]*(?:'s|’s)\s+)?$",):
         for a, b, w in cands:
