@@ -305,3 +305,24 @@ def test_a_drug_named_in_lower_case_after_its_companys_possessive(text, product)
 ])
 def test_an_ordinary_word_after_a_possessive_is_no_product(text):
     assert extracted("Approvals", [text], "regulatory") == []
+
+
+def test_rights_paid_for_from_a_company_and_an_agreement_for_rights_to_a_companys_programs():
+    deals = _deals("Ostrel Pharma, a US-Shanghai developer of novel drugs, agreed to pay up to $502 million "
+                   "for global rights to a second-generation RAF inhibitor from Quenby Therapeutics.",
+                   "Harlow plc has entered a research, development, collaboration and license agreement for "
+                   "the worldwide rights to Selby Biosciences Inc.'s microbiome programs.")
+    assert [(d["parties"], d["kind"]) for d in deals] == [
+        (["Ostrel Pharma", "Quenby Therapeutics"], "license"),
+        (["Harlow plc", "Selby Biosciences Inc."], "license")]
+    assert deals[0]["total"] == 502e6
+
+
+@pytest.mark.parametrize("text, parties", [
+    ("Ostrel Pharma's recent deals include a license in Asia for Quenby Therapeutics' PARP inhibitor Zelvora.",
+     ["Ostrel Pharma", "Quenby Therapeutics"]),
+    ("Ostrel Pharma gains an exclusive license to Quenby Therapeutics' experimental therapy QT-901.",
+     ["Ostrel Pharma", "Quenby Therapeutics"]),
+])
+def test_a_license_to_a_companys_drug(text, parties):
+    assert [(d["parties"], d["kind"]) for d in _deals(text)] == [(parties, "license")]

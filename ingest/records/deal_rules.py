@@ -22,6 +22,11 @@ ACQ_VERB = (r"(?:acquire[sd]?|acquiring|buy|buys|buying|bought|purchase[sd]?|pur
             r"take\s+over|took\s+over|takes\s+over)")
 RULES: list[tuple[str, str | None, re.Pattern]] = [
     # (kind, None: decided by the words matched, pattern); groups a = first party, b = second
+    ("license", None, re.compile(  # "Takeda's recent deals include a license in Asia for Tesaro's PARP
+        # inhibitor Zejula"; "Neurocrine gains an exclusive license to Xenon's XEN901"
+        rf"{C.format('a')}(?:(?:'s|’s)\s+{gap(5)}|\s+(?:gains|gained|gets|got|obtains|obtained|wins|won|receives|"
+        rf"received|secures|secured)\s+(?:an?\s+)?{gap(2)})licen[cs]e\s+{gap(3)}(?:for|to|on)\s+{C.format('b')}"
+        rf"(?:'s|’s|'|’)\s", re.I)),
     ("acquisition", None, re.compile(
         rf"{C.format('b')}(?:,[^⟦⟧]{{0,60}},)?\s+{gap(3)}(?:was|were|is|will\s+be|has\s+been|"
         rf"to\s+be|is\s+being)\s+(?:acquired|bought|purchased|taken\s+over)\s+by\s+{gap(4)}"
@@ -46,6 +51,16 @@ RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"{C.format('a')}\s+{gap(4)}(?:paid|pays|will\s+pay|to\s+pay|agreed\s+to\s+pay)\s+"
         rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?P<mid>(?:the\s+)?(?:[\w-]+\s+){{0,3}}?"
         rf"(?:rights?|licen[cs]e)\s+(?:to|for|on)\s+){C.format('b')}", re.I)),
+    ("license", None, re.compile(  # "Xynomic agreed to pay up to $502 million for global rights to
+        # a second-generation RAF inhibitor from Boehringer Ingelheim"
+        rf"{C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{gap(4)}(?:paid|pays|will\s+pay|to\s+pay|agreed\s+to\s+pay)\s+"
+        rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?:the\s+)?(?:[\w-]+\s+){{0,4}}?rights?\s+to\s+"
+        rf"(?P<asset>{gap(8)})from\s+{gap(3)}{C.format('b')}", re.I)),
+    (None, "noun", re.compile(  # "Allergan plc has entered a research, development, collaboration and
+        # license agreement for the worldwide rights to Assembly Biosciences Inc.'s ... programs"
+        rf"{C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{gap(4)}(?:entered(?:\s+into)?|signed|struck|inked|reached)\s+"
+        rf"(?P<mid>(?:[^⟦⟧.;]){{0,80}}?(?:agreement|deal|pact))\s+for\s+(?:the\s+)?(?:[\w-]+\s+){{0,3}}?"
+        rf"rights?\s+(?:to|for|on)\s+{C.format('b')}", re.I)),
     ("acquisition", None, re.compile(  # "Thermo Fisher paid $1.7 billion earlier this year for
         # the viral vector contract manufacturer Brammer Bio" (not for B's rights: a licence, above)
         rf"{C.format('a')}\s+{gap(4)}(?:paid|pays|will\s+pay|agreed\s+to\s+pay)\s+"

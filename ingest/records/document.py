@@ -178,6 +178,7 @@ def _slot_names(text: str) -> list[tuple[int, int]]:
     for rx in (_OBJECT_SLOT, _SUBJECT_SLOT):
         for m in rx.finditer(text):
             name = m.group("name").rstrip(".,")
+            name = re.sub(r"(?<=s)['’]$", "", name)  # "Quenby Therapeutics'": the possessive
             name = re.sub(r"(?:'s|’s)$", "", name)
             if not name or _NOT_SLOT.match(name) or _NOT_COMPANIES.match(name) or \
                     _NOT_SLOT_END.search(name):
