@@ -326,3 +326,22 @@ def test_rights_paid_for_from_a_company_and_an_agreement_for_rights_to_a_company
 ])
 def test_a_license_to_a_companys_drug(text, parties):
     assert [(d["parties"], d["kind"]) for d in _deals(text)] == [(parties, "license")]
+
+
+def test_royalty_rights_bought_for_a_decimal_amount_and_an_announced_transaction():
+    deals = _deals("Marrowby Pharma announces a $2.85 billion acquisition of royalty rights in multiple sclerosis "
+                   "drug Velmora from Quenby Therapeutics plc.",
+                   "Tavrin Pharma announces a $3.3 billion royalty transaction with Selby Biosciences.")
+    assert [(d["parties"], d["kind"], d.get("total")) for d in deals] == [
+        (["Marrowby Pharma", "Quenby Therapeutics plc"], "royalty", 2.85e9),
+        (["Tavrin Pharma", "Selby Biosciences"], "royalty", 3.3e9)]
+
+
+def test_a_cooperation_agreement_and_a_deal_it_landed():
+    deals = _deals("Before the drug was launched, Ostrel Pharma had already reached a cooperation agreement with "
+                   "the Chinese company Quenby Biotech on its import and distribution.",
+                   "Analysts cheered Canada's Tavrin Therapeutics after it landed a rich licensing deal with "
+                   "Marrowby Pharma.")
+    assert [(d["parties"], d["kind"]) for d in deals] == [
+        (["Ostrel Pharma", "Quenby Biotech"], "collaboration"),
+        (["Tavrin Therapeutics", "Marrowby Pharma"], "license")]

@@ -64,7 +64,7 @@ def _money_role(text: str, money: Money, masked_deal: bool, lo: int = 0,
         return "total"
     if re.match(r"\s*(?:all-cash\s+|cash\s+|stock\s+|all-stock\s+)?(?:acquisition|takeover|buyout|"
                 r"purchase|merger|transaction)\s+of\b|"
-                r"\s*(?:all-cash\s+|cash\s+|takeover\s+|tender\s+|buyout\s+)?(?:offer|bid)\s+(?:to\s+(?:buy|acquire)|for)\b|\s*(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact)\b",
+                r"\s*(?:all-cash\s+|cash\s+|takeover\s+|tender\s+|buyout\s+)?(?:offer|bid)\s+(?:to\s+(?:buy|acquire)|for)\b|\s*(?:[\w-]+\s+){0,2}?(?:deal|agreement|pact|transaction)\b",
                 after, re.I):
         return "total"  # "its $74 billion acquisition of Celgene"
     if re.search(r"\bfor\s+(?:an?\s+|about\s+|approximately\s+|around\s+|~|up\s+to\s+|as\s+much\s+as\s+)?$",

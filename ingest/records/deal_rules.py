@@ -85,7 +85,7 @@ RULES: list[tuple[str, str | None, re.Pattern]] = [
     (None, "noun", re.compile(
         rf"{C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{gap(8)}(?:entered(?:\s+into)?|enters(?:\s+into)?|signed|signs|"
         rf"signing|struck|strikes|inked|inks|reached|formed|expanded|expanding|extended|extending|"
-        rf"announced|agreed|"
+        rf"announced|announces|agreed|"
         rf"landed|lands|secured|secures|clinched|clinches|sealed|seals|penned|pens|set\s+up|"
         rf"sets\s+up|setting\s+up|established|establishes|launched|launches)\s+"
         rf"(?P<mid>{gap(12)})(?:with|between)"
@@ -156,10 +156,10 @@ RAISED_ALONE = re.compile(
     r"financing|funding|private\s+placement)", re.I)
 # "Royalty Pharma Announces $100 million Acquisition of Royalty Rights in ... from Cytokinetics",
 # "has acquired a synthetic royalty on US sales of RYTELO ..., the product of Geron"
-ROYALTY = re.compile(
-    r"⟦(?P<a>\d+)⟧(?:,[^⟦⟧]{0,80},)?\s+(?:[^\s⟦⟧.;]+\s+){0,8}?(?:acquisition|purchase|acquired|acquires|"
-    r"acquire|bought|buys|buy|purchased|purchases)\s+(?:of\s+)?(?:[^⟦⟧.;]{0,60}?)\broyalt(?:y|ies)\b"
-    r"[^⟦⟧.;]{0,120}?\b(?:from|of|product\s+of)\s+(?:the\s+)?⟦(?P<b>\d+)⟧", re.I)
+ROYALTY = re.compile(  # (a decimal amount is read through: "Announces $2.85 Billion Acquisition")
+    r"⟦(?P<a>\d+)⟧(?:,[^⟦⟧]{0,80},)?\s+(?:(?:[^\s⟦⟧.;]|\.(?=\d))+\s+){0,8}?(?:acquisition|purchase|acquired|"
+    r"acquires|acquire|bought|buys|buy|purchased|purchases)\s+(?:of\s+)?(?:(?:[^⟦⟧.;]|\.(?=\d)){0,60}?)"
+    r"\broyalt(?:y|ies)\b(?:[^⟦⟧.;]|\.(?=\d)){0,120}?\b(?:from|of|product\s+of)\s+(?:the\s+)?⟦(?P<b>\d+)⟧", re.I)
 # "Lilly's $2.4 billion acquisition of Orna and its $8.5 billion-plus strategic collaboration
 # with Innovent Biologics": the possessive's company is the first party
 ITS_NOUN = re.compile(
@@ -167,7 +167,7 @@ ITS_NOUN = re.compile(
     r"(?:collaboration|partnership|alliance|licen[cs]ing\s+(?:deal|agreement|pact)|joint\s+venture))"
     r"\s+with\s+⟦(?P<b>\d+)⟧", re.I)
 NOUN_KIND = [("license", r"licen[cs]"), ("option", r"\boption"), ("royalty", r"royalt"),
-              ("merger", r"\bmerge"), ("collaboration", r"collaborat|partner|alliance|"
+              ("merger", r"\bmerge"), ("collaboration", r"collaborat|partner|alliance|cooperat|"
                                                        r"joint venture|co-develop|co-commerciali|"
                                                        r"co-promot|commerciali[sz]e|"
                                                        r"research agreement|R&D\s+(?:agreement|deal|pact)|"

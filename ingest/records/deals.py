@@ -98,14 +98,17 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
         ref = mentions[int(before[0])] if before else context[0] if it and context else None
         if ref is not None:
             found = _by_rules(sent, f"{masked[:it.start()]}⟦{len(mentions)}⟧{masked[it.end():]}",
-                              mentions + [ref], kinds=("acquisition", "license"))
+                              mentions + [ref], kinds=("acquisition", "license", None))
+            a, b = found[1][:2] if found else (None, None)
+            if found and a.canonical == b.canonical and (a.text in b.text or b.text in a.text):
+                found = None  # "it" is the other party itself ("Lilly" ... "a deal with Eli Lilly")
     return found or _round(masked, mentions)
 
 
 # a company referred to as "it" as the subject of a deal verb
 _PRONOUN = re.compile(rf"(?:^|(?<=\s))(?:it|It|[Tt]he\s+(?:[\w-]+\s+){{0,2}}?(?:company|giant|firm|drugmaker|"
                       rf"group|biotech))(?=\s+(?:\w+\s+){{0,9}}?"
-                      rf"(?:{R.ACQ_VERB}|acquiring|paid|pays|licen[cs]ed)\b)")
+                      rf"(?:{R.ACQ_VERB}|acquiring|paid|pays|licen[cs]ed|landed|signed|struck|inked)\b)")
 
 
 def _by_rules(sent: Sentence, masked: str, mentions: list[Mention],

@@ -86,7 +86,7 @@ ACTION_RE = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in ACTIONS.items()}
 DEAL_KINDS: dict[str, str] = {
     "merger": r"merg(?:er|e|es|ed|ing)\b(?!\s+control)",
     "option": r"options?\s+(?:to\s+(?:acquire|license|licence|in-license)|agreement|deal)",
-    "royalty": r"royalt(?:y|ies)\s+(?:deal|agreement|interest|stream|monetization|purchase|financing|funding|"
+    "royalty": r"royalt(?:y|ies)\s+(?:deal|agreement|transaction|interest|stream|monetization|purchase|financing|funding|"
                r"rights?|on)|synthetic\s+royalt(?:y|ies)",
     "license": r"(?:sub-?)?licen[cs](?:e|es|ed|ing)\b|in-licen[cs]|exclusive\s+rights|global\s+rights|"
                r"commercial\s+rights|rights?\s+to\s+(?:develop|manufacture|market|commerciali[sz]e)|"
