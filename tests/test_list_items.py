@@ -107,3 +107,15 @@ def test_the_rankers_first_sentence_leads_a_list():
     # a first sentence sharing no term with the question leads nothing
     cands[3].lead = 0.9
     assert lead_item(items, cands, 4, False) == items
+
+
+@pytest.mark.parametrize("sentence, intro", [
+    ("The chart below lists the 23 FDA November 2013 products receiving orphan designation.", True),
+    ("Below is a list of this week's approvals.", True),
+    ("Seven FDA drug and treatment approvals since mid-June:", True),
+    ("Sales came in below expectations, the company said.", False),
+    ("The agency lists the product as a biosimilar.", False),
+])
+def test_a_sentence_pointing_at_the_list_below_brings_its_items(sentence, intro):
+    from assistant.answers.extractive import _LIST_INTRO
+    assert bool(_LIST_INTRO.search(sentence)) == intro

@@ -89,7 +89,9 @@ MAX_LIST_CHUNKS = 3
 _ITEM_NUMBER = re.compile(r"^(\d{1,2})[.)](\s|$)")
 _HEADING = re.compile(r"^[A-Z][^.!?:]{0,60}$")  # a short line without end punctuation
 
-_LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are)\b)", re.IGNORECASE)
+# ("The chart below lists the 23 FDA November 2013 products receiving orphan designation")
+_LIST_INTRO = re.compile(r"(:\s*$|\b(the following|here are|(chart|table|list) below|below (is|are) (a |the )?"
+                         r"(list|table|chart)|lists the \d+)\b)", re.IGNORECASE)
 # A comparison of size or time asks for an amount (or count) or a date on each side.
 _SIZE = re.compile(r"\b(bigger|larger|greater|higher|more|smaller|lower|less|fewer|cheaper|"
                    r"biggest|largest|highest|most|economics|financial|terms|value|worth|price|"
