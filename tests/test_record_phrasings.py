@@ -293,6 +293,8 @@ def test_an_offer_for_a_company_is_its_price():
     ("The EMA also approved Quenby Therapeutics' velmoren, a small molecule that reads through nonsense "
      "mutations, for muscular dystrophy.", "velmoren"),
     ("The FDA approved Ostrel Pharma's avelglucosidase alfa in Pompe disease.", "avelglucosidase alfa"),
+    ("The FDA designated Ostrel Pharma Inc.'s lead candidate, velotor, a Breakthrough Therapy for the "
+     "treatment of sickle cell disease last month.", "velotor"),
 ])
 def test_a_drug_named_in_lower_case_after_its_companys_possessive(text, product):
     events = extracted("Approvals", [text], "regulatory")

@@ -169,9 +169,11 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
 
 # a drug named in lower case right after its company's possessive, when no code, known stem or
 # brand is there: "the EMA also approved PTC Therapeutics' ataluren, a small molecule ..."
-_OWNED = re.compile(r"(?:['’]s|s['’])\s+(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
+_OWNED = re.compile(r"(?:['’]s|s['’])\s+(?:(?:lead|experimental|investigational)\s+)?(?:(?:drug|candidate|compound|"
+                    r"asset|therapy|product|medicine)\s*,\s+)?(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)"
+                    r"(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
 _ORDINARY_END = re.compile(r"(?:tion|sion|ment|ness|ity|ing|ed|ly|ous|ive|al|ary|ory|ance|ence|er|ers|ist|ism|ure|"
-                           r"ic|ics|able|ible|ate|ates|s)$")
+                           r"ic|ics|able|ible|ate|ates|s|y)$")
 
 
 def _product(clause: str, companies: set[str]) -> str | None:
