@@ -293,6 +293,8 @@ def test_an_offer_for_a_company_is_its_price():
     ("The EMA also approved Quenby Therapeutics' velmoren, a small molecule that reads through nonsense "
      "mutations, for muscular dystrophy.", "velmoren"),
     ("The FDA approved Ostrel Pharma's avelglucosidase alfa in Pompe disease.", "avelglucosidase alfa"),
+    ("The FDA has been busy this week. Waltham-based Ostrel Therapeutics won a BTD for velopanitase for "
+     "increasing fistula patency.", "velopanitase"),
     ("The FDA designated Ostrel Pharma Inc.'s lead candidate, velotor, a Breakthrough Therapy for the "
      "treatment of sickle cell disease last month.", "velotor"),
 ])
@@ -347,3 +349,11 @@ def test_a_cooperation_agreement_and_a_deal_it_landed():
     assert [(d["parties"], d["kind"]) for d in deals] == [
         (["Ostrel Pharma", "Quenby Biotech"], "collaboration"),
         (["Tavrin Therapeutics", "Marrowby Pharma"], "license")]
+
+
+def test_a_designation_one_agency_grants_is_that_agencys_on_a_page_naming_others():
+    events = extracted("Designations", ["The FDA and the EMA both met this week.",
+                                        "Ostrel Therapeutics won a BTD for velopanitase for increasing "
+                                        "fistula patency."], "regulatory")
+    assert [(e["agency"], e["designation"], e["product"]) for e in events] == [
+        ("FDA", "breakthrough", "velopanitase")]

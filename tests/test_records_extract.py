@@ -322,8 +322,10 @@ def test_a_designation_abbreviated_takes_the_one_agency_the_document_names():
 
 
 def test_no_agency_is_assumed_when_the_document_names_two_or_an_abbreviation_is_a_word():
+    # (both agencies grant orphan designations; a breakthrough therapy designation is the FDA's
+    # scheme, so "won a BTD" on such a page is the FDA's: tests/test_record_phrasings.py)
     two = _elements("The FDA and the EMA both reviewed new drugs this month.",
-                    "Norvix Therapeutics won a BTD for NVX-220 in refractory gout.")
+                    "Norvix Therapeutics won an orphan drug designation for NVX-220 in refractory gout.")
     assert [r for r in extract_records(two) if r["type"] == "regulatory"] == []
     odd = _elements("The FDA approved nothing this week.",
                     "Norvix Therapeutics won an odd battle over NVX-220 in court.")

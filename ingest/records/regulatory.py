@@ -108,8 +108,20 @@ def _clause_agency(doc: Document, sent: Sentence, clause: str, agency: str | Non
         return only[0], only[1], False  # "Proteon won a BTD" in an article on the FDA's week
     if ema is not None and P.ACTION_RE["positive_opinion"].search(clause):
         return "EMA", ema, False  # only the EMA's committee gives opinions
+    # a designation only one agency grants ("Proteon won a BTD for vonapanitase" on a page that
+    # names the FDA and others): that agency, quoted where the page names it
+    scheme = _SCHEME_AGENCY.get(designations[0]) if len(designations) == 1 else None
+    if scheme and P.ACTION_RE["designation"].search(clause) and not _CHINA.search(clause):
+        named = next((s for s in doc.sentences if P.AGENCY_RE[scheme].search(s.text)), None)
+        if named is not None:
+            return scheme, named, False
     agency, agency_sent = _inferred_agency(doc, clause, only, sent)
     return agency, agency_sent, True
+
+
+# designations one agency grants (China's NMPA also grants breakthrough therapy designations)
+_SCHEME_AGENCY = {"fast_track": "FDA", "rmat": "FDA", "qidp": "FDA", "breakthrough": "FDA", "prime": "EMA"}
+_CHINA = re.compile(r"\b(?:China|Chinese|NMPA|CDE)\b")
 
 
 def _without_restated(drafts: list[Draft], inferred: set[int]) -> list[Draft]:

@@ -172,6 +172,11 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
 _OWNED = re.compile(r"(?:['’]s|s['’])\s+(?:(?:lead|experimental|investigational)\s+)?(?:(?:drug|candidate|compound|"
                     r"asset|therapy|product|medicine)\s*,\s+)?(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)"
                     r"(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
+# ... or right after the decision ("Proteon Therapeutics won a BTD for vonapanitase for ...")
+_GRANTED_FOR = re.compile(r"\b(?:BTDs?|ODDs?|designations?|approval|status|nod)\s+(?:to|for)\s+"
+                          r"(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
+_NOT_DRUG_WORDS = frozenset("disease release increase purchase phase database adults children people "
+                            "patients".split())
 _ORDINARY_END = re.compile(r"(?:tion|sion|ment|ness|ity|ing|ed|ly|ous|ive|al|ary|ory|ance|ence|er|ers|ist|ism|ure|"
                            r"ic|ics|able|ible|ate|ates|s|y)$")
 
@@ -179,9 +184,10 @@ _ORDINARY_END = re.compile(r"(?:tion|sion|ment|ness|ity|ing|ed|ly|ous|ive|al|ary
 def _product(clause: str, companies: set[str]) -> str | None:
     cands = _products(clause, companies)
     if not cands:
-        owned = _OWNED.search(clause)
+        owned = _OWNED.search(clause) or _GRANTED_FOR.search(clause)
         word = owned.group("w") if owned else ""
-        return word if owned and not _ORDINARY_END.search(word.split()[0]) else None
+        return word if owned and not _ORDINARY_END.search(word.split()[0]) and \
+            word.split()[0] not in _NOT_DRUG_WORDS else None
     anchor = None
     for rx in (r"\b(?:to|approved|approves|given|granted|put|of|for)\s+(?:[A-Z][\w-]*(?:'s|’s)\s+)?$",):
         for a, b, w in cands:
