@@ -279,9 +279,26 @@ def test_it_is_the_sentences_subject_or_the_company_just_named():
 def test_it_is_not_a_company_named_as_an_object_before_it():
     """("Last year it struck an $8 billion deal for Loxo Oncology, and early this year it paid $1.1
     billion for Dermira": the buyer is not Loxo)"""
-    deals = _deals("Analysts noted the deals. Last year it struck an $8 billion deal for Quenby Oncology, "
-                   "and early this year it paid $1.1 billion for Tavrin.")
-    assert all(d["parties"][0] != "Quenby Oncology" for d in deals)
+    deals = _deals("Ostrel Pharma has been busy. Early this year, after a deal for Quenby Oncology, it paid "
+                   "$1.1 billion for Tavrin Bio.")
+    assert [(d["parties"], d["kind"]) for d in deals] == [(["Ostrel Pharma", "Tavrin Bio"], "acquisition")]
+
+
+@pytest.mark.parametrize("texts", [
+    # "it" bought, not "it" was bought
+    ("Quenby Bio discovered velmorumab in 2010. It was acquired by Ostrel Pharma in 2019 for $300 million.",),
+    # the sentence before named two companies: "the buyout firm" is neither for sure
+    ("Ostrel Pharma sold its diagnostics unit to Tavrin Capital. The buyout firm bought Quenby Bio last year "
+     "for $2 billion.",),
+    # an opening phrase's company is no subject
+    ("Unlike rival Tavrin Bio, it signed a licensing deal with Quenby Bio.",),
+])
+def test_it_is_read_as_a_company_only_where_it_is_the_buyer_named_for_sure(texts):
+    deals = _deals(*texts)
+    assert not any(d["parties"][0] == "Ostrel Pharma" and "Quenby Bio" in d["parties"] and
+                   d["kind"] == "acquisition" and "was acquired" not in texts[0] for d in deals)
+    assert not any(d["parties"] == ["Tavrin Bio", "Quenby Bio"] for d in deals)
+    assert not any(d["parties"] == ["Quenby Bio", "Ostrel Pharma"] for d in deals)
 
 
 def test_an_offer_for_a_company_is_its_price():
@@ -357,3 +374,38 @@ def test_a_designation_one_agency_grants_is_that_agencys_on_a_page_naming_others
                                         "fistula patency."], "regulatory")
     assert [(e["agency"], e["designation"], e["product"]) for e in events] == [
         ("FDA", "breakthrough", "velopanitase")]
+
+
+@pytest.mark.parametrize("text", [
+    "Ostrel Pharma bought 5m shares in the company last year.",
+    "Ostrel Pharma acquired 51pc of Quenby Therapeutics for $40 million.",
+])
+def test_an_amount_is_no_company_whose_name_starts_with_digits(text):
+    assert all(not p[0].isdigit() for d in _deals(text) for p in d["parties"])
+
+
+@pytest.mark.parametrize("text", [
+    "The FDA approved Ostrel Pharma's vaccine for use in adults over 65.",
+    "The FDA granted Ostrel Pharma's request for priority review.",
+    "Ostrel Pharma won FDA approval to market its pill in the US.",
+])
+def test_a_role_word_after_a_possessive_or_a_decision_is_no_product(text):
+    assert all(e["product"] not in ("vaccine", "request", "market") for e in extracted("Approvals", [text],
+                                                                                          "regulatory"))
+
+
+@pytest.mark.parametrize("text", [
+    "Ostrel Therapeutics hailed OST-101 as a breakthrough after it won praise from doctors.",
+    "OST-101 had been granted fast track status by Japan's health ministry.",
+])
+def test_no_agency_is_inferred_from_a_bare_word_or_for_another_country(text):
+    events = extracted("Designations", ["The FDA and the EMA both met this week.", text], "regulatory")
+    assert all(e.get("agency") != "FDA" or "OST-101" not in (e.get("product") or "") for e in events)
+
+
+def test_a_clause_between_commas_is_no_aside_and_a_granted_license_is_no_in_license():
+    assert _deals("Under Ostrel Pharma, sales of the drug slumped, and Quenby Therapeutics has since signed "
+                  "a licensing deal to sell it in Asia.") == []
+    deals = _deals("Ostrel Pharma's decision to grant a license to Quenby Therapeutics' subsidiary surprised "
+                   "analysts.")
+    assert not any(d["parties"] == ["Ostrel Pharma", "Quenby Therapeutics"] for d in deals)

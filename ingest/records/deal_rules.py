@@ -16,15 +16,19 @@ def gap(n: int) -> str:
 
 C = r"⟦(?P<{}>\d+)⟧"
 # what may follow a party's name before the verb: its ticker or short name, where it is based
-ASIDE = (r"(?:\s*\([^()⟦⟧]{1,30}\))?(?:,[^⟦⟧]{0,60},|\s+of\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?"
-         r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?(?=\s))?")
+# (a description between commas, not any clause: "Under Ostrel, sales slumped, and Quenby has since
+# signed" is no pair)
+ASIDE = (r"(?:\s*\([^()⟦⟧]{1,30}\))?(?:,\s+(?:a|an|the|its|which|based|headquartered|of)\b[^⟦⟧,;]{0,60}"
+         r"(?:,[^⟦⟧,;]{0,30})?,|\s+of\s+(?:the\s+)?(?-i:[A-Z])[\w.]*(?:\s+(?-i:[A-Z])[\w.]*)?"
+         r"(?:,\s+(?-i:[A-Z])[\w.]*(?:\s+(?-i:[A-Z])[\w.]*)?)?(?=\s))?")
 ACQ_VERB = (r"(?:acquire[sd]?|acquiring|buy|buys|buying|bought|purchase[sd]?|purchasing|"
             r"take\s+over|took\s+over|takes\s+over)")
 RULES: list[tuple[str, str | None, re.Pattern]] = [
     # (kind, None: decided by the words matched, pattern); groups a = first party, b = second
     ("license", None, re.compile(  # "Takeda's recent deals include a license in Asia for Tesaro's PARP
         # inhibitor Zejula"; "Neurocrine gains an exclusive license to Xenon's XEN901"
-        rf"{C.format('a')}(?:(?:'s|’s)\s+{gap(5)}|\s+(?:gains|gained|gets|got|obtains|obtained|wins|won|receives|"
+        # (not one the possessive's company grants: "Ostrel's decision to grant a license to Quenby's")
+        rf"{C.format('a')}(?:(?:'s|’s)\s+(?!(?:\S+\s+){{0,5}}?(?:grant|give|award|offer|out-licen)\w*\s){gap(5)}|\s+(?:gains|gained|gets|got|obtains|obtained|wins|won|receives|"
         rf"received|secures|secured)\s+(?:an?\s+)?{gap(2)})licen[cs]e\s+{gap(3)}(?:for|to|on)\s+{C.format('b')}"
         rf"(?:'s|’s|'|’)\s", re.I)),
     ("acquisition", None, re.compile(

@@ -93,22 +93,28 @@ def _parse_patterns(sent: Sentence, doc: Document, context: list[Mention]
         # "it" is the company named before it in the sentence, or else the one just named
         it = _PRONOUN.search(masked)
         # (the sentence's subject only: not "... for Loxo, and early this year it paid $1.1
-        # billion for Dermira")
-        before = re.findall(r"^(?:[\w,]+\s+){0,3}?⟦(\d+)⟧", masked[:it.start()]) if it else []
-        ref = mentions[int(before[0])] if before else context[0] if it and context else None
+        # billion for Dermira", nor "Unlike rival Tavrin Bio, it signed ...")
+        before = re.findall(r"^(?:(?:Meanwhile|Separately|Also|However|Earlier|Later|Then),?\s+)?⟦(\d+)⟧",
+                            masked[:it.start()]) if it else []
+        # (the company just named only when the sentence before named one company)
+        ref = mentions[int(before[0])] if before else context[0] if it and context and \
+            len({m.canonical for m in context}) == 1 else None
         if ref is not None:
             found = _by_rules(sent, f"{masked[:it.start()]}⟦{len(mentions)}⟧{masked[it.end():]}",
                               mentions + [ref], kinds=("acquisition", "license", None))
             a, b = found[1][:2] if found else (None, None)
-            if found and a.canonical == b.canonical and (a.text in b.text or b.text in a.text):
-                found = None  # "it" is the other party itself ("Lilly" ... "a deal with Eli Lilly")
+            if found and (a is not ref or a.canonical == b.canonical and (a.text in b.text or b.text in a.text)):
+                found = None  # "it" must be the buyer or licensee, and not the other party itself
     return found or _round(masked, mentions)
 
 
-# a company referred to as "it" as the subject of a deal verb
-_PRONOUN = re.compile(rf"(?:^|(?<=\s))(?:it|It|[Tt]he\s+(?:[\w-]+\s+){{0,2}}?(?:company|giant|firm|drugmaker|"
-                      rf"group|biotech))(?=\s+(?:\w+\s+){{0,9}}?"
-                      rf"(?:{R.ACQ_VERB}|acquiring|paid|pays|licen[cs]ed|landed|signed|struck|inked)\b)")
+# a company referred to as "it" as the subject of a deal verb: the verb right after it ("it bought",
+# "it had also agreed to buy"), or a purchase by which it did something ("It moved into gene therapy
+# by acquiring ...")
+_VERB = rf"(?:{R.ACQ_VERB}|paid|pays|licen[cs]ed|landed|signed|struck|inked)"
+_PRONOUN = re.compile(rf"(?:^|(?<=\s))(?:it|It|[Tt]he\s+(?:[\w-]+\s+){{0,2}}?(?:company|giant|drugmaker|biotech))"
+                      rf"(?=\s+(?:(?:has|had|have|also|then|later|recently|already|itself|agreed\s+to|will|"
+                      rf"announced\s+plans\s+to|plans\s+to|is\s+set\s+to|\w+ly)\s+){{0,3}}{_VERB}\b|[^.;⟦⟧]{{0,80}}\bby\s+(?:acquiring|buying|purchasing)\b)")
 
 
 def _by_rules(sent: Sentence, masked: str, mentions: list[Mention],

@@ -141,8 +141,10 @@ def _pattern_span(text: str, m: re.Match) -> tuple[int, int] | None:
     return start, start + len(name)
 
 
-# (a name may start with digits: "89bio", "4SC", "7D Surgical", "23andMe")
-_SLOT_NAME = r"(?P<name>(?:[A-Z]|\d+[A-Za-z])[\w&.'’-]*(?:\s+(?:[A-Z][\w&.'’-]*|&)){0,3})"
+# (a name may start with digits when a capital or "bio" follows them: "89bio", "4SC", "7D
+# Surgical", "23andMe"; not "5m shares", "300m doses", "51pc", "2nd-generation")
+_SLOT_NAME = (r"(?P<name>(?:[A-Z]|\d+(?:[A-Z]|bio|and[A-Z])(?![a-z]*-))[\w&.'’-]*"
+              r"(?:\s+(?:[A-Z][\w&.'’-]*|&)){0,3})")
 _OBJECT_SLOT = re.compile(
     r"\b(?i:acquire|acquires|acquired|acquiring|buy|buys|bought|purchase|purchased|"
     r"(?:acquired|bought|purchased|taken\s+over)\s+by|"

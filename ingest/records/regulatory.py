@@ -111,7 +111,9 @@ def _clause_agency(doc: Document, sent: Sentence, clause: str, agency: str | Non
     # a designation only one agency grants ("Proteon won a BTD for vonapanitase" on a page that
     # names the FDA and others): that agency, quoted where the page names it
     scheme = _SCHEME_AGENCY.get(designations[0]) if len(designations) == 1 else None
-    if scheme and P.ACTION_RE["designation"].search(clause) and not _CHINA.search(clause):
+    if scheme and _SCHEME_NAMED.search(clause) and P.ACTION_RE["designation"].search(clause) and \
+            not _ELSEWHERE_REGULATOR.search(clause) and not (
+                scheme == "FDA" and any(_CHINA.search(s.text) for s in doc.sentences)):
         named = next((s for s in doc.sentences if P.AGENCY_RE[scheme].search(s.text)), None)
         if named is not None:
             return scheme, named, False
@@ -122,6 +124,15 @@ def _clause_agency(doc: Document, sent: Sentence, clause: str, agency: str | Non
 # designations one agency grants (China's NMPA also grants breakthrough therapy designations)
 _SCHEME_AGENCY = {"fast_track": "FDA", "rmat": "FDA", "qidp": "FDA", "breakthrough": "FDA", "prime": "EMA"}
 _CHINA = re.compile(r"\b(?:China|Chinese|NMPA|CDE)\b")
+# the scheme by its full name, not the bare word ("hailed OST-101 as a breakthrough")
+_SCHEME_NAMED = re.compile(r"\bbreakthrough[\s-]+(?:therapy|device)\s+designation|(?-i:\bBTDs?\b)|"
+                           r"\bfast[\s-]+track\s+(?:designation|status)|(?-i:\bRMAT\b)|"
+                           r"\bregenerative\s+medicine\s+advanced\s+therapy|(?-i:\bQIDP\b)|"
+                           r"qualified\s+infectious\s+disease\s+product|(?-i:\bPRIME\b)", re.I)
+# a clause naming another country or regulator ("granted fast track status by Japan's health ministry")
+_ELSEWHERE_REGULATOR = re.compile(r"\b(?:Japan|Japanese|Korea|Korean|Canada|Canadian|Australia|Australian|UK|"
+                                  r"Britain|British|India|Indian|Brazil|Swiss|Switzerland|ministry|MHLW|PMDA|"
+                                  r"MHRA|TGA|Health\s+Canada)\b")
 
 
 def _without_restated(drafts: list[Draft], inferred: set[int]) -> list[Draft]:

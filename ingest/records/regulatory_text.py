@@ -173,10 +173,12 @@ _OWNED = re.compile(r"(?:['’]s|s['’])\s+(?:(?:lead|experimental|investigatio
                     r"asset|therapy|product|medicine)\s*,\s+)?(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)"
                     r"(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
 # ... or right after the decision ("Proteon Therapeutics won a BTD for vonapanitase for ...")
-_GRANTED_FOR = re.compile(r"\b(?:BTDs?|ODDs?|designations?|approval|status|nod)\s+(?:to|for)\s+"
+_GRANTED_FOR = re.compile(r"\b(?:BTDs?|ODDs?|designations?|approval|status|nod)\s+for\s+"
                           r"(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
-_NOT_DRUG_WORDS = frozenset("disease release increase purchase phase database adults children people "
-                            "patients".split())
+_NOT_DRUG_WORDS = frozenset("""disease release increase purchase phase database adults children people
+    patients vaccine insulin product medicine compound biosimilar pipeline request review program programme
+    portfolio market launch therapy treatment candidate asset antibody application filing submission
+    franchise""".split())
 _ORDINARY_END = re.compile(r"(?:tion|sion|ment|ness|ity|ing|ed|ly|ous|ive|al|ary|ory|ance|ence|er|ers|ist|ism|ure|"
                            r"ic|ics|able|ible|ate|ates|s|y)$")
 
