@@ -116,6 +116,12 @@ def test_other_shapes_are_left_alone(question, kind):
     ("Who led the Velmora trial?", None),
     ("What is the name of the pain antibody Ostrel licensed?", "the name"),
     ("What is the name of Ostrel's new subsidiary?", None),
+    ("Who will lead the program at Ostrel?", None),
+    ("Could the acquisition lead to new products?", None),
+    ("Why was the Ostrel drug deal called off?", None),
+    ("Which company was named partner for the vaccine?", None),
+    ("Who led the phase 2 trial of the investigational drug?", None),
+    ("When does the new Harby plant start production?", "the start of operations"),
     ("Why did the FDA issue a CRL for Velmora?", None),
 ])
 def test_the_deal_term_or_designation_asked_about(question, slot):
@@ -145,6 +151,8 @@ def test_a_sentence_states_the_upfront_or_not(sentence, holds):
     ("Who led Ostrel's series C?", "The round was led by Halden Ventures.", True),
     ("ostrel series c lead investors?", "Halden Ventures was the lead investor.", True),
     ("What is the name of the pain antibody Ostrel licensed?", "Ostrel licensed its pain antibody.", False),
+    ("What is the name of the pain antibody Ostrel licensed?", "Ostrel licensed its pain antibody in 2019.", False),
+    ("What is the name of the pain antibody Ostrel licensed?", "Ostrel licensed it for a rare disease.", False),
     ("What is the name of the pain antibody Ostrel licensed?", "Ostrel licensed OST-104, its pain antibody.", True),
     ("What is the name of the pain antibody Ostrel licensed?", "Ostrel licensed velmorumab.", True),
     ("What was Ostrel's lead HSP90 compound called?", "Ostrel works on drugs that inhibit HSP90.", False),

@@ -94,22 +94,29 @@ _SLOTS = [
     ("the royalties", re.compile(r"\broyalt(y|ies)\b", re.I), re.compile(r"\broyalt", re.I)),
     ("the termination fee", re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I),
      re.compile(r"\b(break(-| )?up|break|termination) fees?\b", re.I)),
-    ("the lead asset", re.compile(r"\blead (\w+ ){0,2}?(asset|candidate|drug|program|programme|product|compound)s?\b",
-                                  re.I),
+    # ("lead" as a verb is not: "Who will lead the program?", "Could the deal lead to new products?")
+    ("the lead asset", re.compile(r"\blead (?!(the|a|an|its|their|to|this)\b)(\w+ ){0,2}?(asset|candidate|drug|"
+                                  r"program|programme|product|compound)s?\b", re.I),
      re.compile(r"\blead\b|\bmost advanced\b|\bflagship\b|\bfront-?runner\b", re.I)),
-    # who led a round is not that it closed ("Who led Elpiscience's series C?" is not answered by
-    # "raised $105 million in a series C financing round", nor by a list of its investors)
     # a drug's name is a code name, an INN or a brand, not "the antibody" ("What is the name of
-    # the pain antibody Regeneron licensed?" is not answered by "its in-development pain treatment")
+    # the pain antibody Regeneron licensed?" is not answered by "its in-development pain treatment");
+    # not "called off", "named partner"
     ("the name", re.compile(r"^(?=.*\b(drugs?|antibod\w*|compounds?|candidates?|molecules?|therap\w*|products?|"
                             r"assets?|treatments?|vaccines?|biosimilars?|inhibitors?|programs?)\b)"
-                            r".*?\b(name of|(code|brand|trade)[- ]?name|called|named|what is it named)\b|"
-                            r"\bname and\b", re.I),
-     re.compile(r"\b[A-Z]{1,6}[- ]?\d{2,}[A-Z]?\b|\b[a-z]{3,}(mab|nib|parib|ciclib|lisib|stat|vir|tide|cept|"
-                r"kinra|gene|cel|sen|siran|ase|mide|zomib|pril|sartan|olol|azole|mycin|cillin|floxacin|vec|"
-                r"platin|taxel|rubicin|dronate|gliflozin|gliptin|lukast|fovir|previr|asvir|nercept)\b|"
+                            r".*?\b(name of|(code|brand|trade)[- ]?name|called(?! (off|for|on)\b)|"
+                            r"named(?! (as )?(a |the )?(partner|ceo|chief|head|president|director)\b)|"
+                            r"what is it named|name and)\b", re.I),
+     # (a code name in capitals, case-sensitive: "in 2019" is none; a stem of an INN)
+     re.compile(r"(?-i:\b[A-Z]{1,6}-?\d{2,}[A-Z]?\b)|\b[a-z]{3,}(mab|nib|parib|ciclib|lisib|vir|tide|"
+                r"kinra|siran|zomib|pril|sartan|olol|azole|mycin|cillin|floxacin|vec|leucel|"
+                r"platin|taxel|rubicin|dronate|gliflozin|gliptin|lukast|fovir|previr|asvir|nercept|ercept)\b|"
                 r"\b(called|named|dubbed|known as|brand|trade ?name|marketed (as|under)|under the name)\b|®|™", re.I)),
-    ("the lead investor", re.compile(r"^(?=.*(\bround|\bseries\b|financ|fund|rais|invest|capital|\$|venture))"
+    # who led a round is not that it closed ("Who led Elpiscience's series C?" is not answered by
+    # "raised $105 million in a series C financing round", nor by a list of its investors); asked
+    # only of a round ("Who led the investigator-initiated study?" is not)
+    ("the lead investor", re.compile(r"^(?=.*(\bround\b|\bseries [a-f]\b|\bfinanc\w*|\bfund(s|ing|ed)?\b|"
+                                     r"\brais(e|es|ed|ing)\b|\binvest(or|ors|ment|ments|ed|s|ing)?\b|\bcapital\b|\$|"
+                                     r"\bventure\b))"
                                      r".*?(\bwho (led|leads|co-led|headed|anchored)\b|\blead (investor|backer|"
                                      r"financier)s?\b|\b(who|which \w+) (was|were|is|are) (the )?leads?\b)", re.I),
      re.compile(r"\b(co-?)?led\b|\blead (investor|backer|financier)s?\b|\bco-?lead\w*|\bleading (the|this|its)\b|"
@@ -205,7 +212,7 @@ _APPROVAL_AS_CONTEXT = re.compile(r"\b(on|after|following|since|upon|before|with
 # a start of operations asked of the future is not a plant's past ("When will the expanded site
 # start production?" is not answered by "operating in Ringaskiddy since 2005"); asked of the past it is
 _FUTURE = re.compile(r"\b(will|would|expected|expects?|should|scheduled|slated|due|planned|plans?|aims?|"
-                     r"targets?|going to)\b", re.I)
+                     r"targets?|going to|does|do|is to|are to)\b", re.I)
 _STARTED = re.compile(_SLOTS_BY_NAME["the start of operations"].pattern + r"|\boperat\w*\s+since\b", re.I)
 
 
