@@ -80,6 +80,12 @@ _ANSWER_TYPES = [
     ("author", re.compile(r"\b(who (wrote|authored|is the author)|author of|written by|byline)\b", re.I),
      re.compile(r"(^|\n)\s*(by:?|author:)\s+[A-Z]", re.I)),
 ]
+# What says when a plant starts, not that it makes things ("operating in Ringaskiddy since 2005",
+# "its third manufacturing facility" do not); asked of the past, "operating since" does too
+_STARTS = re.compile(r"\b(start|begin|began|begun|commenc|operational|online|on-line|up and running|open|complet|"
+                     r"ready|on stream)\w*|\bin (operation|production|service)\b|\bfirst (production|batch|output)", re.I)
+_STARTED = re.compile(_STARTS.pattern + r"|\boperat\w*\s+since\b", re.I)
+
 # The particular term of a deal, or the particular designation, a question asks about, and what
 # a sentence must say to give it: "What's Roche paying upfront?" is not answered by "a potential
 # $1 billion-plus agreement", nor "Did BXCL701 get orphan drug designation?" by its fast track.
@@ -171,10 +177,7 @@ _SLOTS = [
     ("the start of operations", re.compile(r"\b(start|begin|commence)\w*\s+(production|operations?|operating|"
                                            r"manufacturing|making)\b|\bbe (operational|online|up and running)\b|"
                                            r"\bcome online\b", re.I),
-     # (what says when it starts, not that it makes things: "operating in Ringaskiddy since 2005",
-     # "its third manufacturing facility" do not)
-     re.compile(r"\b(start|begin|began|begun|commenc|operational|online|on-line|up and running|open|complet|"
-                r"ready|on stream)\w*|\bin (operation|production|service)\b|\bfirst (production|batch|output)", re.I)),
+     _STARTS),
     # what a drug is for: "Levadex indication?" is not answered by "the FDA has sent a Complete
     # Response letter on its New Drug Application for Levadex"
     ("the indication", re.compile(r"\bindications?\b|\bfor what (disease|condition)s?\b|"
@@ -190,8 +193,6 @@ _SLOTS = [
                 r"\blicen[cs]ed\b|\bmarketing permission", re.I)),
 ]
 
-
-_SLOTS_BY_NAME = {name: holds for name, _, holds in _SLOTS}
 
 # "How many bioreactors ...?": the things counted (people and jobs are the "jobs" answer type)
 _COUNTED = re.compile(r"\bhow many (?:\w+ ){0,2}?(?P<what>[a-z]{4,}s)\b", re.I)
@@ -213,7 +214,6 @@ _APPROVAL_AS_CONTEXT = re.compile(r"\b(on|after|following|since|upon|before|with
 # start production?" is not answered by "operating in Ringaskiddy since 2005"); asked of the past it is
 _FUTURE = re.compile(r"\b(will|would|expected|expects?|should|scheduled|slated|due|planned|plans?|aims?|"
                      r"targets?|going to|does|do|is to|are to)\b", re.I)
-_STARTED = re.compile(_SLOTS_BY_NAME["the start of operations"].pattern + r"|\boperat\w*\s+since\b", re.I)
 
 
 def slot_of(question: str) -> tuple[str, re.Pattern] | None:

@@ -15,6 +15,9 @@ def gap(n: int) -> str:
 
 
 C = r"⟦(?P<{}>\d+)⟧"
+# a character of the clause, not a company placeholder (a decimal point does not end the clause:
+# "$2.85 billion")
+CHAR = r"(?:[^⟦⟧.;]|\.(?=\d))"
 # what may follow a party's name before the verb: its ticker or short name, where it is based
 # (a description between commas, not any clause: "Under Ostrel, sales slumped, and Quenby has since
 # signed" is no pair)
@@ -53,12 +56,12 @@ RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"{C.format('b')}", re.I)),
     ("license", None, re.compile(  # "Novartis paid USD2.2 billion for the exclusive rights to BeiGene's"
         rf"{C.format('a')}\s+{gap(4)}(?:paid|pays|will\s+pay|to\s+pay|agreed\s+to\s+pay)\s+"
-        rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?P<mid>(?:the\s+)?(?:[\w-]+\s+){{0,3}}?"
+        rf"{CHAR}{{0,60}}?\bfor\s+(?P<mid>(?:the\s+)?(?:[\w-]+\s+){{0,3}}?"
         rf"(?:rights?|licen[cs]e)\s+(?:to|for|on)\s+){C.format('b')}", re.I)),
     ("license", None, re.compile(  # "Xynomic agreed to pay up to $502 million for global rights to
         # a second-generation RAF inhibitor from Boehringer Ingelheim"
         rf"{C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{gap(4)}(?:paid|pays|will\s+pay|to\s+pay|agreed\s+to\s+pay)\s+"
-        rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?:the\s+)?(?:[\w-]+\s+){{0,4}}?rights?\s+to\s+"
+        rf"{CHAR}{{0,60}}?\bfor\s+(?:the\s+)?(?:[\w-]+\s+){{0,4}}?rights?\s+to\s+"
         rf"(?P<asset>{gap(8)})from\s+{gap(3)}{C.format('b')}", re.I)),
     (None, "noun", re.compile(  # "Allergan plc has entered a research, development, collaboration and
         # license agreement for the worldwide rights to Assembly Biosciences Inc.'s ... programs"
@@ -68,7 +71,7 @@ RULES: list[tuple[str, str | None, re.Pattern]] = [
     ("acquisition", None, re.compile(  # "Thermo Fisher paid $1.7 billion earlier this year for
         # the viral vector contract manufacturer Brammer Bio" (not for B's rights: a licence, above)
         rf"{C.format('a')}\s+{gap(4)}(?:paid|pays|will\s+pay|agreed\s+to\s+pay)\s+"
-        rf"(?:[^⟦⟧.;]|\.(?=\d)){{0,60}}?\bfor\s+(?P<mid>{gap(6)}){C.format('b')}(?!'s|’s|')",
+        rf"{CHAR}{{0,60}}?\bfor\s+(?P<mid>{gap(6)}){C.format('b')}(?!'s|’s|')",
         re.I)),
     ("acquisition", None, re.compile(  # "Concentra also made an unsolicited bid for Jounce"
         rf"{C.format('a')}(?:,[^⟦⟧]{{0,80}},)?\s+{gap(8)}(?:bid|offer|proposal)\s+for\s+"
@@ -156,18 +159,18 @@ RAISED_ALONE = re.compile(
     r"launches\s+with|emerged\s+with)\s+(?:an?\s+|its\s+)?(?:further\s+)?"
     # ("€47.4 million (US$57.6 million) in a series B", "a US$ 43m (RMB 304m) Series B")
     r"(?:about\s+|approximately\s+|over\s+|more\s+than\s+|nearly\s+)?(?:US\$|[A-Z]{3}\s?|[$€£¥])?\s?[\d.,]+\s*"
-    r"(?:million|billion|[mb]n?\b|[MB]\b)?(?:[^⟦⟧.;]|\.(?=\d)){0,45}?\b(?:series\s+[A-F]\d?\b|seed\b|"
+    r"(?:million|billion|[mb]n?\b|[MB]\b)?" + CHAR + r"{0,45}?\b(?:series\s+[A-F]\d?\b|seed\b|"
     r"financing|funding|private\s+placement)", re.I)
 # "Royalty Pharma Announces $100 million Acquisition of Royalty Rights in ... from Cytokinetics",
 # "has acquired a synthetic royalty on US sales of RYTELO ..., the product of Geron"
 ROYALTY = re.compile(  # (a decimal amount is read through: "Announces $2.85 Billion Acquisition")
     r"⟦(?P<a>\d+)⟧(?:,[^⟦⟧]{0,80},)?\s+(?:(?:[^\s⟦⟧.;]|\.(?=\d))+\s+){0,8}?(?:acquisition|purchase|acquired|"
-    r"acquires|acquire|bought|buys|buy|purchased|purchases)\s+(?:of\s+)?(?:(?:[^⟦⟧.;]|\.(?=\d)){0,60}?)"
-    r"\broyalt(?:y|ies)\b(?:[^⟦⟧.;]|\.(?=\d)){0,120}?\b(?:from|of|product\s+of)\s+(?:the\s+)?⟦(?P<b>\d+)⟧", re.I)
+    r"acquires|acquire|bought|buys|buy|purchased|purchases)\s+(?:of\s+)?(?:" + CHAR + r"{0,60}?)"
+    r"\broyalt(?:y|ies)\b" + CHAR + r"{0,120}?\b(?:from|of|product\s+of)\s+(?:the\s+)?⟦(?P<b>\d+)⟧", re.I)
 # "Lilly's $2.4 billion acquisition of Orna and its $8.5 billion-plus strategic collaboration
 # with Innovent Biologics": the possessive's company is the first party
 ITS_NOUN = re.compile(
-    r"⟦(?P<a>\d+)⟧(?:'s|’s)\s+(?:[^.;]|\.(?=\d)){0,80}?\band\s+its\s+(?P<mid>(?:[^⟦⟧.;]|\.(?=\d)){0,50}?"
+    r"⟦(?P<a>\d+)⟧(?:'s|’s)\s+(?:[^.;]|\.(?=\d)){0,80}?\band\s+its\s+(?P<mid>" + CHAR + r"{0,50}?"
     r"(?:collaboration|partnership|alliance|licen[cs]ing\s+(?:deal|agreement|pact)|joint\s+venture))"
     r"\s+with\s+⟦(?P<b>\d+)⟧", re.I)
 NOUN_KIND = [("license", r"licen[cs]"), ("option", r"\boption"), ("royalty", r"royalt"),

@@ -167,14 +167,14 @@ def _products(clause: str, companies: set[str]) -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
-# a drug named in lower case right after its company's possessive, when no code, known stem or
-# brand is there: "the EMA also approved PTC Therapeutics' ataluren, a small molecule ..."
+# a drug named in lower case ("ataluren", "avalglucosidase alfa"), followed by what it is or is for
+_LOWER_DRUG = r"(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)(?=\s*[,(]|\s+(?:for|in|to|as)\b)"
+# ... right after its company's possessive, when no code, known stem or brand is there: "the EMA
+# also approved PTC Therapeutics' ataluren, a small molecule ..."
 _OWNED = re.compile(r"(?:['’]s|s['’])\s+(?:(?:lead|experimental|investigational)\s+)?(?:(?:drug|candidate|compound|"
-                    r"asset|therapy|product|medicine)\s*,\s+)?(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)"
-                    r"(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
+                    r"asset|therapy|product|medicine)\s*,\s+)?" + _LOWER_DRUG)
 # ... or right after the decision ("Proteon Therapeutics won a BTD for vonapanitase for ...")
-_GRANTED_FOR = re.compile(r"\b(?:BTDs?|ODDs?|designations?|approval|status|nod)\s+for\s+"
-                          r"(?P<w>[a-z]{6,}(?:\s+(?:alfa|beta|pegol))?)(?=\s*[,(]|\s+(?:for|in|to|as)\b)")
+_GRANTED_FOR = re.compile(r"\b(?:BTDs?|ODDs?|designations?|approval|status|nod)\s+for\s+" + _LOWER_DRUG)
 _NOT_DRUG_WORDS = frozenset("""disease release increase purchase phase database adults children people
     patients vaccine insulin product medicine compound biosimilar pipeline request review program programme
     portfolio market launch therapy treatment candidate asset antibody application filing submission
@@ -187,9 +187,9 @@ def _product(clause: str, companies: set[str]) -> str | None:
     cands = _products(clause, companies)
     if not cands:
         owned = _OWNED.search(clause) or _GRANTED_FOR.search(clause)
-        word = owned.group("w") if owned else ""
-        return word if owned and not _ORDINARY_END.search(word.split()[0]) and \
-            word.split()[0] not in _NOT_DRUG_WORDS else None
+        head = owned.group("w").split()[0] if owned else ""
+        return owned.group("w") if owned and not _ORDINARY_END.search(head) and \
+            head not in _NOT_DRUG_WORDS else None
     anchor = None
     for rx in (r"\b(?:to|approved|approves|given|granted|put|of|for)\s+(?:[A-Z][\w-]*(?:'s|’s)\s+)?$",):
         for a, b, w in cands:
