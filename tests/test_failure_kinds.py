@@ -385,3 +385,48 @@ def test_a_note_that_the_copy_breaks_off_is_no_answer(tmp_path, embedder):
     *_, assistant = index_copy(tmp_path / "idx", docs, embedder)
     a = assistant.ask("Which company holds Velmora per the January 2020 list?").answer
     assert a.kind == "hedged" and a.answer.startswith("The documents do not state it plainly."), a.answer
+
+
+def test_a_later_sentence_giving_the_value_of_both_names_answers(tmp_path, embedder):
+    """"When should GSK's Vemgal site be operational?" was hedged "The documents do not report
+    “Vemgal”" over the passage that says it: the headline gives the date without Vemgal, and
+    the sentence giving both ("The company has decided to create a new greenfield site at
+    Vemgal near Bengaluru, to be operational by 2017") says "the company" for GSK, which the
+    passage opens with (spent heldout21). A sentence naming another company's plant is not
+    such a sentence."""
+    from tests.conftest import index_copy
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "halvorsen-leiden.txt").write_text(
+        "Halvorsen Pharma's Leiden facility to be operational by 2027\n\n"
+        "Halvorsen Pharma said on Tuesday it will spend EUR 90 million on manufacturing in the "
+        "Netherlands over the next three years. \"The company has decided to create a new "
+        "greenfield manufacturing site at Oegstgeest near Leiden, to be operational by 2027.\" "
+        "Halvorsen is also upgrading its Delft site, with a focus on quality systems.\n")
+    *_, assistant = index_copy(tmp_path / "idx", docs, embedder)
+    a = assistant.ask("When should Halvorsen's Oegstgeest site be operational?").answer
+    assert a.kind == "answered" and "Oegstgeest near Leiden, to be operational by 2027" in a.answer, a.answer
+    assert a.answer.count("Oegstgeest near Leiden") == 1, a.answer  # once, not twice
+
+
+def test_a_value_sentence_naming_another_company_is_not_the_subjects():
+    import numpy as np
+
+    from assistant.answers.extractive import _unnamed
+    from assistant.answers.features import Candidate
+    from assistant.answers.question import analyse
+    from assistant.core.text import terms
+    from tests.test_facets import _passage
+
+    stats = type("S", (), {"idf": staticmethod(lambda t: 1.0)})()
+    q = analyse("When should Halvorsen's Oegstgeest site be operational?", stats)
+    names = q.names
+    head = "Halvorsen Pharma's Leiden facility to be operational by 2027"
+    own = "The company will build a new site at Oegstgeest near Leiden, to be operational by 2027."
+    other = "Next door, Petrel will build a new site at Oegstgeest near Leiden, to be operational by 2027."
+    for text, lacking in ((own, []), (other, ["Halvorsen"])):
+        p = _passage("p", "s.txt", head, text, title=head)
+        c = Candidate(p, 1, text, features=np.zeros(1))
+        window = set(terms(text))
+        assert [a.surface for a in _unnamed(c, q, names, window)] == lacking, text

@@ -215,3 +215,53 @@ def test_floor_space_is_asked_as_an_area(question, kind):
 def test_values_written_as_the_trade_writes_them(question, kind, sentence):
     found = answer_type(question)
     assert found[0] == kind and found[1].search(sentence)
+
+
+@pytest.mark.parametrize("question, labels", [
+    # a comparative an analyst writes ("richer", "harder"), then the two sides
+    ("Who paid the richer premium: Merrow for Tessaro or Quillon for Varda?",
+     ["Merrow for Tessaro", "Quillon for Varda"]),
+    ("Which CRL hit the stock harder, Varda's or Tessaro's?", ["Varda's", "Tessaro's"]),
+    # no comparative at all: the question ends by naming the alternatives
+    ("Headline value: Merrow–Tessaro or Quillon–Varda?", ["Merrow–Tessaro", "Quillon–Varda"]),
+    ("Which CAR-T reached China first, vexa-cel or tolo-cel?", ["vexa-cel", "tolo-cel"]),
+    # sides in lower case, joined by "vs", a dash before what is compared
+    ("merrow/tessaro vs quillon/varda - which deal was larger?", ["merrow/tessaro", "quillon/varda"]),
+])
+def test_alternatives_named_are_a_comparisons_sides(question, labels):
+    shape = shape_of(question)
+    assert shape.kind == "comparison" and shape.labels == labels, (question, shape)
+
+
+@pytest.mark.parametrize("question", [
+    "Is Varda approved or not?",  # no sides before the alternative
+    "Did Merrow's round come before or after Tessaro's series A?",
+    "What NfL drop did tolofersen show vs placebo?",  # a lower-case side among named ones
+    "Which of the deals covered are worth more than $3 billion?",  # a filter, not sides
+])
+def test_an_or_without_named_alternatives_is_no_comparison(question):
+    assert shape_of(question).kind != "comparison", question
+
+
+@pytest.mark.parametrize("question, per_document", [
+    ("Which of the November 2023 NMPA approvals are class 1 innovative drugs?", False),
+    ("Which foreign (non-Chinese) companies got NMPA approvals in Nov 2023?", False),
+    ("Advisors on Merrow-Tessaro?", False),
+    ("investors in the varda round?", False),
+    ("Licensing deals that week (Sep 1-7 2025) with undisclosed terms?", False),
+    ("Merrow's other viral vector sites besides Leiden", False),
+    ("Which documents involve Merrow, and in what role?", True),
+    ("Which articles mention Quillon sites, and what is happening at each?", True),
+])
+def test_a_list_said_as_a_noun_phrase_or_of_a_set(question, per_document):
+    shape = shape_of(question)
+    assert shape.kind == "list" and shape.per_document == per_document, (question, shape)
+
+
+@pytest.mark.parametrize("question", [
+    "Merrow Leiden plant: cost and jobs?",  # one plant's values
+    "What will Merrow add at Leiden?",
+    "Gilgamesh programs going to the spinco?",  # (its verb is no list's)
+])
+def test_a_noun_phrase_about_one_thing_is_no_list(question):
+    assert shape_of(question).kind != "list", question

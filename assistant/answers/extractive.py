@@ -380,24 +380,28 @@ class ExtractiveGenerator:
         # names one company, whose row gives "1/12/15")
         names = [a for a in q.names if a.term not in _MONTH_TERMS]
         typed = [c for c in chosen if c.typed]
-        if q.wanted and len(names) >= 2 and typed and not unreported and not any(
-                all(anchor_in(a, _story_window(c, q)) for a in names) for c in typed):
+        split = bool(q.wanted and len(names) >= 2 and typed and not unreported and not any(
+            all(anchor_in(a, _story_window(c, q)) for a in names) for c in typed))
+        if split:
+            # A sentence further down giving such a value of every name joins the answer: the
+            # headline "GSK Pharma's Bengaluru facility to be operational by 2017" does not name
+            # Vemgal, "The company has decided to create a new greenfield manufacturing site at
+            # Vemgal near Bengaluru, to be operational by 2017" does (GSK opens its passage).
+            # (the sentence itself names one of them: "It closed the month with a $980 million
+            # deal with Triphase" after the sentence on Celgene and Obsidian is another deal)
+            both = next((c for c in ranked if c.typed and c.prob >= self.keep_threshold
+                         and any(anchor_in(a, set(terms(c.text))) for a in names)
+                         and not _unnamed(c, q, names, _story_window(c, q))), None)
+            if both is not None:
+                if (both.passage.id, both.index) not in {(c.passage.id, c.index) for c in chosen}:
+                    chosen.append(both)
+                split = False
+        if split:
             best = max(typed, key=lambda c: c.prob)
-            # A name the value's passage opens with (its heading, its first sentences: what it
-            # is about) is the value's subject when the sentence names nothing else: "the new
-            # production facility ... €700m" under "Boehringer Ingelheim's ... Vienna" is BI's
-            # Vienna plant, and "its Irish plant" the plant in Ireland. Not so when the sentence
-            # names another place ("... its fourth plant in Incheon" does not give the San
-            # Francisco centre's cost), nor for a name the passage mentions only in passing; a
-            # regulator is the premise itself (the FDA, not China's NMPA).
-            own = _opening(best.passage)
-            alone = not _other_names(best, q) and not _pronoun_of_others(best, q)
-            def lacking(window: set[str]) -> list[Anchor]:
-                return [a for a in names if not anchor_in(a, window)
-                        and (_is_regulator(a) or not alone or not anchor_in(a, own))]
-            story = lacking(_story_window(best, q))
+            alone = _alone(best, q)
+            story = _unnamed(best, q, names, _story_window(best, q))
             if not any(all(anchor_in(a, _window(c)) for a in names) for c in typed):
-                unreported = lacking(_window(best))
+                unreported = _unnamed(best, q, names, _window(best))
             if q.wanted[0] in _VALUE_NAMES and len(story) == len(names) and \
                     (all(anchor_in(a, cited()) for a in story) or not alone):
                 # the value found is of something else, and the names are in what the answer
@@ -884,6 +888,30 @@ _COMPANY_FORMS = frozenset(terms("Pharma Pharmaceutical Pharmaceuticals Therapeu
 def _opening(passage: Passage) -> set[str]:
     """Terms of a passage's title and first two sentences: what the passage is about."""
     return set(terms(" ".join([passage.title, *passage.sentence_texts()[:2]])))
+
+
+def _alone(c: Candidate, q: _Question) -> bool:
+    """Sentence c names nothing the question does not, beyond what its passage opens with, and
+    is no pronoun's sentence after other companies: its value is of the passage's subject."""
+    opening = [s for i, s in enumerate(c.passage.sentence_texts()[:2]) if i != c.index]
+    own = set(terms(" ".join([c.passage.title, *opening])))
+    return not {e for e in _other_names(c, q) if not set(terms(e)) <= own} \
+        and not _pronoun_of_others(c, q)
+
+
+def _unnamed(c: Candidate, q: _Question, names: Sequence[Anchor], window: set[str]) -> list[Anchor]:
+    """The question's names a value sentence c does not give of (in `window`, its terms and
+    those before it). A name the value's passage opens with (its heading, its first sentences:
+    what it is about) is the value's subject when the sentence names nothing else: "the new
+    production facility ... €700m" under "Boehringer Ingelheim's ... Vienna" is BI's Vienna
+    plant, and "its Irish plant" the plant in Ireland. Not so when the sentence names another
+    place ("... its fourth plant in Incheon" does not give the San Francisco centre's cost),
+    nor for a name the passage mentions only in passing; a regulator is the premise itself (the
+    FDA, not China's NMPA)."""
+    own = _opening(c.passage)
+    alone = _alone(c, q)
+    return [a for a in names if not anchor_in(a, window)
+            and (_is_regulator(a) or not alone or not anchor_in(a, own))]
 
 
 def _asked(q: _Question) -> set[str]:

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answers.question import answer_type
+from assistant.core.text import terms
+from assistant.retrieval.anchors import _PHRASING as _PHRASING_WORDS
 from assistant.retrieval.anchors import Anchor, question_anchors
 
 _SUMMARY = re.compile(
@@ -25,7 +27,13 @@ _SUMMARY = re.compile(
     r"(key|main) (points|takeaways) of)\b", re.IGNORECASE)
 _COMPARATIVE = re.compile(
     r"\b(bigger|larger|greater|higher|more|smaller|lower|less|fewer|earlier|later|sooner|"
-    r"older|newer|first|biggest|largest|highest|most|cheaper|costlier|more expensive)\b", re.I)
+    r"older|newer|first|biggest|largest|highest|most|cheaper|costlier|more expensive|richer|"
+    r"poorer|harder|steeper|deeper|faster|slower|stronger|weaker|wider|longer|shorter|heavier|"
+    r"pricier|dearer)\b", re.I)
+# "Headline value: Novartis–Ratio or Otsuka–Cantargia?", "Which CAR-T reached China first,
+# axi-cel or relma-cel?": the question ends by naming the alternatives, after a colon, comma or
+# dash (not "Is it approved or not?", one question with no sides before it)
+_ALTERNATIVE = re.compile(r"(?:[:,;]|\s[-–]\s)\s*(?P<alt>[^:,;?]{2,60}?\s+or\s+[^:,;?]{2,60}?)\s*[?.!]*\s*$")
 _SUPERLATIVE = re.compile(r"\b(biggest|largest|highest|most|smallest|lowest|earliest|latest|"
                           r"cheapest|costliest)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\b(versus|vs\.?|difference between|"
@@ -35,11 +43,21 @@ _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\b(versus|vs\.?|difference betw
                       r"(^\W*|[:;–-]\s*|\b(how|where|why)\s+)(do|does|did) .{2,60}\band\b.{2,60}\b"
                       r"(agree|disagree|differ|match)\b",
                       re.IGNORECASE)
+# the things a list question asks for
+_NOUNS = (r"(companies|firms|drugs|therapies|products|deals|agreements|cdmos|manufacturers|partners|"
+          r"countries|designations|candidates|approvals|sites|plants|facilities|assets|programmes|"
+          r"programs|investors|acquisitions|licen[cs]es|collaborations|regulators|agencies|"
+          r"indications|events|projects|expansions|investments|advisors|advisers|co-leads|rounds|"
+          r"multinationals|CRLs|BTDs|ODDs)")
 _LIST = re.compile(
-    r"^\s*(list|name|enumerate)\b|^\s*(which|what)\s+(\w+\s+){0,2}?(companies|firms|drugs|therapies|"
-    r"products|deals|agreements|cdmos|manufacturers|partners|countries|designations|candidates|"
-    r"approvals|sites|plants|facilities|assets|programmes|programs|investors|acquisitions|"
-    r"licen[cs]es|collaborations|regulators|agencies|indications|events)\b|"
+    rf"^\s*(list|name|enumerate)\b|^\s*(which|what)\s+([\w()'’&/-]+\s+){{0,3}}?{_NOUNS}\b|"
+    # "Which of the November 2023 NMPA approvals are class 1 innovative drugs?"
+    rf"^\s*which of (the|these|those|its|their)\s+([\w()'’&/.-]+\s+){{0,5}}?{_NOUNS}\b|"
+    # said as a noun phrase: "Advisors on Novo-Akero?", "Thermo's other viral vector sites
+    # besides Plainville", "Licensing deals that week with undisclosed terms?"
+    r"^\s*(?!(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|has|have|"
+    rf"had|can|could|will|would|should|compare|rank)\b)([\w.&'’/-]+\s+){{0,4}}?{_NOUNS}"
+    r"(\s+(in|on|of|for|at|from|that|besides|here|covered|listed|across|with|tied|being|to)\b|\s*[?]?\s*$)|"
     r"\b(all the|each of|every)\b|"
     # "What did the FDA approve in the week ended Dec. 14?": everything it approved then (not
     # "What did the FDA approve Keytruda for?", which names the one product)
@@ -55,6 +73,9 @@ _DOCS = r"(documents?|docs?|articles?|stories|story|pieces?|reports?|texts?|set|
 # Many documents, as a question names them ("these articles", "the docs").
 _MANY_DOCS = r"(documents|docs|articles|stories|pieces|reports|pages|sources)"
 _EACH = re.compile(r"\bin each (document|article|story|piece|deal|case)\b|"
+                   # "Which documents involve Eli Lilly, and in what role?"
+                   rf"^\s*(which|what) {_MANY_DOCS} (involve|mention|report|cover|feature|name|discuss|"
+                   r"include|describe)\b|"
                    rf"\b(across|throughout|in all( of)?|over) (these|the|this|those|all( the)?) {_DOCS}\b|"
                    r"\bwhere (does|do|did) .{2,60}? (show up|appear|feature|come up|figure)\b|"
                    # "What do these documents report about AstraZeneca?": what each one says
@@ -106,7 +127,7 @@ def shape_of(question: str) -> Shape:
         # "largest capex: BeiGene Hopewell, Abzena Sanford, Biogen RTP?"
         _SUPERLATIVE.search(question) and question.count(",") >= 1 and
         re.search(r",.*\band\b|,.*,", question))
-    if comparative or _COMPARE.search(question):
+    if comparative or _COMPARE.search(question) or _ALTERNATIVE.search(question):
         sides, labels = _sides(question)
         if len(sides) >= 2:
             return Shape("comparison", sides=sides, labels=labels)
@@ -133,15 +154,33 @@ def _sides(question: str) -> tuple[list[list[Anchor]], list[str]]:
     """The things compared: the question's names, split where the question joins them. Of a
     question in parts ("Capex: A vs B?", "A vs B: bigger upfront?"), the part that joins them;
     the other says what is compared."""
-    text = question.strip().rstrip("?.! ")
-    segments = text.split(":")
+    alternative = _ALTERNATIVE.search(question)
+    text = alternative.group("alt") if alternative else question.strip().rstrip("?.! ")
+    segments = re.split(r":|\s[-–]\s", text)
     joined = [seg for seg in segments if _JOINED.search(f" {seg} ")]
     if len(segments) > 1 and len(joined) == 1:
         text = joined[0]
     sides, labels = [], []
-    for part in _SPLIT.split(text):
-        names = [a for a in question_anchors(f"x {part}")]
+    parts = _SPLIT.split(text)
+    named = [question_anchors(f"x {part}") for part in parts]
+    # (a side in lower case among named ones is no side, "What NfL drop vs placebo?"; sides all
+    # in lower case are, when joined by "vs" or when the question ends by naming them)
+    spelled = alternative is not None or not any(named) and bool(
+        re.search(r"\s(vs\.?|versus)\s", f" {text} ", re.IGNORECASE))
+    for part, names in zip(parts, named):
+        names = names or (_words(part, len(parts)) if spelled else [])
         if names:
             sides.append(names)
             labels.append(part.strip(" ,;:"))
     return sides, labels
+
+
+def _words(part: str, n_parts: int) -> list[Anchor]:
+    """A side written in lower case ("bayer/algeta vs merck/arqule", "axi-cel or relma-cel")
+    names nothing `question_anchors` sees: its words are its names, when it is a short phrase
+    among a few (not a question's whole clause)."""
+    words = [w for w in re.findall(r"[\w][\w&.-]*", part) if w.lower() not in _PHRASING_WORDS]
+    if not 2 <= n_parts <= 4 or not 1 <= len(words) <= 4:
+        return []
+    return [Anchor(term=t, surface=w, numeric=any(ch.isdigit() for ch in w))
+            for w in words for t in terms(w)[:1]]
