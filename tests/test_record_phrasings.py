@@ -409,3 +409,39 @@ def test_a_clause_between_commas_is_no_aside_and_a_granted_license_is_no_in_lice
     deals = _deals("Ostrel Pharma's decision to grant a license to Quenby Therapeutics' subsidiary surprised "
                    "analysts.")
     assert not any(d["parties"] == ["Ostrel Pharma", "Quenby Therapeutics"] for d in deals)
+
+
+@pytest.mark.parametrize("text, parties, kind", [
+    # a company the table does not know, introduced by what it is
+    ("Japanese brewer Quenby has made a USD 1.5bn bid for pharmaceutical company Ostrel Hakko Kogyo, "
+     "which has accepted the offer.", ["Quenby", "Ostrel Hakko Kogyo"], "acquisition"),
+    ("Tavrin Biologics Inc. signed a licence agreement with Varnek, a Brazilian pharmaceutical company, "
+     "for its reflux drug.", ["Tavrin Biologics Inc.", "Varnek"], "license"),  # (the signer first)
+    # a drug or technology going abroad, as Korean trade press writes an out-licence
+    ("Quenby Biologics Inc. transferred its ADC technology to Ostrel Pharma Inc. for $20 million.",
+     ["Ostrel Pharma Inc.", "Quenby Biologics Inc."], "license"),
+    ("Quenby Biologics Inc. also exported QB-106, its immunotherapy candidate, with R-Varnek, a Russian "
+     "pharmaceutical company, on Jan. 17.", ["R-Varnek", "Quenby Biologics Inc."], "license"),
+])
+def test_a_company_introduced_by_a_description_and_an_out_licence_said_as_an_export(text, parties, kind):
+    got = _deals(text)
+    assert [(d["parties"], d["kind"]) for d in got] == [(parties, kind)], got
+
+
+@pytest.mark.parametrize("text", [
+    "Quenby Biologics Inc. transferred 200 employees to Ostrel Pharma Inc.",  # no technology
+    "Shares of the drugmaker rose 5% after the news.",  # a description with no name after it
+    "The Quenby plant exports vials to Ostrel Pharma Inc. in Germany.",  # no company exports
+])
+def test_a_transfer_of_people_or_an_export_of_goods_is_no_licence(text):
+    assert _deals(text) == []
+
+
+def test_an_authorisation_received_is_an_approval_and_the_product_is_no_indication():
+    got = extracted("Blog", ["Ostrel Pharma receives marketing authorisation from Health Canada for "
+                             "Velmora in adults with gout."], "regulatory")
+    assert got == [{"agency": "Health Canada", "action": "approval", "product": "Velmora",
+                    "sponsor": "Ostrel Pharma", "indication": "adults with gout"}], got
+    # a disease or a virus variant is no product: nothing rather than "Omicron"
+    assert extracted("Blog", ["Ostrel Pharma receives Health Canada authorisation for second Omicron "
+                              "targeting bivalent booster"], "regulatory") == []

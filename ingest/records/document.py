@@ -204,6 +204,38 @@ def _slot_names(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# How trade press introduces a company the table does not know: "to Eurofarma, a Brazilian
+# pharmaceutical company", "with R-Pharm, a Russian drugmaker"; "Japanese brewer Kirin",
+# "pharmaceutical company Kyowa Hakko Kogyo"
+_COMPANY_NOUN = (r"(?:(?i:pharmaceutical|pharma|biotech|biotechnology|biopharma|biopharmaceutical|drug|"
+                 r"life\s+sciences?|vaccine|medtech|healthcare)\s+(?i:company|firm|group|maker|developer|"
+                 r"manufacturer|specialist)|(?i:drugmaker|drug\s+maker|biotech|brewer|conglomerate|"
+                 r"CDMO|CMO|CRO))")
+_DESCRIBED_AFTER = re.compile(
+    _SLOT_NAME + r"(?:\s*\([^()]{1,30}\))?,\s+(?:a|an)\s+(?:[\w-]+\s+){0,4}?" + _COMPANY_NOUN + r"[,.;]")
+# (in lower case, as running text describes: not "Torvik Biotech PLC's Nouvra", where "Biotech"
+# is part of a name, nor a bare "CDMO" before a heading's words, "CDMO Investment Announcements")
+_DESCRIBED_BEFORE = re.compile(
+    r"\b(?:(?:pharmaceutical|pharma|biotech|biotechnology|biopharma|biopharmaceutical|"
+    r"drug|life\s+sciences?|vaccine|medtech|healthcare)\s+(?:company|firm|group|maker|developer|"
+    r"manufacturer|specialist)|drugmaker|drug\s+maker|biotech|brewer|conglomerate)\s+" + _SLOT_NAME)
+
+
+def _described_names(text: str) -> list[tuple[int, int]]:
+    """Capitalised names that a description of a company comes right after or before."""
+    out = []
+    for rx in (_DESCRIBED_AFTER, _DESCRIBED_BEFORE):
+        for m in rx.finditer(text):
+            name = re.sub(r"(?:'s|’s|['’])$", "", m.group("name").rstrip(".,"))
+            if rx is _DESCRIBED_BEFORE:  # "drugmaker Kirin Holdings said": the name, not "said"
+                name = " ".join(w for w in name.split() if w[:1].isupper() or w == "&").strip()
+            if not name or _NOT_SLOT.match(name) or _NOT_COMPANIES.match(name) or \
+                    _NOT_SLOT_END.search(name) or patterns.country_of(name) or patterns.is_country(name):
+                continue
+            out.append((m.start("name"), m.start("name") + len(name)))
+    return out
+
+
 @lru_cache(maxsize=1)
 def _gazetteer() -> re.Pattern:
     table = company_names.table()
@@ -349,6 +381,7 @@ class Document:
             if span:
                 spans.append(span)
         spans.extend(_slot_names(text))
+        spans.extend(_described_names(text))
         out = []
         for a, b in sorted(set(spans), key=lambda s: (s[0], -(s[1] - s[0]))):
             if out and a < out[-1].end:  # overlapping: the longer, earlier one stays

@@ -28,7 +28,7 @@ _NOT_PRODUCT = set("""FDA EMA NMPA MHRA PMDA CHMP PRIME RMAT ORPHAN BREAKTHROUGH
     Investigational New January February March April May June July August September October
     November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Last Next Both
     Beyond Despite Moreover However Meanwhile Also Under With From Scheme Status Gene Cell
-    Photo Image Credit Caption Covid COVID Notice Notices Compliance Conditions
+    Photo Image Credit Caption Covid COVID COVID-19 SARS-CoV-2 Omicron Notice Notices Compliance Conditions
     Sanfilippo Transpher Pulmonary Arterial Hypertension Type Diabetes Syndrome Disease Today
     Rare Most Related Read More News Source Date Publisher Grants Gains Receives Wins Accepted
     Accepts Approves Approved Regenerative Advanced Accelerated Conditional Marketing
@@ -93,7 +93,7 @@ def _action(clause: str, designations: list[str]) -> str | None:
     if re.search(r"\b(?:approved|approves|approval\s+(?:of|for)|granted\s+(?:an?\s+)?(?:\w+\s+){0,3}?"
                  r"(?:approval|authori[sz]ation)|authori[sz]ed|cleared|(?:wins|won|win|receives?|"
                  r"received|gained|gains|obtained|obtains|secured|secures|got|gets)\s+"
-                 r"(?:\w+\s+){0,2}?(?:\(\w+\)\s+)?(?:approval|marketing\s+authori[sz]ation|(?:the\s+)?nod|"
+                 r"(?:\w+\s+){0,2}?(?:\(\w+\)\s+)?(?:approval|(?:marketing\s+)?authori[sz]ation|(?:the\s+)?nod|"
                  r"(?:the\s+)?green\s+light))\b", clause, re.I):
         return "approval"
     return None
@@ -232,8 +232,8 @@ def _indication(clause: str) -> str | None:
                                                m.group(0)[:m.start("ind") - m.start()], re.I))
         for m in found:
             ind = m.group("ind").strip()
-            lead = re.match(rf"(?:{_CODE}|{_INN})\s+(?:in|for)\s+", ind)
-            if lead:  # "for PLX-09 in tardive dyskinesia": the disease
+            lead = re.match(rf"(?:{_CODE}|{_INN}|{_BRAND})\s+(?:in|for)\s+", ind)
+            if lead:  # "for PLX-09 in tardive dyskinesia", "for Velmora in adults with gout": the disease
                 ind = ind[lead.end():]
             ind = _cut(ind)
             if _DISEASE.search(ind) and len(ind) >= 3 and not re.match(
