@@ -429,4 +429,4 @@ def test_a_value_sentence_naming_another_company_is_not_the_subjects():
         p = _passage("p", "s.txt", head, text, title=head)
         c = Candidate(p, 1, text, features=np.zeros(1))
         window = set(terms(text))
-        assert [a.surface for a in _unnamed(c, q, names, window)] == lacking, text
+        assert [a.surface for a in _unnamed(c, q, names, window, opening=True)] == lacking, text

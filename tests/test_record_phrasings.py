@@ -417,9 +417,7 @@ def test_a_clause_between_commas_is_no_aside_and_a_granted_license_is_no_in_lice
      "which has accepted the offer.", ["Quenby", "Ostrel Hakko Kogyo"], "acquisition"),
     ("Tavrin Biologics Inc. signed a licence agreement with Varnek, a Brazilian pharmaceutical company, "
      "for its reflux drug.", ["Tavrin Biologics Inc.", "Varnek"], "license"),  # (the signer first)
-    # a drug or technology going abroad, as Korean trade press writes an out-licence
-    ("Quenby Biologics Inc. transferred its ADC technology to Ostrel Pharma Inc. for $20 million.",
-     ["Ostrel Pharma Inc.", "Quenby Biologics Inc."], "license"),
+    # a drug candidate going abroad, as Korean trade press writes an out-licence
     ("Quenby Biologics Inc. also exported QB-106, its immunotherapy candidate, with R-Varnek, a Russian "
      "pharmaceutical company, on Jan. 17.", ["R-Varnek", "Quenby Biologics Inc."], "license"),
 ])
@@ -432,6 +430,13 @@ def test_a_company_introduced_by_a_description_and_an_out_licence_said_as_an_exp
     "Quenby Biologics Inc. transferred 200 employees to Ostrel Pharma Inc.",  # no technology
     "Shares of the drugmaker rose 5% after the news.",  # a description with no name after it
     "The Quenby plant exports vials to Ostrel Pharma Inc. in Germany.",  # no company exports
+    # found by a reviewing helper: goods, a shipment, a distribution deal, a CDMO's tech transfer
+    "Quenby Biologics Inc. exported $40 million of biosimilars to Ostrel Pharma Inc. last year.",
+    "Quenby Biologics Inc. exported its first shipment of Velmora with Ostrel Pharma Inc. handling "
+    "distribution in Europe.",
+    "Quenby Biologics Inc. exported its flu vaccine to Ostrel Pharma Inc.'s distribution network.",
+    "Quenby Biologics Inc. transferred the technology for its vaccine to Ostrel Pharma Inc., which "
+    "will make the drug substance.",
 ])
 def test_a_transfer_of_people_or_an_export_of_goods_is_no_licence(text):
     assert _deals(text) == []
@@ -445,3 +450,21 @@ def test_an_authorisation_received_is_an_approval_and_the_product_is_no_indicati
     # a disease or a virus variant is no product: nothing rather than "Omicron"
     assert extracted("Blog", ["Ostrel Pharma receives Health Canada authorisation for second Omicron "
                               "targeting bivalent booster"], "regulatory") == []
+
+
+def test_a_person_described_by_a_company_is_no_company():
+    got = _deals("Kestrel Bio Inc. hired Jane Doe, a veteran of the Swiss drugmaker, as chief executive "
+                 "before it acquired Halden Pharma Inc.")
+    assert all("Jane Doe" not in d["parties"] for d in got), got
+
+
+@pytest.mark.parametrize("text", [
+    "Kestrel Bio receives authorisation from the MHRA to start a Phase 1 trial of Zanoxa in psoriasis.",
+    "Kestrel Bio receives clinical trial authorisation from the EMA for Zanoxa in lupus.",
+    "Kestrel Bio receives emergency use authorisation from the FDA for Zanoxa in COVID-19.",
+    "Kestrel Bio receives authorisation from Health Canada to import Zanoxa for a shortage.",
+    "Kestrel Bio received authorisation from the EMA for a paediatric investigation plan for Zanoxa.",
+])
+def test_an_authorisation_to_run_a_trial_or_import_is_no_approval(text):
+    got = extracted("Blog", [text], "regulatory")
+    assert all(r.get("action") != "approval" for r in got), got

@@ -391,7 +391,7 @@ class ExtractiveGenerator:
             # deal with Triphase" after the sentence on Celgene and Obsidian is another deal)
             both = next((c for c in ranked if c.typed and c.prob >= self.keep_threshold
                          and any(anchor_in(a, set(terms(c.text))) for a in names)
-                         and not _unnamed(c, q, names, _story_window(c, q))), None)
+                         and not _unnamed(c, q, names, _story_window(c, q), opening=True)), None)
             if both is not None:
                 if (both.passage.id, both.index) not in {(c.passage.id, c.index) for c in chosen}:
                     chosen.append(both)
@@ -890,26 +890,30 @@ def _opening(passage: Passage) -> set[str]:
     return set(terms(" ".join([passage.title, *passage.sentence_texts()[:2]])))
 
 
-def _alone(c: Candidate, q: _Question) -> bool:
-    """Sentence c names nothing the question does not, beyond what its passage opens with, and
-    is no pronoun's sentence after other companies: its value is of the passage's subject."""
-    opening = [s for i, s in enumerate(c.passage.sentence_texts()[:2]) if i != c.index]
-    own = set(terms(" ".join([c.passage.title, *opening])))
-    return not {e for e in _other_names(c, q) if not set(terms(e)) <= own} \
-        and not _pronoun_of_others(c, q)
+def _alone(c: Candidate, q: _Question, opening: bool = False) -> bool:
+    """Sentence c names nothing the question does not (with `opening`, beyond what its passage
+    opens with: "Bengaluru" under "GSK Pharma's Bengaluru facility ..."), and is no pronoun's
+    sentence after other companies: its value is of the passage's subject."""
+    others = _other_names(c, q)
+    if opening:
+        first = [s for i, s in enumerate(c.passage.sentence_texts()[:2]) if i != c.index]
+        own = set(terms(" ".join([c.passage.title, *first])))
+        others = {e for e in others if not set(terms(e)) <= own}
+    return not others and not _pronoun_of_others(c, q)
 
 
-def _unnamed(c: Candidate, q: _Question, names: Sequence[Anchor], window: set[str]) -> list[Anchor]:
-    """The question's names a value sentence c does not give of (in `window`, its terms and
-    those before it). A name the value's passage opens with (its heading, its first sentences:
-    what it is about) is the value's subject when the sentence names nothing else: "the new
-    production facility ... €700m" under "Boehringer Ingelheim's ... Vienna" is BI's Vienna
-    plant, and "its Irish plant" the plant in Ireland. Not so when the sentence names another
-    place ("... its fourth plant in Incheon" does not give the San Francisco centre's cost),
-    nor for a name the passage mentions only in passing; a regulator is the premise itself (the
-    FDA, not China's NMPA)."""
+def _unnamed(c: Candidate, q: _Question, names: Sequence[Anchor], window: set[str],
+             opening: bool = False) -> list[Anchor]:
+    """The question's names a value sentence c does not give the value of (in `window`: its
+    terms and those before it). A name the value's passage opens with (its heading, its first
+    sentences: what it is about) is the value's subject when the sentence names nothing else
+    (`_alone`): "the new production facility ... €700m" under "Boehringer Ingelheim's ... Vienna"
+    is BI's Vienna plant, and "its Irish plant" the plant in Ireland. Not so when the sentence
+    names another place ("... its fourth plant in Incheon" does not give the San Francisco
+    centre's cost), nor for a name the passage mentions only in passing; a regulator is the
+    premise itself (the FDA, not China's NMPA)."""
     own = _opening(c.passage)
-    alone = _alone(c, q)
+    alone = _alone(c, q, opening)
     return [a for a in names if not anchor_in(a, window)
             and (_is_regulator(a) or not alone or not anchor_in(a, own))]
 

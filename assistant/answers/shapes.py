@@ -33,7 +33,21 @@ _COMPARATIVE = re.compile(
 # "Headline value: Novartis–Ratio or Otsuka–Cantargia?", "Which CAR-T reached China first,
 # axi-cel or relma-cel?": the question ends by naming the alternatives, after a colon, comma or
 # dash (not "Is it approved or not?", one question with no sides before it)
-_ALTERNATIVE = re.compile(r"(?:[:,;]|\s[-–]\s)\s*(?P<alt>[^:,;?]{2,60}?\s+or\s+[^:,;?]{2,60}?)\s*[?.!]*\s*$")
+# (the alternatives are not a clause of the question's own: "Under the agreement, will Gilead pay
+# royalties or milestones?", "The upfront payment, in cash or stock?"; up to three named ones
+# before them: "Which deal was larger, Pfizer-Seagen, Merck-Prometheus or AbbVie-ImmunoGen?")
+_ALTERNATIVE = re.compile(
+    r"(?:[:,;]|\s[-–]\s)\s*(?P<alt>(?=\S)(?!(?i:is|are|was|were|will|would|does|do|did|has|have|can|could|"
+    r"who|what|which|when|where|how|in|for|to|by|at|on|with)\b)"
+    r"(?:(?=[^:,;?]*[A-Z0-9])[^:,;?]{2,60}?,\s*){0,3}[^:,;?]{2,60}?,?\s+or\s+[^:,;?]{2,60}?)\s*[?.!]*\s*$")
+# a question that itself asks who, when, whether ... of its alternatives is one fact: "Who is the
+# CEO of Lonza, A or B?", "Which CDMO is in Raleigh, Fujifilm or Novo?" (without a comparative:
+# "Which deal was larger, A or B?" is a comparison)
+_ASKS_ONE = re.compile(r"^\s*(who|whom|whose|what|which|when|where|why|how|per|is|are|was|were|does|do|did|has|"
+                       r"have|can|could|will|would|under|for|regarding)\b", re.IGNORECASE)
+# "longer than expected", "a richer premium than usual": no second side
+_NO_SIDE = re.compile(r"\bthan\s+(?:expected|usual|planned|anticipated|forecast|guided|hoped|feared|"
+                      r"before|previously|initially)\b", re.IGNORECASE)
 _SUPERLATIVE = re.compile(r"\b(biggest|largest|highest|most|smallest|lowest|earliest|latest|"
                           r"cheapest|costliest)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\b(versus|vs\.?|difference between|"
@@ -44,19 +58,28 @@ _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\b(versus|vs\.?|difference betw
                       r"(agree|disagree|differ|match)\b",
                       re.IGNORECASE)
 # the things a list question asks for
-_NOUNS = (r"(companies|firms|drugs|therapies|products|deals|agreements|cdmos|manufacturers|partners|"
+_NOUNS = (r"(companies|firms|drugs|therapies|products|deals|agreements|cdmos|manufacturers|"
           r"countries|designations|candidates|approvals|sites|plants|facilities|assets|programmes|"
-          r"programs|investors|acquisitions|licen[cs]es|collaborations|regulators|agencies|"
-          r"indications|events|projects|expansions|investments|advisors|advisers|co-leads|rounds|"
-          r"multinationals|CRLs|BTDs|ODDs)")
+          r"programs|acquisitions|licen[cs]es|collaborations|regulators|agencies|"
+          r"indications|events|projects|expansions|investments|rounds|multinationals|CRLs|BTDs|ODDs)")
+# ... and the roles of one deal's parties, asked with "which" ("Which investors joined the round?"),
+# whose names one sentence lists: said as a noun phrase ("viela series a lead investors",
+# "Advisors on Novo-Akero?") they are that sentence, not one item per document
+_ROLES = r"investors|advisors|advisers|co-leads|lead\s+investors|partners"
+_LIST_NOUNS = _NOUNS[:-1] + "|" + _ROLES + ")"
 _LIST = re.compile(
-    rf"^\s*(list|name|enumerate)\b|^\s*(which|what)\s+([\w()'’&/-]+\s+){{0,3}}?{_NOUNS}\b|"
+    # (not the verb's object: "What did the two companies agree?", "Which company bought both
+    # sites?", "What share of the deals included royalties?")
+    r"^\s*(list|name|enumerate)\b|^\s*(which|what)\s+(?!(?:company|agency|firm|regulator|role|share|"
+    r"proportion|percentage|number|portion)\b)((?!(?:did|does|do|is|are|was|were|has|have|had|will|"
+    rf"can|of|both)\b)[\w()'’&/-]+\s+){{0,3}}?{_LIST_NOUNS}\b|"
     # "Which of the November 2023 NMPA approvals are class 1 innovative drugs?"
-    rf"^\s*which of (the|these|those|its|their)\s+([\w()'’&/.-]+\s+){{0,5}}?{_NOUNS}\b|"
+    rf"^\s*which of (the|these|those|its|their)\s+([\w()'’&/.-]+\s+){{0,5}}?{_LIST_NOUNS}\b|"
     # said as a noun phrase: "Advisors on Novo-Akero?", "Thermo's other viral vector sites
     # besides Plainville", "Licensing deals that week with undisclosed terms?"
     r"^\s*(?!(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|has|have|"
-    rf"had|can|could|will|would|should|compare|rank)\b)([\w.&'’/-]+\s+){{0,4}}?{_NOUNS}"
+    r"had|can|could|will|would|should|compare|rank|number|count|total|combined|aggregate|sum|share|"
+    rf"proportion|cost|value|size)\b)((?!of\b)[\w.&'’/-]+\s+){{0,4}}?{_NOUNS}"
     r"(\s+(in|on|of|for|at|from|that|besides|here|covered|listed|across|with|tied|being|to)\b|\s*[?]?\s*$)|"
     r"\b(all the|each of|every)\b|"
     # "What did the FDA approve in the week ended Dec. 14?": everything it approved then (not
@@ -122,12 +145,16 @@ def shape_of(question: str) -> Shape:
         return Shape("summary")
     if _EACH.search(question):
         return Shape("list", per_document=True)
+    joined = _NO_SIDE.sub(" ", question)
     comparative = bool(_COMPARATIVE.search(question)) and (re.search(
-        r"\b(or|vs\.?|versus|than|among|between)\b", question, re.IGNORECASE) or
+        r"\b(or|vs\.?|versus|than|among|between)\b", joined, re.IGNORECASE) or
         # "largest capex: BeiGene Hopewell, Abzena Sanford, Biogen RTP?"
         _SUPERLATIVE.search(question) and question.count(",") >= 1 and
         re.search(r",.*\band\b|,.*,", question))
-    if comparative or _COMPARE.search(question) or _ALTERNATIVE.search(question):
+    alternatives = bool(_ALTERNATIVE.search(question)) and not _ASKS_ONE.match(question)
+    # (a reason is one fact: "Why did the FDA take longer to approve Leqembi than Kisunla?")
+    why = re.match(r"\s*why\b", question, re.IGNORECASE)
+    if not why and (comparative or _COMPARE.search(question) or alternatives):
         sides, labels = _sides(question)
         if len(sides) >= 2:
             return Shape("comparison", sides=sides, labels=labels)
@@ -179,6 +206,8 @@ def _words(part: str, n_parts: int) -> list[Anchor]:
     """A side written in lower case ("bayer/algeta vs merck/arqule", "axi-cel or relma-cel")
     names nothing `question_anchors` sees: its words are its names, when it is a short phrase
     among a few (not a question's whole clause)."""
+    if _ONE_FACT.match(part) or re.match(r"\s*(what|which)\b", part, re.IGNORECASE):
+        return []  # the question's own clause ("What was the response rate vs placebo?")
     words = [w for w in re.findall(r"[\w][\w&.-]*", part) if w.lower() not in _PHRASING_WORDS]
     if not 2 <= n_parts <= 4 or not 1 <= len(words) <= 4:
         return []

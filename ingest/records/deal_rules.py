@@ -87,10 +87,13 @@ RULES: list[tuple[str, str | None, re.Pattern]] = [
         rf"{C.format('b')}(?:,[^,;]{{0,80}},)?\s+{gap(6)}(?:out-)?licen[cs](?:ed|es|e|ing)\s+"
         rf"(?P<asset>{gap(10)})to\s+{gap(3)}{C.format('a')}", re.I)),
     ("license", None, re.compile(  # "Isu Abxis also exported ISU 106, its immunotherapy candidate,
-        # with R-Pharm", "transferred the manufacturing technology of K-CAB ... to Eurofarma": a
-        # drug or technology going abroad, as Korean trade press says an out-licence
-        rf"{C.format('b')}{ASIDE}\s+{gap(4)}(?:exported|exports|transferred|transfers|will\s+transfer|"
-        rf"to\s+transfer|agreed\s+to\s+transfer)\s+(?P<asset>{gap(12)})(?:to|with)\s+"
+        # with R-Pharm": a drug candidate or technology going abroad, as Korean trade press says an
+        # out-licence (not goods, a shipment or a distribution deal: "exported $40 million of
+        # biosimilars to Pfizer", "exported its flu vaccine to Sanofi's distribution network")
+        rf"{C.format('b')}{ASIDE}\s+{gap(4)}(?:exported|exports)\s+(?![$€£\d])"
+        rf"(?!(?:its\s+)?(?:first\s+)?(?:shipments?|batch|batches|doses?|vials?)\b)"
+        rf"(?=(?:(?!distribution|supply|shipment)[^⟦⟧.;]){{0,120}}?(?:candidate|technolog|antibod|"
+        rf"compound|platform|(?-i:\b[A-Z]{{2,6}}[- ]?\d{{2,6}}\b)))(?P<asset>{gap(12)})(?:to|with)\s+"
         rf"{gap(3)}{C.format('a')}", re.I)),
     ("license", None, re.compile(  # "Biontech has taken up two ADC candidates from Duality"
         rf"{C.format('a')}\s+{gap(4)}(?:took|taken|takes|taking|picked|picks|picking)\s+up\s+"

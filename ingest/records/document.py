@@ -212,7 +212,9 @@ _COMPANY_NOUN = (r"(?:(?i:pharmaceutical|pharma|biotech|biotechnology|biopharma|
                  r"manufacturer|specialist)|(?i:drugmaker|drug\s+maker|biotech|brewer|conglomerate|"
                  r"CDMO|CMO|CRO))")
 _DESCRIBED_AFTER = re.compile(
-    _SLOT_NAME + r"(?:\s*\([^()]{1,30}\))?,\s+(?:a|an)\s+(?:[\w-]+\s+){0,4}?" + _COMPANY_NOUN + r"[,.;]")
+    # (the description's words: "a veteran of the Swiss drugmaker" describes a person)
+    _SLOT_NAME + r"(?:\s*\([^()]{1,30}\))?,\s+(?:a|an)\s+(?:(?!(?:of|from|by|at|for|to|with|in|the)\b)"
+    r"[\w-]+\s+){0,4}?" + _COMPANY_NOUN + r"[,.;]")
 # (in lower case, as running text describes: not "Torvik Biotech PLC's Nouvra", where "Biotech"
 # is part of a name, nor a bare "CDMO" before a heading's words, "CDMO Investment Announcements")
 _DESCRIBED_BEFORE = re.compile(

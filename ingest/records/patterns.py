@@ -91,9 +91,9 @@ DEAL_KINDS: dict[str, str] = {
     "license": r"(?:sub-?)?licen[cs](?:e|es|ed|ing)\b|in-licen[cs]|exclusive\s+rights|global\s+rights|"
                r"commercial\s+rights|rights?\s+to\s+(?:develop|manufacture|market|commerciali[sz]e)|"
                r"(?:took|taken|takes|taking)\s+up\b|"
-               # "exported ISU 106 ... with R-Pharm", "transfer its ADC technology to SOTIO"
-               r"\bexport(?:s|ed|ing)?\s+(?:[^.;]|\.(?=\d)){0,80}?\b(?:to|with)\b|"
-               r"\btransfer(?:s|red|ring)?\s+(?:[^.;]|\.(?=\d)){0,80}?\btechnolog",
+               # "exported ISU 106, its immunotherapy candidate, with R-Pharm"
+               r"\bexport(?:s|ed)\s+(?![$€£\d])(?:(?!distribution|supply|shipment)[^.;]){0,80}?"
+               r"(?:candidate|technolog|antibod|compound|platform)",
     "investment": r"invest(?:s|ed|ment)?\s+(?:of\s+)?[^.]{0,40}\bin\b|stake\s+in|equity\s+stake|"
                   r"\d+(?:\.\d+)?%\s+stake|raised\b|financing|funding\s+round|Series\s+[A-F]\b",
     "acquisition": r"acqui(?:re|res|red|ring|sition)\b|\bbuy(?:s|ing)?\b|\bbought\b|purchas(?:e|ed|es)"

@@ -93,7 +93,12 @@ def _action(clause: str, designations: list[str]) -> str | None:
     if re.search(r"\b(?:approved|approves|approval\s+(?:of|for)|granted\s+(?:an?\s+)?(?:\w+\s+){0,3}?"
                  r"(?:approval|authori[sz]ation)|authori[sz]ed|cleared|(?:wins|won|win|receives?|"
                  r"received|gained|gains|obtained|obtains|secured|secures|got|gets)\s+"
-                 r"(?:\w+\s+){0,2}?(?:\(\w+\)\s+)?(?:approval|(?:marketing\s+)?authori[sz]ation|(?:the\s+)?nod|"
+                 r"(?:(?!(?:clinical|trial|CTA|emergency|use|import|export|manufacturing|compassionate|early|"
+                 r"access)\b)\w+\s+){0,2}?(?:\(\w+\)\s+)?(?:approval|(?:marketing\s+)?authori[sz]ation"
+                 r"(?![^.;]{0,40}?\b(?:to\s+(?:start|begin|initiate|conduct|proceed|run|import|export|"
+                 r"manufacture)|for\s+(?:an?|the|its)\s+(?:clinical|phase|trial|study|pa?ediatric)|"
+                 r"for\s+compassionate))|"
+                 r"(?:the\s+)?nod|"
                  r"(?:the\s+)?green\s+light))\b", clause, re.I):
         return "approval"
     return None
