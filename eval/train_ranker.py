@@ -48,11 +48,11 @@ from eval.scoring import fact_found
 # next session (heldout15 after its after-run: the session's development used the first fifteen);
 # heldout16 after its after-run on the third 2026-12-07 session; heldout17 after its after-run on the
 # fourth; heldout18 after its after-run on the fifth, heldout19 and heldout20 on the sixth,
-# heldout21 on the seventh (heldout22 is the frozen one).
+# heldout21 on the seventh, heldout22 after its after-run on the eighth (heldout23 is the frozen one).
 SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "tradepress",
         "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13",
         "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19",
-        "heldout20", "heldout21")
+        "heldout20", "heldout21", "heldout22")
 GRID_C = (0.03, 0.1, 0.3, 1.0)
 GRID_ADMIT = (None, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)  # None: an item must share a term with the question
 GRID_KEEP = (0.02, 0.05) + tuple(round(k, 2) for k in np.arange(0.1, 0.96, 0.05))

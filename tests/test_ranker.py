@@ -81,8 +81,8 @@ def test_the_shipped_ranker_loads_and_records_how_it_was_checked():
     assert ranker is not None and list(ranker.model.features) == RANKER_FEATURES
     meta = ranker.meta
     # fitted on spent sets only: never a frozen one still in use (a held-out set is spent once
-    # its run after a session is in eval/results; heldout22 is frozen)
-    assert "heldout22" not in meta["sets"]
+    # its run after a session is in eval/results; heldout23 is frozen)
+    assert "heldout23" not in meta["sets"]
     assert all(name == "tradepress" or (RESULTS / f"{name}-after").is_dir() for name in meta["sets"]), meta["sets"]
     assert set(meta["leave_one_set_out"]) <= set(meta["sets"])
 

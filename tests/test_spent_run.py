@@ -35,8 +35,8 @@ def test_changed_lists_only_questions_whose_outcome_moved():
 
 
 def test_a_frozen_set_is_refused(tmp_path):
-    with pytest.raises(typer.BadParameter, match="not a spent set: heldout22"):
-        main(out=tmp_path / "x.json", sets=["heldout22"], compare=None)
+    with pytest.raises(typer.BadParameter, match="not a spent set: heldout23"):
+        main(out=tmp_path / "x.json", sets=["heldout23"], compare=None)
 
 
 @pytest.mark.parametrize("content", ["not json", '{"sets": []}', '[1, 2]'])
