@@ -468,3 +468,13 @@ def test_a_person_described_by_a_company_is_no_company():
 def test_an_authorisation_to_run_a_trial_or_import_is_no_approval(text):
     got = extracted("Blog", [text], "regulatory")
     assert all(r.get("action") != "approval" for r in got), got
+
+
+def test_a_plants_former_owner_is_not_the_company_investing():
+    got = extracted("Quenby to redevelop former Indiana plant", [
+        "Technology-based pharmaceutical company Quenby, LLC, has announced plans to put a new "
+        "manufacturing plant in Terre Haute, Ind., a move expected to create up to 234 new jobs.",
+        "The company intends to invest $85.5 million to redevelop the former Ostrel Pharma facility, "
+        "which sits on approximately 210 acres in Terre Haute."], "facility")
+    assert [r["company"] for r in got] == ["Quenby"], got
+    assert got[0].get("investment") == 85.5e6, got

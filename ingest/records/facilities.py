@@ -164,7 +164,10 @@ def extract_facilities(doc: Document) -> list[Draft]:
     company = None  # the company the text is about, for "the company committed ..."
     for sent in doc.sentences:
         text = sent.text
-        mentions = doc.companies(sent)
+        # (a plant's former owner is not the company acting: "The company intends to invest $85.5
+        # million to redevelop the former Pfizer facility")
+        mentions = [m for m in doc.companies(sent)
+                    if not re.search(r"\bformer(?:ly)?\s+(?:owned\s+by\s+)?$", text[:m.start], re.I)]
         if mentions:
             company = (mentions[0], sent)
         facility = P.FACILITY.search(text) or _NAMED_SITE.search(text) or _SIZED_EXPANSION.search(text)
