@@ -413,7 +413,7 @@ def test_a_later_sentence_giving_the_value_of_both_names_answers(tmp_path, embed
 def test_a_value_sentence_naming_another_company_is_not_the_subjects():
     import numpy as np
 
-    from assistant.answers.extractive import _unnamed
+    from assistant.answers.extractive import _alone, _unnamed
     from assistant.answers.features import Candidate
     from assistant.answers.question import analyse
     from assistant.core.text import terms
@@ -429,4 +429,4 @@ def test_a_value_sentence_naming_another_company_is_not_the_subjects():
         p = _passage("p", "s.txt", head, text, title=head)
         c = Candidate(p, 1, text, features=np.zeros(1))
         window = set(terms(text))
-        assert [a.surface for a in _unnamed(c, q, names, window, opening=True)] == lacking, text
+        assert [a.surface for a in _unnamed(c, names, window, _alone(c, q, opening=True))] == lacking, text

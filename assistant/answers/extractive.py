@@ -391,7 +391,8 @@ class ExtractiveGenerator:
             # deal with Triphase" after the sentence on Celgene and Obsidian is another deal)
             both = next((c for c in ranked if c.typed and c.prob >= self.keep_threshold
                          and any(anchor_in(a, set(terms(c.text))) for a in names)
-                         and not _unnamed(c, q, names, _story_window(c, q), opening=True)), None)
+                         and not _unnamed(c, names, _story_window(c, q), _alone(c, q, opening=True))),
+                        None)
             if both is not None:
                 if (both.passage.id, both.index) not in {(c.passage.id, c.index) for c in chosen}:
                     chosen.append(both)
@@ -399,9 +400,9 @@ class ExtractiveGenerator:
         if split:
             best = max(typed, key=lambda c: c.prob)
             alone = _alone(best, q)
-            story = _unnamed(best, q, names, _story_window(best, q))
+            story = _unnamed(best, names, _story_window(best, q), alone)
             if not any(all(anchor_in(a, _window(c)) for a in names) for c in typed):
-                unreported = _unnamed(best, q, names, _window(best))
+                unreported = _unnamed(best, names, _window(best), alone)
             if q.wanted[0] in _VALUE_NAMES and len(story) == len(names) and \
                     (all(anchor_in(a, cited()) for a in story) or not alone):
                 # the value found is of something else, and the names are in what the answer
@@ -902,18 +903,16 @@ def _alone(c: Candidate, q: _Question, opening: bool = False) -> bool:
     return not others and not _pronoun_of_others(c, q)
 
 
-def _unnamed(c: Candidate, q: _Question, names: Sequence[Anchor], window: set[str],
-             opening: bool = False) -> list[Anchor]:
+def _unnamed(c: Candidate, names: Sequence[Anchor], window: set[str], alone: bool) -> list[Anchor]:
     """The question's names a value sentence c does not give the value of (in `window`: its
     terms and those before it). A name the value's passage opens with (its heading, its first
     sentences: what it is about) is the value's subject when the sentence names nothing else
-    (`_alone`): "the new production facility ... €700m" under "Boehringer Ingelheim's ... Vienna"
+    (`alone`, see `_alone`): "the new production facility ... €700m" under "Boehringer Ingelheim's ... Vienna"
     is BI's Vienna plant, and "its Irish plant" the plant in Ireland. Not so when the sentence
     names another place ("... its fourth plant in Incheon" does not give the San Francisco
     centre's cost), nor for a name the passage mentions only in passing; a regulator is the
     premise itself (the FDA, not China's NMPA)."""
     own = _opening(c.passage)
-    alone = _alone(c, q, opening)
     return [a for a in names if not anchor_in(a, window)
             and (_is_regulator(a) or not alone or not anchor_in(a, own))]
 

@@ -58,15 +58,16 @@ _COMPARE = re.compile(r"^\s*(compare|contrast)\b|\b(versus|vs\.?|difference betw
                       r"(agree|disagree|differ|match)\b",
                       re.IGNORECASE)
 # the things a list question asks for
-_NOUNS = (r"(companies|firms|drugs|therapies|products|deals|agreements|cdmos|manufacturers|"
-          r"countries|designations|candidates|approvals|sites|plants|facilities|assets|programmes|"
-          r"programs|acquisitions|licen[cs]es|collaborations|regulators|agencies|"
-          r"indications|events|projects|expansions|investments|rounds|multinationals|CRLs|BTDs|ODDs)")
+_THINGS = (r"companies|firms|drugs|therapies|products|deals|agreements|cdmos|manufacturers|"
+           r"countries|designations|candidates|approvals|sites|plants|facilities|assets|programmes|"
+           r"programs|acquisitions|licen[cs]es|collaborations|regulators|agencies|"
+           r"indications|events|projects|expansions|investments|rounds|multinationals|CRLs|BTDs|ODDs")
 # ... and the roles of one deal's parties, asked with "which" ("Which investors joined the round?"),
 # whose names one sentence lists: said as a noun phrase ("viela series a lead investors",
 # "Advisors on Novo-Akero?") they are that sentence, not one item per document
 _ROLES = r"investors|advisors|advisers|co-leads|lead\s+investors|partners"
-_LIST_NOUNS = _NOUNS[:-1] + "|" + _ROLES + ")"
+_NOUNS = f"({_THINGS})"
+_LIST_NOUNS = f"({_THINGS}|{_ROLES})"
 _LIST = re.compile(
     # (not the verb's object: "What did the two companies agree?", "Which company bought both
     # sites?", "What share of the deals included royalties?")

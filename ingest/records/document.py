@@ -182,8 +182,7 @@ def _slot_names(text: str) -> list[tuple[int, int]]:
             name = m.group("name").rstrip(".,")
             name = re.sub(r"(?<=s)['’]$", "", name)  # "Quenby Therapeutics'": the possessive
             name = re.sub(r"(?:'s|’s)$", "", name)
-            if not name or _NOT_SLOT.match(name) or _NOT_COMPANIES.match(name) or \
-                    _NOT_SLOT_END.search(name):
+            if _not_a_slot_name(name):
                 continue
             start = m.start("name")
             lead = _LEADING_NOISE.match(name + " ")  # "Japan's Takeda to buy ...": Takeda
@@ -206,21 +205,24 @@ def _slot_names(text: str) -> list[tuple[int, int]]:
 
 # How trade press introduces a company the table does not know: "to Eurofarma, a Brazilian
 # pharmaceutical company", "with R-Pharm, a Russian drugmaker"; "Japanese brewer Kirin",
-# "pharmaceutical company Kyowa Hakko Kogyo"
-_COMPANY_NOUN = (r"(?:(?i:pharmaceutical|pharma|biotech|biotechnology|biopharma|biopharmaceutical|drug|"
-                 r"life\s+sciences?|vaccine|medtech|healthcare)\s+(?i:company|firm|group|maker|developer|"
-                 r"manufacturer|specialist)|(?i:drugmaker|drug\s+maker|biotech|brewer|conglomerate|"
-                 r"CDMO|CMO|CRO))")
+# "pharmaceutical company Kyowa Hakko Kogyo". One vocabulary, two patterns:
+_KIND_WORDS = (r"pharmaceutical|pharma|biotech|biotechnology|biopharma|biopharmaceutical|drug|"
+               r"life\s+sciences?|vaccine|medtech|healthcare")
+_COMPANY_WORDS = r"company|firm|group|maker|developer|manufacturer|specialist"
+_ONE_WORD = r"drugmaker|drug\s+maker|biotech|brewer|conglomerate"
 _DESCRIBED_AFTER = re.compile(
     # (the description's words: "a veteran of the Swiss drugmaker" describes a person)
     _SLOT_NAME + r"(?:\s*\([^()]{1,30}\))?,\s+(?:a|an)\s+(?:(?!(?:of|from|by|at|for|to|with|in|the)\b)"
-    r"[\w-]+\s+){0,4}?" + _COMPANY_NOUN + r"[,.;]")
+    r"[\w-]+\s+){0,4}?"
+    + rf"(?:(?i:{_KIND_WORDS})\s+(?i:{_COMPANY_WORDS})|(?i:{_ONE_WORD}|CDMO|CMO|CRO))" + r"[,.;]")
 # (in lower case, as running text describes: not "Torvik Biotech PLC's Nouvra", where "Biotech"
 # is part of a name, nor a bare "CDMO" before a heading's words, "CDMO Investment Announcements")
-_DESCRIBED_BEFORE = re.compile(
-    r"\b(?:(?:pharmaceutical|pharma|biotech|biotechnology|biopharma|biopharmaceutical|"
-    r"drug|life\s+sciences?|vaccine|medtech|healthcare)\s+(?:company|firm|group|maker|developer|"
-    r"manufacturer|specialist)|drugmaker|drug\s+maker|biotech|brewer|conglomerate)\s+" + _SLOT_NAME)
+_DESCRIBED_BEFORE = re.compile(rf"\b(?:(?:{_KIND_WORDS})\s+(?:{_COMPANY_WORDS})|{_ONE_WORD})\s+" + _SLOT_NAME)
+
+
+def _not_a_slot_name(name: str) -> bool:
+    """A word run that fills a name's slot but names no company ("The", "Phase", "Rights")."""
+    return not name or bool(_NOT_SLOT.match(name) or _NOT_COMPANIES.match(name) or _NOT_SLOT_END.search(name))
 
 
 def _described_names(text: str) -> list[tuple[int, int]]:
@@ -231,8 +233,7 @@ def _described_names(text: str) -> list[tuple[int, int]]:
             name = re.sub(r"(?:'s|’s|['’])$", "", m.group("name").rstrip(".,"))
             if rx is _DESCRIBED_BEFORE:  # "drugmaker Kirin Holdings said": the name, not "said"
                 name = " ".join(w for w in name.split() if w[:1].isupper() or w == "&").strip()
-            if not name or _NOT_SLOT.match(name) or _NOT_COMPANIES.match(name) or \
-                    _NOT_SLOT_END.search(name) or patterns.country_of(name) or patterns.is_country(name):
+            if _not_a_slot_name(name) or patterns.country_of(name) or patterns.is_country(name):
                 continue
             out.append((m.start("name"), m.start("name") + len(name)))
     return out

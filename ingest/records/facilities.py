@@ -157,6 +157,11 @@ _CONTINUES = re.compile(r"\b(?:ground was broken|broke ground|under construction
                         r"liters|litres|operational|operations)\b", re.I)
 
 
+# a plant's former owner is not the company acting: "The company intends to invest $85.5 million
+# to redevelop the former Pfizer facility"
+_FORMER = re.compile(r"\bformer(?:ly)?\s+(?:owned\s+by\s+)?$", re.I)
+
+
 def extract_facilities(doc: Document) -> list[Draft]:
     drafts: list[Draft] = []
     last: Draft | None = None
@@ -164,10 +169,7 @@ def extract_facilities(doc: Document) -> list[Draft]:
     company = None  # the company the text is about, for "the company committed ..."
     for sent in doc.sentences:
         text = sent.text
-        # (a plant's former owner is not the company acting: "The company intends to invest $85.5
-        # million to redevelop the former Pfizer facility")
-        mentions = [m for m in doc.companies(sent)
-                    if not re.search(r"\bformer(?:ly)?\s+(?:owned\s+by\s+)?$", text[:m.start], re.I)]
+        mentions = [m for m in doc.companies(sent) if not _FORMER.search(text, 0, m.start)]
         if mentions:
             company = (mentions[0], sent)
         facility = P.FACILITY.search(text) or _NAMED_SITE.search(text) or _SIZED_EXPANSION.search(text)
